@@ -1,0 +1,102 @@
+import { ArgumentMetadata, BadRequestException, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { ValidationError } from 'class-validator';
+import type pino from 'pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { AppModule } from './app.module.js';
+import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { createLogger, PinoNestLogger } from './common/logger.js';
+import { AppConfig } from './config/app-config.js';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Flattens nested validation errors into "settings.maxIterations must not be greater than 10". */
+function describe(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((text) => {
+      if (text.startsWith(error.property)) return `${parent ? `${parent}.` : ''}${text}`;
+      if (text.startsWith(`property ${error.property} `)) return text.replace(error.property, path);
+      return `${path}: ${text}`;
+    });
+    return [...own, ...describe(error.children ?? [], path)];
+  });
+}
+
+/** class-validator on every DTO; a body that is not a JSON object is refused as such first. */
+class RequestValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      throw new BadRequestException('The request body must be a JSON object sent with Content-Type: application/json');
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+export function createValidationPipe(): ValidationPipe {
+  return new RequestValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    exceptionFactory: (errors) => new BadRequestException(describe(errors).join('; ')),
+  });
+}
+
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('OrchestrateX')
+    .setDescription(
+      'Orchestrates several large language models as one team. Authenticate with an API key: ' +
+        '`Authorization: Bearer <key>` or `x-api-key: <key>`.',
+    )
+    .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An OrchestrateX API key (orx_…)' }, 'bearer')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'x-api-key')
+    .addSecurityRequirements('bearer')
+    .addSecurityRequirements('x-api-key')
+    .build();
+  return SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,
+  });
+}
+
+/** Creates the application exactly as it runs in production; tests use the same function. */
+export async function createApp(config: AppConfig, logDestination?: pino.DestinationStream): Promise<NestFastifyApplication> {
+  const logger = createLogger(config.logLevel, logDestination);
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
+    logger: new PinoNestLogger(logger),
+    bufferLogs: false,
+  });
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: false });
+  }
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter(config.bodyLimitBytes));
+  app.enableShutdownHooks();
+
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'docs-json',
+    customSiteTitle: 'OrchestrateX API',
+    swaggerOptions: { persistAuthorization: true },
+  });
+  return app;
+}

@@ -1,0 +1,41 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Types } from 'mongoose';
+
+export const ROLES = ['user', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** An API key, stored only as its SHA-256 hash and a short prefix for display. */
+@Schema({ collection: 'api_keys', timestamps: { createdAt: true, updatedAt: false }, versionKey: false })
+export class ApiKey {
+  _id: Types.ObjectId;
+
+  @Prop({ required: true })
+  name: string;
+
+  @Prop({ required: true, enum: ROLES })
+  role: Role;
+
+  /** Whose data the key reaches; several keys may share an owner (rotation). */
+  @Prop({ required: true })
+  ownerId: string;
+
+  @Prop({ required: true })
+  prefix: string;
+
+  @Prop({ required: true })
+  hash: string;
+
+  @Prop({ type: Date, default: null })
+  revokedAt: Date | null;
+
+  @Prop({ type: Date, default: null })
+  lastUsedAt: Date | null;
+
+  createdAt: Date;
+}
+
+export const ApiKeySchema = SchemaFactory.createForClass(ApiKey);
+// Authentication looks a key up by its hash.
+ApiKeySchema.index({ hash: 1 }, { unique: true });
+// The admin listing pages through keys newest first.
+ApiKeySchema.index({ ownerId: 1, _id: -1 });

@@ -1,0 +1,103 @@
+import { Injectable, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Types } from 'mongoose';
+import { AppConfig } from '../config/app-config.js';
+import { Page, toPage } from '../common/pagination.js';
+import { ownerScope, Principal } from './principal.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+import { CreateApiKeyDto } from './dto/create-api-key.dto.js';
+import { ApiKeyResponseDto, CreatedApiKeyResponseDto, toApiKeyResponse } from './dto/api-key.response.dto.js';
+
+export const KEY_PREFIX = 'orx_';
+const DISPLAY_PREFIX_LENGTH = KEY_PREFIX.length + 8;
+const TOUCH_INTERVAL_MS = 60_000;
+/** The owner of data created with ADMIN_API_KEY, which has no database record. */
+export const ENV_ADMIN_OWNER = 'admin';
+
+export function hashKey(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+export function generateKey(): string {
+  return `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+}
+
+@Injectable()
+export class ApiKeysService implements OnApplicationBootstrap {
+  private readonly envAdminHash?: Buffer;
+  private readonly lastTouched = new Map<string, number>();
+
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly config: AppConfig,
+  ) {
+    if (config.adminApiKey !== undefined) this.envAdminHash = hashKey(config.adminApiKey);
+  }
+
+  /** Without ADMIN_API_KEY and without any admin key stored, makes one and prints it once. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.adminApiKey !== undefined || (await this.keys.hasActiveAdmin())) return;
+    const created = await this.create({ name: 'bootstrap admin', role: 'admin' });
+    process.stdout.write(
+      [
+        '',
+        '================================================================================',
+        ' No admin key was configured, so one was generated. It is shown only this once:',
+        '',
+        `   ${created.key}`,
+        '',
+        ' Use it as "Authorization: Bearer <key>" (or x-api-key), e.g. in /docs → Authorize.',
+        ' Set ADMIN_API_KEY to choose your own instead.',
+        '================================================================================',
+        '',
+      ].join('\n') + '\n',
+    );
+  }
+
+  async create(dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
+    const key = generateKey();
+    const id = new Types.ObjectId();
+    const record = await this.keys.insert({
+      _id: id,
+      name: dto.name,
+      role: dto.role ?? 'user',
+      ownerId: dto.ownerId ?? id.toHexString(),
+      prefix: key.slice(0, DISPLAY_PREFIX_LENGTH),
+      hash: hashKey(key).toString('hex'),
+    });
+    return { ...toApiKeyResponse(record), key };
+  }
+
+  async list(principal: Principal, limit: number, cursor?: string): Promise<Page<ApiKeyResponseDto>> {
+    return toPage(await this.keys.list(ownerScope(principal), limit, cursor), limit, toApiKeyResponse);
+  }
+
+  async revoke(id: string): Promise<void> {
+    const revoked = await this.keys.revoke(id);
+    if (revoked === null && (await this.keys.findById(id)) === null) {
+      throw new NotFoundException(`API key ${id} not found`);
+    }
+  }
+
+  /** The principal of a presented key, or null when it is unknown or revoked. */
+  async verify(key: string): Promise<Principal | null> {
+    const presented = hashKey(key);
+    if (this.envAdminHash !== undefined && timingSafeEqual(presented, this.envAdminHash)) {
+      return { keyId: 'env:ADMIN_API_KEY', ownerId: ENV_ADMIN_OWNER, role: 'admin' };
+    }
+    if (!key.startsWith(KEY_PREFIX)) return null;
+    const record = await this.keys.findActiveByHash(presented.toString('hex'));
+    if (record === null || !timingSafeEqual(Buffer.from(record.hash, 'hex'), presented)) return null;
+    this.touch(record._id);
+    return { keyId: record._id.toHexString(), ownerId: record.ownerId, role: record.role };
+  }
+
+  /** Records when a key was last used, at most once a minute per key, off the request path. */
+  private touch(id: Types.ObjectId): void {
+    const now = Date.now();
+    const key = id.toHexString();
+    if (now - (this.lastTouched.get(key) ?? 0) < TOUCH_INTERVAL_MS) return;
+    this.lastTouched.set(key, now);
+    this.keys.touch(id, new Date(now)).catch(() => this.lastTouched.delete(key));
+  }
+}

@@ -1,0 +1,23 @@
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ROLES, type Role } from '../api-key.schema.js';
+
+export class CreateApiKeyDto {
+  /** A label to recognise the key by. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name: string;
+
+  /** `user` sees only its owner's data; `admin` sees everything and manages keys. */
+  @IsIn(ROLES)
+  role: Role = 'user';
+
+  /**
+   * Give the key to an existing owner (for key rotation: the new key sees the same data).
+   * Omitted: the key is a new owner of its own.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[\w.@:-]{1,100}$/, { message: 'ownerId must be 1-100 letters, digits or . _ @ : -' })
+  ownerId?: string;
+}

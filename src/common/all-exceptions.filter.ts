@@ -1,0 +1,85 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { ErrorEnvelope } from './error-envelope.js';
+
+interface Classified {
+  status: number;
+  message: string;
+}
+
+const DATABASE_DOWN = /buffering timed out|ECONNREFUSED|Server selection timed out|connection .* closed|MongoNetworkError|MongoServerSelectionError|PoolClearedError|MongoNotConnectedError/i;
+
+function messageOf(response: unknown, fallback: string): string {
+  if (typeof response === 'string') return response;
+  if (response && typeof response === 'object' && 'message' in response) {
+    const message = (response as { message: unknown }).message;
+    if (Array.isArray(message)) return message.map(String).join('; ');
+    if (typeof message === 'string') return message;
+  }
+  return fallback;
+}
+
+/** Turns any thrown value into a status and a message a client can act on. */
+export function classifyError(error: unknown): Classified {
+  if (error instanceof HttpException) {
+    return { status: error.getStatus(), message: messageOf(error.getResponse(), error.message) };
+  }
+  const e = error as { name?: string; code?: unknown; statusCode?: unknown; message?: string };
+  // Fastify's own errors (body too large, malformed JSON, wrong content type) carry a 4xx statusCode.
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return { status: e.statusCode, message: e.message ?? STATUS_CODES[e.statusCode] ?? 'Bad request' };
+  }
+  if (e?.name === 'CastError' || e?.name === 'ValidationError' || e?.name === 'StrictModeError') {
+    return { status: HttpStatus.BAD_REQUEST, message: e.message ?? 'Invalid value' };
+  }
+  if (e?.code === 11000) {
+    return { status: HttpStatus.CONFLICT, message: 'An object with the same unique value already exists' };
+  }
+  if (DATABASE_DOWN.test(`${e?.name ?? ''} ${e?.message ?? ''}`)) {
+    return { status: HttpStatus.SERVICE_UNAVAILABLE, message: 'The database is unavailable; try again shortly' };
+  }
+  return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+}
+
+export function errorEnvelope(
+  status: number,
+  message: string,
+  request: Pick<FastifyRequest, 'id' | 'url'>,
+): ErrorEnvelope {
+  return {
+    statusCode: status,
+    error: STATUS_CODES[status] ?? 'Error',
+    message,
+    path: request.url.split('?')[0],
+    timestamp: new Date().toISOString(),
+    requestId: String(request.id),
+  };
+}
+
+/** The global filter: every error leaves in the same envelope; a 500 tells only the request id. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  constructor(private readonly bodyLimitBytes: number) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const classified = classifyError(exception);
+    const { status } = classified;
+    const message =
+      (exception as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? `The request body is larger than ${this.bodyLimitBytes} bytes (BODY_LIMIT_BYTES)`
+        : classified.message;
+
+    if (status >= 500) {
+      const cause = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+      this.logger.error(`request ${String(request.id)} ${request.method} ${request.url} failed: ${cause}`);
+    }
+    const text = status === 500 ? `Internal server error (request id ${String(request.id)})` : message;
+    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(errorEnvelope(status, text, request));
+  }
+}

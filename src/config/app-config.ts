@@ -1,0 +1,40 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Environment, LogLevel, parseEnvironment } from './environment.js';
+
+/** The repository root (this file is src/config/app-config.ts, or dist/config/app-config.js when built). */
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The typed, validated configuration. Code reads settings from here, never from process.env. */
+export class AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly mongodbUri: string | undefined;
+  readonly dataDir: string;
+  readonly adminApiKey: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly corsOrigins: string[];
+  readonly bodyLimitBytes: number;
+  readonly messageMaxChars: number;
+  readonly ferretdbBin: string | undefined;
+  readonly projectRoot = PROJECT_ROOT;
+
+  constructor(env: Environment) {
+    this.port = env.PORT;
+    this.host = env.HOST;
+    this.mongodbUri = env.MONGODB_URI;
+    this.dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(process.cwd(), env.DATA_DIR);
+    this.adminApiKey = env.ADMIN_API_KEY;
+    this.logLevel = env.LOG_LEVEL;
+    this.corsOrigins = env.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter((o) => o.length > 0);
+    this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
+    this.messageMaxChars = env.MESSAGE_MAX_CHARS;
+    this.ferretdbBin = env.FERRETDB_BIN;
+  }
+
+  static fromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
+    return new AppConfig(parseEnvironment(env));
+  }
+}

@@ -1,0 +1,43 @@
+import { BeforeApplicationShutdown, Injectable, Module } from '@nestjs/common';
+import { InjectConnection, MongooseModule } from '@nestjs/mongoose';
+import mongoose from 'mongoose';
+import type { Connection } from 'mongoose';
+import { EmbeddedDatabase } from './embedded-database.service.js';
+
+// Query filters are sanitised (a `{ $ne: … }` sent by a client is taken as a literal value) and a
+// filter on an unknown path throws instead of silently matching everything.
+mongoose.set('sanitizeFilter', true);
+mongoose.set('strictQuery', 'throw');
+
+@Module({
+  providers: [EmbeddedDatabase],
+  exports: [EmbeddedDatabase],
+})
+class EmbeddedDatabaseModule {}
+
+/** Closes the connection before the embedded database stops, so neither waits on the other. */
+@Injectable()
+class ConnectionCloser implements BeforeApplicationShutdown {
+  constructor(@InjectConnection() private readonly connection: Connection) {}
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.connection.close();
+  }
+}
+
+@Module({
+  providers: [ConnectionCloser],
+  imports: [
+    MongooseModule.forRootAsync({
+      imports: [EmbeddedDatabaseModule],
+      inject: [EmbeddedDatabase],
+      useFactory: async (embedded: EmbeddedDatabase) => ({
+        uri: await embedded.resolveUri(),
+        serverSelectionTimeoutMS: 5000,
+        heartbeatFrequencyMS: 1000,
+        bufferTimeoutMS: 5000,
+      }),
+    }),
+  ],
+})
+export class DatabaseModule {}

@@ -1,0 +1,16 @@
+import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination.js';
+import { SESSION_STATUSES, type SessionStatus } from '../session.schema.js';
+
+export class ListSessionsQueryDto extends PageQueryDto {
+  @IsOptional()
+  @IsIn(SESSION_STATUSES)
+  status?: SessionStatus;
+
+  /** Only the sessions of this end user of your application. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  userId?: string;
+}

@@ -1,0 +1,100 @@
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Page, toPage } from '../common/pagination.js';
+import { ownerScope, type Principal } from '../auth/principal.js';
+import { CreateSessionDto } from './dto/create-session.dto.js';
+import { EndSessionDto } from './dto/end-session.dto.js';
+import { ListSessionsQueryDto } from './dto/list-sessions.query.dto.js';
+import { SessionSettingsDto } from './dto/session-settings.dto.js';
+import { SessionResponseDto, toSessionResponse } from './dto/session.response.dto.js';
+import { UpdateSessionDto } from './dto/update-session.dto.js';
+import { DEFAULT_SETTINGS, SessionSettings } from './session.schema.js';
+import { SessionRecord, SessionsRepository } from './sessions.repository.js';
+
+function checkModelLists(preferred: readonly string[], excluded: readonly string[]): void {
+  const both = preferred.filter((m) => excluded.includes(m));
+  if (both.length > 0) {
+    throw new BadRequestException(`settings: a model cannot be both preferred and excluded: ${both.join(', ')}`);
+  }
+}
+
+@Injectable()
+export class SessionsService {
+  constructor(private readonly sessions: SessionsRepository) {}
+
+  async create(principal: Principal, dto: CreateSessionDto): Promise<SessionResponseDto> {
+    const settings: SessionSettings = {
+      ...DEFAULT_SETTINGS,
+      preferredModels: [],
+      excludedModels: [],
+      ...definedOnly(dto.settings),
+    };
+    checkModelLists(settings.preferredModels, settings.excludedModels);
+    const created = await this.sessions.insert({
+      ownerId: principal.ownerId,
+      title: dto.title,
+      userId: dto.userId ?? null,
+      settings,
+    });
+    return toSessionResponse(created);
+  }
+
+  async list(principal: Principal, query: ListSessionsQueryDto): Promise<Page<SessionResponseDto>> {
+    const docs = await this.sessions.list(
+      ownerScope(principal),
+      { status: query.status, userId: query.userId },
+      query.limit,
+      query.cursor,
+    );
+    return toPage(docs, query.limit, toSessionResponse);
+  }
+
+  async get(principal: Principal, id: string): Promise<SessionResponseDto> {
+    return toSessionResponse(await this.require(principal, id));
+  }
+
+  /** The session document, or a 404 that does not tell a foreign session from a missing one. */
+  async require(principal: Principal, id: string): Promise<SessionRecord> {
+    const session = await this.sessions.findById(ownerScope(principal), id);
+    if (session === null) throw new NotFoundException(`session ${id} not found`);
+    return session;
+  }
+
+  /** Like require(), and the session must still be active (409 otherwise). */
+  async requireActive(principal: Principal, id: string): Promise<SessionRecord> {
+    const session = await this.require(principal, id);
+    if (session.status !== 'active') {
+      throw new ConflictException(`session ${id} is ${session.status}; start a new session to continue`);
+    }
+    return session;
+  }
+
+  async update(principal: Principal, id: string, dto: UpdateSessionDto): Promise<SessionResponseDto> {
+    const current = await this.require(principal, id);
+    const settings = definedOnly(dto.settings);
+    checkModelLists(
+      settings.preferredModels ?? current.settings.preferredModels,
+      settings.excludedModels ?? current.settings.excludedModels,
+    );
+    const updated = await this.sessions.update(ownerScope(principal), id, { title: dto.title, userId: dto.userId, settings });
+    if (updated === null) throw new NotFoundException(`session ${id} not found`);
+    return toSessionResponse(updated);
+  }
+
+  async end(principal: Principal, id: string, dto: EndSessionDto): Promise<SessionResponseDto> {
+    const ended = await this.sessions.end(ownerScope(principal), id, dto.status ?? 'completed');
+    if (ended !== null) return toSessionResponse(ended);
+    const current = await this.require(principal, id);
+    throw new ConflictException(`session ${id} is already ${current.status}`);
+  }
+
+  touch(session: SessionRecord): Promise<void> {
+    return this.sessions.touch(session._id);
+  }
+}
+
+/** The settings a client actually sent (class-transformer leaves omitted ones undefined). */
+function definedOnly(dto: SessionSettingsDto | undefined): Partial<SessionSettings> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(dto ?? {})) if (value !== undefined) out[name] = value;
+  return out as Partial<SessionSettings>;
+}

@@ -1,0 +1,19 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsMongoId, IsOptional, IsString, MinLength } from 'class-validator';
+import { MESSAGE_ROLES, type MessageRole } from '../message.schema.js';
+
+export class CreateMessageDto {
+  @IsIn(MESSAGE_ROLES)
+  @ApiProperty({ enum: MESSAGE_ROLES })
+  role: MessageRole;
+
+  /** The text; at most MESSAGE_MAX_CHARS characters (413 beyond). */
+  @IsString()
+  @MinLength(1)
+  content: string;
+
+  /** The message this one follows; omitted, the thread's latest message. Another parent starts a branch. */
+  @IsOptional()
+  @IsMongoId({ message: 'parentId must be a 24-character hexadecimal id' })
+  parentId?: string;
+}

@@ -1,0 +1,34 @@
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { ParseObjectIdPipe } from '../common/parse-object-id.pipe.js';
+import { CreateMessageDto } from './dto/create-message.dto.js';
+import { ListMessagesQueryDto } from './dto/list-messages.query.dto.js';
+import { MessagePageDto, MessageResponseDto } from './dto/message.response.dto.js';
+import { MessagesService } from './messages.service.js';
+
+@ApiTags('Messages')
+@Controller('api/threads/:threadId/messages')
+export class MessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  /** Adds a message to a thread of an active session. */
+  @Post()
+  post(
+    @CurrentPrincipal() principal: Principal,
+    @Param('threadId', ParseObjectIdPipe) threadId: string,
+    @Body() dto: CreateMessageDto,
+  ): Promise<MessageResponseDto> {
+    return this.messages.post(principal, threadId, dto);
+  }
+
+  /** Lists a thread's messages oldest first; with `branch`, only the path down to that message. */
+  @Get()
+  list(
+    @CurrentPrincipal() principal: Principal,
+    @Param('threadId', ParseObjectIdPipe) threadId: string,
+    @Query() query: ListMessagesQueryDto,
+  ): Promise<InstanceType<typeof MessagePageDto>> {
+    return this.messages.list(principal, threadId, query);
+  }
+}

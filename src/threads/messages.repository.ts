@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import mongoose, { Model, Types } from 'mongoose';
+import { pageQuery } from '../common/pagination.js';
+import { Message } from './message.schema.js';
+
+export type MessageRecord = Message;
+export type NewMessage = Pick<Message, 'ownerId' | 'threadId' | 'sessionId' | 'role' | 'content' | 'parentId'> &
+  Partial<Pick<Message, 'model' | 'runId' | 'inputTokens' | 'outputTokens' | 'costUsd' | 'score'>>;
+
+/** Messages are reached through their thread, whose ownership the service has checked. */
+@Injectable()
+export class MessagesRepository {
+  constructor(@InjectModel(Message.name) private readonly messages: Model<Message>) {}
+
+  async insert(message: NewMessage): Promise<MessageRecord> {
+    const created = await this.messages.create(message);
+    return created.toObject();
+  }
+
+  list(ownerId: string, threadId: Types.ObjectId, limit: number, cursor?: string): Promise<MessageRecord[]> {
+    const page = pageQuery(cursor, 'oldest');
+    return this.messages
+      .find({ ownerId, threadId, ...page.filter })
+      .sort(page.sort)
+      .limit(limit + 1)
+      .lean<MessageRecord[]>()
+      .exec();
+  }
+
+  latest(ownerId: string, threadId: Types.ObjectId): Promise<Pick<MessageRecord, '_id'> | null> {
+    return this.messages.findOne({ ownerId, threadId }, { _id: 1 }).sort({ _id: -1 }).lean<Pick<MessageRecord, '_id'>>().exec();
+  }
+
+  exists(ownerId: string, threadId: Types.ObjectId, id: string): Promise<unknown> {
+    return this.messages.exists({ ownerId, threadId, _id: new Types.ObjectId(id) }).exec();
+  }
+
+  /** The id and parent of every message of a thread, to walk a branch. */
+  links(ownerId: string, threadId: Types.ObjectId): Promise<Pick<MessageRecord, '_id' | 'parentId'>[]> {
+    return this.messages.find({ ownerId, threadId }, { _id: 1, parentId: 1 }).lean<Pick<MessageRecord, '_id' | 'parentId'>[]>().exec();
+  }
+
+  findMany(ownerId: string, ids: Types.ObjectId[]): Promise<MessageRecord[]> {
+    return this.messages.find({ ownerId, _id: mongoose.trusted({ $in: ids }) as { $in: Types.ObjectId[] } }).lean<MessageRecord[]>().exec();
+  }
+
+  async deleteThread(ownerId: string, threadId: Types.ObjectId): Promise<number> {
+    const result = await this.messages.deleteMany({ ownerId, threadId }).exec();
+    return result.deletedCount;
+  }
+}

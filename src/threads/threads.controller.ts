@@ -1,0 +1,48 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { ParseObjectIdPipe } from '../common/parse-object-id.pipe.js';
+import { CreateThreadDto } from './dto/create-thread.dto.js';
+import { ListThreadsQueryDto } from './dto/list-threads.query.dto.js';
+import { ThreadPageDto, ThreadResponseDto } from './dto/thread.response.dto.js';
+import { UpdateThreadDto } from './dto/update-thread.dto.js';
+import { ThreadsService } from './threads.service.js';
+
+@ApiTags('Threads')
+@Controller('api/threads')
+export class ThreadsController {
+  constructor(private readonly threads: ThreadsService) {}
+
+  /** Creates a thread in an active session. */
+  @Post()
+  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateThreadDto): Promise<ThreadResponseDto> {
+    return this.threads.create(principal, dto);
+  }
+
+  /** Lists threads newest first, all of yours or one session's. */
+  @Get()
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListThreadsQueryDto): Promise<InstanceType<typeof ThreadPageDto>> {
+    return this.threads.list(principal, query);
+  }
+
+  @Get(':id')
+  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string): Promise<ThreadResponseDto> {
+    return this.threads.get(principal, id);
+  }
+
+  @Patch(':id')
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseObjectIdPipe) id: string,
+    @Body() dto: UpdateThreadDto,
+  ): Promise<ThreadResponseDto> {
+    return this.threads.update(principal, id, dto);
+  }
+
+  /** Deletes a thread with all its messages. */
+  @Delete(':id')
+  @HttpCode(204)
+  delete(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string): Promise<void> {
+    return this.threads.delete(principal, id);
+  }
+}
