@@ -70,8 +70,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const classified = classifyError(exception);
     const { status } = classified;
+    const fastifyCode = (exception as { code?: string; cause?: { code?: string } }).cause?.code;
     const message =
-      (exception as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+      fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? `The request body is larger than ${this.bodyLimitBytes} bytes (BODY_LIMIT_BYTES)`
         : classified.message;
 

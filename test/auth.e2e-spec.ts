@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { ADMIN_KEY, startApp, type TestApp } from './support/app.js';
+import { auth, createSession, createUserKey } from './support/factories.js';
+
+describe('API keys', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp();
+  });
+  afterAll(() => t.close());
+
+  it('should show a new key once and store only its SHA-256 hash', async () => {
+    const res = await t.http().post('/api/keys').set(auth(ADMIN_KEY)).send({ name: 'ci bot', role: 'user' }).expect(201);
+    const { key, id, prefix } = res.body as { key: string; id: string; prefix: string };
+    expect(key).toMatch(/^orx_[A-Za-z0-9_-]{43}$/);
+    expect(key.startsWith(prefix)).toBe(true);
+    expect(res.body).toMatchObject({ name: 'ci bot', role: 'user', ownerId: id, revokedAt: null });
+
+    const stored = await t.db.collection('api_keys').findOne({ name: 'ci bot' });
+    expect(stored?.hash).toBe(createHash('sha256').update(key).digest('hex'));
+    expect(JSON.stringify(stored)).not.toContain(key);
+    expect(JSON.stringify(stored)).not.toContain(key.slice(prefix.length));
+
+    const listed = await t.http().get('/api/keys?limit=100').set(auth(ADMIN_KEY)).expect(200);
+    const entry = listed.body.items.find((k: { id: string }) => k.id === id);
+    expect(entry).toEqual({
+      id,
+      name: 'ci bot',
+      role: 'user',
+      ownerId: id,
+      prefix,
+      createdAt: expect.any(String),
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    expect(JSON.stringify(listed.body)).not.toContain(key);
+  });
+
+  it('should accept a key as a Bearer token or in x-api-key, and record when it was used', async () => {
+    const { key, id } = await createUserKey(t, 'both headers');
+    await t.http().get('/api/sessions').set('authorization', `Bearer ${key}`).expect(200);
+    await t.http().get('/api/sessions').set('x-api-key', key).expect(200);
+    const listed = await t.http().get('/api/keys?limit=100').set('x-api-key', ADMIN_KEY).expect(200);
+    const entry = listed.body.items.find((k: { id: string }) => k.id === id);
+    expect(entry.lastUsedAt).toEqual(expect.any(String));
+  });
+
+  it.each([
+    ['no key', {}, 'Missing API key'],
+    ['an unknown key', { authorization: 'Bearer orx_thisKeyDoesNotExist0000000000000000000000' }, 'Invalid or revoked API key'],
+    ['a malformed header', { authorization: 'Basic dXNlcjpwYXNz' }, 'Missing API key'],
+  ])('should answer 401 to %s', async (_, headers, message) => {
+    const res = await t.http().get('/api/sessions').set(headers).expect(401);
+    expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized', path: '/api/sessions' });
+    expect(res.body.message).toContain(message);
+  });
+
+  it('should refuse a revoked key at once, and keep the data it made', async () => {
+    const { key, id } = await createUserKey(t, 'to revoke');
+    const session = await createSession(t, key);
+    await t.http().delete(`/api/keys/${id}`).set(auth(ADMIN_KEY)).expect(204);
+
+    const res = await t.http().get('/api/sessions').set(auth(key)).expect(401);
+    expect(res.body.message).toBe('Invalid or revoked API key');
+    await t.http().get(`/api/sessions/${session.id}`).set(auth(ADMIN_KEY)).expect(200);
+    await t.http().delete(`/api/keys/${id}`).set(auth(ADMIN_KEY)).expect(204);
+    await t.http().delete('/api/keys/0123456789abcdef01234567').set(auth(ADMIN_KEY)).expect(404);
+  });
+
+  it('should let a rotated key of the same owner see the same data', async () => {
+    const first = await createUserKey(t, 'first');
+    const session = await createSession(t, first.key);
+    const second = await t.http().post('/api/keys').set(auth(ADMIN_KEY)).send({ name: 'second', ownerId: first.ownerId }).expect(201);
+    await t.http().delete(`/api/keys/${first.id}`).set(auth(ADMIN_KEY)).expect(204);
+    await t.http().get(`/api/sessions/${session.id}`).set(auth(second.body.key)).expect(200);
+  });
+
+  it('should keep key management to admins', async () => {
+    const { key } = await createUserKey(t, 'plain user');
+    const res = await t.http().post('/api/keys').set(auth(key)).send({ name: 'escalate', role: 'admin' }).expect(403);
+    expect(res.body.message).toBe('This endpoint needs an admin key');
+    await t.http().get('/api/keys').set(auth(key)).expect(403);
+    await t.http().post('/api/keys').set(auth(ADMIN_KEY)).send({ name: 'x', role: 'root' }).expect(400);
+  });
+
+  it('should let a second admin key manage keys', async () => {
+    const admin = await t.http().post('/api/keys').set(auth(ADMIN_KEY)).send({ name: 'ops', role: 'admin' }).expect(201);
+    await t.http().post('/api/keys').set(auth(admin.body.key)).send({ name: 'made by ops' }).expect(201);
+  });
+});
+
+describe('First start without ADMIN_API_KEY', () => {
+  it('should generate an admin key, print it once, and not again on the next start', async () => {
+    const printed: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    let t: TestApp | undefined;
+    try {
+      t = await startApp({ ADMIN_API_KEY: undefined });
+      const key = /orx_[A-Za-z0-9_-]{43}/.exec(printed.join(''))?.[0];
+      expect(key).toBeDefined();
+      const created = await t.http().post('/api/keys').set(auth(key as string)).send({ name: 'by bootstrap admin' }).expect(201);
+      expect(created.body.role).toBe('user');
+      expect(await t.db.collection('api_keys').countDocuments({ role: 'admin' })).toBe(1);
+
+      const uri = t.config.mongodbUri as string;
+      await t.app.close();
+      printed.length = 0;
+      t = await startApp({ ADMIN_API_KEY: undefined, MONGODB_URI: uri });
+      expect(printed.join('')).not.toMatch(/orx_[A-Za-z0-9_-]{43}/);
+      await t.http().get('/api/keys').set(auth(key as string)).expect(200);
+    } finally {
+      process.stdout.write = write;
+      await t?.close();
+    }
+  });
+});
