@@ -58,13 +58,21 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .addSecurityRequirements('bearer')
     .addSecurityRequirements('x-api-key')
     .build();
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,
   });
+  // Routes marked @Public() (health checks) need no key: say so instead of showing a lock.
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (path.startsWith('/health') && item.get !== undefined) item.get.security = [];
+  }
+  return document;
 }
 
 /** Creates the application exactly as it runs in production; tests use the same function. */
-export async function createApp(config: AppConfig, logDestination?: pino.DestinationStream): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: AppConfig,
+  logDestination?: pino.DestinationStream,
+): Promise<NestFastifyApplication> {
   const logger = createLogger(config.logLevel, logDestination);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,

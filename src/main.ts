@@ -18,7 +18,9 @@ async function bootstrap(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   app.get(AppConfig);
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  process.stdout.write(`OrchestrateX listening on http://${shown}:${config.port} (API docs: http://${shown}:${config.port}/docs)\n`);
+  process.stdout.write(
+    `OrchestrateX listening on http://${shown}:${config.port} (API docs: http://${shown}:${config.port}/docs)\n`,
+  );
 }
 
 bootstrap().catch((error: unknown) => {

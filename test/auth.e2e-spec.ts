@@ -11,7 +11,12 @@ describe('API keys', () => {
   afterAll(() => t.close());
 
   it('should show a new key once and store only its SHA-256 hash', async () => {
-    const res = await t.http().post('/api/keys').set(auth(ADMIN_KEY)).send({ name: 'ci bot', role: 'user' }).expect(201);
+    const res = await t
+      .http()
+      .post('/api/keys')
+      .set(auth(ADMIN_KEY))
+      .send({ name: 'ci bot', role: 'user' })
+      .expect(201);
     const { key, id, prefix } = res.body as { key: string; id: string; prefix: string };
     expect(key).toMatch(/^orx_[A-Za-z0-9_-]{43}$/);
     expect(key.startsWith(prefix)).toBe(true);
@@ -48,7 +53,11 @@ describe('API keys', () => {
 
   it.each([
     ['no key', {}, 'Missing API key'],
-    ['an unknown key', { authorization: 'Bearer orx_thisKeyDoesNotExist0000000000000000000000' }, 'Invalid or revoked API key'],
+    [
+      'an unknown key',
+      { authorization: 'Bearer orx_thisKeyDoesNotExist0000000000000000000000' },
+      'Invalid or revoked API key',
+    ],
     ['a malformed header', { authorization: 'Basic dXNlcjpwYXNz' }, 'Missing API key'],
   ])('should answer 401 to %s', async (_, headers, message) => {
     const res = await t.http().get('/api/sessions').set(headers).expect(401);
@@ -71,7 +80,12 @@ describe('API keys', () => {
   it('should let a rotated key of the same owner see the same data', async () => {
     const first = await createUserKey(t, 'first');
     const session = await createSession(t, first.key);
-    const second = await t.http().post('/api/keys').set(auth(ADMIN_KEY)).send({ name: 'second', ownerId: first.ownerId }).expect(201);
+    const second = await t
+      .http()
+      .post('/api/keys')
+      .set(auth(ADMIN_KEY))
+      .send({ name: 'second', ownerId: first.ownerId })
+      .expect(201);
     await t.http().delete(`/api/keys/${first.id}`).set(auth(ADMIN_KEY)).expect(204);
     await t.http().get(`/api/sessions/${session.id}`).set(auth(second.body.key)).expect(200);
   });
@@ -85,7 +99,12 @@ describe('API keys', () => {
   });
 
   it('should let a second admin key manage keys', async () => {
-    const admin = await t.http().post('/api/keys').set(auth(ADMIN_KEY)).send({ name: 'ops', role: 'admin' }).expect(201);
+    const admin = await t
+      .http()
+      .post('/api/keys')
+      .set(auth(ADMIN_KEY))
+      .send({ name: 'ops', role: 'admin' })
+      .expect(201);
     await t.http().post('/api/keys').set(auth(admin.body.key)).send({ name: 'made by ops' }).expect(201);
   });
 });
@@ -94,16 +113,21 @@ describe('First start without ADMIN_API_KEY', () => {
   it('should generate an admin key, print it once, and not again on the next start', async () => {
     const printed: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array) => {
+    process.stdout.write = (chunk: string | Uint8Array) => {
       printed.push(String(chunk));
       return true;
-    }) as typeof process.stdout.write;
+    };
     let t: TestApp | undefined;
     try {
       t = await startApp({ ADMIN_API_KEY: undefined });
       const key = /orx_[A-Za-z0-9_-]{43}/.exec(printed.join(''))?.[0];
       expect(key).toBeDefined();
-      const created = await t.http().post('/api/keys').set(auth(key as string)).send({ name: 'by bootstrap admin' }).expect(201);
+      const created = await t
+        .http()
+        .post('/api/keys')
+        .set(auth(key as string))
+        .send({ name: 'by bootstrap admin' })
+        .expect(201);
       expect(created.body.role).toBe('user');
       expect(await t.db.collection('api_keys').countDocuments({ role: 'admin' })).toBe(1);
 
@@ -112,7 +136,11 @@ describe('First start without ADMIN_API_KEY', () => {
       printed.length = 0;
       t = await startApp({ ADMIN_API_KEY: undefined, MONGODB_URI: uri });
       expect(printed.join('')).not.toMatch(/orx_[A-Za-z0-9_-]{43}/);
-      await t.http().get('/api/keys').set(auth(key as string)).expect(200);
+      await t
+        .http()
+        .get('/api/keys')
+        .set(auth(key as string))
+        .expect(200);
     } finally {
       process.stdout.write = write;
       await t?.close();

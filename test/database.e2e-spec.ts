@@ -67,7 +67,9 @@ describe('Embedded database', () => {
     process.kill(pid, 'SIGKILL');
 
     const app = t;
-    expect(await eventually(async () => (await app.http().get('/health/ready')).status === 200 && !alive(pid))).toBe(true);
+    expect(await eventually(async () => (await app.http().get('/health/ready')).status === 200 && !alive(pid))).toBe(
+      true,
+    );
     await t.http().get(`/api/sessions/${session.id}`).set(auth(ADMIN_KEY)).expect(200);
     const newPid = Number(readFileSync(join(dataDir, 'ferretdb', 'ferretdb.pid'), 'utf8'));
     expect(newPid).not.toBe(pid);
@@ -91,7 +93,9 @@ describe('Embedded database', () => {
       const db = spawn(process.argv[1], ['--listen-addr=127.0.0.1:0', '--sqlite-url=file:' + process.argv[2] + '/'], { stdio: ['pipe', 'pipe', 'inherit'] });
       db.stdout.once('data', () => { process.stdout.write(String(db.pid) + '\\n'); process.kill(process.pid, 'SIGKILL'); });`;
     const parent = spawn(process.execPath, ['-e', script, binary(), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const pid = await new Promise<number>((done) => parent.stdout.once('data', (b: Buffer) => done(Number(b.toString().trim()))));
+    const pid = await new Promise<number>((done) =>
+      parent.stdout.once('data', (b: Buffer) => done(Number(b.toString().trim()))),
+    );
     expect(pid).toBeGreaterThan(0);
     expect(await eventually(() => !alive(pid), 10_000)).toBe(true);
   });

@@ -12,22 +12,126 @@ describe('Bad requests', () => {
   afterAll(() => t.close());
 
   const cases: [string, string, string, string | object | undefined, string | undefined, number, string][] = [
-    ['a malformed session id', 'get', '/api/sessions/not-an-id', undefined, undefined, 400, 'id must be a 24-character hexadecimal id, got "not-an-id"'],
-    ['a malformed thread id', 'delete', '/api/threads/123', undefined, undefined, 400, 'id must be a 24-character hexadecimal id'],
-    ['a malformed thread id in messages', 'get', '/api/threads/zz/messages', undefined, undefined, 400, 'threadId must be a 24-character hexadecimal id'],
-    ['a missing session', 'get', '/api/sessions/0123456789abcdef01234567', undefined, undefined, 404, 'session 0123456789abcdef01234567 not found'],
-    ['a malformed cursor', 'get', '/api/sessions?cursor=abc', undefined, undefined, 400, 'cursor must be the nextCursor value of a previous page'],
-    ['a limit over 100', 'get', '/api/sessions?limit=500', undefined, undefined, 400, 'limit must not be greater than 100'],
-    ['a limit that is not a number', 'get', '/api/sessions?limit=ten', undefined, undefined, 400, 'limit must be an integer number'],
-    ['an unknown query parameter', 'get', '/api/sessions?sort=desc', undefined, undefined, 400, 'property sort should not exist'],
+    [
+      'a malformed session id',
+      'get',
+      '/api/sessions/not-an-id',
+      undefined,
+      undefined,
+      400,
+      'id must be a 24-character hexadecimal id, got "not-an-id"',
+    ],
+    [
+      'a malformed thread id',
+      'delete',
+      '/api/threads/123',
+      undefined,
+      undefined,
+      400,
+      'id must be a 24-character hexadecimal id',
+    ],
+    [
+      'a malformed thread id in messages',
+      'get',
+      '/api/threads/zz/messages',
+      undefined,
+      undefined,
+      400,
+      'threadId must be a 24-character hexadecimal id',
+    ],
+    [
+      'a missing session',
+      'get',
+      '/api/sessions/0123456789abcdef01234567',
+      undefined,
+      undefined,
+      404,
+      'session 0123456789abcdef01234567 not found',
+    ],
+    [
+      'a malformed cursor',
+      'get',
+      '/api/sessions?cursor=abc',
+      undefined,
+      undefined,
+      400,
+      'cursor must be the nextCursor value of a previous page',
+    ],
+    [
+      'a limit over 100',
+      'get',
+      '/api/sessions?limit=500',
+      undefined,
+      undefined,
+      400,
+      'limit must not be greater than 100',
+    ],
+    [
+      'a limit that is not a number',
+      'get',
+      '/api/sessions?limit=ten',
+      undefined,
+      undefined,
+      400,
+      'limit must be an integer number',
+    ],
+    [
+      'an unknown query parameter',
+      'get',
+      '/api/sessions?sort=desc',
+      undefined,
+      undefined,
+      400,
+      'property sort should not exist',
+    ],
     ['a wrong type', 'post', '/api/sessions', { title: ['a'] }, undefined, 400, 'title must be a string'],
-    ['a nested wrong type', 'post', '/api/sessions', { title: 'a', settings: { maxIterations: '3' } }, undefined, 400, 'settings.maxIterations must be an integer number'],
-    ['an unknown field', 'post', '/api/sessions', { title: 'a', ownerId: 'someone-else' }, undefined, 400, 'property ownerId should not exist'],
-    ['an operator injection', 'post', '/api/threads', { sessionId: { $ne: null }, title: 'x' }, undefined, 400, 'sessionId must be a 24-character hexadecimal id'],
-    ['a JSON array body', 'post', '/api/sessions', '[]', 'application/json', 400, 'The request body must be a JSON object'],
+    [
+      'a nested wrong type',
+      'post',
+      '/api/sessions',
+      { title: 'a', settings: { maxIterations: '3' } },
+      undefined,
+      400,
+      'settings.maxIterations must be an integer number',
+    ],
+    [
+      'an unknown field',
+      'post',
+      '/api/sessions',
+      { title: 'a', ownerId: 'someone-else' },
+      undefined,
+      400,
+      'property ownerId should not exist',
+    ],
+    [
+      'an operator injection',
+      'post',
+      '/api/threads',
+      { sessionId: { $ne: null }, title: 'x' },
+      undefined,
+      400,
+      'sessionId must be a 24-character hexadecimal id',
+    ],
+    [
+      'a JSON array body',
+      'post',
+      '/api/sessions',
+      '[]',
+      'application/json',
+      400,
+      'The request body must be a JSON object',
+    ],
     ['malformed JSON', 'post', '/api/sessions', '{"title": ', 'application/json', 400, 'Body is not valid JSON'],
     ['a text body', 'post', '/api/sessions', 'title=x', 'text/plain', 400, 'The request body must be a JSON object'],
-    ['an oversize body', 'post', '/api/sessions', JSON.stringify({ title: 'x'.repeat(5000) }), 'application/json', 413, 'The request body is larger than 4096 bytes (BODY_LIMIT_BYTES)'],
+    [
+      'an oversize body',
+      'post',
+      '/api/sessions',
+      JSON.stringify({ title: 'x'.repeat(5000) }),
+      'application/json',
+      413,
+      'The request body is larger than 4096 bytes (BODY_LIMIT_BYTES)',
+    ],
     ['an unknown route', 'get', '/api/nothing-here', undefined, undefined, 404, 'Cannot GET /api/nothing-here'],
   ];
 
@@ -44,7 +148,12 @@ describe('Bad requests', () => {
   });
 
   it('should echo a client’s request id and keep serving after a storm of bad input', async () => {
-    const res = await t.http().get('/api/sessions/bad').set(auth(ADMIN_KEY)).set('x-request-id', 'client-req-42').expect(400);
+    const res = await t
+      .http()
+      .get('/api/sessions/bad')
+      .set(auth(ADMIN_KEY))
+      .set('x-request-id', 'client-req-42')
+      .expect(400);
     expect(res.headers['x-request-id']).toBe('client-req-42');
     expect(res.body.requestId).toBe('client-req-42');
 
@@ -57,5 +166,4 @@ describe('Bad requests', () => {
     expect(statuses.every((s) => s === 400)).toBe(true);
     await t.http().get('/health').expect(200);
   });
-
 });

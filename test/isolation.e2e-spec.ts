@@ -20,30 +20,35 @@ describe('Isolation between keys', () => {
   });
   afterAll(() => t.close());
 
-
-  it.each([
+  type Method = 'get' | 'patch' | 'post' | 'delete';
+  const attempts: [string, Method, () => string, (() => object) | undefined][] = [
     ['GET session', 'get', () => `/api/sessions/${sessionA}`, undefined],
-    ['PATCH session', 'patch', () => `/api/sessions/${sessionA}`, { title: 'taken' }],
-    ['end session', 'post', () => `/api/sessions/${sessionA}/end`, {}],
+    ['PATCH session', 'patch', () => `/api/sessions/${sessionA}`, () => ({ title: 'taken' })],
+    ['end session', 'post', () => `/api/sessions/${sessionA}/end`, () => ({})],
     ['GET thread', 'get', () => `/api/threads/${threadA}`, undefined],
-    ['PATCH thread', 'patch', () => `/api/threads/${threadA}`, { title: 'taken' }],
+    ['PATCH thread', 'patch', () => `/api/threads/${threadA}`, () => ({ title: 'taken' })],
     ['DELETE thread', 'delete', () => `/api/threads/${threadA}`, undefined],
     ['list messages', 'get', () => `/api/threads/${threadA}/messages`, undefined],
     ['branch view', 'get', () => `/api/threads/${threadA}/messages?branch=${messageA}`, undefined],
-    ['post message', 'post', () => `/api/threads/${threadA}/messages`, { role: 'user', content: 'intrusion' }],
+    ['post message', 'post', () => `/api/threads/${threadA}/messages`, () => ({ role: 'user', content: 'intrusion' })],
     ['create thread in session', 'post', () => '/api/threads', () => ({ sessionId: sessionA, title: 'intrusion' })],
     ['list threads of session', 'get', () => `/api/threads?sessionId=${sessionA}`, undefined],
-  ] as const)('should answer 404 to key B on %s, exactly as for a missing object', async (_, method, path, body) => {
-    const payload = typeof body === 'function' ? body() : body;
-    const res = await t.http()[method](path()).set(auth(b)).send(payload as object).expect(404);
-    expect(res.body.statusCode).toBe(404);
-    expect(JSON.stringify(res.body)).not.toContain('secret of A');
+  ];
 
-    const missing = path().replace(/[0-9a-f]{24}/g, 'ffffffffffffffffffffffff');
-    const miss = await t.http()[method](missing).set(auth(b)).send(payload as object);
-    expect(miss.status).toBe(404);
-    expect(miss.body.message.replace(/[0-9a-f]{24}/g, 'ID')).toBe(res.body.message.replace(/[0-9a-f]{24}/g, 'ID'));
-  });
+  it.each(attempts)(
+    'should answer 404 to key B on %s, exactly as for a missing object',
+    async (_, method, path, body) => {
+      const payload = body?.();
+      const res = await t.http()[method](path()).set(auth(b)).send(payload).expect(404);
+      expect(res.body.statusCode).toBe(404);
+      expect(JSON.stringify(res.body)).not.toContain('secret of A');
+
+      const missing = path().replace(/[0-9a-f]{24}/g, 'ffffffffffffffffffffffff');
+      const miss = await t.http()[method](missing).set(auth(b)).send(payload);
+      expect(miss.status).toBe(404);
+      expect(miss.body.message.replace(/[0-9a-f]{24}/g, 'ID')).toBe(res.body.message.replace(/[0-9a-f]{24}/g, 'ID'));
+    },
+  );
 
   it('should leave A’s objects untouched after B’s attempts', async () => {
     const session = await t.http().get(`/api/sessions/${sessionA}`).set(auth(a)).expect(200);
@@ -69,5 +74,4 @@ describe('Isolation between keys', () => {
     const messages = await t.http().get(`/api/threads/${threadA}/messages`).set(auth(ADMIN_KEY)).expect(200);
     expect(messages.body.items).toHaveLength(1);
   });
-
 });

@@ -41,7 +41,13 @@ describe('Sessions', () => {
 
   it('should store given settings and merge later changes into them', async () => {
     const created = await createSession(t, key, {
-      settings: { maxIterations: 5, qualityThreshold: 7.5, costLimitUsd: 0.25, preferredModels: ['openai/gpt-4.1'], defaultStrategy: 'ensemble' },
+      settings: {
+        maxIterations: 5,
+        qualityThreshold: 7.5,
+        costLimitUsd: 0.25,
+        preferredModels: ['openai/gpt-4.1'],
+        defaultStrategy: 'ensemble',
+      },
     });
     const updated = await t
       .http()
@@ -67,12 +73,20 @@ describe('Sessions', () => {
     [{ settings: { maxIterations: 11 } }, 'settings.maxIterations must not be greater than 10'],
     [{ settings: { qualityThreshold: 10.5 } }, 'settings.qualityThreshold must not be greater than 10'],
     [{ settings: { defaultStrategy: 'vote' } }, 'settings.defaultStrategy must be one of the following values'],
-    [{ settings: { preferredModels: ['a'], excludedModels: ['a'] } }, 'a model cannot be both preferred and excluded: a'],
+    [
+      { settings: { preferredModels: ['a'], excludedModels: ['a'] } },
+      'a model cannot be both preferred and excluded: a',
+    ],
     [{ title: '' }, 'title must be longer than or equal to 1 characters'],
     [{ title: 42 }, 'title must be a string'],
     [{ settings: { maxIterations: 2, color: 'red' } }, 'property settings.color should not exist'],
   ])('should reject %j with a 400 naming the problem', async (body, message) => {
-    const res = await t.http().post('/api/sessions').set(auth(key)).send({ title: 'x', ...body }).expect(400);
+    const res = await t
+      .http()
+      .post('/api/sessions')
+      .set(auth(key))
+      .send({ title: 'x', ...body })
+      .expect(400);
     expect(res.body.message).toContain(message);
     expect(await t.db.collection('sessions').countDocuments({ title: 'x' })).toBe(0);
   });
@@ -111,7 +125,12 @@ describe('Sessions', () => {
     const again = await t.http().post(`/api/sessions/${s.id}/end`).set(auth(key)).send({}).expect(409);
     expect(again.body.message).toBe(`session ${s.id} is already completed`);
 
-    const thread = await t.http().post('/api/threads').set(auth(key)).send({ sessionId: s.id, title: 'late' }).expect(409);
+    const thread = await t
+      .http()
+      .post('/api/threads')
+      .set(auth(key))
+      .send({ sessionId: s.id, title: 'late' })
+      .expect(409);
     expect(thread.body.message).toContain('is completed');
   });
 

@@ -25,7 +25,12 @@ describe('Threads and messages', () => {
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
-    const renamed = await t.http().patch(`/api/threads/${thread.id}`).set(auth(key)).send({ title: 'Refactor v2' }).expect(200);
+    const renamed = await t
+      .http()
+      .patch(`/api/threads/${thread.id}`)
+      .set(auth(key))
+      .send({ title: 'Refactor v2' })
+      .expect(200);
     expect(renamed.body).toMatchObject({ title: 'Refactor v2', domain: 'coding' });
     await t.http().patch(`/api/threads/${thread.id}`).set(auth(key)).send({ sessionId }).expect(400);
 
@@ -73,7 +78,11 @@ describe('Threads and messages', () => {
     expect(b2.parentId).toBe(b1.id);
 
     const branchB = await t.http().get(`/api/threads/${thread.id}/messages?branch=${b2.id}`).set(auth(key)).expect(200);
-    expect(branchB.body.items.map((m: { content: string }) => m.content)).toEqual(['question', 'answer B', 'follow-up on B']);
+    expect(branchB.body.items.map((m: { content: string }) => m.content)).toEqual([
+      'question',
+      'answer B',
+      'follow-up on B',
+    ]);
     const pagesA = await collectPages(t, key, `/api/threads/${thread.id}/messages?branch=${a2.id}`, 2);
     expect(pagesA).toEqual([[root.id, a1.id], [a2.id]]);
 
@@ -82,17 +91,31 @@ describe('Threads and messages', () => {
 
     const foreignParent = await createThread(t, key, sessionId);
     const other = await postMessage(t, key, foreignParent.id);
-    const res = await t.http().post(`/api/threads/${thread.id}/messages`).set(auth(key)).send({ role: 'user', content: 'x', parentId: other.id }).expect(400);
+    const res = await t
+      .http()
+      .post(`/api/threads/${thread.id}/messages`)
+      .set(auth(key))
+      .send({ role: 'user', content: 'x', parentId: other.id })
+      .expect(400);
     expect(res.body.message).toBe(`parentId ${other.id} is not a message of thread ${thread.id}`);
     await t.http().get(`/api/threads/${thread.id}/messages?branch=${other.id}`).set(auth(key)).expect(404);
   });
 
   it('should refuse content over MESSAGE_MAX_CHARS with a 413 and store nothing', async () => {
     const thread = await createThread(t, key, sessionId);
-    const res = await t.http().post(`/api/threads/${thread.id}/messages`).set(auth(key)).send({ role: 'user', content: 'x'.repeat(1001) }).expect(413);
+    const res = await t
+      .http()
+      .post(`/api/threads/${thread.id}/messages`)
+      .set(auth(key))
+      .send({ role: 'user', content: 'x'.repeat(1001) })
+      .expect(413);
     expect(res.body.message).toBe('content has 1001 characters; the limit is 1000 (MESSAGE_MAX_CHARS)');
     await postMessage(t, key, thread.id, { content: 'x'.repeat(1000) });
-    expect(await t.db.collection('messages').countDocuments({ threadId: t.db.base.Types.ObjectId.createFromHexString(thread.id) })).toBe(1);
+    expect(
+      await t.db
+        .collection('messages')
+        .countDocuments({ threadId: t.db.base.Types.ObjectId.createFromHexString(thread.id) }),
+    ).toBe(1);
   });
 
   it.each([
@@ -123,7 +146,12 @@ describe('Threads and messages', () => {
     const s = await createSession(t, key);
     const thread = await createThread(t, key, s.id);
     await t.http().post(`/api/sessions/${s.id}/end`).set(auth(key)).send({}).expect(200);
-    const res = await t.http().post(`/api/threads/${thread.id}/messages`).set(auth(key)).send({ role: 'user', content: 'late' }).expect(409);
+    const res = await t
+      .http()
+      .post(`/api/threads/${thread.id}/messages`)
+      .set(auth(key))
+      .send({ role: 'user', content: 'late' })
+      .expect(409);
     expect(res.body.message).toContain('is completed');
     await t.http().get(`/api/threads/${thread.id}/messages`).set(auth(key)).expect(200);
   });

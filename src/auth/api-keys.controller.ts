@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { PageQueryDto } from '../common/pagination.js';
+import { ApiStandardErrors } from '../common/api-errors.decorator.js';
+import { PageQueryDto } from '../common/dto/page-query.dto.js';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { CreateApiKeyDto } from './dto/create-api-key.dto.js';
@@ -8,6 +9,7 @@ import { ApiKeyPageDto, CreatedApiKeyResponseDto } from './dto/api-key.response.
 import { AdminOnly, CurrentPrincipal, type Principal } from './principal.js';
 
 @ApiTags('API keys')
+@ApiStandardErrors({ adminOnly: true })
 @AdminOnly()
 @Controller('api/keys')
 export class ApiKeysController {
@@ -21,7 +23,10 @@ export class ApiKeysController {
 
   /** Lists keys, newest first (hashes and keys are never shown). */
   @Get()
-  list(@CurrentPrincipal() principal: Principal, @Query() query: PageQueryDto): Promise<InstanceType<typeof ApiKeyPageDto>> {
+  list(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: PageQueryDto,
+  ): Promise<InstanceType<typeof ApiKeyPageDto>> {
     return this.keys.list(principal, query.limit, query.cursor);
   }
 

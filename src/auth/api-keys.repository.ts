@@ -35,7 +35,11 @@ export class ApiKeysRepository {
 
   revoke(id: string): Promise<ApiKeyRecord | null> {
     return this.keys
-      .findOneAndUpdate({ _id: new Types.ObjectId(id), revokedAt: null }, { $set: { revokedAt: new Date() } }, { returnDocument: 'after' })
+      .findOneAndUpdate(
+        { _id: new Types.ObjectId(id), revokedAt: null },
+        { $set: { revokedAt: new Date() } },
+        { returnDocument: 'after' },
+      )
       .lean<ApiKeyRecord>()
       .exec();
   }

@@ -8,12 +8,13 @@ interface Classified {
   message: string;
 }
 
-const DATABASE_DOWN = /buffering timed out|ECONNREFUSED|Server selection timed out|connection .* closed|MongoNetworkError|MongoServerSelectionError|PoolClearedError|MongoNotConnectedError/i;
+const DATABASE_DOWN =
+  /buffering timed out|ECONNREFUSED|Server selection timed out|connection .* closed|MongoNetworkError|MongoServerSelectionError|PoolClearedError|MongoNotConnectedError/i;
 
 function messageOf(response: unknown, fallback: string): string {
   if (typeof response === 'string') return response;
   if (response && typeof response === 'object' && 'message' in response) {
-    const message = (response as { message: unknown }).message;
+    const message = response.message;
     if (Array.isArray(message)) return message.map(String).join('; ');
     if (typeof message === 'string') return message;
   }
@@ -81,6 +82,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error(`request ${String(request.id)} ${request.method} ${request.url} failed: ${cause}`);
     }
     const text = status === 500 ? `Internal server error (request id ${String(request.id)})` : message;
-    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(errorEnvelope(status, text, request));
+    void reply
+      .status(status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(errorEnvelope(status, text, request));
   }
 }

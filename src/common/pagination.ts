@@ -1,25 +1,6 @@
 import { Type as ClassType } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import mongoose, { Types } from 'mongoose';
-
-export const MAX_PAGE_SIZE = 100;
-
-export class PageQueryDto {
-  /** Items per page. */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit: number = 20;
-
-  /** The `nextCursor` of the previous page; omit it for the first page. */
-  @IsOptional()
-  @Matches(/^[0-9a-f]{24}$/, { message: 'cursor must be the nextCursor value of a previous page' })
-  cursor?: string;
-}
 
 export interface Page<T> {
   items: T[];
@@ -37,7 +18,7 @@ export function pageQuery(cursor: string | undefined, direction: SortDirection) 
   const bound = new Types.ObjectId(cursor);
   const op: IdBound = direction === 'newest' ? { $lt: bound } : { $gt: bound };
   // Our own operator: exempt from sanitizeFilter, which neutralises operators sent by clients.
-  return { filter: { _id: mongoose.trusted(op) as IdBound }, sort };
+  return { filter: { _id: mongoose.trusted(op) }, sort };
 }
 
 /** Builds a page from `limit + 1` fetched documents. */
@@ -56,7 +37,11 @@ export function PageOf<T>(item: ClassType<T>, name: string): ClassType<Page<T>> 
     @ApiProperty({ type: item, isArray: true })
     items: T[];
 
-    @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` to get the next page; null on the last page.' })
+    @ApiProperty({
+      type: String,
+      nullable: true,
+      description: 'Pass as `cursor` to get the next page; null on the last page.',
+    })
     nextCursor: string | null;
   }
   Object.defineProperty(PageDto, 'name', { value: name });

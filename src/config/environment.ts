@@ -1,15 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  validateSync,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -93,7 +83,7 @@ export function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
   if (errors.length > 0) {
     throw new ConfigError(
       errors.map((e) => {
-        const value = e.property.endsWith('_KEY') ? '(hidden)' : JSON.stringify(e.value);
+        const value = e.property.endsWith('_KEY') ? '(hidden)' : JSON.stringify(input[e.property]);
         return `${e.property}=${value}: ${Object.values(e.constraints ?? {}).join('; ')}`;
       }),
     );

@@ -25,7 +25,8 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
 
   async resolveUri(): Promise<string> {
     if (this.config.mongodbUri !== undefined) return this.config.mongodbUri;
-    const binary = this.config.ferretdbBin ?? (await ensureFerretDbBinary(this.config.projectRoot, (line) => this.logger.log(line)));
+    const binary =
+      this.config.ferretdbBin ?? (await ensureFerretDbBinary(this.config.projectRoot, (line) => this.logger.log(line)));
     const running = await this.launch(binary, 0);
     this.logger.log(`Embedded FerretDB listening on 127.0.0.1:${running.port}, data in ${this.dataDir}`);
     return `${running.uri}${DATABASE_NAME}`;
@@ -46,7 +47,9 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
     this.process = running;
     void running.exited.then((status) => {
       if (running.isStopping || this.shuttingDown) return;
-      this.logger.error(`Embedded FerretDB exited unexpectedly (code ${status.code}, signal ${status.signal}); restarting`);
+      this.logger.error(
+        `Embedded FerretDB exited unexpectedly (code ${status.code}, signal ${status.signal}); restarting`,
+      );
       void this.restart(binary, running.port);
     });
     return running;

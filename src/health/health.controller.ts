@@ -3,19 +3,9 @@ import { InjectConnection } from '@nestjs/mongoose';
 import { ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Connection } from 'mongoose';
 import { Public } from '../auth/principal.js';
+import { LivenessDto, ReadinessDto } from './dto/health.dto.js';
 
 const PING_TIMEOUT_MS = 1500;
-
-export class LivenessDto {
-  status: 'ok';
-  uptimeSeconds: number;
-}
-
-export class ReadinessDto {
-  status: 'ok';
-  database: 'up';
-  latencyMs: number;
-}
 
 @ApiTags('Health')
 @Public()

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiStandardErrors } from '../common/api-errors.decorator.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe.js';
 import { CreateSessionDto } from './dto/create-session.dto.js';
@@ -10,6 +11,7 @@ import { UpdateSessionDto } from './dto/update-session.dto.js';
 import { SessionsService } from './sessions.service.js';
 
 @ApiTags('Sessions')
+@ApiStandardErrors()
 @Controller('api/sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
@@ -22,12 +24,18 @@ export class SessionsController {
 
   /** Lists your sessions, newest first, with cursor pagination. */
   @Get()
-  list(@CurrentPrincipal() principal: Principal, @Query() query: ListSessionsQueryDto): Promise<InstanceType<typeof SessionPageDto>> {
+  list(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ListSessionsQueryDto,
+  ): Promise<InstanceType<typeof SessionPageDto>> {
     return this.sessions.list(principal, query);
   }
 
   @Get(':id')
-  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string): Promise<SessionResponseDto> {
+  get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseObjectIdPipe) id: string,
+  ): Promise<SessionResponseDto> {
     return this.sessions.get(principal, id);
   }
 

@@ -41,7 +41,12 @@ export class SessionsRepository {
     const where: Record<string, unknown> = { ...scope, ...page.filter };
     if (filter.status !== undefined) where.status = filter.status;
     if (filter.userId !== undefined) where.userId = filter.userId;
-    return this.sessions.find(where).sort(page.sort).limit(limit + 1).lean<SessionRecord[]>().exec();
+    return this.sessions
+      .find(where)
+      .sort(page.sort)
+      .limit(limit + 1)
+      .lean<SessionRecord[]>()
+      .exec();
   }
 
   update(scope: OwnerScope, id: string, changes: SessionChanges): Promise<SessionRecord | null> {
@@ -52,7 +57,11 @@ export class SessionsRepository {
       if (value !== undefined) set[`settings.${name}`] = value;
     }
     return this.sessions
-      .findOneAndUpdate({ ...scope, _id: new Types.ObjectId(id) }, { $set: set }, { returnDocument: 'after', runValidators: true })
+      .findOneAndUpdate(
+        { ...scope, _id: new Types.ObjectId(id) },
+        { $set: set },
+        { returnDocument: 'after', runValidators: true },
+      )
       .lean<SessionRecord>()
       .exec();
   }

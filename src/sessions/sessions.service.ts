@@ -75,7 +75,11 @@ export class SessionsService {
       settings.preferredModels ?? current.settings.preferredModels,
       settings.excludedModels ?? current.settings.excludedModels,
     );
-    const updated = await this.sessions.update(ownerScope(principal), id, { title: dto.title, userId: dto.userId, settings });
+    const updated = await this.sessions.update(ownerScope(principal), id, {
+      title: dto.title,
+      userId: dto.userId,
+      settings,
+    });
     if (updated === null) throw new NotFoundException(`session ${id} not found`);
     return toSessionResponse(updated);
   }
@@ -96,5 +100,5 @@ export class SessionsService {
 function definedOnly(dto: SessionSettingsDto | undefined): Partial<SessionSettings> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(dto ?? {})) if (value !== undefined) out[name] = value;
-  return out as Partial<SessionSettings>;
+  return out;
 }

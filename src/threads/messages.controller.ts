@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiStandardErrors } from '../common/api-errors.decorator.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe.js';
 import { CreateMessageDto } from './dto/create-message.dto.js';
@@ -8,6 +9,7 @@ import { MessagePageDto, MessageResponseDto } from './dto/message.response.dto.j
 import { MessagesService } from './messages.service.js';
 
 @ApiTags('Messages')
+@ApiStandardErrors()
 @Controller('api/threads/:threadId/messages')
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}

@@ -29,7 +29,11 @@ export class MessagesRepository {
   }
 
   latest(ownerId: string, threadId: Types.ObjectId): Promise<Pick<MessageRecord, '_id'> | null> {
-    return this.messages.findOne({ ownerId, threadId }, { _id: 1 }).sort({ _id: -1 }).lean<Pick<MessageRecord, '_id'>>().exec();
+    return this.messages
+      .findOne({ ownerId, threadId }, { _id: 1 })
+      .sort({ _id: -1 })
+      .lean<Pick<MessageRecord, '_id'>>()
+      .exec();
   }
 
   exists(ownerId: string, threadId: Types.ObjectId, id: string): Promise<unknown> {
@@ -38,11 +42,17 @@ export class MessagesRepository {
 
   /** The id and parent of every message of a thread, to walk a branch. */
   links(ownerId: string, threadId: Types.ObjectId): Promise<Pick<MessageRecord, '_id' | 'parentId'>[]> {
-    return this.messages.find({ ownerId, threadId }, { _id: 1, parentId: 1 }).lean<Pick<MessageRecord, '_id' | 'parentId'>[]>().exec();
+    return this.messages
+      .find({ ownerId, threadId }, { _id: 1, parentId: 1 })
+      .lean<Pick<MessageRecord, '_id' | 'parentId'>[]>()
+      .exec();
   }
 
   findMany(ownerId: string, ids: Types.ObjectId[]): Promise<MessageRecord[]> {
-    return this.messages.find({ ownerId, _id: mongoose.trusted({ $in: ids }) as { $in: Types.ObjectId[] } }).lean<MessageRecord[]>().exec();
+    return this.messages
+      .find({ ownerId, _id: mongoose.trusted({ $in: ids }) })
+      .lean<MessageRecord[]>()
+      .exec();
   }
 
   async deleteThread(ownerId: string, threadId: Types.ObjectId): Promise<number> {

@@ -61,13 +61,18 @@ export class MessagesService {
   }
 
   /** The path from the root down to `query.branch`, oldest first, paged like the full list. */
-  private async branch(ownerId: string, threadId: Types.ObjectId, query: ListMessagesQueryDto): Promise<Page<MessageResponseDto>> {
+  private async branch(
+    ownerId: string,
+    threadId: Types.ObjectId,
+    query: ListMessagesQueryDto,
+  ): Promise<Page<MessageResponseDto>> {
     const leaf = query.branch as string;
     const parents = new Map<string, string | null>();
     for (const link of await this.messages.links(ownerId, threadId)) {
       parents.set(link._id.toHexString(), link.parentId ? link.parentId.toHexString() : null);
     }
-    if (!parents.has(leaf)) throw new NotFoundException(`message ${leaf} not found in thread ${threadId.toHexString()}`);
+    if (!parents.has(leaf))
+      throw new NotFoundException(`message ${leaf} not found in thread ${threadId.toHexString()}`);
 
     const path: string[] = [];
     for (let id: string | null = leaf; id !== null && path.length <= parents.size; id = parents.get(id) ?? null) {
@@ -78,11 +83,19 @@ export class MessagesService {
     let start = 0;
     if (query.cursor !== undefined) {
       const at = path.indexOf(query.cursor);
-      if (at < 0) throw new BadRequestException('cursor must be the nextCursor value of a previous page of this branch');
+      if (at < 0)
+        throw new BadRequestException('cursor must be the nextCursor value of a previous page of this branch');
       start = at + 1;
     }
     const ids = path.slice(start, start + query.limit + 1);
-    const byId = new Map((await this.messages.findMany(ownerId, ids.map((id) => new Types.ObjectId(id)))).map((m) => [m._id.toHexString(), m]));
+    const byId = new Map(
+      (
+        await this.messages.findMany(
+          ownerId,
+          ids.map((id) => new Types.ObjectId(id)),
+        )
+      ).map((m) => [m._id.toHexString(), m]),
+    );
     const docs = ids.map((id) => byId.get(id)).filter((m) => m !== undefined);
     return toPage(docs, query.limit, toMessageResponse);
   }

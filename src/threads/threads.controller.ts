@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiStandardErrors } from '../common/api-errors.decorator.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { ParseObjectIdPipe } from '../common/parse-object-id.pipe.js';
 import { CreateThreadDto } from './dto/create-thread.dto.js';
@@ -9,6 +10,7 @@ import { UpdateThreadDto } from './dto/update-thread.dto.js';
 import { ThreadsService } from './threads.service.js';
 
 @ApiTags('Threads')
+@ApiStandardErrors()
 @Controller('api/threads')
 export class ThreadsController {
   constructor(private readonly threads: ThreadsService) {}
@@ -21,12 +23,18 @@ export class ThreadsController {
 
   /** Lists threads newest first, all of yours or one session's. */
   @Get()
-  list(@CurrentPrincipal() principal: Principal, @Query() query: ListThreadsQueryDto): Promise<InstanceType<typeof ThreadPageDto>> {
+  list(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ListThreadsQueryDto,
+  ): Promise<InstanceType<typeof ThreadPageDto>> {
     return this.threads.list(principal, query);
   }
 
   @Get(':id')
-  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string): Promise<ThreadResponseDto> {
+  get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseObjectIdPipe) id: string,
+  ): Promise<ThreadResponseDto> {
     return this.threads.get(principal, id);
   }
 

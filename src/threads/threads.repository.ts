@@ -27,10 +27,19 @@ export class ThreadsRepository {
     const page = pageQuery(cursor, 'newest');
     const where: Record<string, unknown> = { ...scope, ...page.filter };
     if (sessionId !== undefined) where.sessionId = new Types.ObjectId(sessionId);
-    return this.threads.find(where).sort(page.sort).limit(limit + 1).lean<ThreadRecord[]>().exec();
+    return this.threads
+      .find(where)
+      .sort(page.sort)
+      .limit(limit + 1)
+      .lean<ThreadRecord[]>()
+      .exec();
   }
 
-  update(scope: OwnerScope, id: string, changes: Partial<Pick<Thread, 'title' | 'domain'>>): Promise<ThreadRecord | null> {
+  update(
+    scope: OwnerScope,
+    id: string,
+    changes: Partial<Pick<Thread, 'title' | 'domain'>>,
+  ): Promise<ThreadRecord | null> {
     const set: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(changes)) if (value !== undefined) set[name] = value;
     return this.threads

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getConnectionToken } from '@nestjs/mongoose';
-import type { Connection } from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import request from 'supertest';
@@ -40,7 +40,12 @@ export async function startApp(env: Record<string, string | undefined> = {}): Pr
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      logs.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
+      logs.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l.length > 0),
+      );
       done();
     },
   });
@@ -55,7 +60,8 @@ export async function startApp(env: Record<string, string | undefined> = {}): Pr
     db,
     http: () => request(app.getHttpServer()),
     async close(options = {}) {
-      if (!options.keepDatabase && db.readyState === 1) await db.dropDatabase().catch(() => undefined);
+      if (!options.keepDatabase && db.readyState === mongoose.STATES.connected)
+        await db.dropDatabase().catch(() => undefined);
       await app.close();
     },
   };

@@ -9,13 +9,32 @@ export async function createUserKey(t: TestApp, name = 'user'): Promise<{ id: st
   return res.body as { id: string; key: string; ownerId: string };
 }
 
-export async function createSession(t: TestApp, key: string, body: Record<string, unknown> = {}): Promise<{ id: string } & Record<string, unknown>> {
-  const res = await t.http().post('/api/sessions').set(auth(key)).send({ title: 'a session', ...body }).expect(201);
+export async function createSession(
+  t: TestApp,
+  key: string,
+  body: Record<string, unknown> = {},
+): Promise<{ id: string } & Record<string, unknown>> {
+  const res = await t
+    .http()
+    .post('/api/sessions')
+    .set(auth(key))
+    .send({ title: 'a session', ...body })
+    .expect(201);
   return res.body as { id: string } & Record<string, unknown>;
 }
 
-export async function createThread(t: TestApp, key: string, sessionId: string, body: Record<string, unknown> = {}): Promise<{ id: string } & Record<string, unknown>> {
-  const res = await t.http().post('/api/threads').set(auth(key)).send({ sessionId, title: 'a thread', ...body }).expect(201);
+export async function createThread(
+  t: TestApp,
+  key: string,
+  sessionId: string,
+  body: Record<string, unknown> = {},
+): Promise<{ id: string } & Record<string, unknown>> {
+  const res = await t
+    .http()
+    .post('/api/threads')
+    .set(auth(key))
+    .send({ sessionId, title: 'a thread', ...body })
+    .expect(201);
   return res.body as { id: string } & Record<string, unknown>;
 }
 
@@ -25,7 +44,12 @@ export async function postMessage(
   threadId: string,
   body: Record<string, unknown> = {},
 ): Promise<{ id: string; parentId: string | null } & Record<string, unknown>> {
-  const res = await t.http().post(`/api/threads/${threadId}/messages`).set(auth(key)).send({ role: 'user', content: 'hello', ...body }).expect(201);
+  const res = await t
+    .http()
+    .post(`/api/threads/${threadId}/messages`)
+    .set(auth(key))
+    .send({ role: 'user', content: 'hello', ...body })
+    .expect(201);
   return res.body as { id: string; parentId: string | null } & Record<string, unknown>;
 }
 

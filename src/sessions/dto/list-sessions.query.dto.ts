@@ -1,5 +1,5 @@
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination.js';
+import { PageQueryDto } from '../../common/dto/page-query.dto.js';
 import { SESSION_STATUSES, type SessionStatus } from '../session.schema.js';
 
 export class ListSessionsQueryDto extends PageQueryDto {

@@ -1,5 +1,5 @@
 import { IsMongoId, IsOptional } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination.js';
+import { PageQueryDto } from '../../common/dto/page-query.dto.js';
 
 export class ListMessagesQueryDto extends PageQueryDto {
   /** A message id: list only the branch from the thread's first message down to this one. */

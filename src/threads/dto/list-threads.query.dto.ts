@@ -1,5 +1,5 @@
 import { IsMongoId, IsOptional } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination.js';
+import { PageQueryDto } from '../../common/dto/page-query.dto.js';
 
 export class ListThreadsQueryDto extends PageQueryDto {
   /** Only the threads of this session. */

@@ -1,0 +1,23 @@
+import { applyDecorators } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiServiceUnavailableResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ErrorEnvelope } from './error-envelope.js';
+
+/** Documents the error envelope for the failures every authenticated route can answer. */
+export function ApiStandardErrors(options: { adminOnly?: boolean } = {}) {
+  const decorators = [
+    ApiBadRequestResponse({ type: ErrorEnvelope, description: 'Malformed id, invalid or unknown field.' }),
+    ApiUnauthorizedResponse({ type: ErrorEnvelope, description: 'Missing, unknown or revoked API key.' }),
+    ApiNotFoundResponse({ type: ErrorEnvelope, description: 'No such object among those the key may see.' }),
+    ApiServiceUnavailableResponse({ type: ErrorEnvelope, description: 'The database is unavailable.' }),
+  ];
+  if (options.adminOnly) {
+    decorators.push(ApiForbiddenResponse({ type: ErrorEnvelope, description: 'The key is not an admin key.' }));
+  }
+  return applyDecorators(...decorators);
+}
