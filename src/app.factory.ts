@@ -53,7 +53,10 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
         '`Authorization: Bearer <key>` or `x-api-key: <key>`.',
     )
     .setVersion('0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An OrchestrateX API key (orx_…)' }, 'bearer')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'orx_ API key', description: 'An OrchestrateX API key (orx_…)' },
+      'bearer',
+    )
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'x-api-key')
     .addSecurityRequirements('bearer')
     .addSecurityRequirements('x-api-key')
