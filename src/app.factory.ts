@@ -88,7 +88,8 @@ export async function createApp(
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
     logger: new PinoNestLogger(logger),
-    bufferLogs: false,
+    // Throw start-up errors to the caller (main.ts prints them) instead of exiting here.
+    abortOnError: false,
   });
 
   const fastify = app.getHttpAdapter().getInstance();

@@ -41,7 +41,12 @@ export class PinoNestLogger implements LoggerService {
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace', message: unknown, params: unknown[]): void {
     const context =
       params.length > 0 && typeof params[params.length - 1] === 'string' ? params[params.length - 1] : undefined;
-    const text = typeof message === 'string' ? message : JSON.stringify(message);
+    const text =
+      typeof message === 'string'
+        ? message
+        : message instanceof Error
+          ? (message.stack ?? message.message)
+          : JSON.stringify(message);
     this.pino[level]({ context }, text);
   }
 
