@@ -117,9 +117,16 @@ describe('Readiness', () => {
       const down = await t.http().get('/health/ready').expect(503);
       expect(down.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
       expect(down.body.message).toContain('database unavailable');
-      const meanwhile = await t.http().get(`/api/sessions/${session.id}`).set(auth(ADMIN_KEY));
+      const meanwhile = await t
+        .http()
+        .get(`/api/sessions/${session.id}`)
+        .set(auth(ADMIN_KEY))
+        .set('x-request-id', 'while-db-down');
       expect(meanwhile.status).toBe(503);
       expect(meanwhile.body.message).toBe('The database is unavailable; try again shortly');
+      // The cause is logged by the error filter under the request's id.
+      const logged = t.logs.map((l) => JSON.parse(l) as { reqId?: string; context?: string; msg: string });
+      expect(logged.some((l) => l.reqId === 'while-db-down' && l.context === 'Errors')).toBe(true);
       await t.http().get('/health').expect(200);
 
       db = await FerretDbProcess.start({ binary: binary(), dataDir, port: db.port });

@@ -1,4 +1,5 @@
 import { LoggerService } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { Logger as PinoLogger } from 'pino';
 import type { LogLevel } from '../config/environment.js';
 
@@ -21,6 +22,9 @@ export const REDACTED_PATHS = [
   '*.LLAMA_API_KEY',
   '*.OPENROUTER_API_KEY',
 ];
+
+/** The id of the request being served, for log lines written by services (not only by Fastify). */
+export const requestContext = new AsyncLocalStorage<{ reqId: string }>();
 
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): PinoLogger {
   return pino(
@@ -47,7 +51,7 @@ export class PinoNestLogger implements LoggerService {
         : message instanceof Error
           ? (message.stack ?? message.message)
           : JSON.stringify(message);
-    this.pino[level]({ context }, text);
+    this.pino[level]({ context, reqId: requestContext.getStore()?.reqId }, text);
   }
 
   log(message: unknown, ...params: unknown[]): void {
