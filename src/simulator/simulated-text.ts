@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+
+const WORDS = (
+  'the model considers your question and answers step by step with care clarity and evidence ' +
+  'first it restates the problem then it weighs options compares tradeoffs checks edge cases ' +
+  'and explains a result that a reader can verify simulated output from the orchestratex upstream ' +
+  'simulator stands in for a real model so the whole system runs offline deterministic and repeatable'
+).split(' ');
+
+/** A deterministic generator seeded by the request, so the same request gets the same answer. */
+export class SeededWords {
+  private state: Buffer;
+  private index = 0;
+
+  constructor(seed: string) {
+    this.state = createHash('sha256').update(seed).digest();
+  }
+
+  private nextByte(): number {
+    if (this.index >= this.state.length) {
+      this.state = createHash('sha256').update(this.state).digest();
+      this.index = 0;
+    }
+    return this.state[this.index++];
+  }
+
+  /** An integer in [min, max]. */
+  int(min: number, max: number): number {
+    return min + (((this.nextByte() << 8) | this.nextByte()) % (max - min + 1));
+  }
+
+  word(): string {
+    return WORDS[this.int(0, WORDS.length - 1)];
+  }
+
+  /** `count` tokens of text: each token is one word with its leading space. */
+  tokens(count: number): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < count; i += 1) out.push(i === 0 ? capitalise(this.word()) : ` ${this.word()}`);
+    if (out.length > 0) out[out.length - 1] += '.';
+    return out;
+  }
+}
+
+function capitalise(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+/** The scored criteria an evaluation answers with (the orchestration engine asks for these). */
+export const EVALUATION_CRITERIA = ['accuracy', 'relevance', 'clarity', 'completeness', 'domain_expertise'] as const;
+
+/**
+ * A simulated evaluation in strict JSON. Scores are derived from a hash of the request, not from any
+ * judgement: the simulator exists so the loop can run offline, and it says so in `simulated`.
+ */
+export function simulatedEvaluation(seed: string): string {
+  const rng = new SeededWords(`evaluation:${seed}`);
+  const scores = Object.fromEntries(EVALUATION_CRITERIA.map((c) => [c, rng.int(5, 10)]));
+  return JSON.stringify({
+    scores,
+    strengths: [rng.tokens(6).join('')],
+    weaknesses: [rng.tokens(6).join('')],
+    suggestions: [rng.tokens(8).join('')],
+    simulated: true,
+  });
+}

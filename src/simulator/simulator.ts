@@ -1,0 +1,481 @@
+import { countTokens } from 'gpt-tokenizer';
+import { randomBytes } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SeededWords, simulatedEvaluation } from './simulated-text.js';
+
+/** How a simulated model behaves; per model, with `*` as the default for all. */
+export interface SimModelBehaviour {
+  /** Milliseconds before the first token. */
+  ttftMs: number;
+  /** Milliseconds between tokens. */
+  tokenMs: number;
+  /** Tokens in an answer (fewer when the request's max tokens is lower). */
+  outputTokens: number;
+  /** Input tokens reported as served from the provider's prompt cache. */
+  cachedInputTokens: number;
+  /** Output tokens reported as reasoning tokens (OpenAI dialect). */
+  reasoningTokens: number;
+}
+
+export const FAULT_TYPES = ['429', '500', '503', '401', '400', 'hang', 'reset', 'malformed'] as const;
+export type FaultType = (typeof FAULT_TYPES)[number];
+
+export interface Fault {
+  type: FaultType;
+  /** For 429 and 503: the Retry-After header, in seconds. */
+  retryAfterSeconds?: number;
+  /** For reset and malformed on a stream: tokens sent before the fault (default 2). */
+  afterTokens?: number;
+}
+
+export interface SimStats {
+  requests: Record<string, number>;
+  /** Requests whose client went away before the answer was complete. */
+  clientAborts: number;
+  faultsServed: number;
+}
+
+export const DEFAULT_BEHAVIOUR: SimModelBehaviour = {
+  ttftMs: 0,
+  tokenMs: 0,
+  outputTokens: 24,
+  cachedInputTokens: 0,
+  reasoningTokens: 0,
+};
+
+/** The models the simulator lists; any other model id is answered as well. */
+export const SIM_MODELS = ['sim-small', 'sim-medium', 'sim-large'];
+
+interface ChatRequest {
+  dialect: 'openai' | 'anthropic';
+  model: string;
+  stream: boolean;
+  includeUsage: boolean;
+  maxTokens: number | undefined;
+  texts: string[];
+  wantsJson: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+
+/**
+ * An upstream that speaks OpenAI Chat Completions and Anthropic Messages over real HTTP, for tests,
+ * benchmarks and the offline demo. Its answers are deterministic text derived from the request,
+ * with token counts measured by a real tokenizer (input) and by the tokens it sends (output).
+ * Control endpoints under /_sim set per-model behaviour and queue faults.
+ */
+export class UpstreamSimulator {
+  private server?: Server;
+  private readonly behaviours = new Map<string, Partial<SimModelBehaviour>>();
+  private readonly faults = new Map<string, Fault[]>();
+  private stats: SimStats = { requests: {}, clientAborts: 0, faultsServed: 0 };
+
+  constructor(defaults: Partial<SimModelBehaviour> = {}) {
+    this.behaviours.set('*', defaults);
+  }
+
+  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.route(req, res).catch((error: unknown) => {
+        if (!res.headersSent) this.sendJson(res, 500, { error: { message: String(error) } });
+        else res.destroy();
+      });
+    });
+    this.server.keepAliveTimeout = 65_000;
+    await new Promise<void>((done) => this.server?.listen(port, host, done));
+    const address = this.server.address() as AddressInfo;
+    return `http://${host}:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((done) => this.server?.close(() => done()));
+  }
+
+  configure(model: string, behaviour: Partial<SimModelBehaviour>): void {
+    this.behaviours.set(model, { ...this.behaviours.get(model), ...behaviour });
+  }
+
+  /** Queues `times` faults for the next requests to `model` (`*`: any model). */
+  injectFault(model: string, fault: Fault, times = 1): void {
+    const queue = this.faults.get(model) ?? [];
+    for (let i = 0; i < times; i += 1) queue.push(fault);
+    this.faults.set(model, queue);
+  }
+
+  reset(): void {
+    const defaults = this.behaviours.get('*') ?? {};
+    this.behaviours.clear();
+    this.behaviours.set('*', defaults);
+    this.faults.clear();
+    this.stats = { requests: {}, clientAborts: 0, faultsServed: 0 };
+  }
+
+  getStats(): SimStats {
+    return structuredClone(this.stats);
+  }
+
+  private behaviourOf(model: string): SimModelBehaviour {
+    return { ...DEFAULT_BEHAVIOUR, ...this.behaviours.get('*'), ...this.behaviours.get(model) };
+  }
+
+  private takeFault(model: string): Fault | undefined {
+    for (const key of [model, '*']) {
+      const queue = this.faults.get(key);
+      if (queue && queue.length > 0) {
+        this.stats.faultsServed += 1;
+        return queue.shift();
+      }
+    }
+    return undefined;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const path = url.pathname.replace(/\/+$/, '');
+    if (req.method === 'GET' && path === '/v1/models') return this.listModels(res);
+    if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/messages')) {
+      const dialect = path === '/v1/messages' ? 'anthropic' : 'openai';
+      const body = await readJson(req);
+      if (body === undefined)
+        return this.sendError(res, dialect, 400, 'invalid_request_error', 'Body is not valid JSON');
+      if (!hasKey(req, dialect)) return this.sendError(res, dialect, 401, 'authentication_error', 'Missing API key');
+      const parsed = parseChat(dialect, body);
+      if (typeof parsed === 'string') return this.sendError(res, dialect, 400, 'invalid_request_error', parsed);
+      return this.answer(req, res, parsed);
+    }
+    if (path.startsWith('/_sim/')) return this.control(req, res, path);
+    this.sendJson(res, 404, { error: { message: `No route ${req.method} ${path}`, type: 'not_found' } });
+  }
+
+  private listModels(res: ServerResponse): void {
+    const created = 1_700_000_000;
+    this.sendJson(res, 200, {
+      object: 'list',
+      data: SIM_MODELS.map((id) => ({ id, object: 'model', created, owned_by: 'orchestratex-simulator' })),
+    });
+  }
+
+  private async control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (req.method === 'GET' && path === '/_sim/stats')
+      return this.sendJson(res, 200, this.getStats() as unknown as Json);
+    const body = (await readJson(req)) ?? {};
+    if (req.method === 'POST' && path === '/_sim/reset') {
+      this.reset();
+      return this.sendJson(res, 200, { ok: true });
+    }
+    if (req.method === 'POST' && path === '/_sim/config') {
+      const { model = '*', ...behaviour } = body as Partial<SimModelBehaviour> & { model?: string };
+      this.configure(model, behaviour);
+      return this.sendJson(res, 200, { ok: true, model, behaviour: this.behaviourOf(model) });
+    }
+    if (req.method === 'POST' && path === '/_sim/faults') {
+      const { model = '*', times = 1, ...fault } = body as unknown as Fault & { model?: string; times?: number };
+      if (!FAULT_TYPES.includes(fault.type)) {
+        return this.sendJson(res, 400, { error: { message: `type must be one of ${FAULT_TYPES.join(', ')}` } });
+      }
+      this.injectFault(model, fault, times);
+      return this.sendJson(res, 200, { ok: true });
+    }
+    this.sendJson(res, 404, { error: { message: `No route ${req.method} ${path}` } });
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse, chat: ChatRequest): Promise<void> {
+    this.stats.requests[chat.model] = (this.stats.requests[chat.model] ?? 0) + 1;
+    const behaviour = this.behaviourOf(chat.model);
+    const fault = this.takeFault(chat.model);
+    let finished = false;
+    res.on('close', () => {
+      if (!finished) this.stats.clientAborts += 1;
+    });
+
+    if (fault !== undefined && !(chat.stream && (fault.type === 'reset' || fault.type === 'malformed'))) {
+      this.serveFault(res, chat, fault);
+      finished = fault.type !== 'hang';
+      return;
+    }
+
+    const seed = `${chat.model}\n${chat.texts.join('\n')}`;
+    const rng = new SeededWords(seed);
+    const limit = Math.max(1, Math.min(chat.maxTokens ?? behaviour.outputTokens, behaviour.outputTokens));
+    const truncated = chat.maxTokens !== undefined && chat.maxTokens < behaviour.outputTokens;
+    const pieces = chat.wantsJson ? [simulatedEvaluation(seed)] : rng.tokens(limit);
+    const outputTokens = chat.wantsJson ? countTokens(pieces[0]) : pieces.length;
+    const inputTokens = chat.texts.reduce((sum, text) => sum + countTokens(text) + 3, 3);
+    const usage = {
+      inputTokens,
+      outputTokens,
+      cachedInputTokens: Math.min(behaviour.cachedInputTokens, inputTokens),
+      reasoningTokens: Math.min(behaviour.reasoningTokens, outputTokens),
+    };
+    const stop = truncated && !chat.wantsJson ? 'length' : 'stop';
+    const id = `${chat.dialect === 'openai' ? 'chatcmpl' : 'msg'}_sim_${randomBytes(6).toString('hex')}`;
+
+    await sleep(behaviour.ttftMs);
+    if (res.destroyed) return;
+    if (!chat.stream) {
+      await sleep(behaviour.tokenMs * Math.max(0, pieces.length - 1));
+      if (res.destroyed) return;
+      const text = pieces.join('');
+      this.sendJson(
+        res,
+        200,
+        chat.dialect === 'openai'
+          ? openAiCompletion(id, chat, text, stop, usage)
+          : anthropicMessage(id, chat, text, stop, usage),
+      );
+      finished = true;
+      return;
+    }
+
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const stream =
+      chat.dialect === 'openai' ? openAiStream(id, chat, stop, usage) : anthropicStream(id, chat, stop, usage);
+    res.write(stream.start());
+    for (let i = 0; i < pieces.length; i += 1) {
+      if (i > 0) await sleep(behaviour.tokenMs);
+      if (res.destroyed) return;
+      if (fault !== undefined && i === (fault.afterTokens ?? 2)) {
+        if (fault.type === 'reset') {
+          // Let what was written reach the client, then cut the connection mid-stream.
+          await new Promise((flushed) => res.write('', flushed));
+          await sleep(5);
+          res.socket?.destroy();
+          return;
+        }
+        res.write(
+          chat.dialect === 'openai'
+            ? 'data: {"id": "broken", "choices": [{\n\n'
+            : 'event: content_block_delta\ndata: {"type": "content_block_delta", "delta": {\n\n',
+        );
+      }
+      res.write(stream.delta(pieces[i]));
+    }
+    res.end(stream.end());
+    finished = true;
+  }
+
+  private serveFault(res: ServerResponse, chat: ChatRequest, fault: Fault): void {
+    switch (fault.type) {
+      case 'hang':
+        return; // never answers: the client's timeout has to fire
+      case 'reset':
+        res.socket?.destroy();
+        return;
+      case 'malformed':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"id": "broken", "choices": [');
+        return;
+      case '429':
+        return this.sendError(
+          res,
+          chat.dialect,
+          429,
+          'rate_limit_error',
+          'Simulated rate limit',
+          fault.retryAfterSeconds,
+        );
+      case '503':
+        return this.sendError(
+          res,
+          chat.dialect,
+          503,
+          'overloaded_error',
+          'Simulated overload',
+          fault.retryAfterSeconds,
+        );
+      case '500':
+        return this.sendError(res, chat.dialect, 500, 'api_error', 'Simulated server error');
+      case '401':
+        return this.sendError(res, chat.dialect, 401, 'authentication_error', 'Simulated invalid API key');
+      case '400':
+        return this.sendError(res, chat.dialect, 400, 'invalid_request_error', 'Simulated bad request');
+    }
+  }
+
+  private sendError(
+    res: ServerResponse,
+    dialect: 'openai' | 'anthropic',
+    status: number,
+    type: string,
+    message: string,
+    retryAfter?: number,
+  ): void {
+    if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter));
+    const body =
+      dialect === 'openai'
+        ? { error: { message, type, param: null, code: null } }
+        : { type: 'error', error: { type, message } };
+    this.sendJson(res, status, body);
+  }
+
+  private sendJson(res: ServerResponse, status: number, body: Json): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+}
+
+function hasKey(req: IncomingMessage, dialect: 'openai' | 'anthropic'): boolean {
+  const header =
+    dialect === 'anthropic' ? (req.headers['x-api-key'] ?? req.headers.authorization) : req.headers.authorization;
+  return typeof header === 'string' && header.trim().length > 0;
+}
+
+async function readJson(req: IncomingMessage): Promise<Json | undefined> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  if (chunks.length === 0) return {};
+  try {
+    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part) =>
+        part && typeof part === 'object' && 'text' in part ? String((part as { text: unknown }).text) : '',
+      )
+      .join('');
+  }
+  return '';
+}
+
+function parseChat(dialect: 'openai' | 'anthropic', body: Json): ChatRequest | string {
+  if (typeof body.model !== 'string' || body.model.length === 0) return 'model is required';
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages must be a non-empty array';
+  const texts = (body.messages as Json[]).map((m) => textOf(m.content));
+  const system = dialect === 'anthropic' ? textOf(body.system) : '';
+  if (system) texts.unshift(system);
+  const maxTokens = dialect === 'openai' ? (body.max_completion_tokens ?? body.max_tokens) : body.max_tokens;
+  if (dialect === 'anthropic' && typeof maxTokens !== 'number') return 'max_tokens is required';
+  const format = (body.response_format as Json | undefined)?.type;
+  const everything = texts.join('\n');
+  return {
+    dialect,
+    model: body.model,
+    stream: body.stream === true,
+    includeUsage: (body.stream_options as Json | undefined)?.include_usage === true,
+    maxTokens: typeof maxTokens === 'number' ? maxTokens : undefined,
+    texts,
+    wantsJson:
+      format === 'json_object' || format === 'json_schema' || /respond (only )?with (a )?json/i.test(everything),
+  };
+}
+
+interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  reasoningTokens: number;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+function openAiUsage(u: Usage): Json {
+  return {
+    prompt_tokens: u.inputTokens,
+    completion_tokens: u.outputTokens,
+    total_tokens: u.inputTokens + u.outputTokens,
+    prompt_tokens_details: { cached_tokens: u.cachedInputTokens },
+    completion_tokens_details: { reasoning_tokens: u.reasoningTokens },
+  };
+}
+
+function openAiCompletion(id: string, chat: ChatRequest, text: string, stop: string, usage: Usage): Json {
+  return {
+    id,
+    object: 'chat.completion',
+    created: now(),
+    model: chat.model,
+    system_fingerprint: 'orchestratex-simulator',
+    choices: [
+      { index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: stop },
+    ],
+    usage: openAiUsage(usage),
+  };
+}
+
+function anthropicStop(stop: string): string {
+  return stop === 'length' ? 'max_tokens' : 'end_turn';
+}
+
+function anthropicUsage(u: Usage): Json {
+  return {
+    input_tokens: u.inputTokens - u.cachedInputTokens,
+    output_tokens: u.outputTokens,
+    cache_read_input_tokens: u.cachedInputTokens,
+    cache_creation_input_tokens: 0,
+  };
+}
+
+function anthropicMessage(id: string, chat: ChatRequest, text: string, stop: string, usage: Usage): Json {
+  return {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model: chat.model,
+    content: [{ type: 'text', text }],
+    stop_reason: anthropicStop(stop),
+    stop_sequence: null,
+    usage: anthropicUsage(usage),
+  };
+}
+
+interface StreamWriter {
+  start(): string;
+  delta(text: string): string;
+  end(): string;
+}
+
+function openAiStream(id: string, chat: ChatRequest, stop: string, usage: Usage): StreamWriter {
+  const created = now();
+  const chunk = (choices: Json[], extra: Json = {}) =>
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: chat.model, system_fingerprint: 'orchestratex-simulator', choices, ...extra })}\n\n`;
+  return {
+    start: () => chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]),
+    delta: (text) => chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]),
+    end: () =>
+      chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: stop }]) +
+      (chat.includeUsage ? chunk([], { usage: openAiUsage(usage) }) : '') +
+      'data: [DONE]\n\n',
+  };
+}
+
+function anthropicStream(id: string, chat: ChatRequest, stop: string, usage: Usage): StreamWriter {
+  const event = (name: string, data: Json) => `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`;
+  return {
+    start: () =>
+      event('message_start', {
+        message: {
+          id,
+          type: 'message',
+          role: 'assistant',
+          model: chat.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { ...anthropicUsage(usage), output_tokens: 1 },
+        },
+      }) +
+      event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) +
+      event('ping', {}),
+    delta: (text) => event('content_block_delta', { index: 0, delta: { type: 'text_delta', text } }),
+    end: () =>
+      event('content_block_stop', { index: 0 }) +
+      event('message_delta', {
+        delta: { stop_reason: anthropicStop(stop), stop_sequence: null },
+        usage: { output_tokens: usage.outputTokens },
+      }) +
+      event('message_stop', {}),
+  };
+}
