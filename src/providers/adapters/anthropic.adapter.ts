@@ -1,0 +1,94 @@
+import Anthropic from '@anthropic-ai/sdk';
+import type {
+  CompletionRequest,
+  FinishReason,
+  NormalizedUsage,
+  ProviderAdapter,
+  ProviderEvent,
+} from '../provider.types.js';
+import type { AdapterOptions } from './openai.adapter.js';
+import { cancelled, fromSdkError, idleTimeout } from './sdk-errors.js';
+
+/** Anthropic requires max_tokens; this is ours when the caller names none. */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+
+function finishReason(reason: string | null | undefined): FinishReason {
+  switch (reason) {
+    case 'end_turn':
+    case 'stop_sequence':
+      return 'stop';
+    case 'max_tokens':
+      return 'length';
+    case 'tool_use':
+      return 'tool_calls';
+    case 'refusal':
+      return 'content_filter';
+    default:
+      return 'other';
+  }
+}
+
+/** The Messages API through the official SDK, with its streaming events. */
+export class AnthropicAdapter implements ProviderAdapter {
+  readonly protocol = 'anthropic';
+  private readonly client: Anthropic;
+
+  constructor(private readonly options: AdapterOptions) {
+    this.client = new Anthropic({
+      apiKey: options.apiKey,
+      baseURL: options.baseUrl,
+      maxRetries: 0,
+      timeout: options.timeoutMs,
+    });
+  }
+
+  async *stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+    const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content);
+    if (request.json) system.push('Respond with JSON only: a single JSON object, no prose around it.');
+    const messages = request.messages
+      .filter((m) => m.role !== 'system')
+      .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content }));
+    const watchdog = idleTimeout(this.options.timeoutMs, signal, this.options.provider, request.model);
+    try {
+      const stream = await this.client.messages.create(
+        {
+          model: request.model,
+          max_tokens: request.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+          messages,
+          stream: true,
+          ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
+          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        },
+        { signal: watchdog.signal },
+      );
+      // Anthropic reports input (uncached) and cache reads apart; ours counts cached within input.
+      const usage: NormalizedUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
+      let reason: FinishReason = 'other';
+      for await (const event of stream) {
+        // The clock runs while we wait for the upstream, not while the caller handles a chunk.
+        watchdog.stop();
+        if (event.type === 'message_start') {
+          const u = event.message.usage;
+          usage.cachedInputTokens = u.cache_read_input_tokens ?? 0;
+          usage.inputTokens = u.input_tokens + usage.cachedInputTokens + (u.cache_creation_input_tokens ?? 0);
+          usage.outputTokens = u.output_tokens;
+        } else if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') {
+          yield { type: 'delta', text: event.delta.text };
+        } else if (event.type === 'message_delta') {
+          usage.outputTokens = event.usage.output_tokens;
+          reason = finishReason(event.delta.stop_reason);
+        }
+        watchdog.arm();
+      }
+      watchdog.stop();
+      yield { type: 'finish', reason };
+      yield { type: 'usage', usage };
+    } catch (error) {
+      throw fromSdkError(error, this.options.provider, request.model, watchdog.signal);
+    } finally {
+      watchdog.stop();
+    }
+    // The SDK ends a stream quietly when it is aborted: the caller must still hear of it.
+    if (watchdog.signal.aborted) throw cancelled(this.options.provider, request.model, watchdog.signal);
+  }
+}

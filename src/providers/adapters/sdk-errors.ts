@@ -1,0 +1,78 @@
+import { classOfStatus, ErrorClass, parseRetryAfter, ProviderError } from '../provider.error.js';
+
+interface SdkApiError {
+  status?: number;
+  headers?: Headers | Record<string, string>;
+  message: string;
+  name: string;
+}
+
+function header(headers: SdkApiError['headers'], name: string): string | undefined {
+  if (headers === undefined) return undefined;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  return (headers as Record<string, string>)[name];
+}
+
+/**
+ * Maps an error thrown by the openai or @anthropic-ai/sdk client (they share their error classes'
+ * names and shape) to a ProviderError with a class.
+ */
+export function cancelled(provider: string, model: string, signal: AbortSignal): ProviderError {
+  const reason: unknown = signal.reason;
+  return reason instanceof ProviderError
+    ? reason
+    : new ProviderError('cancelled', 'The request was cancelled', { provider, model });
+}
+
+export function fromSdkError(error: unknown, provider: string, model: string, signal: AbortSignal): ProviderError {
+  if (error instanceof ProviderError) return error;
+  const e = error as SdkApiError;
+  // The SDKs' error classes do not set `name`; their constructor names tell them apart.
+  const kind = (e as { constructor?: { name?: string } })?.constructor?.name ?? e?.name;
+  const details = { provider, model };
+  if (signal.aborted || kind === 'APIUserAbortError' || e?.name === 'AbortError') {
+    return cancelled(provider, model, signal);
+  }
+  if (kind === 'APIConnectionTimeoutError') return new ProviderError('timeout', e.message, details);
+  if (typeof e?.status === 'number') {
+    const errorClass: ErrorClass = classOfStatus(e.status);
+    return new ProviderError(errorClass, e.message, {
+      ...details,
+      status: e.status,
+      retryAfterMs: parseRetryAfter(header(e.headers, 'retry-after')),
+    });
+  }
+  if (kind === 'APIConnectionError') return new ProviderError('network', e.message, details);
+  if (e instanceof SyntaxError || /JSON|Unexpected (end|token)|stream ended/i.test(e?.message ?? '')) {
+    return new ProviderError('malformed', `Malformed answer from the provider: ${e.message}`, details);
+  }
+  if (/terminated|socket|ECONNRESET|other side closed|fetch failed/i.test(e?.message ?? '')) {
+    return new ProviderError('network', e.message, details);
+  }
+  return new ProviderError('unknown', e?.message ?? String(error), details);
+}
+
+/**
+ * An abort signal that also fires when no chunk has arrived for `timeoutMs` (the per-attempt
+ * timeout: before the first token and between tokens, not over a long answer). Its reason is a
+ * ProviderError of class timeout.
+ */
+export function idleTimeout(timeoutMs: number, signal: AbortSignal, provider: string, model: string) {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(
+      () =>
+        controller.abort(
+          new ProviderError('timeout', `No answer from ${provider}/${model} within ${timeoutMs} ms`, {
+            provider,
+            model,
+          }),
+        ),
+      timeoutMs,
+    );
+  };
+  arm();
+  return { signal: AbortSignal.any([signal, controller.signal]), arm, stop: () => clearTimeout(timer) };
+}

@@ -1,0 +1,60 @@
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface CompletionRequest {
+  /** The model id as the provider knows it (no provider prefix). */
+  model: string;
+  messages: ChatMessage[];
+  maxTokens?: number;
+  temperature?: number;
+  /** Ask for a JSON object answer (evaluations). */
+  json?: boolean;
+}
+
+/** Token usage in one shape for every provider. */
+export interface NormalizedUsage {
+  /** All input tokens, cached ones included. */
+  inputTokens: number;
+  outputTokens: number;
+  /** Input tokens served from the provider's prompt cache (part of inputTokens). */
+  cachedInputTokens: number;
+  /** Output tokens spent on reasoning (part of outputTokens). */
+  reasoningTokens: number;
+}
+
+export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'other';
+
+export type ProviderEvent =
+  | { type: 'delta'; text: string }
+  | { type: 'usage'; usage: NormalizedUsage }
+  | { type: 'finish'; reason: FinishReason };
+
+export type WireProtocol = 'openai' | 'anthropic';
+
+/** One wire protocol: every provider is reached through one of these. */
+export interface ProviderAdapter {
+  readonly protocol: WireProtocol;
+  /** Streams the answer; aborting `signal` closes the upstream request. */
+  stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent>;
+}
+
+export interface CompletionResult {
+  text: string;
+  usage: NormalizedUsage | null;
+  finishReason: FinishReason;
+}
+
+/** Runs a stream to its end and gathers the answer. */
+export async function collect(events: AsyncIterable<ProviderEvent>): Promise<CompletionResult> {
+  let text = '';
+  let usage: NormalizedUsage | null = null;
+  let finishReason: FinishReason = 'other';
+  for await (const event of events) {
+    if (event.type === 'delta') text += event.text;
+    else if (event.type === 'usage') usage = event.usage;
+    else finishReason = event.reason;
+  }
+  return { text, usage, finishReason };
+}

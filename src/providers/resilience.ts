@@ -1,0 +1,183 @@
+import {
+  BrokenCircuitError,
+  CircuitBreakerPolicy,
+  CircuitState,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  DelegateBackoff,
+  handleWhen,
+  IRetryBackoffContext,
+  retry,
+  wrap,
+} from 'cockatiel';
+import { ProviderError } from './provider.error.js';
+import type { CompletionRequest, ProviderAdapter, ProviderEvent } from './provider.types.js';
+
+export interface ResilienceOptions {
+  /** Retries after the first attempt, per target. */
+  maxRetries: number;
+  /** Backoff: full jitter over min(maxDelayMs, baseDelayMs · 2^attempt). */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** The most a Retry-After header may make us wait. */
+  retryAfterCapMs: number;
+  /** The whole call, all retries and fallbacks included. */
+  deadlineMs: number;
+  /** Consecutive failures that put a model in cooldown, and how long before one probe is let through. */
+  cooldownFailures: number;
+  cooldownMs: number;
+}
+
+export const DEFAULT_RESILIENCE: ResilienceOptions = {
+  maxRetries: 2,
+  baseDelayMs: 250,
+  maxDelayMs: 4000,
+  retryAfterCapMs: 20_000,
+  deadlineMs: 120_000,
+  cooldownFailures: 3,
+  cooldownMs: 30_000,
+};
+
+/** One model of one provider, reachable through an adapter. */
+export interface Target {
+  provider: string;
+  /** The model id as the provider knows it. */
+  model: string;
+  adapter: ProviderAdapter;
+}
+
+export type CooldownState = 'closed' | 'open' | 'half_open';
+
+/** What the caller learns about the attempts made before the answer started. */
+export interface AttemptReport {
+  target: Target;
+  attempt: number;
+  error?: ProviderError;
+}
+
+/** The wait before retry `attempt` (1-based): full jitter, but never less than a (capped) Retry-After. */
+export function retryDelayMs(
+  options: ResilienceOptions,
+  attempt: number,
+  error: unknown,
+  random = Math.random,
+): number {
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
+  const jittered = Math.round(random() * ceiling);
+  const retryAfter = error instanceof ProviderError ? error.details.retryAfterMs : undefined;
+  return retryAfter === undefined ? jittered : Math.max(jittered, Math.min(retryAfter, options.retryAfterCapMs));
+}
+
+/**
+ * The one resilience layer in front of every provider call: retries with backoff, per-model
+ * cooldown with a half-open probe (cockatiel), an overall deadline, and fallback to the next
+ * target, but only until the first piece of the answer has been passed on.
+ */
+export class Resilience {
+  private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+
+  constructor(readonly options: ResilienceOptions = DEFAULT_RESILIENCE) {}
+
+  private key(target: Pick<Target, 'provider' | 'model'>): string {
+    return `${target.provider}/${target.model}`;
+  }
+
+  private breaker(target: Target): CircuitBreakerPolicy {
+    const key = this.key(target);
+    let breaker = this.breakers.get(key);
+    if (breaker === undefined) {
+      breaker = circuitBreaker(
+        handleWhen((e) => e instanceof ProviderError && e.countsAgainstModel),
+        { halfOpenAfter: this.options.cooldownMs, breaker: new ConsecutiveBreaker(this.options.cooldownFailures) },
+      );
+      this.breakers.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  cooldownState(target: Pick<Target, 'provider' | 'model'>): CooldownState {
+    const state = this.breakers.get(this.key(target))?.state;
+    if (state === CircuitState.Open || state === CircuitState.Isolated) return 'open';
+    if (state === CircuitState.HalfOpen) return 'half_open';
+    return 'closed';
+  }
+
+  /**
+   * Streams the answer of the first target that can give one. `onAttempt` hears of every failed
+   * attempt (for usage records and logs). Errors after the first piece of text reach the caller.
+   */
+  async *stream(
+    targets: Target[],
+    request: Omit<CompletionRequest, 'model'>,
+    signal: AbortSignal,
+    onAttempt: (report: AttemptReport) => void = () => undefined,
+  ): AsyncIterable<ProviderEvent & { target?: Target }> {
+    if (targets.length === 0) throw new ProviderError('not_found', 'No model is available for this request');
+    const deadline = AbortSignal.timeout(this.options.deadlineMs);
+    const combined = AbortSignal.any([signal, deadline]);
+    let lastError: ProviderError | undefined;
+
+    for (const target of targets) {
+      let attempt = 0;
+      const policy = wrap(
+        retry(
+          handleWhen((e) => e instanceof ProviderError && e.retryable),
+          {
+            maxAttempts: this.options.maxRetries,
+            backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) =>
+              retryDelayMs(this.options, ctx.attempt, 'error' in ctx.result ? ctx.result.error : undefined),
+            ),
+          },
+        ),
+        this.breaker(target),
+      );
+
+      let opened: { iterator: AsyncIterator<ProviderEvent>; first: IteratorResult<ProviderEvent> };
+      try {
+        opened = await policy.execute(async () => {
+          attempt += 1;
+          const iterator = target.adapter.stream({ ...request, model: target.model }, combined)[Symbol.asyncIterator]();
+          try {
+            return { iterator, first: await iterator.next() };
+          } catch (error) {
+            const failure = asProviderError(error, target, combined, deadline);
+            onAttempt({ target, attempt, error: failure });
+            throw failure;
+          }
+        }, combined);
+      } catch (error) {
+        lastError = asProviderError(error, target, combined, deadline);
+        if (lastError.errorClass === 'cancelled' || combined.aborted) throw lastError;
+        continue; // fall back to the next target: nothing was passed on yet
+      }
+
+      onAttempt({ target, attempt });
+      let result = opened.first;
+      try {
+        while (!result.done) {
+          yield { ...result.value, target };
+          result = await opened.iterator.next();
+        }
+      } catch (error) {
+        throw asProviderError(error, target, combined, deadline);
+      }
+      return;
+    }
+    throw lastError ?? new ProviderError('unknown', 'No target answered');
+  }
+}
+
+function asProviderError(error: unknown, target: Target, signal: AbortSignal, deadline: AbortSignal): ProviderError {
+  const details = { provider: target.provider, model: target.model };
+  if (error instanceof BrokenCircuitError) {
+    return new ProviderError(
+      'cooling_down',
+      `${target.provider}/${target.model} is cooling down after repeated failures`,
+      details,
+    );
+  }
+  if (deadline.aborted) return new ProviderError('timeout', 'The overall deadline for this call passed', details);
+  if (error instanceof ProviderError) return error;
+  if (signal.aborted) return new ProviderError('cancelled', 'The request was cancelled', details);
+  return new ProviderError('unknown', error instanceof Error ? error.message : String(error), details);
+}
