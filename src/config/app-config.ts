@@ -1,6 +1,8 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Environment, LogLevel, parseEnvironment } from './environment.js';
+import type { ProviderSettings } from './providers.config.js';
+import type { ResilienceOptions } from '../providers/resilience.js';
 
 /** The repository root (this file is src/config/app-config.ts, or dist/config/app-config.js when built). */
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -18,8 +20,11 @@ export class AppConfig {
   readonly messageMaxChars: number;
   readonly ferretdbBin: string | undefined;
   readonly projectRoot = PROJECT_ROOT;
+  readonly providers: ProviderSettings[];
+  readonly providerTimeoutMs: number;
+  readonly resilience: Pick<ResilienceOptions, 'maxRetries' | 'cooldownFailures' | 'cooldownMs'>;
 
-  constructor(env: Environment) {
+  constructor(env: Environment & { providers?: ProviderSettings[] }) {
     this.port = env.PORT;
     this.host = env.HOST;
     this.mongodbUri = env.MONGODB_URI;
@@ -32,6 +37,13 @@ export class AppConfig {
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
     this.messageMaxChars = env.MESSAGE_MAX_CHARS;
     this.ferretdbBin = env.FERRETDB_BIN;
+    this.providers = env.providers ?? [];
+    this.providerTimeoutMs = env.PROVIDER_TIMEOUT_MS;
+    this.resilience = {
+      maxRetries: env.PROVIDER_MAX_RETRIES,
+      cooldownFailures: env.PROVIDER_COOLDOWN_FAILURES,
+      cooldownMs: env.PROVIDER_COOLDOWN_MS,
+    };
   }
 
   static fromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {

@@ -53,3 +53,21 @@ describe('parseEnvironment', () => {
     }
   });
 });
+
+describe('provider variables', () => {
+  it('should enable a provider when its key is set, and Ollama when its base URL is', () => {
+    const config = AppConfig.fromEnv({ ANTHROPIC_API_KEY: 'sk-ant-x', OLLAMA_BASE_URL: 'http://gpu-box:11434/v1/' });
+    const enabled = config.providers.filter((p) => p.enabled).map((p) => [p.id, p.baseUrl]);
+    expect(enabled).toEqual([
+      ['anthropic', 'https://api.anthropic.com'],
+      ['ollama', 'http://gpu-box:11434/v1'],
+    ]);
+  });
+
+  it('should refuse a base URL that is not http(s), naming the variable', () => {
+    expect(() => parseEnvironment({ XAI_BASE_URL: 'ftp://x.ai' })).toThrow(
+      'XAI_BASE_URL="ftp://x.ai": must be an http:// or https:// URL',
+    );
+    expect(() => parseEnvironment({ PROVIDER_TIMEOUT_MS: '5' })).toThrow('PROVIDER_TIMEOUT_MS');
+  });
+});

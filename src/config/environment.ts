@@ -1,6 +1,8 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
+import { readProviders, type ProviderSettings } from './providers.config.js';
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -62,6 +64,31 @@ export class Environment {
   @IsOptional()
   @IsString()
   FERRETDB_BIN?: string;
+
+  /** Per-attempt provider timeout: before the first token and between tokens. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  PROVIDER_TIMEOUT_MS = 60_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  PROVIDER_MAX_RETRIES = 2;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  PROVIDER_COOLDOWN_FAILURES = 3;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  PROVIDER_COOLDOWN_MS = 30_000;
 }
 
 export class ConfigError extends Error {
@@ -72,7 +99,7 @@ export class ConfigError extends Error {
 }
 
 /** Validates the environment; throws a ConfigError naming every bad variable. */
-export function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
+export function parseEnvironment(env: NodeJS.ProcessEnv): Environment & { providers: ProviderSettings[] } {
   const known = Object.keys(new Environment());
   const input: Record<string, unknown> = {};
   for (const name of [...known, 'MONGODB_URI', 'ADMIN_API_KEY', 'FERRETDB_BIN']) {
@@ -80,13 +107,15 @@ export function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
   }
   const parsed = plainToInstance(Environment, input);
   const errors = validateSync(parsed, { whitelist: true });
-  if (errors.length > 0) {
-    throw new ConfigError(
-      errors.map((e) => {
+  const { providers, problems } = readProviders(env);
+  if (errors.length > 0 || problems.length > 0) {
+    throw new ConfigError([
+      ...errors.map((e) => {
         const value = e.property.endsWith('_KEY') ? '(hidden)' : JSON.stringify(input[e.property]);
         return `${e.property}=${value}: ${Object.values(e.constraints ?? {}).join('; ')}`;
       }),
-    );
+      ...problems,
+    ]);
   }
-  return parsed;
+  return Object.assign(parsed, { providers });
 }

@@ -95,6 +95,17 @@ export class Resilience {
     return breaker;
   }
 
+  /** Every model that is cooling down (open) or being probed (half open). */
+  cooldowns(): { provider: string; model: string; state: CooldownState }[] {
+    return [...this.breakers.keys()]
+      .map((key) => {
+        const [provider, ...rest] = key.split('/');
+        const model = rest.join('/');
+        return { provider, model, state: this.cooldownState({ provider, model }) };
+      })
+      .filter((c) => c.state !== 'closed');
+  }
+
   cooldownState(target: Pick<Target, 'provider' | 'model'>): CooldownState {
     const state = this.breakers.get(this.key(target))?.state;
     if (state === CircuitState.Open || state === CircuitState.Isolated) return 'open';
