@@ -167,3 +167,30 @@ describe('Bad requests', () => {
     await t.http().get('/health').expect(200);
   });
 });
+
+describe('CORS', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp({ CORS_ORIGINS: 'https://app.example' });
+  });
+  afterAll(() => t.close());
+
+  it('should answer a preflight from an allowed origin and not from another', async () => {
+    const allowed = await t
+      .http()
+      .options('/api/sessions')
+      .set('origin', 'https://app.example')
+      .set('access-control-request-method', 'POST')
+      .set('access-control-request-headers', 'authorization,content-type');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
+
+    const other = await t
+      .http()
+      .options('/api/sessions')
+      .set('origin', 'https://evil.example')
+      .set('access-control-request-method', 'POST');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
