@@ -7,7 +7,7 @@ import type {
   ProviderEvent,
 } from '../provider.types.js';
 import type { AdapterOptions } from './openai.adapter.js';
-import { cancelled, fromSdkError, idleTimeout } from './sdk-errors.js';
+import { guardedStream } from './sdk-errors.js';
 
 /** Anthropic requires max_tokens; this is ours when the caller names none. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
@@ -42,53 +42,49 @@ export class AnthropicAdapter implements ProviderAdapter {
     });
   }
 
-  async *stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+  stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
     const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content);
     if (request.json) system.push('Respond with JSON only: a single JSON object, no prose around it.');
     const messages = request.messages
       .filter((m) => m.role !== 'system')
       .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content }));
-    const watchdog = idleTimeout(this.options.timeoutMs, signal, this.options.provider, request.model);
-    try {
-      const stream = await this.client.messages.create(
-        {
-          model: request.model,
-          max_tokens: request.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-          messages,
-          stream: true,
-          ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
-          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-        },
-        { signal: watchdog.signal },
-      );
-      // Anthropic reports input (uncached) and cache reads apart; ours counts cached within input.
-      const usage: NormalizedUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
-      let reason: FinishReason = 'other';
-      for await (const event of stream) {
-        // The clock runs while we wait for the upstream, not while the caller handles a chunk.
-        watchdog.stop();
+    // Anthropic reports input (uncached) and cache reads apart; ours counts cached within input.
+    const usage: NormalizedUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
+    let reason: FinishReason = 'other';
+    return guardedStream(
+      this.options,
+      request.model,
+      signal,
+      (guarded) =>
+        this.client.messages.create(
+          {
+            model: request.model,
+            max_tokens: request.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+            messages,
+            stream: true,
+            ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
+            ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+          },
+          { signal: guarded },
+        ),
+      (event): ProviderEvent[] => {
         if (event.type === 'message_start') {
           const u = event.message.usage;
           usage.cachedInputTokens = u.cache_read_input_tokens ?? 0;
           usage.inputTokens = u.input_tokens + usage.cachedInputTokens + (u.cache_creation_input_tokens ?? 0);
           usage.outputTokens = u.output_tokens;
         } else if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') {
-          yield { type: 'delta', text: event.delta.text };
+          return [{ type: 'delta', text: event.delta.text }];
         } else if (event.type === 'message_delta') {
           usage.outputTokens = event.usage.output_tokens;
           reason = finishReason(event.delta.stop_reason);
         }
-        watchdog.arm();
-      }
-      watchdog.stop();
-      yield { type: 'finish', reason };
-      yield { type: 'usage', usage };
-    } catch (error) {
-      throw fromSdkError(error, this.options.provider, request.model, watchdog.signal);
-    } finally {
-      watchdog.stop();
-    }
-    // The SDK ends a stream quietly when it is aborted: the caller must still hear of it.
-    if (watchdog.signal.aborted) throw cancelled(this.options.provider, request.model, watchdog.signal);
+        return [];
+      },
+      () => [
+        { type: 'finish', reason },
+        { type: 'usage', usage },
+      ],
+    );
   }
 }

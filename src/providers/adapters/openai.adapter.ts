@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import type { CompletionRequest, FinishReason, ProviderAdapter, ProviderEvent } from '../provider.types.js';
-import { cancelled, fromSdkError, idleTimeout } from './sdk-errors.js';
+import { guardedStream } from './sdk-errors.js';
 
 export interface AdapterOptions {
   provider: string;
@@ -37,29 +37,31 @@ export class OpenAiAdapter implements ProviderAdapter {
     });
   }
 
-  async *stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
-    const watchdog = idleTimeout(this.options.timeoutMs, signal, this.options.provider, request.model);
-    try {
-      const stream = await this.client.chat.completions.create(
-        {
-          model: request.model,
-          messages: request.messages,
-          stream: true,
-          stream_options: { include_usage: true },
-          ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
-          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-          ...(request.json ? { response_format: { type: 'json_object' as const } } : {}),
-        },
-        { signal: watchdog.signal },
-      );
-      for await (const chunk of stream) {
-        // The clock runs while we wait for the upstream, not while the caller handles a chunk.
-        watchdog.stop();
+  stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+    return guardedStream(
+      this.options,
+      request.model,
+      signal,
+      (guarded) =>
+        this.client.chat.completions.create(
+          {
+            model: request.model,
+            messages: request.messages,
+            stream: true,
+            stream_options: { include_usage: true },
+            ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+            ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+            ...(request.json ? { response_format: { type: 'json_object' as const } } : {}),
+          },
+          { signal: guarded },
+        ),
+      (chunk) => {
+        const events: ProviderEvent[] = [];
         const choice = chunk.choices[0];
-        if (choice?.delta?.content) yield { type: 'delta', text: choice.delta.content };
-        if (choice?.finish_reason) yield { type: 'finish', reason: finishReason(choice.finish_reason) };
+        if (choice?.delta?.content) events.push({ type: 'delta', text: choice.delta.content });
+        if (choice?.finish_reason) events.push({ type: 'finish', reason: finishReason(choice.finish_reason) });
         if (chunk.usage) {
-          yield {
+          events.push({
             type: 'usage',
             usage: {
               inputTokens: chunk.usage.prompt_tokens,
@@ -67,16 +69,10 @@ export class OpenAiAdapter implements ProviderAdapter {
               cachedInputTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? 0,
               reasoningTokens: chunk.usage.completion_tokens_details?.reasoning_tokens ?? 0,
             },
-          };
+          });
         }
-        watchdog.arm();
-      }
-    } catch (error) {
-      throw fromSdkError(error, this.options.provider, request.model, watchdog.signal);
-    } finally {
-      watchdog.stop();
-    }
-    // The SDK ends a stream quietly when it is aborted: the caller must still hear of it.
-    if (watchdog.signal.aborted) throw cancelled(this.options.provider, request.model, watchdog.signal);
+        return events;
+      },
+    );
   }
 }

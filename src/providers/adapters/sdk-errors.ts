@@ -1,4 +1,5 @@
 import { classOfStatus, ErrorClass, parseRetryAfter, ProviderError } from '../provider.error.js';
+import type { ProviderEvent } from '../provider.types.js';
 
 interface SdkApiError {
   status?: number;
@@ -75,4 +76,37 @@ export function idleTimeout(timeoutMs: number, signal: AbortSignal, provider: st
   };
   arm();
   return { signal: AbortSignal.any([signal, controller.signal]), arm, stop: () => clearTimeout(timer) };
+}
+
+/**
+ * What both adapters do around their SDK's stream: the idle timeout, every failure turned into a
+ * ProviderError, and a quiet end after an abort (the SDKs end the stream without an error) turned
+ * into one too. `open` starts the request with the given signal; `translate` maps each SDK event;
+ * `finish` gives the events due once the stream has ended.
+ */
+export async function* guardedStream<E>(
+  options: { provider: string; timeoutMs: number },
+  model: string,
+  signal: AbortSignal,
+  open: (signal: AbortSignal) => Promise<AsyncIterable<E>>,
+  translate: (event: E) => ProviderEvent[],
+  finish: () => ProviderEvent[] = () => [],
+): AsyncIterable<ProviderEvent> {
+  const watchdog = idleTimeout(options.timeoutMs, signal, options.provider, model);
+  try {
+    const stream = await open(watchdog.signal);
+    for await (const event of stream) {
+      // The clock runs while we wait for the upstream, not while the caller handles a chunk.
+      watchdog.stop();
+      yield* translate(event);
+      watchdog.arm();
+    }
+    watchdog.stop();
+    if (watchdog.signal.aborted) throw cancelled(options.provider, model, watchdog.signal);
+    yield* finish();
+  } catch (error) {
+    throw fromSdkError(error, options.provider, model, watchdog.signal);
+  } finally {
+    watchdog.stop();
+  }
 }
