@@ -16,7 +16,6 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createApp(config);
   await app.listen({ port: config.port, host: config.host });
-  app.get(AppConfig);
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   process.stdout.write(
     `OrchestrateX listening on http://${shown}:${config.port} (API docs: http://${shown}:${config.port}/docs)\n`,

@@ -19,10 +19,6 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
 
   constructor(private readonly config: AppConfig) {}
 
-  get isEmbedded(): boolean {
-    return this.config.mongodbUri === undefined;
-  }
-
   async resolveUri(): Promise<string> {
     if (this.config.mongodbUri !== undefined) return this.config.mongodbUri;
     const binary =

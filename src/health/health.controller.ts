@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Connection } from 'mongoose';
@@ -21,7 +21,6 @@ export class HealthController {
 
   /** Readiness: the database answers a ping. */
   @Get('ready')
-  @HttpCode(200)
   @ApiServiceUnavailableResponse({ description: 'The database does not answer.' })
   async ready(): Promise<ReadinessDto> {
     const started = Date.now();
