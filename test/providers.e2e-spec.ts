@@ -185,6 +185,7 @@ describe('Provider adapters and resilience, against the simulator', () => {
     expect(requests('sim-small')).toBe(2);
 
     await new Promise((r) => setTimeout(r, 350));
+    expect(resilience.cooldownState(target('sim-small'))).toBe('half_open');
     const probe = await collect(resilience.stream([target('sim-small')], { messages }, new AbortController().signal));
     expect(probe.text.length).toBeGreaterThan(0);
     expect(resilience.cooldownState(target('sim-small'))).toBe('closed');

@@ -75,6 +75,7 @@ export function retryDelayMs(
  */
 export class Resilience {
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  private readonly openedAt = new Map<string, number>();
 
   constructor(readonly options: ResilienceOptions = DEFAULT_RESILIENCE) {}
 
@@ -90,6 +91,7 @@ export class Resilience {
         handleWhen((e) => e instanceof ProviderError && e.countsAgainstModel),
         { halfOpenAfter: this.options.cooldownMs, breaker: new ConsecutiveBreaker(this.options.cooldownFailures) },
       );
+      breaker.onBreak(() => this.openedAt.set(key, Date.now()));
       this.breakers.set(key, breaker);
     }
     return breaker;
@@ -106,9 +108,17 @@ export class Resilience {
       .filter((c) => c.state !== 'closed');
   }
 
+  /**
+   * `open` while cooling down; `half_open` once a probe is due or under way (cockatiel only leaves
+   * Open when the next call comes, so a breaker past its cooldown counts as half open).
+   */
   cooldownState(target: Pick<Target, 'provider' | 'model'>): CooldownState {
-    const state = this.breakers.get(this.key(target))?.state;
-    if (state === CircuitState.Open || state === CircuitState.Isolated) return 'open';
+    const key = this.key(target);
+    const state = this.breakers.get(key)?.state;
+    if (state === CircuitState.Isolated) return 'open';
+    if (state === CircuitState.Open) {
+      return Date.now() - (this.openedAt.get(key) ?? 0) >= this.options.cooldownMs ? 'half_open' : 'open';
+    }
     if (state === CircuitState.HalfOpen) return 'half_open';
     return 'closed';
   }
