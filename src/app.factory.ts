@@ -29,6 +29,8 @@ function describe(errors: ValidationError[], parent = ''): string[] {
 /** class-validator on every DTO; a body that is not a JSON object is refused as such first. */
 class RequestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // No body at all reads as an empty object: routes whose fields are all optional need none.
+    if (metadata.type === 'body' && value === undefined) return super.transform({}, metadata);
     if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
       throw new BadRequestException('The request body must be a JSON object sent with Content-Type: application/json');
     }

@@ -4,6 +4,7 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ModelsModule } from './models/models.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { ThreadsModule } from './threads/threads.module.js';
@@ -21,6 +22,7 @@ export class AppModule {
         SessionsModule,
         ThreadsModule,
         ProvidersModule,
+        ModelsModule,
       ],
     };
   }

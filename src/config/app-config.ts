@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CatalogueEntry } from '../models/catalogue-entry.js';
 import { Environment, LogLevel, parseEnvironment } from './environment.js';
 import type { ProviderSettings } from './providers.config.js';
 import type { ResilienceOptions } from '../providers/resilience.js';
@@ -21,10 +22,12 @@ export class AppConfig {
   readonly ferretdbBin: string | undefined;
   readonly projectRoot = PROJECT_ROOT;
   readonly providers: ProviderSettings[];
+  /** Models the providers file adds to the curated catalogue. */
+  readonly extraModels: CatalogueEntry[];
   readonly providerTimeoutMs: number;
   readonly resilience: Pick<ResilienceOptions, 'maxRetries' | 'cooldownFailures' | 'cooldownMs'>;
 
-  constructor(env: Environment & { providers?: ProviderSettings[] }) {
+  constructor(env: Environment & { providers?: ProviderSettings[]; extraModels?: CatalogueEntry[] }) {
     this.port = env.PORT;
     this.host = env.HOST;
     this.mongodbUri = env.MONGODB_URI;
@@ -38,6 +41,7 @@ export class AppConfig {
     this.messageMaxChars = env.MESSAGE_MAX_CHARS;
     this.ferretdbBin = env.FERRETDB_BIN;
     this.providers = env.providers ?? [];
+    this.extraModels = env.extraModels ?? [];
     this.providerTimeoutMs = env.PROVIDER_TIMEOUT_MS;
     this.resilience = {
       maxRetries: env.PROVIDER_MAX_RETRIES,

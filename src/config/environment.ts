@@ -1,6 +1,8 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
+import type { CatalogueEntry } from '../models/catalogue-entry.js';
+import { readProvidersFile } from './providers-file.js';
 import { readProviders, type ProviderSettings } from './providers.config.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -65,6 +67,12 @@ export class Environment {
   @IsString()
   FERRETDB_BIN?: string;
 
+  /** A JSON file adding OpenAI-compatible endpoints and models to the catalogue. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  PROVIDERS_FILE?: string;
+
   /** Per-attempt provider timeout: before the first token and between tokens. */
   @Transform(toInt)
   @IsInt()
@@ -98,16 +106,20 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates the environment; throws a ConfigError naming every bad variable. */
-export function parseEnvironment(env: NodeJS.ProcessEnv): Environment & { providers: ProviderSettings[] } {
+export type ParsedEnvironment = Environment & { providers: ProviderSettings[]; extraModels: CatalogueEntry[] };
+
+/** Validates the environment (and the providers file it names); throws a ConfigError naming every bad variable. */
+export function parseEnvironment(env: NodeJS.ProcessEnv): ParsedEnvironment {
   const known = Object.keys(new Environment());
   const input: Record<string, unknown> = {};
-  for (const name of [...known, 'MONGODB_URI', 'ADMIN_API_KEY', 'FERRETDB_BIN']) {
+  for (const name of [...known, 'MONGODB_URI', 'ADMIN_API_KEY', 'FERRETDB_BIN', 'PROVIDERS_FILE']) {
     if (env[name] !== undefined) input[name] = env[name];
   }
   const parsed = plainToInstance(Environment, input);
   const errors = validateSync(parsed, { whitelist: true });
   const { providers, problems } = readProviders(env);
+  const file = parsed.PROVIDERS_FILE ? readProvidersFile(parsed.PROVIDERS_FILE, env) : undefined;
+  problems.push(...(file?.problems ?? []));
   if (errors.length > 0 || problems.length > 0) {
     throw new ConfigError([
       ...errors.map((e) => {
@@ -117,5 +129,8 @@ export function parseEnvironment(env: NodeJS.ProcessEnv): Environment & { provid
       ...problems,
     ]);
   }
-  return Object.assign(parsed, { providers });
+  return Object.assign(parsed, {
+    providers: [...providers, ...(file?.providers ?? [])],
+    extraModels: file?.models ?? [],
+  });
 }

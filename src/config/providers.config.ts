@@ -133,3 +133,26 @@ export function displayUrl(url: string): string {
     return '(invalid URL)';
   }
 }
+
+/** The six providers of the mission: the demo and the tests point them all at the simulator. */
+export const MISSION_PROVIDERS = ['openai', 'anthropic', 'xai', 'alibaba', 'mistral', 'meta'] as const;
+
+/** Variables that send the given providers to the upstream simulator at `simulatorUrl` (its host root). */
+export function simulatorProviderEnvironment(
+  simulatorUrl: string,
+  providerIds: readonly string[] = MISSION_PROVIDERS,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const definition of PROVIDER_DEFINITIONS.filter((d) => providerIds.includes(d.id))) {
+    env[definition.baseUrlVariable] = definition.protocol === 'anthropic' ? simulatorUrl : `${simulatorUrl}/v1`;
+    if (definition.keyVariable !== null) env[definition.keyVariable] = `simulator-key-${definition.id}`;
+  }
+  return env;
+}
+
+/** What to set to enable a provider, for error messages. */
+export function enableHint(provider: ProviderSettings | undefined, providerId: string): string {
+  if (provider?.keyVariable) return `set ${provider.keyVariable}`;
+  const definition = PROVIDER_DEFINITIONS.find((d) => d.id === providerId);
+  return definition ? `set ${definition.baseUrlVariable}` : 'add it to the providers file';
+}

@@ -1,4 +1,5 @@
 import { countTokens } from 'gpt-tokenizer';
+import { countChatTokens } from '../common/tokens.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -205,7 +206,7 @@ export class UpstreamSimulator {
     const truncated = chat.maxTokens !== undefined && chat.maxTokens < behaviour.outputTokens;
     const pieces = chat.wantsJson ? [simulatedEvaluation(seed)] : rng.tokens(limit);
     const outputTokens = chat.wantsJson ? countTokens(pieces[0]) : pieces.length;
-    const inputTokens = chat.texts.reduce((sum, text) => sum + countTokens(text) + 3, 3);
+    const inputTokens = countChatTokens(chat.texts);
     const usage = {
       inputTokens,
       outputTokens,

@@ -1,0 +1,90 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { MODEL_ROLES, type ModelRole } from '../catalogue-entry.js';
+
+/** Strengths to change, 0 to 1; domains left out keep theirs. */
+export class SpecialtiesPatchDto {
+  @IsOptional() @IsNumber() @Min(0) @Max(1) coding?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(1) math?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(1) creative?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(1) analysis?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(1) reasoning?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(1) translation?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(1) factual?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(1) general?: number;
+}
+
+/** USD per million tokens, for a model no catalogue package prices (or prices wrongly for your host). */
+export class PricingInputDto {
+  @IsNumber()
+  @Min(0)
+  inputPerMTok: number;
+
+  @IsNumber()
+  @Min(0)
+  outputPerMTok: number;
+
+  /** Leave out when your host has no cache discount. */
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  cachedInputPerMTok?: number;
+}
+
+/**
+ * Admin changes to one model. Each field left out stays as it is; a field set to `null` goes back
+ * to the catalogue's value. Changes survive restarts and catalogue updates.
+ */
+export class UpdateModelDto {
+  @ApiProperty({ type: Boolean, nullable: true, required: false })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean | null;
+
+  /** Higher goes first among otherwise equal candidates (default 0). */
+  @ApiProperty({ type: Number, nullable: true, required: false, minimum: -100, maximum: 100 })
+  @IsOptional()
+  @IsInt()
+  @Min(-100)
+  @Max(100)
+  priority?: number | null;
+
+  /** Merged into the current strengths. */
+  @ApiProperty({ type: SpecialtiesPatchDto, nullable: true, required: false })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SpecialtiesPatchDto)
+  specialties?: SpecialtiesPatchDto | null;
+
+  @ApiProperty({ type: Number, nullable: true, required: false, minimum: 0, maximum: 1 })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  qualityPrior?: number | null;
+
+  @ApiProperty({ enum: MODEL_ROLES, isArray: true, nullable: true, required: false })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(MODEL_ROLES, { each: true })
+  roles?: ModelRole[] | null;
+
+  @ApiProperty({ type: PricingInputDto, nullable: true, required: false })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PricingInputDto)
+  pricing?: PricingInputDto | null;
+}

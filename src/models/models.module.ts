@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { ProvidersModule } from '../providers/providers.module.js';
+import { CatalogueModel, CatalogueModelSchema } from './model.schema.js';
+import { ModelsController } from './models.controller.js';
+import { ModelsRepository } from './models.repository.js';
+import { ModelsService } from './models.service.js';
+
+@Module({
+  imports: [MongooseModule.forFeature([{ name: CatalogueModel.name, schema: CatalogueModelSchema }]), ProvidersModule],
+  controllers: [ModelsController],
+  providers: [ModelsRepository, ModelsService],
+  exports: [ModelsService],
+})
+export class ModelsModule {}

@@ -1,0 +1,284 @@
+import { ConflictException, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import type { Domain } from '../common/domains.js';
+import { AppConfig } from '../config/app-config.js';
+import { enableHint } from '../config/providers.config.js';
+import { ProviderError } from '../providers/provider.error.js';
+import type { FinishReason, NormalizedUsage } from '../providers/provider.types.js';
+import { ProvidersService } from '../providers/providers.service.js';
+import type { CooldownState, Target } from '../providers/resilience.js';
+import { catalogueId, type CatalogueEntry, type ModelRole, type Pricing, type Specialties } from './catalogue-entry.js';
+import { CURATED_MODELS } from './curated-models.js';
+import type { ListModelsQueryDto } from './dto/list-models.query.dto.js';
+import type { ModelTestResponseDto } from './dto/model-test.response.dto.js';
+import { toModelResponse, type ModelResponseDto, type UnavailableReason } from './dto/model.response.dto.js';
+import type { TestModelDto } from './dto/test-model.dto.js';
+import type { UpdateModelDto } from './dto/update-model.dto.js';
+import type { ModelOverrides } from './model.schema.js';
+import { ModelsRepository, type CatalogueRecord, type SeedFields } from './models.repository.js';
+import { lookUpCatalogue } from './price-catalogues.js';
+import { costOf, UNKNOWN_COST } from './pricing.js';
+
+/** A catalogue model with the admin's overrides applied. */
+export interface CatalogueItem {
+  id: string;
+  provider: string;
+  model: string;
+  name: string;
+  origin: 'curated' | 'providers_file';
+  enabled: boolean;
+  priority: number;
+  specialties: Specialties;
+  qualityPrior: number;
+  roles: ModelRole[];
+  capabilities: CatalogueRecord['capabilities'];
+  contextWindow: number | null;
+  maxOutputTokens: number | null;
+  pricing: Pricing | null;
+  pricingNote: string | null;
+  overridden: (keyof ModelOverrides)[];
+}
+
+export interface Availability {
+  available: boolean;
+  unavailableReason: UnavailableReason | null;
+  cooldown: CooldownState;
+}
+
+const TEST_PROMPT = 'Reply with the single word OK.';
+
+function applyOverrides(record: CatalogueRecord): CatalogueItem {
+  const o = record.overrides ?? {};
+  return {
+    id: record._id,
+    provider: record.provider,
+    model: record.model,
+    name: record.name,
+    origin: record.origin,
+    enabled: o.enabled ?? true,
+    priority: o.priority ?? 0,
+    specialties: { ...record.specialties, ...o.specialties },
+    qualityPrior: o.qualityPrior ?? record.qualityPrior,
+    roles: o.roles ?? record.roles,
+    capabilities: record.capabilities,
+    contextWindow: record.contextWindow,
+    maxOutputTokens: record.maxOutputTokens,
+    pricing: o.pricing ?? record.pricing,
+    pricingNote: o.pricing ? null : record.pricingNote,
+    overridden: Object.keys(o) as (keyof ModelOverrides)[],
+  };
+}
+
+function seedFieldsOf(entry: CatalogueEntry, now: Date): SeedFields {
+  const facts = entry.pricing
+    ? {
+        pricing: {
+          ...entry.pricing,
+          tiers: entry.pricing.tiers ?? [],
+          source: entry.pricing.source ?? 'providers file',
+        },
+        note: null,
+        contextWindow: null,
+        maxOutputTokens: null,
+      }
+    : lookUpCatalogue(entry.prices, entry.model, now);
+  return {
+    _id: catalogueId(entry),
+    provider: entry.provider,
+    model: entry.model,
+    name: entry.name,
+    origin: entry.origin,
+    specialties: entry.specialties,
+    qualityPrior: entry.qualityPrior,
+    roles: entry.roles,
+    capabilities: entry.capabilities,
+    pricing: facts.pricing,
+    pricingNote: facts.pricing === null ? facts.note : null,
+    contextWindow: entry.contextWindow ?? facts.contextWindow,
+    maxOutputTokens: entry.maxOutputTokens ?? facts.maxOutputTokens,
+  };
+}
+
+/** The model catalogue: seeding, queries, admin changes, availability and the test call. */
+@Injectable()
+export class ModelsService implements OnModuleInit {
+  private readonly logger = new Logger(ModelsService.name);
+
+  constructor(
+    private readonly models: ModelsRepository,
+    private readonly providers: ProvidersService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.seed();
+  }
+
+  /** Writes the curated file and the providers file, priced from the catalogue packages. */
+  async seed(): Promise<void> {
+    const entries = new Map<string, CatalogueEntry>();
+    // A providers-file entry for a curated id replaces the curated one.
+    for (const entry of [...CURATED_MODELS, ...this.config.extraModels]) entries.set(catalogueId(entry), entry);
+    const now = new Date();
+    const fields = [...entries.values()].map((entry) => seedFieldsOf(entry, now));
+    await this.models.seed(fields);
+    const unpriced = fields.filter((f) => f.pricing === null).map((f) => f._id);
+    this.logger.log(`Model catalogue: ${fields.length} models`);
+    if (unpriced.length > 0) {
+      this.logger.warn(
+        `Price unknown for ${unpriced.length} models (their calls are recorded with an unknown cost; ` +
+          `PATCH /api/models/:id can set one): ${unpriced.join(', ')}`,
+      );
+    }
+  }
+
+  availability(item: CatalogueItem): Availability {
+    const cooldown = this.providers.resilience.cooldownState(item);
+    let reason: UnavailableReason | null = null;
+    if (this.providers.adapter(item.provider) === undefined) reason = 'provider_not_configured';
+    else if (!item.enabled) reason = 'disabled';
+    else if (cooldown === 'open') reason = 'cooling_down';
+    return { available: reason === null, unavailableReason: reason, cooldown };
+  }
+
+  /** Every model with its availability, for selection. */
+  async items(): Promise<{ item: CatalogueItem; availability: Availability }[]> {
+    const records = await this.models.findAll();
+    return records.map(applyOverrides).map((item) => ({ item, availability: this.availability(item) }));
+  }
+
+  async list(query: ListModelsQueryDto): Promise<ModelResponseDto[]> {
+    const strength = (item: CatalogueItem, domain: Domain) => item.specialties[domain];
+    const matching = (await this.items()).filter(
+      ({ item, availability }) =>
+        (query.provider === undefined || item.provider === query.provider) &&
+        (query.capability === undefined || item.capabilities.includes(query.capability)) &&
+        (query.role === undefined || item.roles.includes(query.role)) &&
+        (query.available === undefined || availability.available === query.available),
+    );
+    const { domain } = query;
+    if (domain !== undefined) {
+      matching.sort(
+        (a, b) =>
+          strength(b.item, domain) - strength(a.item, domain) ||
+          b.item.qualityPrior - a.item.qualityPrior ||
+          b.item.priority - a.item.priority ||
+          a.item.id.localeCompare(b.item.id),
+      );
+    }
+    return matching.map(({ item, availability }) => toModelResponse(item, availability, domain));
+  }
+
+  async get(id: string): Promise<ModelResponseDto> {
+    const item = await this.require(id);
+    return toModelResponse(item, this.availability(item));
+  }
+
+  async update(id: string, dto: UpdateModelDto): Promise<ModelResponseDto> {
+    const record = await this.models.findById(id);
+    if (record === null) throw this.notFound(id);
+    const overrides: ModelOverrides = { ...record.overrides };
+    const change = <K extends keyof ModelOverrides>(key: K, value: ModelOverrides[K] | null | undefined) => {
+      if (value === null) delete overrides[key];
+      else if (value !== undefined) overrides[key] = value;
+    };
+    change('enabled', dto.enabled);
+    change('priority', dto.priority);
+    change('qualityPrior', dto.qualityPrior);
+    change('roles', dto.roles);
+    // DTO instances carry every declared field, the ones not sent as undefined: merge only what was sent.
+    const sent = dto.specialties && Object.entries(dto.specialties).filter(([, value]) => value !== undefined);
+    change('specialties', sent === null ? null : sent && { ...overrides.specialties, ...Object.fromEntries(sent) });
+    change(
+      'pricing',
+      dto.pricing &&
+        ({
+          inputPerMTok: dto.pricing.inputPerMTok,
+          outputPerMTok: dto.pricing.outputPerMTok,
+          cachedInputPerMTok: dto.pricing.cachedInputPerMTok ?? null,
+          tiers: [],
+          source: 'set by an admin',
+        } satisfies Pricing),
+    );
+    const updated = await this.models.replaceOverrides(id, overrides);
+    if (updated === null) throw this.notFound(id);
+    const item = applyOverrides(updated);
+    return toModelResponse(item, this.availability(item));
+  }
+
+  /** A real minimal call through the resilience layer (retries, cooldown; no fallback). */
+  async test(id: string, dto: TestModelDto): Promise<ModelTestResponseDto> {
+    const item = await this.require(id);
+    const target = this.target(item);
+    if (target === undefined) {
+      const how = enableHint(
+        this.config.providers.find((p) => p.id === item.provider),
+        item.provider,
+      );
+      throw new ConflictException(`Provider ${item.provider} is not configured: ${how} to call ${item.id}`);
+    }
+    let attempts = 0;
+    let text = '';
+    let usage: NormalizedUsage | null = null;
+    let finishReason: FinishReason | null = null;
+    let firstTokenAt: number | null = null;
+    let error: ProviderError | null = null;
+    const started = performance.now();
+    try {
+      const events = this.providers.resilience.stream(
+        [target],
+        { messages: [{ role: 'user', content: dto.prompt ?? TEST_PROMPT }], maxTokens: dto.maxTokens ?? 16 },
+        new AbortController().signal,
+        (report) => {
+          attempts = Math.max(attempts, report.attempt);
+          this.providers.recordAttempt(report);
+        },
+      );
+      for await (const event of events) {
+        if (event.type === 'delta') {
+          firstTokenAt ??= performance.now();
+          text += event.text;
+        } else if (event.type === 'usage') usage = event.usage;
+        else finishReason = event.reason;
+      }
+    } catch (caught) {
+      error = caught instanceof ProviderError ? caught : new ProviderError('unknown', String(caught));
+    }
+    const latencyMs = Math.round(performance.now() - started);
+    const cost = usage === null ? UNKNOWN_COST : costOf(item.pricing, usage);
+    if (error === null && !cost.known) {
+      const why = usage === null ? 'the provider reported no usage' : (item.pricingNote ?? 'no price');
+      this.logger.warn(`Cost of a call to ${item.id} recorded as unknown: ${why}`);
+    }
+    return {
+      modelId: item.id,
+      ok: error === null,
+      latencyMs,
+      timeToFirstTokenMs: firstTokenAt === null ? null : Math.round(firstTokenAt - started),
+      attempts,
+      text,
+      finishReason,
+      usage,
+      cost,
+      error: error && { errorClass: error.errorClass, message: error.message },
+    };
+  }
+
+  /** How to call a model, or undefined when its provider is not configured. */
+  target(item: Pick<CatalogueItem, 'provider' | 'model'>): Target | undefined {
+    const adapter = this.providers.adapter(item.provider);
+    return adapter && { provider: item.provider, model: item.model, adapter };
+  }
+
+  private async require(id: string): Promise<CatalogueItem> {
+    const record = await this.models.findById(id);
+    if (record === null) throw this.notFound(id);
+    return applyOverrides(record);
+  }
+
+  private notFound(id: string): NotFoundException {
+    return new NotFoundException(
+      `Model ${id} is not in the catalogue (ids look like openai/gpt-5.4-mini; GET /api/models lists them)`,
+    );
+  }
+}

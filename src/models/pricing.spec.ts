@@ -1,0 +1,106 @@
+import type { Pricing } from './catalogue-entry.js';
+import { lookUpCatalogue } from './price-catalogues.js';
+import { costOf, estimateCost } from './pricing.js';
+
+const MINI: Pricing = { inputPerMTok: 0.75, outputPerMTok: 4.5, cachedInputPerMTok: 0.075, tiers: [], source: 'test' };
+const LONG_CONTEXT: Pricing = {
+  inputPerMTok: 2.5,
+  outputPerMTok: 15,
+  cachedInputPerMTok: 0.25,
+  tiers: [{ aboveInputTokens: 271_999, inputPerMTok: 5, outputPerMTok: 22.5, cachedInputPerMTok: 0.5 }],
+  source: 'test',
+};
+
+describe('costOf', () => {
+  it('should bill uncached input, cached input and output at their own rates', () => {
+    // 10,000 × 0.75 + 2,000 × 0.075 + 800 × 4.5 = 7,500 + 150 + 3,600 micro-dollars
+    const cost = costOf(MINI, {
+      inputTokens: 12_000,
+      cachedInputTokens: 2_000,
+      outputTokens: 800,
+      reasoningTokens: 300,
+    });
+    expect(cost.known).toBe(true);
+    expect(cost.inputUsd).toBeCloseTo(0.0075, 12);
+    expect(cost.cachedInputUsd).toBeCloseTo(0.00015, 12);
+    expect(cost.outputUsd).toBeCloseTo(0.0036, 12);
+    expect(cost.totalUsd).toBeCloseTo(0.01125, 12);
+  });
+
+  it('should bill the whole call at the long-context rates once the input passes the tier', () => {
+    const below = costOf(LONG_CONTEXT, {
+      inputTokens: 271_999,
+      cachedInputTokens: 0,
+      outputTokens: 1_000,
+      reasoningTokens: 0,
+    });
+    expect(below.totalUsd).toBeCloseTo(0.6799975 + 0.015, 12);
+    const above = costOf(LONG_CONTEXT, {
+      inputTokens: 300_000,
+      cachedInputTokens: 100_000,
+      outputTokens: 1_000,
+      reasoningTokens: 0,
+    });
+    // 200,000 × 5 + 100,000 × 0.5 + 1,000 × 22.5 micro-dollars
+    expect(above.totalUsd).toBeCloseTo(1 + 0.05 + 0.0225, 12);
+  });
+
+  it('should bill cached input as input when the cached rate is unknown', () => {
+    const cost = costOf(
+      { ...MINI, inputPerMTok: 3, cachedInputPerMTok: null },
+      { inputTokens: 1_000, cachedInputTokens: 400, outputTokens: 0, reasoningTokens: 0 },
+    );
+    expect((cost.inputUsd ?? 0) + (cost.cachedInputUsd ?? 0)).toBeCloseTo(0.003, 12);
+  });
+
+  it('should return an unknown cost, not zero, when the price is unknown', () => {
+    const cost = costOf(null, { inputTokens: 1_000, cachedInputTokens: 0, outputTokens: 10, reasoningTokens: 0 });
+    expect(cost).toEqual({ known: false, inputUsd: null, cachedInputUsd: null, outputUsd: null, totalUsd: null });
+  });
+});
+
+describe('estimateCost', () => {
+  it('should count the input with the tokenizer and the output at its ceiling', () => {
+    // "hello world" is 2 tokens; + 3 per message + 3 priming = 8
+    const estimate = estimateCost(
+      { ...MINI, inputPerMTok: 1, outputPerMTok: 5 },
+      [{ role: 'user', content: 'hello world' }],
+      100,
+    );
+    expect(estimate.inputTokens).toBe(8);
+    expect(estimate.maxOutputTokens).toBe(100);
+    expect(estimate.maxUsd).toBeCloseTo(0.000008 + 0.0005, 12);
+  });
+
+  it('should give no amount when the price is unknown', () => {
+    expect(estimateCost(null, [{ role: 'user', content: 'hi' }], 10).maxUsd).toBeNull();
+  });
+});
+
+describe('lookUpCatalogue', () => {
+  it('should read genai-prices rates with their long-context tier', () => {
+    const facts = lookUpCatalogue({ catalogue: 'genai-prices', provider: 'openai' }, 'gpt-5.4');
+    expect(facts.pricing).toMatchObject({
+      inputPerMTok: 2.5,
+      outputPerMTok: 15,
+      cachedInputPerMTok: 0.25,
+      tiers: [{ aboveInputTokens: 271_999, inputPerMTok: 5, outputPerMTok: 22.5, cachedInputPerMTok: 0.5 }],
+    });
+    expect(facts.contextWindow).toBe(1_050_000);
+  });
+
+  it('should read models.dev prices and limits', () => {
+    const facts = lookUpCatalogue({ catalogue: 'models.dev', provider: 'alibaba' }, 'qwen3-coder-plus');
+    expect(facts.pricing).toMatchObject({ inputPerMTok: 1, outputPerMTok: 5, cachedInputPerMTok: null });
+    expect(facts.maxOutputTokens).toBe(65_536);
+  });
+
+  it('should treat a $0 listing and a missing model as an unknown price', () => {
+    const zero = lookUpCatalogue({ catalogue: 'models.dev', provider: 'llama', model: 'llama-3.3-70b-instruct' }, 'x');
+    expect(zero.pricing).toBeNull();
+    expect(zero.note).toMatch(/\$0/);
+    expect(zero.contextWindow).toBe(128_000);
+    expect(lookUpCatalogue({ catalogue: 'genai-prices', provider: 'openai' }, 'no-such-model').pricing).toBeNull();
+    expect(lookUpCatalogue(undefined, 'qwen-plus').note).toMatch(/no catalogue/);
+  });
+});

@@ -1,0 +1,66 @@
+import { countChatTokens } from '../common/tokens.js';
+import type { ChatMessage, NormalizedUsage } from '../providers/provider.types.js';
+import type { Pricing } from './catalogue-entry.js';
+
+/** The cost of one call in USD; every figure is null when the model's price is unknown. */
+export interface CallCost {
+  known: boolean;
+  inputUsd: number | null;
+  cachedInputUsd: number | null;
+  outputUsd: number | null;
+  totalUsd: number | null;
+}
+
+export const UNKNOWN_COST: CallCost = {
+  known: false,
+  inputUsd: null,
+  cachedInputUsd: null,
+  outputUsd: null,
+  totalUsd: null,
+};
+
+/** The rates that apply to a call with this many input tokens (the highest tier it passes). */
+export function ratesFor(pricing: Pricing, inputTokens: number): Omit<Pricing, 'tiers' | 'source'> {
+  let rates: Omit<Pricing, 'tiers' | 'source'> = pricing;
+  for (const tier of pricing.tiers) if (inputTokens > tier.aboveInputTokens) rates = tier;
+  return rates;
+}
+
+/**
+ * Usage × prices. Cached input is billed at the cached rate when the catalogue knows one, else as
+ * ordinary input; reasoning tokens are output tokens and billed as such.
+ */
+export function costOf(pricing: Pricing | null, usage: NormalizedUsage): CallCost {
+  if (pricing === null) return UNKNOWN_COST;
+  const rates = ratesFor(pricing, usage.inputTokens);
+  const cached = Math.min(usage.cachedInputTokens, usage.inputTokens);
+  const inputUsd = ((usage.inputTokens - cached) * rates.inputPerMTok) / 1e6;
+  const cachedInputUsd = (cached * (rates.cachedInputPerMTok ?? rates.inputPerMTok)) / 1e6;
+  const outputUsd = (usage.outputTokens * rates.outputPerMTok) / 1e6;
+  return { known: true, inputUsd, cachedInputUsd, outputUsd, totalUsd: inputUsd + cachedInputUsd + outputUsd };
+}
+
+/** The most a call may cost, for budget checks before it is made. */
+export interface CostEstimate {
+  inputTokens: number;
+  /** The output ceiling: `max_tokens`, else the model's output limit. */
+  maxOutputTokens: number;
+  /** Null when the price is unknown. */
+  maxUsd: number | null;
+}
+
+/** Input counted with a tokenizer, output at its ceiling, no cache discount: an upper bound. */
+export function estimateCost(
+  pricing: Pricing | null,
+  messages: readonly ChatMessage[],
+  maxOutputTokens: number,
+): CostEstimate {
+  const inputTokens = countChatTokens(messages.map((m) => m.content));
+  const cost = costOf(pricing, {
+    inputTokens,
+    outputTokens: maxOutputTokens,
+    cachedInputTokens: 0,
+    reasoningTokens: 0,
+  });
+  return { inputTokens, maxOutputTokens, maxUsd: cost.totalUsd };
+}
