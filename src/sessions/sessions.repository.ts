@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
+import { KeyedQueue } from '../common/keyed-queue.js';
 import { pageQuery } from '../common/pagination.js';
 import { Session, SessionSettings, SessionStatus } from './session.schema.js';
 
@@ -21,6 +22,7 @@ export interface SessionChanges {
 /** The only code that touches the sessions collection; every filter carries the owner scope. */
 @Injectable()
 export class SessionsRepository {
+  private readonly costWrites = new KeyedQueue();
   constructor(@InjectModel(Session.name) private readonly sessions: Model<Session>) {}
 
   async insert(session: Pick<Session, 'ownerId' | 'title' | 'userId' | 'settings'>): Promise<SessionRecord> {
@@ -81,5 +83,12 @@ export class SessionsRepository {
 
   async touch(id: Types.ObjectId, at: Date = new Date()): Promise<void> {
     await this.sessions.updateOne({ _id: id }, { $set: { lastActivityAt: at } }).exec();
+  }
+
+  /** Adds to the session's total; one session's additions are queued (see KeyedQueue). */
+  async addCost(id: Types.ObjectId, usd: number, at: Date = new Date()): Promise<void> {
+    await this.costWrites.run(id.toHexString(), () =>
+      this.sessions.updateOne({ _id: id }, { $inc: { totalCostUsd: usd }, $set: { lastActivityAt: at } }).exec(),
+    );
   }
 }

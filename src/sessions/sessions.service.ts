@@ -91,6 +91,11 @@ export class SessionsService {
     throw new ConflictException(`session ${id} is already ${current.status}`);
   }
 
+  /** Adds a run's cost to the session's total. */
+  addCost(session: Pick<SessionRecord, '_id'>, usd: number): Promise<void> {
+    return this.sessions.addCost(session._id, usd);
+  }
+
   touch(session: SessionRecord): Promise<void> {
     return this.sessions.touch(session._id);
   }
