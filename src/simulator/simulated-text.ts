@@ -53,9 +53,9 @@ export const EVALUATION_CRITERIA = ['accuracy', 'relevance', 'clarity', 'complet
  * A simulated evaluation in strict JSON. Scores are derived from a hash of the request, not from any
  * judgement: the simulator exists so the loop can run offline, and it says so in `simulated`.
  */
-export function simulatedEvaluation(seed: string): string {
+export function simulatedEvaluation(seed: string, score?: number): string {
   const rng = new SeededWords(`evaluation:${seed}`);
-  const scores = Object.fromEntries(EVALUATION_CRITERIA.map((c) => [c, rng.int(5, 10)]));
+  const scores = Object.fromEntries(EVALUATION_CRITERIA.map((c) => [c, score ?? rng.int(5, 10)]));
   return JSON.stringify({
     scores,
     strengths: [rng.tokens(6).join('')],

@@ -19,7 +19,8 @@ export interface SimModelBehaviour {
   reasoningTokens: number;
 }
 
-export const FAULT_TYPES = ['429', '500', '503', '401', '400', 'hang', 'reset', 'malformed'] as const;
+/** `invalid_json`: a normal answer whose text, asked for a JSON evaluation, is not JSON. */
+export const FAULT_TYPES = ['429', '500', '503', '401', '400', 'hang', 'reset', 'malformed', 'invalid_json'] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
 export interface Fault {
@@ -72,9 +73,10 @@ export class UpstreamSimulator {
   private server?: Server;
   private readonly behaviours = new Map<string, Partial<SimModelBehaviour>>();
   private readonly faults = new Map<string, Fault[]>();
+  private readonly scores = new Map<string, number[]>();
   private stats: SimStats = { requests: {}, clientAborts: 0, faultsServed: 0 };
 
-  constructor(defaults: Partial<SimModelBehaviour> = {}) {
+  constructor(private readonly defaults: Partial<SimModelBehaviour> = {}) {
     this.behaviours.set('*', defaults);
   }
 
@@ -108,11 +110,19 @@ export class UpstreamSimulator {
     this.faults.set(model, queue);
   }
 
+  /**
+   * The overall scores (1–10) `model`'s next evaluations give, one per evaluation, every criterion
+   * at that score; afterwards scores come from a hash again. Lets a test decide when a loop stops.
+   */
+  queueScores(model: string, scores: number[]): void {
+    this.scores.set(model, [...(this.scores.get(model) ?? []), ...scores]);
+  }
+
   reset(): void {
-    const defaults = this.behaviours.get('*') ?? {};
     this.behaviours.clear();
-    this.behaviours.set('*', defaults);
+    this.behaviours.set('*', this.defaults);
     this.faults.clear();
+    this.scores.clear();
     this.stats = { requests: {}, clientAborts: 0, faultsServed: 0 };
   }
 
@@ -122,6 +132,14 @@ export class UpstreamSimulator {
 
   private behaviourOf(model: string): SimModelBehaviour {
     return { ...DEFAULT_BEHAVIOUR, ...this.behaviours.get('*'), ...this.behaviours.get(model) };
+  }
+
+  private takeScore(model: string): number | undefined {
+    for (const key of [model, '*']) {
+      const queue = this.scores.get(key);
+      if (queue && queue.length > 0) return queue.shift();
+    }
+    return undefined;
   }
 
   private takeFault(model: string): Fault | undefined {
@@ -174,6 +192,14 @@ export class UpstreamSimulator {
       this.configure(model, behaviour);
       return this.sendJson(res, 200, { ok: true, model, behaviour: this.behaviourOf(model) });
     }
+    if (req.method === 'POST' && path === '/_sim/scores') {
+      const { model = '*', scores } = body as { model?: string; scores?: unknown };
+      if (!Array.isArray(scores) || !scores.every((n) => typeof n === 'number' && n >= 1 && n <= 10)) {
+        return this.sendJson(res, 400, { error: { message: 'scores must be an array of numbers from 1 to 10' } });
+      }
+      this.queueScores(model, scores as number[]);
+      return this.sendJson(res, 200, { ok: true });
+    }
     if (req.method === 'POST' && path === '/_sim/faults') {
       const { model = '*', times = 1, ...fault } = body as unknown as Fault & { model?: string; times?: number };
       if (!FAULT_TYPES.includes(fault.type)) {
@@ -194,7 +220,8 @@ export class UpstreamSimulator {
       if (!finished) this.stats.clientAborts += 1;
     });
 
-    if (fault !== undefined && !(chat.stream && (fault.type === 'reset' || fault.type === 'malformed'))) {
+    const badJson = fault?.type === 'invalid_json';
+    if (fault !== undefined && !badJson && !(chat.stream && (fault.type === 'reset' || fault.type === 'malformed'))) {
       this.serveFault(res, chat, fault);
       finished = fault.type !== 'hang';
       return;
@@ -204,7 +231,11 @@ export class UpstreamSimulator {
     const rng = new SeededWords(seed);
     const limit = Math.max(1, Math.min(chat.maxTokens ?? behaviour.outputTokens, behaviour.outputTokens));
     const truncated = chat.maxTokens !== undefined && chat.maxTokens < behaviour.outputTokens;
-    const pieces = chat.wantsJson ? [simulatedEvaluation(seed)] : rng.tokens(limit);
+    const evaluation = () =>
+      badJson
+        ? 'The answer looks fine to me, but I would rather not rate it.'
+        : simulatedEvaluation(seed, this.takeScore(chat.model));
+    const pieces = chat.wantsJson ? [evaluation()] : rng.tokens(limit);
     const outputTokens = chat.wantsJson ? countTokens(pieces[0]) : pieces.length;
     const inputTokens = countChatTokens(chat.texts);
     const usage = {
@@ -295,6 +326,8 @@ export class UpstreamSimulator {
         return this.sendError(res, chat.dialect, 401, 'authentication_error', 'Simulated invalid API key');
       case '400':
         return this.sendError(res, chat.dialect, 400, 'invalid_request_error', 'Simulated bad request');
+      case 'invalid_json':
+        return; // not an HTTP fault: answer() sends text that is not JSON
     }
   }
 
