@@ -1,5 +1,7 @@
 import { ArgumentMetadata, BadRequestException, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { Server, ServerOptions } from 'socket.io';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { ValidationError } from 'class-validator';
@@ -27,6 +29,22 @@ function describe(errors: ValidationError[], parent = ''): string[] {
 }
 
 /** class-validator on every DTO; a body that is not a JSON object is refused as such first. */
+/** Socket.IO on the same HTTP server, with the HTTP API's CORS origins. */
+class ConfiguredIoAdapter extends IoAdapter {
+  constructor(
+    app: NestFastifyApplication,
+    private readonly corsOrigins: string[],
+  ) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    if (this.corsOrigins.length === 0) return super.createIOServer(port, options);
+    const origin = this.corsOrigins.includes('*') ? true : this.corsOrigins;
+    return super.createIOServer(port, { ...options, cors: { origin } } as ServerOptions);
+  }
+}
+
 class RequestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // No body at all reads as an empty object: routes whose fields are all optional need none.
@@ -104,6 +122,7 @@ export async function createApp(
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: false });
   }
+  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config.corsOrigins));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(config.bodyLimitBytes));
   app.enableShutdownHooks();

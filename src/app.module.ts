@@ -5,6 +5,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ModelsModule } from './models/models.module.js';
+import { OrchestrationModule } from './orchestration/orchestration.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { ThreadsModule } from './threads/threads.module.js';
@@ -23,6 +24,7 @@ export class AppModule {
         ThreadsModule,
         ProvidersModule,
         ModelsModule,
+        OrchestrationModule,
       ],
     };
   }

@@ -25,6 +25,7 @@ export class AppConfig {
   /** Models the providers file adds to the curated catalogue. */
   readonly extraModels: CatalogueEntry[];
   readonly providerTimeoutMs: number;
+  readonly orchestration: { maxRunsPerKey: number; maxInflightCalls: number; waitMs: number; defaultMaxTokens: number };
   readonly resilience: Pick<ResilienceOptions, 'maxRetries' | 'cooldownFailures' | 'cooldownMs'>;
 
   constructor(env: Environment & { providers?: ProviderSettings[]; extraModels?: CatalogueEntry[] }) {
@@ -43,6 +44,12 @@ export class AppConfig {
     this.providers = env.providers ?? [];
     this.extraModels = env.extraModels ?? [];
     this.providerTimeoutMs = env.PROVIDER_TIMEOUT_MS;
+    this.orchestration = {
+      maxRunsPerKey: env.MAX_RUNS_PER_KEY,
+      maxInflightCalls: env.MAX_INFLIGHT_CALLS,
+      waitMs: env.ORCHESTRATE_WAIT_MS,
+      defaultMaxTokens: env.DEFAULT_MAX_TOKENS,
+    };
     this.resilience = {
       maxRetries: env.PROVIDER_MAX_RETRIES,
       cooldownFailures: env.PROVIDER_COOLDOWN_FAILURES,

@@ -67,6 +67,34 @@ export class Environment {
   @IsString()
   FERRETDB_BIN?: string;
 
+  /** Orchestration runs one API key may have going at once (429 beyond). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  MAX_RUNS_PER_KEY = 4;
+
+  /** Model calls in flight across all runs; a new run is refused with 429 while the bound is reached. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  MAX_INFLIGHT_CALLS = 32;
+
+  /** The longest `?wait=true` holds a request before answering with the run as it stands. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  ORCHESTRATE_WAIT_MS = 120_000;
+
+  /** Output ceiling of each model call when neither the request nor the session sets one. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(16)
+  @Max(200_000)
+  DEFAULT_MAX_TOKENS = 1024;
+
   /** A JSON file adding OpenAI-compatible endpoints and models to the catalogue. */
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -7,7 +7,7 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { CreateMessageDto } from './dto/create-message.dto.js';
 import { ListMessagesQueryDto } from './dto/list-messages.query.dto.js';
 import { MessageResponseDto, toMessageResponse } from './dto/message.response.dto.js';
-import { MessagesRepository } from './messages.repository.js';
+import { MessagesRepository, type MessageRecord, type NewMessage } from './messages.repository.js';
 import { ThreadsRepository } from './threads.repository.js';
 import { ThreadsService } from './threads.service.js';
 
@@ -60,6 +60,41 @@ export class MessagesService {
     return toPage(docs, query.limit, toMessageResponse);
   }
 
+  /** The ids from the thread's first message down to `leaf`, oldest first; null when `leaf` is not in it. */
+  private async pathTo(ownerId: string, threadId: Types.ObjectId, leaf: string): Promise<string[] | null> {
+    const parents = new Map<string, string | null>();
+    for (const link of await this.messages.links(ownerId, threadId)) {
+      parents.set(link._id.toHexString(), link.parentId ? link.parentId.toHexString() : null);
+    }
+    if (!parents.has(leaf)) return null;
+    const path: string[] = [];
+    for (let id: string | null = leaf; id !== null && path.length <= parents.size; id = parents.get(id) ?? null) {
+      path.push(id);
+    }
+    return path.reverse();
+  }
+
+  /** The conversation that leads to `leafId` (it included), oldest first: the context given to models. */
+  async conversation(ownerId: string, threadId: Types.ObjectId, leafId: string): Promise<MessageRecord[]> {
+    const path = (await this.pathTo(ownerId, threadId, leafId)) ?? [];
+    const byId = new Map(
+      (
+        await this.messages.findMany(
+          ownerId,
+          path.map((id) => new Types.ObjectId(id)),
+        )
+      ).map((m) => [m._id.toHexString(), m]),
+    );
+    return path.map((id) => byId.get(id)).filter((m) => m !== undefined);
+  }
+
+  /** Stores a run's answer under the prompt it answers, with its provenance. */
+  async recordAnswer(message: Omit<NewMessage, 'role'>): Promise<MessageRecord> {
+    const stored = await this.messages.insert({ ...message, role: 'assistant' });
+    await this.threadsRepository.recordMessage(message.threadId, stored.createdAt);
+    return stored;
+  }
+
   /** The path from the root down to `query.branch`, oldest first, paged like the full list. */
   private async branch(
     ownerId: string,
@@ -67,18 +102,8 @@ export class MessagesService {
     query: ListMessagesQueryDto,
   ): Promise<Page<MessageResponseDto>> {
     const leaf = query.branch as string;
-    const parents = new Map<string, string | null>();
-    for (const link of await this.messages.links(ownerId, threadId)) {
-      parents.set(link._id.toHexString(), link.parentId ? link.parentId.toHexString() : null);
-    }
-    if (!parents.has(leaf))
-      throw new NotFoundException(`message ${leaf} not found in thread ${threadId.toHexString()}`);
-
-    const path: string[] = [];
-    for (let id: string | null = leaf; id !== null && path.length <= parents.size; id = parents.get(id) ?? null) {
-      path.push(id);
-    }
-    path.reverse();
+    const path = await this.pathTo(ownerId, threadId, leaf);
+    if (path === null) throw new NotFoundException(`message ${leaf} not found in thread ${threadId.toHexString()}`);
 
     let start = 0;
     if (query.cursor !== undefined) {

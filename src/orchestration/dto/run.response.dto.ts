@@ -1,0 +1,197 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { UsageDto } from '../../models/dto/model-test.response.dto.js';
+import { STRATEGIES, type Strategy } from '../../sessions/session.schema.js';
+import { RUN_STATUSES, type RunEvent, type RunStatus } from '../events/run-events.js';
+import type { RunRecord } from '../runs.repository.js';
+import type { RunStep } from '../run.schema.js';
+
+export class RunCreatedDto {
+  runId: string;
+  threadId: string;
+  @ApiProperty({ enum: RUN_STATUSES })
+  status: RunStatus;
+}
+
+export class CandidateDto {
+  modelId: string;
+  score: number;
+  reasons: string[];
+}
+
+export class RunTotalsDto {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** USD, the calls with a known price. */
+  costUsd: number;
+  /** Calls whose price is unknown, not in costUsd. */
+  unknownCostCalls: number;
+}
+
+export class EvaluationDto {
+  /** 1–10 per criterion: accuracy, relevance, clarity, completeness, domain_expertise. */
+  scores: Record<string, number>;
+  /** Their mean. */
+  score: number;
+  strengths: string[];
+  weaknesses: string[];
+  suggestions: string[];
+  /** The evaluator declared its scores simulated (the upstream simulator does): not a judgement. */
+  simulated: boolean;
+}
+
+export class ChatMessageDto {
+  @ApiProperty({ enum: ['system', 'user', 'assistant'] })
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export class StepPromptDto {
+  /** answer, evaluate, refine or aggregate. */
+  id: string;
+  version: number;
+  messages: ChatMessageDto[];
+}
+
+export class StepErrorDto {
+  errorClass: string;
+  message: string;
+}
+
+export class RunStepDto {
+  stepId: string;
+  index: number;
+  @ApiProperty({ enum: ['primary', 'proposer', 'evaluator', 'refiner', 'aggregator'] })
+  role: string;
+  modelId: string;
+  iteration: number;
+  @ApiProperty({ enum: ['succeeded', 'failed'] })
+  status: 'succeeded' | 'failed';
+  text: string;
+  @ApiProperty({ type: EvaluationDto, nullable: true })
+  evaluation: EvaluationDto | null;
+  @ApiProperty({ type: String, nullable: true })
+  evaluatesStepId: string | null;
+  @ApiProperty({ type: UsageDto, nullable: true })
+  usage: UsageDto | null;
+  /** Null: unknown price (or no usage reported). */
+  @ApiProperty({ type: Number, nullable: true })
+  costUsd: number | null;
+  latencyMs: number;
+  @ApiProperty({ type: Number, nullable: true })
+  timeToFirstTokenMs: number | null;
+  attempts: number;
+  @ApiProperty({ type: StepErrorDto, nullable: true })
+  error: StepErrorDto | null;
+  prompt: StepPromptDto;
+  startedAt: string;
+  endedAt: string;
+}
+
+export class RunSummaryDto {
+  id: string;
+  sessionId: string;
+  threadId: string;
+  @ApiProperty({ enum: STRATEGIES })
+  strategy: Strategy;
+  @ApiProperty({ enum: RUN_STATUSES })
+  status: RunStatus;
+  prompt: string;
+  options: Record<string, unknown>;
+  @ApiProperty({ type: String, nullable: true })
+  domain: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  complexity: string | null;
+  iterations: number;
+  /** The final answer: the best-scored version. */
+  @ApiProperty({ type: String, nullable: true })
+  answer: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  answerModelId: string | null;
+  /** The step whose text is the answer. */
+  @ApiProperty({ type: String, nullable: true })
+  answerStepId: string | null;
+  /** The answer's mean evaluation score (null when it was not evaluated). */
+  @ApiProperty({ type: Number, nullable: true })
+  score: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  firstScore: number | null;
+  thresholdMet: boolean;
+  /** The assistant message the answer was stored as. */
+  @ApiProperty({ type: String, nullable: true })
+  answerMessageId: string | null;
+  totals: RunTotalsDto;
+  @ApiProperty({ type: StepErrorDto, nullable: true })
+  error: StepErrorDto | null;
+  createdAt: string;
+  @ApiProperty({ type: String, nullable: true })
+  endedAt: string | null;
+}
+
+export class RunResponseDto extends RunSummaryDto {
+  domainReasons: string[];
+  candidates: CandidateDto[];
+  /** Model ids by the part they play. */
+  team: Record<string, string[]>;
+  steps: RunStepDto[];
+}
+
+/** One event as clients receive it: over Socket.IO (the event name is `type`), SSE and REST. */
+export class RunEventDto {
+  type: string;
+  runId: string;
+  /** 1, 2, 3… per run, no gaps. */
+  seq: number;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+export function toRunSummary(run: RunRecord): RunSummaryDto {
+  return {
+    id: run._id.toHexString(),
+    sessionId: run.sessionId.toHexString(),
+    threadId: run.threadId.toHexString(),
+    strategy: run.strategy,
+    status: run.status,
+    prompt: run.prompt,
+    options: { ...run.options },
+    domain: run.domain ?? null,
+    complexity: run.complexity ?? null,
+    iterations: run.iterations ?? 0,
+    answer: run.answer ?? null,
+    answerModelId: run.answerModelId ?? null,
+    answerStepId: run.answerStepId ?? null,
+    score: run.score ?? null,
+    firstScore: run.firstScore ?? null,
+    thresholdMet: run.thresholdMet ?? false,
+    answerMessageId: run.answerMessageId?.toHexString() ?? null,
+    totals: { ...run.totals },
+    error: run.error ?? null,
+    createdAt: run.createdAt.toISOString(),
+    endedAt: run.endedAt?.toISOString() ?? null,
+  };
+}
+
+function toStep(step: RunStep): RunStepDto {
+  return {
+    ...step,
+    evaluation: step.evaluation && { ...step.evaluation, scores: { ...step.evaluation.scores } },
+    prompt: { id: step.prompt.id, version: step.prompt.version, messages: step.prompt.messages.map((m) => ({ ...m })) },
+    startedAt: new Date(step.startedAt).toISOString(),
+    endedAt: new Date(step.endedAt).toISOString(),
+  };
+}
+
+export function toRunResponse(run: RunRecord): RunResponseDto {
+  return {
+    ...toRunSummary(run),
+    domainReasons: [...(run.domainReasons ?? [])],
+    candidates: (run.candidates ?? []).map((c) => ({ ...c })),
+    team: { ...run.team },
+    steps: (run.steps ?? []).map(toStep),
+  };
+}
+
+export function toRunEvent(event: RunEvent): RunEventDto {
+  return { type: event.type, runId: event.runId, seq: event.seq, at: event.at, data: { ...event.data } };
+}

@@ -1,0 +1,78 @@
+import { EVALUATION_CRITERIA, type Criterion } from './prompts.js';
+
+export interface Evaluation {
+  scores: Record<Criterion, number>;
+  /** The mean of the criteria, 1 to 10. */
+  score: number;
+  strengths: string[];
+  weaknesses: string[];
+  suggestions: string[];
+  /** The evaluator said its scores are simulated (the upstream simulator does): not a judgement. */
+  simulated: boolean;
+}
+
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return value.trim() === '' ? [] : [value.trim()];
+  if (!Array.isArray(value)) return [];
+  return value.filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim());
+}
+
+/** The first balanced {...} in a text: models wrap JSON in prose or code fences. */
+function jsonObjectIn(text: string): unknown {
+  const start = text.indexOf('{');
+  if (start < 0) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i += 1) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i += 1;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth += 1;
+    else if (c === '}') {
+      depth -= 1;
+      if (depth === 0) {
+        try {
+          return JSON.parse(text.slice(start, i + 1));
+        } catch {
+          return undefined;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads an evaluator's answer. Tolerant of prose or fences around the object, of scores given as
+ * numeric strings and of a flat shape without `scores`; strict about what counts: every criterion
+ * present, each a number from 1 to 10. Returns an error message when the answer cannot be used.
+ */
+export function parseEvaluation(text: string): Evaluation | { error: string } {
+  const parsed = jsonObjectIn(text);
+  if (typeof parsed !== 'object' || parsed === null) return { error: 'the evaluation is not a JSON object' };
+  const root = parsed as Record<string, unknown>;
+  const source = (typeof root.scores === 'object' && root.scores !== null ? root.scores : root) as Record<
+    string,
+    unknown
+  >;
+  const scores = {} as Record<Criterion, number>;
+  for (const criterion of EVALUATION_CRITERIA) {
+    const raw = source[criterion];
+    const value = typeof raw === 'string' ? Number(raw) : raw;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > 10) {
+      return { error: `the evaluation has no score from 1 to 10 for ${criterion}` };
+    }
+    scores[criterion] = value;
+  }
+  const score = EVALUATION_CRITERIA.reduce((sum, c) => sum + scores[c], 0) / EVALUATION_CRITERIA.length;
+  return {
+    scores,
+    score: Math.round(score * 100) / 100,
+    strengths: strings(root.strengths),
+    weaknesses: strings(root.weaknesses),
+    suggestions: strings(root.suggestions),
+    simulated: root.simulated === true,
+  };
+}

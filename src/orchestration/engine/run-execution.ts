@@ -1,0 +1,311 @@
+import type { Logger } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import type { Domain } from '../../common/domains.js';
+import { KeyedQueue } from '../../common/keyed-queue.js';
+import type { ModelsService } from '../../models/models.service.js';
+import { costOf, estimateCost, UNKNOWN_COST } from '../../models/pricing.js';
+import { ProviderError } from '../../providers/provider.error.js';
+import type { ChatMessage, NormalizedUsage } from '../../providers/provider.types.js';
+import type { ProvidersService } from '../../providers/providers.service.js';
+import type { Target } from '../../providers/resilience.js';
+import type { RunEventBus } from '../events/run-event-bus.js';
+import type { RunEventPayloads, RunEventType, RunTotals, StepRole, StepSummary } from '../events/run-events.js';
+import type { RunRecord, RunsRepository } from '../runs.repository.js';
+import type { RunStep } from '../run.schema.js';
+import type { Budget } from './budget.js';
+import type { CallGate } from './call-gate.js';
+import { parseEvaluation, type Evaluation } from './evaluation.js';
+import type { Candidate } from './model-selector.js';
+import { evaluationPrompt, type BuiltPrompt } from './prompts.js';
+
+/** The next call would pass the run's cost limit: the run stops with its best answer so far. */
+export class BudgetStop extends Error {
+  override name = 'BudgetStop';
+}
+
+/** Raised once a cancelled run's in-flight calls have been aborted. */
+export class RunCancelled extends Error {
+  override name = 'RunCancelled';
+}
+
+export interface ExecutionDeps {
+  models: ModelsService;
+  providers: ProvidersService;
+  runs: RunsRepository;
+  bus: RunEventBus;
+  gate: CallGate;
+  logger: Logger;
+}
+
+export interface CallOptions {
+  json?: boolean;
+  evaluatesStepId?: string;
+  /** Turns the answer into an evaluation; a refusal marks the step failed with the reason. */
+  interpret?: (text: string) => Evaluation | { error: string };
+}
+
+/** Text deltas gathered for at most this long or this many characters before one event goes out. */
+const DELTA_FLUSH_MS = 50;
+const DELTA_FLUSH_CHARS = 400;
+
+class DeltaCoalescer {
+  private buffer = '';
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly emit: (text: string) => void) {}
+
+  push(text: string): void {
+    this.buffer += text;
+    if (this.buffer.length >= DELTA_FLUSH_CHARS) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), DELTA_FLUSH_MS);
+  }
+
+  flush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.buffer.length === 0) return;
+    const text = this.buffer;
+    this.buffer = '';
+    this.emit(text);
+  }
+}
+
+export function summarise(step: RunStep): StepSummary {
+  return {
+    stepId: step.stepId,
+    role: step.role,
+    modelId: step.modelId,
+    iteration: step.iteration,
+    status: step.status,
+    text: step.text,
+    score: step.evaluation?.score ?? null,
+    evaluatesStepId: step.evaluatesStepId,
+    inputTokens: step.usage?.inputTokens ?? 0,
+    outputTokens: step.usage?.outputTokens ?? 0,
+    costUsd: step.costUsd,
+    latencyMs: step.latencyMs,
+    errorClass: step.error?.errorClass ?? null,
+  };
+}
+
+/**
+ * One run while it executes: its budget, its steps and totals, the best answer so far, and the
+ * one way its strategies call a model (budget reservation, the call gate, the resilience layer,
+ * coalesced deltas, pricing, the stored step and its events).
+ */
+export class RunExecution {
+  readonly steps: RunStep[] = [];
+  readonly totals: RunTotals = { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unknownCostCalls: 0 };
+  /** The best-scored answer; an unscored answer only when none is scored. */
+  best: { step: RunStep; score: number | null } | null = null;
+  firstScore: number | null = null;
+  thresholdMet = false;
+  iterations = 0;
+  private stepCount = 0;
+  /** Step writes go one after another (see KeyedQueue: FerretDB loses concurrent updates of a document). */
+  private readonly writes = new KeyedQueue();
+
+  constructor(
+    readonly run: RunRecord,
+    private readonly deps: ExecutionDeps,
+    readonly signal: AbortSignal,
+    readonly budget: Budget,
+    readonly history: ChatMessage[],
+    readonly domain: Domain,
+  ) {}
+
+  get runId(): string {
+    return this.run._id.toHexString();
+  }
+
+  publish<K extends RunEventType>(type: K, data: RunEventPayloads[K]): void {
+    this.deps.bus.publish(this.runId, type, data);
+  }
+
+  /** Keeps `step` as the answer if it beats the best so far (a scored answer beats an unscored one). */
+  consider(step: RunStep, score: number | null): void {
+    if (step.status !== 'succeeded') return;
+    if (score !== null && this.firstScore === null) this.firstScore = score;
+    const best = this.best;
+    if (best === null || (score !== null && (best.score === null || score > best.score))) {
+      this.best = { step, score };
+    }
+  }
+
+  /** One model call as one step; fallbacks are tried in order until one starts answering. */
+  async call(
+    role: StepRole,
+    candidates: Candidate[],
+    iteration: number,
+    prompt: BuiltPrompt,
+    options: CallOptions = {},
+  ): Promise<RunStep> {
+    const [first] = candidates;
+    const maxTokens = this.run.options.maxTokens;
+    const estimate = estimateCost(first.item.pricing, prompt.messages, maxTokens).maxUsd;
+    const reservation = this.budget.reserve(estimate);
+    if (reservation === null) {
+      throw new BudgetStop(
+        estimate === null
+          ? `the price of ${first.item.id} is unknown, so its call cannot be held to the cost limit`
+          : `a ${role} call to ${first.item.id} may cost up to $${estimate.toFixed(6)}; only $${this.budget.remainingUsd.toFixed(6)} of the limit is left`,
+      );
+    }
+    const release = await this.deps.gate.acquire(this.signal).catch(() => {
+      this.budget.settle(reservation, 0);
+      throw new RunCancelled();
+    });
+
+    this.stepCount += 1;
+    const stepId = `s${this.stepCount}`;
+    const startedAt = new Date();
+    const started = performance.now();
+    this.publish('step.started', { stepId, role, modelId: first.item.id, iteration });
+
+    const byTarget = new Map(candidates.map((c) => [`${c.item.provider}/${c.item.model}`, c]));
+    const targets = candidates.map((c) => this.deps.models.target(c.item)).filter((t): t is Target => t !== undefined);
+    let answeredBy = first;
+    let text = '';
+    let usage: NormalizedUsage | null = null;
+    let firstTokenAt: number | null = null;
+    let attempts = 0;
+    let error: ProviderError | null = null;
+    const deltas = new DeltaCoalescer((chunk) => this.publish('step.delta', { stepId, text: chunk }));
+    try {
+      const events = this.deps.providers.resilience.stream(
+        targets,
+        {
+          messages: prompt.messages,
+          maxTokens,
+          temperature: this.run.options.temperature ?? undefined,
+          json: options.json,
+        },
+        this.signal,
+        (report) => {
+          attempts += 1;
+          this.deps.providers.recordAttempt(report);
+        },
+      );
+      for await (const event of events) {
+        if (event.target !== undefined)
+          answeredBy = byTarget.get(`${event.target.provider}/${event.target.model}`) ?? first;
+        if (event.type === 'delta') {
+          firstTokenAt ??= performance.now();
+          text += event.text;
+          if (options.interpret === undefined) deltas.push(event.text);
+        } else if (event.type === 'usage') {
+          usage = event.usage;
+        }
+      }
+    } catch (caught) {
+      error = caught instanceof ProviderError ? caught : new ProviderError('unknown', String(caught));
+    } finally {
+      deltas.flush();
+      release();
+    }
+
+    const cost = usage === null ? UNKNOWN_COST : costOf(answeredBy.item.pricing, usage);
+    const warn = this.budget.settle(reservation, cost.totalUsd);
+    let evaluation: Evaluation | null = null;
+    let failure: { errorClass: string; message: string } | null = error && {
+      errorClass: error.errorClass,
+      message: error.message,
+    };
+    if (failure === null && options.interpret !== undefined) {
+      const read = options.interpret(text);
+      if ('error' in read) failure = { errorClass: 'invalid_evaluation', message: read.error };
+      else evaluation = read;
+    }
+    if (usage !== null) {
+      this.totals.inputTokens += usage.inputTokens;
+      this.totals.outputTokens += usage.outputTokens;
+      if (cost.known) this.totals.costUsd += cost.totalUsd ?? 0;
+      else this.totals.unknownCostCalls += 1;
+    }
+    this.totals.calls += 1;
+    if (usage !== null && !cost.known) {
+      this.deps.logger.warn(
+        `Cost of a call to ${answeredBy.item.id} recorded as unknown: ${answeredBy.item.pricingNote ?? 'no price'}`,
+      );
+    }
+
+    const step: RunStep = {
+      stepId,
+      index: this.stepCount,
+      role,
+      modelId: answeredBy.item.id,
+      iteration,
+      status: failure === null ? 'succeeded' : 'failed',
+      text,
+      evaluation,
+      evaluatesStepId: options.evaluatesStepId ?? null,
+      usage,
+      costUsd: cost.totalUsd,
+      latencyMs: Math.round(performance.now() - started),
+      timeToFirstTokenMs: firstTokenAt === null ? null : Math.round(firstTokenAt - started),
+      attempts,
+      error: failure,
+      prompt,
+      startedAt,
+      endedAt: new Date(),
+    };
+    this.steps.push(step);
+    const totals = { ...this.totals };
+    await this.writes.run('steps', () => this.deps.runs.addStep(this.run._id, step, totals));
+    this.publish('step.completed', { step: summarise(step) });
+    if (warn && this.budget.limitUsd !== null) {
+      this.publish('run.cost_warning', { spentUsd: this.budget.spentUsd, limitUsd: this.budget.limitUsd });
+    }
+    if (this.signal.aborted) throw new RunCancelled();
+    return step;
+  }
+
+  /**
+   * Has each evaluator score `answer` (in parallel). A malformed evaluation is asked for once more,
+   * then recorded as failed and left out of the mean. Returns the mean score (null if none) and the
+   * usable evaluations.
+   */
+  async evaluate(
+    answer: RunStep,
+    evaluators: Candidate[],
+    iteration: number,
+  ): Promise<{ score: number | null; evaluations: Evaluation[] }> {
+    const prompt = evaluationPrompt(this.run.prompt, answer.text, this.domain);
+    const one = async (evaluator: Candidate): Promise<Evaluation | null> => {
+      const options = { json: true, evaluatesStepId: answer.stepId, interpret: parseEvaluation };
+      let step = await this.call('evaluator', [evaluator], iteration, prompt, options);
+      if (step.error?.errorClass === 'invalid_evaluation') {
+        step = await this.call('evaluator', [evaluator], iteration, prompt, options);
+      }
+      return step.evaluation;
+    };
+    const evaluations = await settleAll(evaluators.map(one));
+    const usable = evaluations.filter((e): e is Evaluation => e !== null);
+    const score =
+      usable.length === 0
+        ? null
+        : Math.round((usable.reduce((sum, e) => sum + e.score, 0) / usable.length) * 100) / 100;
+    return { score, evaluations: usable };
+  }
+
+  /** Calls in parallel (proposers, compared models); each result or null when it failed. */
+  parallel<T>(tasks: Promise<T>[]): Promise<T[]> {
+    return settleAll(tasks);
+  }
+}
+
+/**
+ * Waits for every task, so each step is recorded before the run moves on, then rethrows a
+ * cancellation or budget stop if any task hit one.
+ */
+async function settleAll<T>(tasks: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(tasks);
+  const stop = results.find(
+    (r): r is PromiseRejectedResult =>
+      r.status === 'rejected' && (r.reason instanceof RunCancelled || r.reason instanceof BudgetStop),
+  );
+  if (stop !== undefined) throw stop.reason;
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}

@@ -1,0 +1,80 @@
+import type { Domain } from '../../common/domains.js';
+
+export type StepRole = 'primary' | 'proposer' | 'evaluator' | 'refiner' | 'aggregator';
+export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'budget_exceeded', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface CandidateScore {
+  modelId: string;
+  score: number;
+  reasons: string[];
+}
+
+export interface StepSummary {
+  stepId: string;
+  role: StepRole;
+  modelId: string;
+  iteration: number;
+  status: 'succeeded' | 'failed';
+  text: string;
+  score: number | null;
+  /** The step an evaluation judges. */
+  evaluatesStepId: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
+  latencyMs: number;
+  errorClass: string | null;
+}
+
+export interface RunTotals {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Sum of the calls whose price is known. */
+  costUsd: number;
+  /** Calls whose cost is unknown (no price): not in costUsd. */
+  unknownCostCalls: number;
+}
+
+/**
+ * Every event of the /orchestration namespace (and of the SSE streams) with its payload. This map
+ * is the one source for the engine, the gateway, the tests and docs/asyncapi.yaml.
+ */
+export interface RunEventPayloads {
+  'run.started': { sessionId: string; threadId: string; strategy: string; prompt: string };
+  'run.domain_detected': { domain: Domain; complexity: 'low' | 'medium' | 'high'; reasons: string[] };
+  'run.model_selected': { candidates: CandidateScore[]; team: Record<string, string[]> };
+  'step.started': { stepId: string; role: StepRole; modelId: string; iteration: number };
+  'step.delta': { stepId: string; text: string };
+  'step.completed': { step: StepSummary };
+  'run.iteration_completed': { iteration: number; score: number | null; bestScore: number | null };
+  'run.cost_warning': { spentUsd: number; limitUsd: number };
+  'run.threshold_met': { iteration: number; score: number; threshold: number };
+  'run.completed': {
+    status: 'succeeded' | 'budget_exceeded';
+    answer: string | null;
+    modelId: string | null;
+    score: number | null;
+    messageId: string | null;
+    totals: RunTotals;
+  };
+  'run.failed': { errorClass: string; message: string; totals: RunTotals };
+  'run.cancelled': { reason: string; totals: RunTotals };
+  'run.interrupted': { reason: string };
+}
+
+export type RunEventType = keyof RunEventPayloads;
+
+/** What a client receives: the payload with the run, its place in the run's sequence and the time. */
+export type RunEvent<K extends RunEventType = RunEventType> = {
+  [T in K]: { type: T; runId: string; seq: number; at: string; data: RunEventPayloads[T] };
+}[K];
+
+/** The events that end a run: nothing follows them. */
+export const FINAL_EVENTS: readonly RunEventType[] = [
+  'run.completed',
+  'run.failed',
+  'run.cancelled',
+  'run.interrupted',
+];

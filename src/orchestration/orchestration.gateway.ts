@@ -1,0 +1,143 @@
+import { Logger, OnModuleDestroy } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { ApiKeysService } from '../auth/api-keys.service.js';
+import type { Principal } from '../auth/principal.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { ThreadsService } from '../threads/threads.service.js';
+import { toRunEvent, type RunEventDto } from './dto/run.response.dto.js';
+import { RunEventBus } from './events/run-event-bus.js';
+import type { RunEvent, RunEventType } from './events/run-events.js';
+import { OrchestrationService } from './orchestration.service.js';
+
+/** `subscribe` / `unsubscribe`: one of runId, threadId, sessionId; `afterSeq` (runs) replays what came after it. */
+export interface SubscribeRequest {
+  runId?: string;
+  threadId?: string;
+  sessionId?: string;
+  afterSeq?: number;
+}
+
+export type SubscribeAck = { ok: true; replayed: number } | { ok: false; error: string };
+
+/** The server-to-client events of the namespace: every run event, under its own name. */
+export type ServerEvents = { [K in RunEventType]: (event: RunEventDto) => void };
+
+const ID = /^[0-9a-f]{24}$/;
+
+type Target = { kind: 'run' | 'thread' | 'session'; id: string; afterSeq?: number };
+
+function readRequest(body: unknown): Target | string {
+  if (typeof body !== 'object' || body === null) return 'send an object: { runId } or { threadId } or { sessionId }';
+  const request = body as SubscribeRequest;
+  const given = (['runId', 'threadId', 'sessionId'] as const).filter((k) => request[k] !== undefined);
+  if (given.length !== 1) return 'give exactly one of runId, threadId, sessionId';
+  const key = given[0];
+  const id = request[key];
+  if (typeof id !== 'string' || !ID.test(id)) return `${key} must be a 24-character hexadecimal id`;
+  const afterSeq = request.afterSeq;
+  if (afterSeq !== undefined && (typeof afterSeq !== 'number' || !Number.isInteger(afterSeq) || afterSeq < 0)) {
+    return 'afterSeq must be a whole number of 0 or more';
+  }
+  return { kind: key.slice(0, -2) as Target['kind'], id, afterSeq };
+}
+
+/**
+ * The /orchestration namespace. The handshake's `auth.token` is checked like an HTTP API key; a
+ * client then subscribes to runs, threads or sessions it owns and receives their events. It only
+ * relays what the engine publishes on the bus.
+ */
+@WebSocketGateway({
+  namespace: '/orchestration',
+  connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
+})
+export class OrchestrationGateway implements OnGatewayInit, OnModuleDestroy {
+  private readonly logger = new Logger(OrchestrationGateway.name);
+  @WebSocketServer() private readonly server!: Namespace;
+  private stopRelay: () => void = () => undefined;
+
+  constructor(
+    private readonly keys: ApiKeysService,
+    private readonly bus: RunEventBus,
+    private readonly orchestration: OrchestrationService,
+    private readonly sessions: SessionsService,
+    private readonly threads: ThreadsService,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    namespace.use((socket, next) => {
+      const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+      if (typeof token !== 'string' || token.length === 0)
+        return next(new Error('unauthorized: send the API key as auth.token'));
+      this.keys
+        .verify(token)
+        .then((principal) => {
+          if (principal === null) return next(new Error('unauthorized: the API key is unknown or revoked'));
+          (socket.data as { principal?: Principal }).principal = principal;
+          next();
+        })
+        .catch(() => next(new Error('the server could not check the API key; try again')));
+    });
+    this.stopRelay = this.bus.listen(({ event, address }) => {
+      this.emit([`run:${address.runId}`, `thread:${address.threadId}`, `session:${address.sessionId}`], event);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.stopRelay();
+  }
+
+  /** The one place events leave for clients. */
+  private emit(rooms: string[] | Socket, event: RunEvent): void {
+    const payload = toRunEvent(event);
+    const type = event.type;
+    if (Array.isArray(rooms)) this.server.to(rooms).emit(type, payload);
+    else rooms.emit(type, payload);
+  }
+
+  @SubscribeMessage('subscribe')
+  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscribeAck> {
+    const target = readRequest(body);
+    if (typeof target === 'string') return { ok: false, error: target };
+    const principal = (socket.data as { principal: Principal }).principal;
+    try {
+      if (target.kind === 'run') await this.orchestration.require(principal, target.id);
+      else if (target.kind === 'thread') await this.threads.require(principal, target.id);
+      else await this.sessions.require(principal, target.id);
+    } catch {
+      return { ok: false, error: `${target.kind} ${target.id} not found` };
+    }
+    const room = `${target.kind}:${target.id}`;
+    if (target.kind !== 'run' || target.afterSeq === undefined) {
+      await socket.join(room);
+      return { ok: true, replayed: 0 };
+    }
+    // A live run's log is in memory: joining and replaying in the same tick leaves no gap and no repeat.
+    const live = this.bus.liveEvents(target.id, target.afterSeq);
+    if (live !== undefined) {
+      void socket.join(room);
+      for (const event of live) this.emit(socket, event);
+      return { ok: true, replayed: live.length };
+    }
+    const stored = await this.bus.eventsAfter(target.id, target.afterSeq, Number.MAX_SAFE_INTEGER);
+    await socket.join(room);
+    for (const event of stored) this.emit(socket, event);
+    return { ok: true, replayed: stored.length };
+  }
+
+  @SubscribeMessage('unsubscribe')
+  async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscribeAck> {
+    const target = readRequest(body);
+    if (typeof target === 'string') return { ok: false, error: target };
+    await socket.leave(`${target.kind}:${target.id}`);
+    this.logger.debug(`socket ${socket.id} left ${target.kind} ${target.id}`);
+    return { ok: true, replayed: 0 };
+  }
+}

@@ -1,0 +1,164 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Schema as MongooseSchema, Types } from 'mongoose';
+import type { Domain } from '../common/domains.js';
+import type { NormalizedUsage } from '../providers/provider.types.js';
+import type { Strategy } from '../sessions/session.schema.js';
+import type { Evaluation } from './engine/evaluation.js';
+import type { BuiltPrompt } from './engine/prompts.js';
+import type { CandidateScore, RunStatus, RunTotals, StepRole } from './events/run-events.js';
+
+/** The options a run was started with, after the session's settings and the defaults filled the gaps. */
+export interface RunOptions {
+  maxIterations: number;
+  qualityThreshold: number;
+  costLimitUsd: number | null;
+  maxTokens: number;
+  temperature: number | null;
+  models: string[] | null;
+  preferredModels: string[];
+  excludedModels: string[];
+  evaluators: number;
+  proposers: number;
+  layers: number;
+  evaluate: boolean;
+}
+
+/** One model call of a run, with everything needed to understand it afterwards. */
+export interface RunStep {
+  stepId: string;
+  index: number;
+  role: StepRole;
+  modelId: string;
+  iteration: number;
+  status: 'succeeded' | 'failed';
+  text: string;
+  evaluation: Evaluation | null;
+  evaluatesStepId: string | null;
+  usage: NormalizedUsage | null;
+  costUsd: number | null;
+  latencyMs: number;
+  timeToFirstTokenMs: number | null;
+  attempts: number;
+  error: { errorClass: string; message: string } | null;
+  prompt: BuiltPrompt;
+  startedAt: Date;
+  endedAt: Date;
+}
+
+@Schema({ collection: 'runs', timestamps: true, versionKey: false })
+export class Run {
+  _id: Types.ObjectId;
+
+  @Prop({ required: true })
+  ownerId: string;
+
+  /** The API key that started it (for the per-key limit). */
+  @Prop({ required: true })
+  keyId: string;
+
+  @Prop({ type: Types.ObjectId, required: true })
+  sessionId: Types.ObjectId;
+
+  @Prop({ type: Types.ObjectId, required: true })
+  threadId: Types.ObjectId;
+
+  @Prop({ type: Types.ObjectId, required: true })
+  promptMessageId: Types.ObjectId;
+
+  @Prop({ required: true })
+  strategy: Strategy;
+
+  @Prop({ required: true })
+  status: RunStatus;
+
+  @Prop({ required: true })
+  prompt: string;
+
+  @Prop({ type: Object, required: true })
+  options: RunOptions;
+
+  @Prop({ type: String, default: null })
+  domain: Domain | null;
+
+  @Prop({ type: String, default: null })
+  complexity: string | null;
+
+  @Prop({ type: [String], default: [] })
+  domainReasons: string[];
+
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
+  candidates: CandidateScore[];
+
+  @Prop({ type: Object, default: {} })
+  team: Record<string, string[]>;
+
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
+  steps: RunStep[];
+
+  @Prop({ default: 0 })
+  iterations: number;
+
+  @Prop({ type: String, default: null })
+  answer: string | null;
+
+  @Prop({ type: String, default: null })
+  answerModelId: string | null;
+
+  @Prop({ type: String, default: null })
+  answerStepId: string | null;
+
+  @Prop({ type: Number, default: null })
+  score: number | null;
+
+  @Prop({ type: Number, default: null })
+  firstScore: number | null;
+
+  @Prop({ type: Boolean, default: false })
+  thresholdMet: boolean;
+
+  @Prop({ type: Types.ObjectId, default: null })
+  answerMessageId: Types.ObjectId | null;
+
+  @Prop({ type: Object, required: true })
+  totals: RunTotals;
+
+  @Prop({ type: Object, default: null })
+  error: { errorClass: string; message: string } | null;
+
+  @Prop({ type: Date, default: null })
+  endedAt: Date | null;
+
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const RunSchema = SchemaFactory.createForClass(Run);
+// GET /api/orchestrate/runs: an owner's runs, newest first, optionally of one session, thread or status.
+RunSchema.index({ ownerId: 1, _id: -1 });
+// At start: runs a dead process left running.
+RunSchema.index({ status: 1 });
+
+/** One stored event of a run (the live stream's log, for replay after `seq`). */
+@Schema({ collection: 'run_events', versionKey: false })
+export class RunEventRecord {
+  _id: Types.ObjectId;
+
+  @Prop({ type: Types.ObjectId, required: true })
+  runId: Types.ObjectId;
+
+  @Prop({ required: true })
+  seq: number;
+
+  @Prop({ required: true })
+  type: string;
+
+  @Prop({ required: true })
+  at: Date;
+
+  @Prop({ type: Object, required: true })
+  data: Record<string, unknown>;
+}
+
+export const RunEventRecordSchema = SchemaFactory.createForClass(RunEventRecord);
+// Replay after a seq, in order; and no two events of a run with one seq.
+RunEventRecordSchema.index({ runId: 1, seq: 1 }, { unique: true });

@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, Types } from 'mongoose';
+import { pageQuery } from '../common/pagination.js';
+import type { OwnerScope } from '../sessions/sessions.repository.js';
+import type { RunStatus, RunTotals } from './events/run-events.js';
+import { Run, type RunStep } from './run.schema.js';
+
+export type RunRecord = Run;
+export type NewRun = Pick<
+  Run,
+  'ownerId' | 'keyId' | 'sessionId' | 'threadId' | 'promptMessageId' | 'strategy' | 'prompt' | 'options' | 'totals'
+>;
+export type RunChanges = Partial<
+  Pick<
+    Run,
+    | 'status'
+    | 'domain'
+    | 'complexity'
+    | 'domainReasons'
+    | 'candidates'
+    | 'team'
+    | 'iterations'
+    | 'answer'
+    | 'answerModelId'
+    | 'answerStepId'
+    | 'score'
+    | 'firstScore'
+    | 'thresholdMet'
+    | 'answerMessageId'
+    | 'totals'
+    | 'error'
+    | 'endedAt'
+  >
+>;
+
+export interface RunFilter {
+  sessionId?: string;
+  threadId?: string;
+  status?: RunStatus;
+  strategy?: string;
+}
+
+/** The only code that touches the runs collection; reads are scoped by owner. */
+@Injectable()
+export class RunsRepository {
+  constructor(@InjectModel(Run.name) private readonly runs: Model<Run>) {}
+
+  async insert(run: NewRun): Promise<RunRecord> {
+    const created = await this.runs.create({ ...run, status: 'running' });
+    return created.toObject();
+  }
+
+  findById(scope: OwnerScope, id: string): Promise<RunRecord | null> {
+    return this.runs
+      .findOne({ ...scope, _id: new Types.ObjectId(id) })
+      .lean<RunRecord>()
+      .exec();
+  }
+
+  list(scope: OwnerScope, filter: RunFilter, limit: number, cursor?: string): Promise<RunRecord[]> {
+    const page = pageQuery(cursor, 'newest');
+    const where: Record<string, unknown> = { ...scope, ...page.filter };
+    if (filter.sessionId !== undefined) where.sessionId = new Types.ObjectId(filter.sessionId);
+    if (filter.threadId !== undefined) where.threadId = new Types.ObjectId(filter.threadId);
+    if (filter.status !== undefined) where.status = filter.status;
+    if (filter.strategy !== undefined) where.strategy = filter.strategy;
+    return this.runs
+      .find(where, { steps: 0 })
+      .sort(page.sort)
+      .limit(limit + 1)
+      .lean<RunRecord[]>()
+      .exec();
+  }
+
+  /** Engine writes: the engine owns its run, so these take the id alone. */
+  async update(id: Types.ObjectId, changes: RunChanges): Promise<void> {
+    await this.runs.updateOne({ _id: id }, { $set: changes }).exec();
+  }
+
+  async addStep(id: Types.ObjectId, step: RunStep, totals: RunTotals): Promise<void> {
+    await this.runs.updateOne({ _id: id }, { $push: { steps: step }, $set: { totals } }).exec();
+  }
+
+  /** Runs left `running` (by a process that died). */
+  findRunning(): Promise<Pick<RunRecord, '_id' | 'ownerId' | 'threadId' | 'sessionId'>[]> {
+    return this.runs
+      .find({ status: 'running' }, { _id: 1, ownerId: 1, threadId: 1, sessionId: 1 })
+      .lean<Pick<RunRecord, '_id' | 'ownerId' | 'threadId' | 'sessionId'>[]>()
+      .exec();
+  }
+
+  /** Ends a run only if it is still running (a run ends once). */
+  async finish(id: Types.ObjectId, changes: RunChanges): Promise<boolean> {
+    const result = await this.runs.updateOne({ _id: id, status: 'running' }, { $set: changes }).exec();
+    return result.modifiedCount === 1;
+  }
+}

@@ -1,0 +1,56 @@
+import type { FastifyReply } from 'fastify';
+import { toRunEvent } from './dto/run.response.dto.js';
+import type { RunEventBus } from './events/run-event-bus.js';
+import { FINAL_EVENTS, type RunEvent } from './events/run-events.js';
+
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * Streams a run's events as Server-Sent Events: those after `afterSeq` first (from memory or the
+ * store), then the live ones, in order and without repeats, until the run's final event.
+ */
+export async function streamRunEvents(
+  reply: FastifyReply,
+  bus: RunEventBus,
+  runId: string,
+  afterSeq: number,
+): Promise<void> {
+  reply.hijack();
+  const raw = reply.raw;
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) raw.setHeader(name, value);
+  }
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
+
+  let last = afterSeq;
+  let replaying = true;
+  const held: RunEvent[] = [];
+  const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  const end = () => {
+    clearInterval(heartbeat);
+    stop();
+    if (!raw.writableEnded) raw.end();
+  };
+  const deliver = (event: RunEvent) => {
+    if (event.seq <= last || raw.writableEnded) return;
+    last = event.seq;
+    raw.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(toRunEvent(event))}\n\n`);
+    if (FINAL_EVENTS.includes(event.type)) end();
+  };
+  // Listen before reading the past, so nothing falls between the two; hold live events meanwhile.
+  const stop = bus.listen(({ event }) => {
+    if (event.runId !== runId) return;
+    if (replaying) held.push(event);
+    else deliver(event);
+  });
+  raw.on('close', end);
+
+  for (const event of await bus.eventsAfter(runId, afterSeq, Number.MAX_SAFE_INTEGER)) deliver(event);
+  replaying = false;
+  for (const event of held.sort((a, b) => a.seq - b.seq)) deliver(event);
+  if (!bus.isLive(runId)) end(); // a run that ended earlier has nothing more to send
+}
