@@ -8,6 +8,7 @@ import type { ValidationError } from 'class-validator';
 import type pino from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { MetricsService } from './analytics/metrics.service.js';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { createLogger, PinoNestLogger, requestContext } from './common/logger.js';
@@ -118,6 +119,15 @@ export async function createApp(
     requestContext.enterWith({ reqId: String(request.id) });
     done();
   });
+
+  if (config.metrics.enabled) {
+    const metrics = app.get(MetricsService);
+    fastify.addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
 
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: false });

@@ -4,6 +4,7 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { AnalyticsModule } from './analytics/analytics.module.js';
 import { ModelsModule } from './models/models.module.js';
 import { OrchestrationModule } from './orchestration/orchestration.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
@@ -25,6 +26,7 @@ export class AppModule {
         ProvidersModule,
         ModelsModule,
         OrchestrationModule,
+        AnalyticsModule,
       ],
     };
   }

@@ -265,7 +265,7 @@ describe('the model catalogue (/api/models)', () => {
     sim.injectFault('mistral-small-2603', { type: '401' }, 1);
     const denied = await testCall('mistral/mistral-small-2603');
     expect(denied).toMatchObject({ ok: false, attempts: 1, error: { errorClass: 'auth' } });
-    expect(denied.cost.known).toBe(false);
+    expect(denied.cost).toMatchObject({ known: true, totalUsd: 0 }); // refused before any token: nothing billed
 
     const refused = await t
       .http()

@@ -26,6 +26,8 @@ export class AppConfig {
   readonly extraModels: CatalogueEntry[];
   readonly providerTimeoutMs: number;
   readonly orchestration: { maxRunsPerKey: number; maxInflightCalls: number; waitMs: number; defaultMaxTokens: number };
+  readonly usage: { batchSize: number; flushIntervalMs: number; maxBuffered: number; retentionDays: number };
+  readonly metrics: { enabled: boolean; token: string | undefined };
   readonly resilience: Pick<ResilienceOptions, 'maxRetries' | 'cooldownFailures' | 'cooldownMs'>;
 
   constructor(env: Environment & { providers?: ProviderSettings[]; extraModels?: CatalogueEntry[] }) {
@@ -50,6 +52,13 @@ export class AppConfig {
       waitMs: env.ORCHESTRATE_WAIT_MS,
       defaultMaxTokens: env.DEFAULT_MAX_TOKENS,
     };
+    this.usage = {
+      batchSize: env.USAGE_FLUSH_SIZE,
+      flushIntervalMs: env.USAGE_FLUSH_INTERVAL_MS,
+      maxBuffered: env.USAGE_BUFFER_MAX,
+      retentionDays: env.USAGE_RETENTION_DAYS,
+    };
+    this.metrics = { enabled: env.METRICS_ENABLED === 'true', token: env.METRICS_TOKEN };
     this.resilience = {
       maxRetries: env.PROVIDER_MAX_RETRIES,
       cooldownFailures: env.PROVIDER_COOLDOWN_FAILURES,

@@ -95,6 +95,44 @@ export class Environment {
   @Max(200_000)
   DEFAULT_MAX_TOKENS = 1024;
 
+  /** Usage records are written in batches of this many… */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  USAGE_FLUSH_SIZE = 500;
+
+  /** …or at least this often (ms). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  USAGE_FLUSH_INTERVAL_MS = 1000;
+
+  /** Records held while the database refuses writes; beyond, the oldest are dropped and counted. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(10_000_000)
+  USAGE_BUFFER_MAX = 100_000;
+
+  /** Raw usage records older than this are removed (hourly); rollups stay. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  USAGE_RETENTION_DAYS = 90;
+
+  /** GET /metrics (Prometheus); readable with an admin key or METRICS_TOKEN. */
+  @IsIn(['true', 'false'])
+  METRICS_ENABLED: 'true' | 'false' = 'true';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters long' })
+  METRICS_TOKEN?: string;
+
   /** A JSON file adding OpenAI-compatible endpoints and models to the catalogue. */
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -140,7 +178,7 @@ export type ParsedEnvironment = Environment & { providers: ProviderSettings[]; e
 export function parseEnvironment(env: NodeJS.ProcessEnv): ParsedEnvironment {
   const known = Object.keys(new Environment());
   const input: Record<string, unknown> = {};
-  for (const name of [...known, 'MONGODB_URI', 'ADMIN_API_KEY', 'FERRETDB_BIN', 'PROVIDERS_FILE']) {
+  for (const name of [...known, 'MONGODB_URI', 'ADMIN_API_KEY', 'FERRETDB_BIN', 'PROVIDERS_FILE', 'METRICS_TOKEN']) {
     if (env[name] !== undefined) input[name] = env[name];
   }
   const parsed = plainToInstance(Environment, input);
@@ -151,7 +189,8 @@ export function parseEnvironment(env: NodeJS.ProcessEnv): ParsedEnvironment {
   if (errors.length > 0 || problems.length > 0) {
     throw new ConfigError([
       ...errors.map((e) => {
-        const value = e.property.endsWith('_KEY') ? '(hidden)' : JSON.stringify(input[e.property]);
+        const value =
+          e.property.endsWith('_KEY') || e.property.endsWith('_TOKEN') ? '(hidden)' : JSON.stringify(input[e.property]);
         return `${e.property}=${value}: ${Object.values(e.constraints ?? {}).join('; ')}`;
       }),
       ...problems,

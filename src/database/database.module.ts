@@ -1,8 +1,9 @@
-import { BeforeApplicationShutdown, Injectable, Module } from '@nestjs/common';
+import { BeforeApplicationShutdown, Global, Injectable, Module } from '@nestjs/common';
 import { InjectConnection, MongooseModule } from '@nestjs/mongoose';
 import mongoose from 'mongoose';
 import type { Connection } from 'mongoose';
 import { EmbeddedDatabase } from './embedded-database.service.js';
+import { ShutdownDrains } from './shutdown-drains.js';
 
 // Query filters are sanitised (a `{ $ne: … }` sent by a client is taken as a literal value) and a
 // filter on an unknown path throws instead of silently matching everything.
@@ -15,18 +16,24 @@ mongoose.set('strictQuery', 'throw');
 })
 class EmbeddedDatabaseModule {}
 
-/** Closes the connection before the embedded database stops, so neither waits on the other. */
+/** Drains the buffered writes, then closes the connection before the embedded database stops. */
 @Injectable()
 class ConnectionCloser implements BeforeApplicationShutdown {
-  constructor(@InjectConnection() private readonly connection: Connection) {}
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    private readonly drains: ShutdownDrains,
+  ) {}
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.drains.run();
     await this.connection.close();
   }
 }
 
+@Global()
 @Module({
-  providers: [ConnectionCloser],
+  providers: [ConnectionCloser, ShutdownDrains],
+  exports: [ShutdownDrains],
   imports: [
     MongooseModule.forRootAsync({
       imports: [EmbeddedDatabaseModule],

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../auth/principal.js';
+import { AdminOnly, CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { ApiStandardErrors } from '../common/api-errors.decorator.js';
 import { ListModelsQueryDto } from './dto/list-models.query.dto.js';
 import { ModelTestResponseDto } from './dto/model-test.response.dto.js';
@@ -42,7 +42,11 @@ export class ModelsController {
   @HttpCode(200)
   @AdminOnly()
   @ApiParam(MODEL_ID)
-  test(@Param('id') id: string, @Body() dto: TestModelDto): Promise<ModelTestResponseDto> {
-    return this.models.test(id, dto);
+  test(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body() dto: TestModelDto,
+  ): Promise<ModelTestResponseDto> {
+    return this.models.test(principal, id, dto);
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { AnalyticsModule } from '../analytics/analytics.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { CatalogueModel, CatalogueModelSchema } from './model.schema.js';
 import { ModelsController } from './models.controller.js';
@@ -7,7 +8,11 @@ import { ModelsRepository } from './models.repository.js';
 import { ModelsService } from './models.service.js';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: CatalogueModel.name, schema: CatalogueModelSchema }]), ProvidersModule],
+  imports: [
+    MongooseModule.forFeature([{ name: CatalogueModel.name, schema: CatalogueModelSchema }]),
+    ProvidersModule,
+    AnalyticsModule,
+  ],
   controllers: [ModelsController],
   providers: [ModelsRepository, ModelsService],
   exports: [ModelsService],

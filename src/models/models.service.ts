@@ -1,6 +1,8 @@
 import { ConflictException, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import type { Domain } from '../common/domains.js';
+import { UsageRecorder } from '../analytics/usage-recorder.js';
+import type { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
 import { enableHint } from '../config/providers.config.js';
 import { ProviderError } from '../providers/provider.error.js';
@@ -17,7 +19,7 @@ import type { UpdateModelDto } from './dto/update-model.dto.js';
 import type { ModelOverrides } from './model.schema.js';
 import { ModelsRepository, type CatalogueRecord, type SeedFields } from './models.repository.js';
 import { lookUpCatalogue } from './price-catalogues.js';
-import { costOf, UNKNOWN_COST } from './pricing.js';
+import { callCost } from './pricing.js';
 
 /** A catalogue model with the admin's overrides applied. */
 export interface CatalogueItem {
@@ -108,6 +110,7 @@ export class ModelsService implements OnModuleInit {
     private readonly models: ModelsRepository,
     private readonly providers: ProvidersService,
     private readonly config: AppConfig,
+    private readonly usage: UsageRecorder,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -207,7 +210,7 @@ export class ModelsService implements OnModuleInit {
   }
 
   /** A real minimal call through the resilience layer (retries, cooldown; no fallback). */
-  async test(id: string, dto: TestModelDto): Promise<ModelTestResponseDto> {
+  async test(principal: Principal, id: string, dto: TestModelDto): Promise<ModelTestResponseDto> {
     const item = await this.require(id);
     const target = this.target(item);
     if (target === undefined) {
@@ -245,11 +248,25 @@ export class ModelsService implements OnModuleInit {
       error = caught instanceof ProviderError ? caught : new ProviderError('unknown', String(caught));
     }
     const latencyMs = Math.round(performance.now() - started);
-    const cost = usage === null ? UNKNOWN_COST : costOf(item.pricing, usage);
-    if (error === null && !cost.known) {
-      const why = usage === null ? 'the provider reported no usage' : (item.pricingNote ?? 'no price');
+    const cost = callCost(item.pricing, usage, error === null);
+    if (!cost.known) {
+      const why = item.pricing === null ? (item.pricingNote ?? 'no price') : 'the provider reported no usage';
       this.logger.warn(`Cost of a call to ${item.id} recorded as unknown: ${why}`);
     }
+    this.usage.record({
+      ownerId: principal.ownerId,
+      role: 'test',
+      strategy: null,
+      provider: item.provider,
+      modelId: item.id,
+      domain: null,
+      usage,
+      costUsd: cost.totalUsd,
+      latencyMs,
+      ttftMs: firstTokenAt === null ? null : Math.round(firstTokenAt - started),
+      status: error === null ? 'succeeded' : 'failed',
+      errorClass: error?.errorClass ?? null,
+    });
     return {
       modelId: item.id,
       ok: error === null,

@@ -19,6 +19,17 @@ export const UNKNOWN_COST: CallCost = {
   totalUsd: null,
 };
 
+const ZERO_COST: CallCost = { known: true, inputUsd: 0, cachedInputUsd: 0, outputUsd: 0, totalUsd: 0 };
+
+/**
+ * The cost to record for a call: from its usage when the provider reported one; a failed call
+ * without usage is billed nothing when the price is known; otherwise unknown.
+ */
+export function callCost(pricing: Pricing | null, usage: NormalizedUsage | null, succeeded: boolean): CallCost {
+  if (usage !== null) return costOf(pricing, usage);
+  return !succeeded && pricing !== null ? ZERO_COST : UNKNOWN_COST;
+}
+
 /** The rates that apply to a call with this many input tokens (the highest tier it passes). */
 export function ratesFor(pricing: Pricing, inputTokens: number): Omit<Pricing, 'tiers' | 'source'> {
   let rates: Omit<Pricing, 'tiers' | 'source'> = pricing;

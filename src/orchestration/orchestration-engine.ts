@@ -1,6 +1,9 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { countTokens } from 'gpt-tokenizer';
 import { Types } from 'mongoose';
+import { AnalyticsService } from '../analytics/analytics.service.js';
+import { UsageRecorder, type RunOutcome } from '../analytics/usage-recorder.js';
+import type { Domain } from '../common/domains.js';
 import { AppConfig } from '../config/app-config.js';
 import { ModelsService } from '../models/models.service.js';
 import { estimateCost } from '../models/pricing.js';
@@ -69,7 +72,7 @@ function fitHistory(history: ChatMessage[], team: Team, maxTokens: number, promp
  * final event. It publishes to the event bus only; it knows nothing of sockets or HTTP.
  */
 @Injectable()
-export class OrchestrationEngine implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OrchestrationEngine.name);
   private readonly active = new Map<string, { controller: AbortController; keyId: string; done: Promise<void> }>();
   readonly gate: CallGate;
@@ -82,6 +85,8 @@ export class OrchestrationEngine implements OnApplicationBootstrap, BeforeApplic
     private readonly bus: RunEventBus,
     private readonly messages: MessagesService,
     private readonly sessions: SessionsService,
+    private readonly usage: UsageRecorder,
+    private readonly analytics: AnalyticsService,
     config: AppConfig,
   ) {
     this.gate = new CallGate(config.orchestration.maxInflightCalls);
@@ -131,8 +136,8 @@ export class OrchestrationEngine implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
-  /** Gives running runs a little time to end, then interrupts them. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /** Gives running runs a little time to end, then interrupts them (before buffered writes drain). */
+  async onModuleDestroy(): Promise<void> {
     const running = [...this.active.values()];
     if (running.length === 0) return;
     const timeout = new Promise((r) => setTimeout(r, DRAIN_MS).unref());
@@ -145,6 +150,8 @@ export class OrchestrationEngine implements OnApplicationBootstrap, BeforeApplic
     const runId = run._id.toHexString();
     const budget = new Budget(run.options.costLimitUsd);
     let execution: RunExecution | null = null;
+    let team: Team | null = null;
+    let detected: Domain | null = null;
     try {
       this.bus.publish(runId, 'run.started', {
         sessionId: run.sessionId.toHexString(),
@@ -161,6 +168,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, BeforeApplic
 
       const classification = classifyPrompt(run.prompt);
       const { domain, complexity, reasons } = classification;
+      detected = domain;
       await this.runs.update(run._id, { domain, complexity, domainReasons: reasons });
       this.bus.publish(runId, 'run.domain_detected', { domain, complexity, reasons });
 
@@ -174,8 +182,8 @@ export class OrchestrationEngine implements OnApplicationBootstrap, BeforeApplic
         only: run.options.models ?? undefined,
         costLimitUsd: run.options.costLimitUsd,
         estimateUsd: (item) => estimateCost(item.pricing, probe, run.options.maxTokens).maxUsd,
+        observed: await this.analytics.observed(),
       });
-      let team: Team;
       try {
         team = planTeam(run.strategy, ranked, run.options, domain);
       } catch (error) {
@@ -195,6 +203,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, BeforeApplic
         run,
         {
           models: this.models,
+          usage: this.usage,
           providers: this.providers,
           runs: this.runs,
           bus: this.bus,
@@ -212,6 +221,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, BeforeApplic
     } catch (error) {
       await this.end(run, execution, signal, error);
     } finally {
+      this.recordOutcome(run, execution, team, detected);
       await this.bus.close(runId);
     }
   }
@@ -318,6 +328,46 @@ export class OrchestrationEngine implements OnApplicationBootstrap, BeforeApplic
 
   private async finish(run: RunRecord, status: RunStatus, changes: RunChanges): Promise<void> {
     await this.runs.finish(run._id, { ...changes, status, endedAt: new Date() });
+    this.ended.set(run._id.toHexString(), status);
+  }
+
+  /** Statuses of runs ended here, until their outcome is recorded. */
+  private readonly ended = new Map<string, RunStatus>();
+
+  /** The run's outcome for analytics: the orchestration numbers and the model leaderboard. */
+  private recordOutcome(run: RunRecord, x: RunExecution | null, team: Team | null, domain: string | null): void {
+    const status = this.ended.get(run._id.toHexString());
+    this.ended.delete(run._id.toHexString());
+    if (status === undefined) return;
+    const ref = (modelId: string) => ({ modelId, provider: modelId.split('/')[0] });
+    const writers =
+      team === null
+        ? []
+        : team.primary.length > 0
+          ? team.primary.slice(0, 1)
+          : team.ladder.length > 0
+            ? team.ladder.slice(0, 1)
+            : team.proposers;
+    const answers = (x?.steps ?? []).filter((s) => s.status === 'succeeded' && s.role !== 'evaluator');
+    const endedAt = new Date();
+    const outcome: RunOutcome = {
+      ownerId: run.ownerId,
+      strategy: run.strategy,
+      status,
+      domain,
+      iterations: x?.iterations ?? 0,
+      firstScore: x?.firstScore ?? null,
+      finalScore: x?.best?.score ?? null,
+      thresholdMet: x?.thresholdMet ?? false,
+      costUsd: x?.totals.costUsd ?? 0,
+      durationMs: endedAt.getTime() - run.createdAt.getTime(),
+      endedAt,
+      primaryModels: writers.map((c) => ref(c.item.id)),
+      finalModel: x?.best && (status === 'succeeded' || status === 'budget_exceeded') ? ref(x.best.step.modelId) : null,
+      answers: answers.map((s) => ({ ...ref(s.modelId), score: x?.answerScores.get(s.stepId) ?? null })),
+      improvements: [...(x?.improvements ?? [])],
+    };
+    this.usage.recordRun(outcome);
   }
 
   private async addCost(run: RunRecord, totals: RunTotals): Promise<void> {

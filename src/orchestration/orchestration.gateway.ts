@@ -2,12 +2,15 @@ import { Logger, OnModuleDestroy } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
   OnGatewayInit,
   SubscribeMessage,
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
+import { MetricsService } from '../analytics/metrics.service.js';
 import { ApiKeysService } from '../auth/api-keys.service.js';
 import type { Principal } from '../auth/principal.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -58,7 +61,7 @@ function readRequest(body: unknown): Target | string {
   namespace: '/orchestration',
   connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
 })
-export class OrchestrationGateway implements OnGatewayInit, OnModuleDestroy {
+export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   private readonly logger = new Logger(OrchestrationGateway.name);
   @WebSocketServer() private readonly server!: Namespace;
   private stopRelay: () => void = () => undefined;
@@ -69,7 +72,16 @@ export class OrchestrationGateway implements OnGatewayInit, OnModuleDestroy {
     private readonly orchestration: OrchestrationService,
     private readonly sessions: SessionsService,
     private readonly threads: ThreadsService,
+    private readonly metrics: MetricsService,
   ) {}
+
+  handleConnection(): void {
+    this.metrics.sockets.inc();
+  }
+
+  handleDisconnect(): void {
+    this.metrics.sockets.dec();
+  }
 
   afterInit(namespace: Namespace): void {
     namespace.use((socket, next) => {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { AnalyticsModule } from '../analytics/analytics.module.js';
 import { ModelsModule } from '../models/models.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
@@ -20,6 +21,7 @@ import { RunsRepository } from './runs.repository.js';
       { name: RunEventRecord.name, schema: RunEventRecordSchema },
     ]),
     ModelsModule,
+    AnalyticsModule,
     ProvidersModule,
     SessionsModule,
     ThreadsModule,

@@ -1,16 +1,8 @@
+import type { ObservedStats } from '../../analytics/observed-stats.js';
 import type { Domain } from '../../common/domains.js';
 import type { ModelRole } from '../../models/catalogue-entry.js';
 import type { Availability, CatalogueItem } from '../../models/models.service.js';
 import type { Complexity } from './domain-classifier.js';
-
-/** What analytics has seen a model do (none until analytics exists; priors decide alone then). */
-export interface ObservedStats {
-  calls: number;
-  /** Mean evaluation score received, 1 to 10; null before any. */
-  meanScore: number | null;
-  successRate: number;
-  p50LatencyMs: number | null;
-}
 
 export interface SelectionInput {
   models: { item: CatalogueItem; availability: Availability }[];

@@ -2,8 +2,9 @@ import type { Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import type { Domain } from '../../common/domains.js';
 import { KeyedQueue } from '../../common/keyed-queue.js';
+import type { UsageRecorder } from '../../analytics/usage-recorder.js';
 import type { ModelsService } from '../../models/models.service.js';
-import { costOf, estimateCost, UNKNOWN_COST } from '../../models/pricing.js';
+import { callCost, estimateCost } from '../../models/pricing.js';
 import { ProviderError } from '../../providers/provider.error.js';
 import type { ChatMessage, NormalizedUsage } from '../../providers/provider.types.js';
 import type { ProvidersService } from '../../providers/providers.service.js';
@@ -30,6 +31,7 @@ export class RunCancelled extends Error {
 
 export interface ExecutionDeps {
   models: ModelsService;
+  usage: UsageRecorder;
   providers: ProvidersService;
   runs: RunsRepository;
   bus: RunEventBus;
@@ -99,6 +101,10 @@ export class RunExecution {
   /** The best-scored answer; an unscored answer only when none is scored. */
   best: { step: RunStep; score: number | null } | null = null;
   firstScore: number | null = null;
+  /** Mean evaluation score of each evaluated answer, by step id. */
+  readonly answerScores = new Map<string, number>();
+  /** What each refinement changed in the score, for the leaderboard. */
+  readonly improvements: { modelId: string; provider: string; delta: number }[] = [];
   thresholdMet = false;
   iterations = 0;
   private stepCount = 0;
@@ -125,6 +131,7 @@ export class RunExecution {
   /** Keeps `step` as the answer if it beats the best so far (a scored answer beats an unscored one). */
   consider(step: RunStep, score: number | null): void {
     if (step.status !== 'succeeded') return;
+    if (score !== null) this.answerScores.set(step.stepId, score);
     if (score !== null && this.firstScore === null) this.firstScore = score;
     const best = this.best;
     if (best === null || (score !== null && (best.score === null || score > best.score))) {
@@ -204,7 +211,7 @@ export class RunExecution {
       release();
     }
 
-    const cost = usage === null ? UNKNOWN_COST : costOf(answeredBy.item.pricing, usage);
+    const cost = callCost(answeredBy.item.pricing, usage, error === null);
     const warn = this.budget.settle(reservation, cost.totalUsd);
     let evaluation: Evaluation | null = null;
     let failure: { errorClass: string; message: string } | null = error && {
@@ -216,14 +223,12 @@ export class RunExecution {
       if ('error' in read) failure = { errorClass: 'invalid_evaluation', message: read.error };
       else evaluation = read;
     }
-    if (usage !== null) {
-      this.totals.inputTokens += usage.inputTokens;
-      this.totals.outputTokens += usage.outputTokens;
-      if (cost.known) this.totals.costUsd += cost.totalUsd ?? 0;
-      else this.totals.unknownCostCalls += 1;
-    }
+    this.totals.inputTokens += usage?.inputTokens ?? 0;
+    this.totals.outputTokens += usage?.outputTokens ?? 0;
+    if (cost.known) this.totals.costUsd += cost.totalUsd ?? 0;
+    else this.totals.unknownCostCalls += 1;
     this.totals.calls += 1;
-    if (usage !== null && !cost.known) {
+    if (!cost.known) {
       this.deps.logger.warn(
         `Cost of a call to ${answeredBy.item.id} recorded as unknown: ${answeredBy.item.pricingNote ?? 'no price'}`,
       );
@@ -250,6 +255,25 @@ export class RunExecution {
       endedAt: new Date(),
     };
     this.steps.push(step);
+    this.deps.usage.record({
+      ownerId: this.run.ownerId,
+      sessionId: this.run.sessionId.toHexString(),
+      threadId: this.run.threadId.toHexString(),
+      runId: this.runId,
+      stepId,
+      role,
+      strategy: this.run.strategy,
+      provider: answeredBy.item.provider,
+      modelId: answeredBy.item.id,
+      domain: this.domain,
+      usage,
+      costUsd: cost.totalUsd,
+      latencyMs: step.latencyMs,
+      ttftMs: step.timeToFirstTokenMs,
+      status: step.status,
+      errorClass: failure?.errorClass ?? null,
+      at: step.endedAt,
+    });
     const totals = { ...this.totals };
     await this.writes.run('steps', () => this.deps.runs.addStep(this.run._id, step, totals));
     this.publish('step.completed', { step: summarise(step) });

@@ -107,10 +107,18 @@ async function improve(x: RunExecution, team: Team): Promise<void> {
   let current = await x.call('primary', writers, 1, answerPrompt(x.history, x.run.prompt, x.domain));
   if (current.status !== 'succeeded') throw new StepFailed(current.error);
   x.consider(current, null); // the answer so far, should the budget stop the evaluation
+  let previous: number | null = null; // the score of the answer `current` rewrote
   for (let iteration = 1; ; iteration += 1) {
     x.iterations = iteration;
     const { score, evaluations } = await x.evaluate(current, judgesOf(team, current.modelId), iteration);
     x.consider(current, score);
+    if (current.role === 'refiner' && previous !== null && score !== null) {
+      x.improvements.push({
+        modelId: current.modelId,
+        provider: current.modelId.split('/')[0],
+        delta: score - previous,
+      });
+    }
     x.publish('run.iteration_completed', { iteration, score, bestScore: x.best?.score ?? null });
     if (score !== null && score >= x.run.options.qualityThreshold) {
       x.thresholdMet = true;
@@ -125,6 +133,7 @@ async function improve(x: RunExecution, team: Team): Promise<void> {
       refinementPrompt(x.history, x.run.prompt, current.text, evaluations),
     );
     if (refined.status !== 'succeeded') return; // keep the best answer so far
+    previous = score;
     current = refined;
     x.consider(current, null);
   }

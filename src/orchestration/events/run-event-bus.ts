@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { ShutdownDrains } from '../../database/shutdown-drains.js';
 import { RunEventsRepository } from '../run-events.repository.js';
 import { FINAL_EVENTS, type RunEvent, type RunEventPayloads, type RunEventType } from './run-events.js';
 
@@ -38,12 +39,17 @@ const WRITE_ATTEMPTS = 10;
  * the log to the database in batches, retrying while the database refuses.
  */
 @Injectable()
-export class RunEventBus implements OnApplicationShutdown {
+export class RunEventBus {
   private readonly logger = new Logger(RunEventBus.name);
   private readonly runs = new Map<string, LiveRun>();
   private readonly listeners = new Set<(published: Published) => void>();
 
-  constructor(private readonly store: RunEventsRepository) {}
+  constructor(
+    private readonly store: RunEventsRepository,
+    drains: ShutdownDrains,
+  ) {
+    drains.register('run events', () => this.drainAll());
+  }
 
   /** Starts a run's sequence after `lastSeq` (0 for a new run). */
   open(address: RunAddress, lastSeq = 0): void {
@@ -121,7 +127,7 @@ export class RunEventBus implements OnApplicationShutdown {
     }, KEEP_AFTER_END_MS).unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  private async drainAll(): Promise<void> {
     await Promise.all([...this.runs.values()].map((run) => this.drain(run)));
   }
 

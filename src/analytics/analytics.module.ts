@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { AnalyticsController, MetricsController } from './analytics.controller.js';
+import { AnalyticsService } from './analytics.service.js';
+import { MetricsService } from './metrics.service.js';
+import { UsageRecorder } from './usage-recorder.js';
+import {
+  ModelRollup,
+  ModelRollupSchema,
+  RunRollup,
+  RunRollupSchema,
+  SessionRollup,
+  SessionRollupSchema,
+  UsageRecord,
+  UsageRecordSchema,
+  UsageRollup,
+  UsageRollupSchema,
+} from './usage.schema.js';
+
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: UsageRecord.name, schema: UsageRecordSchema },
+      { name: UsageRollup.name, schema: UsageRollupSchema },
+      { name: ModelRollup.name, schema: ModelRollupSchema },
+      { name: SessionRollup.name, schema: SessionRollupSchema },
+      { name: RunRollup.name, schema: RunRollupSchema },
+    ]),
+    SessionsModule,
+  ],
+  controllers: [AnalyticsController, MetricsController],
+  providers: [UsageRecorder, AnalyticsService, MetricsService],
+  exports: [UsageRecorder, AnalyticsService, MetricsService],
+})
+export class AnalyticsModule {}

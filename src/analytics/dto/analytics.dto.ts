@@ -1,0 +1,162 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional, IsString, MinLength } from 'class-validator';
+import { DOMAINS, type Domain } from '../../common/domains.js';
+
+export const GROUP_BY = ['day', 'provider', 'model', 'session', 'strategy'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+/** A range of whole UTC days; default the last 30 days. Admin keys may name one owner. */
+export class RangeQueryDto {
+  /** First day (ISO date or date-time; its UTC day counts). Default: 29 days before `to`. */
+  @IsOptional()
+  @IsISO8601({}, { message: 'from must be an ISO 8601 date, e.g. 2026-11-01' })
+  from?: string;
+
+  /** Last day, included. Default: today (UTC). */
+  @IsOptional()
+  @IsISO8601({}, { message: 'to must be an ISO 8601 date, e.g. 2026-11-30' })
+  to?: string;
+
+  /** Admin keys: only this owner's numbers (default: everyone's). Ignored for user keys. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  ownerId?: string;
+}
+
+export class UsageQueryDto extends RangeQueryDto {
+  @IsOptional()
+  @ApiProperty({ enum: GROUP_BY, required: false, default: 'day' })
+  @IsIn(GROUP_BY)
+  groupBy: GroupBy = 'day';
+}
+
+export class ModelsQueryDto extends RangeQueryDto {
+  /** Only the runs of prompts in this domain. */
+  @IsOptional()
+  @ApiProperty({ enum: DOMAINS, required: false })
+  @IsIn(DOMAINS)
+  domain?: Domain;
+}
+
+export class LatencyDto {
+  @ApiProperty({ type: Number, nullable: true })
+  mean: number | null;
+  /** From histogram buckets: within one bucket's width (×1.5) of the true value. */
+  @ApiProperty({ type: Number, nullable: true })
+  p50: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  p95: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  p99: number | null;
+}
+
+export class UsageGroupDto {
+  /** The day (YYYY-MM-DD), provider, model, session id or strategy. */
+  key: string;
+  calls: number;
+  successes: number;
+  failures: number;
+  /** Failures by error class. */
+  failuresByClass: Record<string, number>;
+  errorRate: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  reasoningTokens: number;
+  /** USD of the calls whose price is known. */
+  costUsd: number;
+  /** Calls whose cost is unknown (not in costUsd). */
+  unknownCostCalls: number;
+  latencyMs: LatencyDto;
+  @ApiProperty({ type: Number, nullable: true })
+  meanTimeToFirstTokenMs: number | null;
+}
+
+export class UsageReportDto {
+  from: string;
+  to: string;
+  @ApiProperty({ enum: GROUP_BY })
+  groupBy: GroupBy;
+  groups: UsageGroupDto[];
+}
+
+export class CostLineDto {
+  key: string;
+  calls: number;
+  costUsd: number;
+  unknownCostCalls: number;
+}
+
+export class CostReportDto {
+  from: string;
+  to: string;
+  totalUsd: number;
+  calls: number;
+  /** Calls whose price was unknown: counted apart, not in totalUsd. */
+  unknownCostCalls: number;
+  byProvider: CostLineDto[];
+  byModel: CostLineDto[];
+  bySession: CostLineDto[];
+}
+
+export class LeaderboardRowDto {
+  modelId: string;
+  provider: string;
+  calls: number;
+  /** Runs in which it was chosen to write first. */
+  chosenAsPrimary: number;
+  /** Mean evaluation score its answers received (1–10). */
+  @ApiProperty({ type: Number, nullable: true })
+  meanScore: number | null;
+  scoredAnswers: number;
+  answers: number;
+  /** Runs whose final answer it wrote. */
+  finalAnswers: number;
+  /** finalAnswers / answers. */
+  @ApiProperty({ type: Number, nullable: true })
+  finalRate: number | null;
+  /** Mean score change its refinements brought. */
+  @ApiProperty({ type: Number, nullable: true })
+  meanImprovement: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  successRate: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  p50LatencyMs: number | null;
+  costUsd: number;
+}
+
+export class LeaderboardDto {
+  from: string;
+  to: string;
+  @ApiProperty({ enum: DOMAINS, nullable: true })
+  domain: Domain | null;
+  models: LeaderboardRowDto[];
+}
+
+export class StrategyReportDto {
+  strategy: string;
+  runs: number;
+  /** Runs by final status: succeeded, failed, cancelled, budget_exceeded, interrupted. */
+  outcomes: Record<string, number>;
+  @ApiProperty({ type: Number, nullable: true })
+  meanIterations: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  meanFirstScore: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  meanFinalScore: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  thresholdMetRate: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  meanCostUsd: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  meanLatencyMs: number | null;
+}
+
+export class OrchestrationReportDto {
+  from: string;
+  to: string;
+  strategies: StrategyReportDto[];
+}
+
+export class SessionUsageDto extends UsageGroupDto {}

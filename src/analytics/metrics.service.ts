@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { UsageRecorder } from './usage-recorder.js';
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/** The Prometheus metrics (prom-client), fed by the HTTP layer, the usage recorder and the gateway. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly http = new Histogram({
+    name: 'orchestratex_http_request_duration_seconds',
+    help: 'HTTP request duration by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+  private readonly calls = new Histogram({
+    name: 'orchestratex_provider_call_duration_seconds',
+    help: 'Model call duration by provider, model and outcome (succeeded or the error class)',
+    labelNames: ['provider', 'model', 'outcome'] as const,
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+  private readonly tokens = new Counter({
+    name: 'orchestratex_tokens_total',
+    help: 'Tokens by provider, model and kind (input, output, cached_input, reasoning)',
+    labelNames: ['provider', 'model', 'kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly cost = new Counter({
+    name: 'orchestratex_cost_usd_total',
+    help: 'Cost in USD of the calls whose price is known, by provider and model',
+    labelNames: ['provider', 'model'] as const,
+    registers: [this.registry],
+  });
+  private readonly unknownCost = new Counter({
+    name: 'orchestratex_unknown_cost_calls_total',
+    help: 'Calls whose cost is unknown (no price), by provider and model',
+    labelNames: ['provider', 'model'] as const,
+    registers: [this.registry],
+  });
+  private readonly runs = new Counter({
+    name: 'orchestratex_runs_total',
+    help: 'Orchestration runs that ended, by strategy and status',
+    labelNames: ['strategy', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly sockets = new Gauge({
+    name: 'orchestratex_socketio_connections',
+    help: 'Open Socket.IO connections',
+    registers: [this.registry],
+  });
+
+  constructor(recorder: UsageRecorder) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'orchestratex_' });
+    new Gauge({
+      name: 'orchestratex_usage_buffer_depth',
+      help: 'Usage records waiting to be written',
+      registers: [this.registry],
+      collect() {
+        this.set(recorder.depth);
+      },
+    });
+    new Gauge({
+      name: 'orchestratex_usage_dropped_records',
+      help: 'Usage records dropped because the buffer was full (since start)',
+      registers: [this.registry],
+      collect() {
+        this.set(recorder.dropped);
+      },
+    });
+    recorder.onCall((call) => {
+      const labels = { provider: call.provider, model: call.modelId };
+      this.calls.observe(
+        { ...labels, outcome: call.status === 'succeeded' ? 'succeeded' : (call.errorClass ?? 'unknown') },
+        call.latencyMs / 1000,
+      );
+      if (call.usage !== null) {
+        this.tokens.inc({ ...labels, kind: 'input' }, call.usage.inputTokens);
+        this.tokens.inc({ ...labels, kind: 'output' }, call.usage.outputTokens);
+        this.tokens.inc({ ...labels, kind: 'cached_input' }, call.usage.cachedInputTokens);
+        this.tokens.inc({ ...labels, kind: 'reasoning' }, call.usage.reasoningTokens);
+      }
+      if (call.costUsd === null) this.unknownCost.inc(labels);
+      else this.cost.inc(labels, call.costUsd);
+    });
+    recorder.onRun((run) => this.runs.inc({ strategy: run.strategy, status: run.status }));
+  }
+
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    this.http.observe({ method, route, status: String(status) }, seconds);
+  }
+}

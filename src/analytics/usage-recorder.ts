@@ -1,0 +1,355 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import mongoose, { Model, Types } from 'mongoose';
+import { AppConfig } from '../config/app-config.js';
+import { ShutdownDrains } from '../database/shutdown-drains.js';
+import type { NormalizedUsage } from '../providers/provider.types.js';
+import { bucketField, bucketOf } from './histogram.js';
+import { ModelRollup, RunRollup, SessionRollup, UsageRecord, UsageRollup } from './usage.schema.js';
+
+/** One model call, as every entry point reports it. */
+export interface CallUsage {
+  ownerId: string;
+  sessionId?: string | null;
+  threadId?: string | null;
+  runId?: string | null;
+  stepId?: string | null;
+  role: string;
+  strategy: string | null;
+  provider: string;
+  modelId: string;
+  domain: string | null;
+  usage: NormalizedUsage | null;
+  /** Null: unknown. */
+  costUsd: number | null;
+  latencyMs: number;
+  ttftMs: number | null;
+  status: 'succeeded' | 'failed';
+  errorClass: string | null;
+  at?: Date;
+}
+
+/** How a run ended, for the orchestration numbers and the leaderboard. */
+export interface RunOutcome {
+  ownerId: string;
+  strategy: string;
+  status: string;
+  domain: string | null;
+  iterations: number;
+  firstScore: number | null;
+  finalScore: number | null;
+  thresholdMet: boolean;
+  costUsd: number;
+  durationMs: number;
+  endedAt: Date;
+  /** The model(s) chosen to write first. */
+  primaryModels: { modelId: string; provider: string }[];
+  finalModel: { modelId: string; provider: string } | null;
+  /** Every answer written (primary, refiner, proposer, aggregator), with its mean score if evaluated. */
+  answers: { modelId: string; provider: string; score: number | null }[];
+  /** Refinements: how much each raised (or lowered) the score of the answer it rewrote. */
+  improvements: { modelId: string; provider: string; delta: number }[];
+}
+
+export type Rollup = 'usage' | 'model' | 'session' | 'run';
+export interface Increment {
+  rollup: Rollup;
+  id: string;
+  set: Record<string, unknown>;
+  inc: Record<string, number>;
+}
+
+const dayOf = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+const dayKey = (day: Date) => day.toISOString().slice(0, 10);
+
+/** The rollup increments of one call (the recorder merges them per document; the benchmark too). */
+export function callIncrements(call: CallUsage, at: Date): Increment[] {
+  const out: Increment[] = [];
+  const add = (rollup: Rollup, key: string[], set: Record<string, unknown>, inc: Record<string, number>) =>
+    out.push({ rollup, id: key.join('|'), set, inc });
+  const u = call.usage ?? { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
+  const day = dayOf(at);
+  const ok = call.status === 'succeeded';
+  const counts: Record<string, number> = {
+    'n.calls': 1,
+    'n.successes': ok ? 1 : 0,
+    'n.failures': ok ? 0 : 1,
+    'n.inputTokens': u.inputTokens,
+    'n.outputTokens': u.outputTokens,
+    'n.cachedInputTokens': u.cachedInputTokens,
+    'n.reasoningTokens': u.reasoningTokens,
+    'n.costUsd': call.costUsd ?? 0,
+    'n.unknownCostCalls': call.costUsd === null ? 1 : 0,
+    'n.latencySumMs': call.latencyMs,
+    'n.ttftSumMs': call.ttftMs ?? 0,
+    'n.ttftCount': call.ttftMs === null ? 0 : 1,
+    [`lat.${bucketField(bucketOf(call.latencyMs))}`]: 1,
+  };
+  if (call.ttftMs !== null) counts[`ttft.${bucketField(bucketOf(call.ttftMs))}`] = 1;
+  if (!ok) counts[`fail.${call.errorClass ?? 'unknown'}`] = 1;
+  const strategy = call.strategy ?? 'none';
+  add(
+    'usage',
+    [dayKey(day), call.ownerId, call.provider, call.modelId, strategy],
+    { day, ownerId: call.ownerId, provider: call.provider, modelId: call.modelId, strategy },
+    counts,
+  );
+  if (call.sessionId) {
+    add(
+      'session',
+      [dayKey(day), call.ownerId, call.sessionId],
+      { day, ownerId: call.ownerId, sessionId: call.sessionId },
+      counts,
+    );
+  }
+  add(
+    'model',
+    [dayKey(day), call.ownerId, call.modelId, call.domain ?? 'general'],
+    { day, ownerId: call.ownerId, provider: call.provider, modelId: call.modelId, domain: call.domain ?? 'general' },
+    {
+      'n.calls': 1,
+      'n.successes': ok ? 1 : 0,
+      'n.costUsd': call.costUsd ?? 0,
+      'n.unknownCostCalls': call.costUsd === null ? 1 : 0,
+      'n.latencySumMs': call.latencyMs,
+      [`lat.${bucketField(bucketOf(call.latencyMs))}`]: 1,
+    },
+  );
+  return out;
+}
+
+/** The rollup increments of one run's outcome. */
+export function runIncrements(run: RunOutcome): Increment[] {
+  const out: Increment[] = [];
+  const add = (rollup: Rollup, key: string[], set: Record<string, unknown>, inc: Record<string, number>) =>
+    out.push({ rollup, id: key.join('|'), set, inc });
+  const day = dayOf(run.endedAt);
+  const counts: Record<string, number> = {
+    'n.runs': 1,
+    'n.iterationsSum': run.iterations,
+    'n.firstScoreSum': run.firstScore ?? 0,
+    'n.firstScoreCount': run.firstScore === null ? 0 : 1,
+    'n.finalScoreSum': run.finalScore ?? 0,
+    'n.finalScoreCount': run.finalScore === null ? 0 : 1,
+    'n.thresholdMet': run.thresholdMet ? 1 : 0,
+    'n.costUsd': run.costUsd,
+    'n.durationSumMs': run.durationMs,
+    [`outcome.${run.status}`]: 1,
+  };
+  add('run', [dayKey(day), run.ownerId, run.strategy], { day, ownerId: run.ownerId, strategy: run.strategy }, counts);
+  const domain = run.domain ?? 'general';
+  const model = (m: { modelId: string; provider: string }, inc: Record<string, number>) =>
+    add(
+      'model',
+      [dayKey(day), run.ownerId, m.modelId, domain],
+      { day, ownerId: run.ownerId, provider: m.provider, modelId: m.modelId, domain },
+      inc,
+    );
+  for (const m of run.primaryModels) model(m, { 'n.primaryChosen': 1 });
+  if (run.finalModel !== null) model(run.finalModel, { 'n.finalAnswers': 1 });
+  for (const a of run.answers) {
+    model(a, a.score === null ? { 'n.answers': 1 } : { 'n.answers': 1, 'n.scoreSum': a.score, 'n.scoreCount': 1 });
+  }
+  for (const i of run.improvements) model(i, { 'n.improvementSum': i.delta, 'n.improvementCount': 1 });
+  return out;
+}
+
+/** Adds an increment into a map of pending ones, one entry per rollup document. */
+export function mergeIncrement(pending: Map<string, Increment>, increment: Increment): void {
+  const key = `${increment.rollup}:${increment.id}`;
+  const entry = pending.get(key) ?? { ...increment, inc: {} };
+  for (const [field, value] of Object.entries(increment.inc))
+    if (value !== 0) entry.inc[field] = (entry.inc[field] ?? 0) + value;
+  pending.set(key, entry);
+}
+
+export interface RecorderOptions {
+  batchSize: number;
+  flushIntervalMs: number;
+  maxBuffered: number;
+  retentionDays: number;
+}
+
+/**
+ * Usage records and rollups, written off the request path: buffered, flushed in batches by size
+ * and by interval and at shutdown. A batch the database refuses is kept and retried; the buffer
+ * is bounded, and what it has to drop is counted and logged, never dropped silently. Rollup
+ * increments are merged per document in memory and written one document at a time.
+ */
+@Injectable()
+export class UsageRecorder implements OnModuleInit {
+  private readonly logger = new Logger(UsageRecorder.name);
+  private records: UsageRecord[] = [];
+  private pending = new Map<string, Increment>();
+  private flushing: Promise<void> | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  /** Raw records dropped because the buffer was full (their rollup increments were kept). */
+  dropped = 0;
+  readonly options: RecorderOptions;
+  private readonly listeners = new Set<(call: CallUsage) => void>();
+  private readonly runListeners = new Set<(run: RunOutcome) => void>();
+
+  constructor(
+    @InjectModel(UsageRecord.name) private readonly usage: Model<UsageRecord>,
+    @InjectModel(UsageRollup.name) private readonly usageRollups: Model<UsageRollup>,
+    @InjectModel(ModelRollup.name) private readonly modelRollups: Model<ModelRollup>,
+    @InjectModel(SessionRollup.name) private readonly sessionRollups: Model<SessionRollup>,
+    @InjectModel(RunRollup.name) private readonly runRollups: Model<RunRollup>,
+    config: AppConfig,
+    drains: ShutdownDrains,
+  ) {
+    this.options = config.usage;
+    drains.register('usage', () => this.drain());
+  }
+
+  onModuleInit(): void {
+    this.timers.push(setInterval(() => void this.flush(), this.options.flushIntervalMs).unref());
+    this.timers.push(setInterval(() => void this.removeExpired(), 60 * 60_000).unref());
+  }
+
+  /** Records waiting to be written. */
+  get depth(): number {
+    return this.records.length;
+  }
+
+  /** Hears every call recorded (metrics). */
+  onCall(listener: (call: CallUsage) => void): void {
+    this.listeners.add(listener);
+  }
+
+  /** Hears every run outcome recorded (metrics). */
+  onRun(listener: (run: RunOutcome) => void): void {
+    this.runListeners.add(listener);
+  }
+
+  record(call: CallUsage): void {
+    const at = call.at ?? new Date();
+    const u = call.usage ?? { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
+    this.records.push({
+      _id: new Types.ObjectId(),
+      ownerId: call.ownerId,
+      sessionId: call.sessionId ? new Types.ObjectId(call.sessionId) : null,
+      threadId: call.threadId ? new Types.ObjectId(call.threadId) : null,
+      runId: call.runId ? new Types.ObjectId(call.runId) : null,
+      stepId: call.stepId ?? null,
+      role: call.role,
+      strategy: call.strategy ?? 'none',
+      provider: call.provider,
+      modelId: call.modelId,
+      domain: call.domain,
+      inputTokens: u.inputTokens,
+      outputTokens: u.outputTokens,
+      cachedInputTokens: u.cachedInputTokens,
+      reasoningTokens: u.reasoningTokens,
+      costUsd: call.costUsd,
+      latencyMs: call.latencyMs,
+      ttftMs: call.ttftMs,
+      status: call.status,
+      errorClass: call.errorClass,
+      at,
+    });
+
+    for (const increment of callIncrements(call, at)) this.add(increment);
+    for (const listener of this.listeners) listener(call);
+    if (this.records.length >= this.options.batchSize) void this.flush();
+    this.bound();
+  }
+
+  recordRun(run: RunOutcome): void {
+    for (const increment of runIncrements(run)) this.add(increment);
+    for (const listener of this.runListeners) listener(run);
+  }
+
+  private add(increment: Increment): void {
+    mergeIncrement(this.pending, increment);
+  }
+
+  private bound(): void {
+    const over = this.records.length - this.options.maxBuffered;
+    if (over <= 0) return;
+    this.records.splice(0, over);
+    this.dropped += over;
+    this.logger.error(
+      `Usage buffer full (${this.options.maxBuffered}): dropped ${over} raw records (${this.dropped} so far); their rollups are kept`,
+    );
+  }
+
+  /** Writes what is buffered; one flush at a time. */
+  flush(): Promise<void> {
+    this.flushing ??= this.write().finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    const records = this.records;
+    const pending = this.pending;
+    if (records.length === 0 && pending.size === 0) return;
+    this.records = [];
+    this.pending = new Map();
+    try {
+      if (records.length > 0) {
+        try {
+          await this.usage.insertMany(records, { ordered: false });
+        } catch (error) {
+          if ((error as { code?: number }).code !== 11000) throw error; // a retry: some were written before
+        }
+      }
+      records.length = 0;
+      for (const [key, entry] of pending) {
+        await this.modelOf(entry.rollup).updateOne(
+          { _id: entry.id },
+          { $inc: entry.inc, $setOnInsert: entry.set },
+          { upsert: true },
+        );
+        pending.delete(key);
+      }
+    } catch (error) {
+      // Keep what was not written, ahead of what came meanwhile, and try again on the next flush.
+      this.records = [...records, ...this.records];
+      for (const [key, entry] of this.pending) {
+        const kept = pending.get(key);
+        if (kept === undefined) pending.set(key, entry);
+        else for (const [field, value] of Object.entries(entry.inc)) kept.inc[field] = (kept.inc[field] ?? 0) + value;
+      }
+      this.pending = pending;
+      this.bound();
+      this.logger.warn(
+        `Writing usage failed (${error instanceof Error ? error.message : String(error)}); ${this.records.length} records kept for the next try`,
+      );
+    }
+  }
+
+  private modelOf(rollup: Rollup): Model<{ _id: string }> {
+    const models = {
+      usage: this.usageRollups,
+      model: this.modelRollups,
+      session: this.sessionRollups,
+      run: this.runRollups,
+    };
+    return models[rollup] as unknown as Model<{ _id: string }>;
+  }
+
+  /** At shutdown: a few tries to write everything. */
+  private async drain(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    for (let attempt = 0; attempt < 5 && (this.records.length > 0 || this.pending.size > 0); attempt += 1) {
+      await this.flush();
+      if (this.records.length > 0 || this.pending.size > 0) await new Promise((r) => setTimeout(r, 500));
+    }
+    if (this.records.length > 0 || this.pending.size > 0) {
+      this.logger.error(`Shutting down with ${this.records.length} usage records not written`);
+    }
+  }
+
+  /** Raw records older than USAGE_RETENTION_DAYS go; rollups stay. */
+  async removeExpired(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.options.retentionDays * 86_400_000);
+    try {
+      const result = await this.usage.deleteMany({ at: mongoose.trusted({ $lt: cutoff }) }).exec();
+      return result.deletedCount;
+    } catch (error) {
+      this.logger.warn(`Removing expired usage failed: ${error instanceof Error ? error.message : String(error)}`);
+      return 0;
+    }
+  }
+}
