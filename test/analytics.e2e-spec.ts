@@ -21,7 +21,10 @@ function nearestRank(values: number[], q: number): number {
   return sorted[Math.ceil(q * sorted.length) - 1];
 }
 
-describe('usage analytics (/api/analytics)', () => {
+describe.each([
+  ['from the in-memory copy of the rollups', 'true'],
+  ['from the database', 'false'],
+])('usage analytics (/api/analytics), %s', (_how, cache) => {
   let env: Awaited<ReturnType<typeof startSimulatedApp>>;
   let a: { key: string; ownerId: string };
   let b: { key: string; ownerId: string };
@@ -37,7 +40,7 @@ describe('usage analytics (/api/analytics)', () => {
     (await env.t.http().get(path).set(auth(key)).expect(200)).body as Json;
 
   beforeAll(async () => {
-    env = await startSimulatedApp({ USAGE_FLUSH_INTERVAL_MS: '60000' });
+    env = await startSimulatedApp({ USAGE_FLUSH_INTERVAL_MS: '60000', ANALYTICS_CACHE: cache });
     a = await createUserKey(env.t, 'a');
     b = await createUserKey(env.t, 'b');
     sessionA = (await createSession(env.t, a.key)).id;
@@ -102,6 +105,7 @@ describe('usage analytics (/api/analytics)', () => {
       expect(group.latencyMs.mean).toBeCloseTo(sum(own.map((s) => s.latencyMs)) / own.length, 0);
     }
     expect(byModel.get('openai/gpt-5.4-mini')!.failuresByClass).toEqual({ auth: 1 });
+    expect(env.t.logs.some((l) => l.includes('Analytics rollups loaded in memory'))).toBe(cache === 'true');
   });
 
   it('should give latency percentiles within one bucket of the true values', async () => {

@@ -4,6 +4,7 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { AnalyticsController, MetricsController } from './analytics.controller.js';
 import { AnalyticsService } from './analytics.service.js';
 import { MetricsService } from './metrics.service.js';
+import { RollupStore } from './rollup-store.js';
 import { UsageRecorder } from './usage-recorder.js';
 import {
   ModelRollup,
@@ -30,7 +31,7 @@ import {
     SessionsModule,
   ],
   controllers: [AnalyticsController, MetricsController],
-  providers: [UsageRecorder, AnalyticsService, MetricsService],
+  providers: [RollupStore, UsageRecorder, AnalyticsService, MetricsService],
   exports: [UsageRecorder, AnalyticsService, MetricsService],
 })
 export class AnalyticsModule {}

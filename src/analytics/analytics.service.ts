@@ -18,6 +18,8 @@ import type {
   UsageReportDto,
 } from './dto/analytics.dto.js';
 import { BUCKETS, bucketField, quantile } from './histogram.js';
+import { RollupStore, type RollupFilter } from './rollup-store.js';
+import type { Rollup } from './usage-recorder.js';
 import { ModelRollup, RunRollup, SessionRollup, UsageRollup } from './usage.schema.js';
 
 const FAILURE_CLASSES = [...ERROR_CLASSES, 'invalid_evaluation'];
@@ -62,7 +64,7 @@ function usageGroup(key: string, row: Row): UsageGroupDto {
 
 const keyOf = (id: unknown) => (id instanceof Date ? id.toISOString().slice(0, 10) : String(id));
 
-/** The numbers behind /api/analytics, read from the rollups with `$match` and `$group`/`$sum` only. */
+/** The numbers behind /api/analytics, summed from the daily rollups (in memory, or read from the database). */
 @Injectable()
 export class AnalyticsService {
   private observedCache: { until: number; stats: Map<string, ObservedStats> } | null = null;
@@ -73,13 +75,11 @@ export class AnalyticsService {
     @InjectModel(SessionRollup.name) private readonly sessionRollups: Model<SessionRollup>,
     @InjectModel(RunRollup.name) private readonly runRollups: Model<RunRollup>,
     private readonly sessions: SessionsService,
+    private readonly store: RollupStore,
   ) {}
 
   /** The days and owner a query covers. */
-  private scope(
-    principal: Principal,
-    query: RangeQueryDto,
-  ): { match: Record<string, unknown>; from: string; to: string } {
+  private scope(principal: Principal, query: RangeQueryDto): { match: RollupFilter; from: string; to: string } {
     const day = (s: string) => {
       const d = new Date(s);
       return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
@@ -87,7 +87,7 @@ export class AnalyticsService {
     const to = query.to === undefined ? day(new Date().toISOString()) : day(query.to);
     const from = query.from === undefined ? new Date(to.getTime() - 29 * 86_400_000) : day(query.from);
     if (from > to) throw new BadRequestException('from must not be after to');
-    const match: Record<string, unknown> = { day: mongoose.trusted({ $gte: from, $lte: to }) };
+    const match: RollupFilter = { from, to };
     if (principal.role !== 'admin') match.ownerId = principal.ownerId;
     else if (query.ownerId !== undefined) match.ownerId = query.ownerId;
     return { match, from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) };
@@ -99,14 +99,8 @@ export class AnalyticsService {
    * accumulator of a `$group` and leaves the others at 0 (FerretDB issue #4616, measured here too).
    * The documents are daily rollups, so a range reads a few per day and group.
    */
-  private async group<T>(
-    model: Model<T>,
-    match: Record<string, unknown>,
-    by: string | null,
-    prefixes: string[],
-  ): Promise<Row[]> {
-    const projection = Object.fromEntries([...prefixes, ...(by === null ? [] : [by])].map((f) => [f, 1]));
-    const docs = await model.find(match, projection).lean<Record<string, unknown>[]>().exec();
+  private async group(rollup: Rollup, filter: RollupFilter, by: string | null, prefixes: string[]): Promise<Row[]> {
+    const docs = this.store.find(rollup, filter) ?? (await this.fromDatabase(rollup, filter, by, prefixes));
     const groups = new Map<string, Row>();
     for (const doc of docs) {
       const id = by === null ? null : doc[by];
@@ -126,6 +120,31 @@ export class AnalyticsService {
     return [...groups.values()];
   }
 
+  /** The same documents read from the database (the in-memory copy is off or still loading). */
+  private fromDatabase(
+    rollup: Rollup,
+    filter: RollupFilter,
+    by: string | null,
+    prefixes: string[],
+  ): Promise<Record<string, unknown>[]> {
+    const match: Record<string, unknown> = {};
+    if (filter.ownerId !== undefined) match.ownerId = filter.ownerId;
+    if (filter.from !== undefined || filter.to !== undefined) {
+      match.day = mongoose.trusted({
+        ...(filter.from && { $gte: filter.from }),
+        ...(filter.to && { $lte: filter.to }),
+      });
+    }
+    if (filter.domain !== undefined) match.domain = filter.domain;
+    if (filter.sessionId !== undefined) match.sessionId = filter.sessionId;
+    const projection = Object.fromEntries([...prefixes, ...(by === null ? [] : [by])].map((f) => [f, 1]));
+    const read = <T>(model: Model<T>) => model.find(match, projection).lean<Record<string, unknown>[]>().exec();
+    if (rollup === 'usage') return read(this.usageRollups);
+    if (rollup === 'model') return read(this.modelRollups);
+    if (rollup === 'session') return read(this.sessionRollups);
+    return read(this.runRollups);
+  }
+
   async usage(principal: Principal, query: UsageQueryDto): Promise<UsageReportDto> {
     const { match, from, to } = this.scope(principal, query);
     const field = { day: 'day', provider: 'provider', model: 'modelId', session: 'sessionId', strategy: 'strategy' }[
@@ -133,8 +152,8 @@ export class AnalyticsService {
     ];
     const rows =
       query.groupBy === 'session'
-        ? await this.group(this.sessionRollups, match, field, CALL_PREFIXES)
-        : await this.group(this.usageRollups, match, field, CALL_PREFIXES);
+        ? await this.group('session', match, field, CALL_PREFIXES)
+        : await this.group('usage', match, field, CALL_PREFIXES);
     const groups = rows.map((row) => usageGroup(keyOf(row._id), row));
     groups.sort((a, b) =>
       query.groupBy === 'day' ? a.key.localeCompare(b.key) : b.calls - a.calls || a.key.localeCompare(b.key),
@@ -155,9 +174,9 @@ export class AnalyticsService {
         }))
         .sort((a, b) => b.costUsd - a.costUsd || a.key.localeCompare(b.key));
     const [byProvider, byModel, bySession] = await Promise.all([
-      this.group(this.usageRollups, match, 'provider', accumulators).then(lines),
-      this.group(this.usageRollups, match, 'modelId', accumulators).then(lines),
-      this.group(this.sessionRollups, match, 'sessionId', accumulators).then(lines),
+      this.group('usage', match, 'provider', accumulators).then(lines),
+      this.group('usage', match, 'modelId', accumulators).then(lines),
+      this.group('session', match, 'sessionId', accumulators).then(lines),
     ]);
     const total = (f: 'calls' | 'costUsd' | 'unknownCostCalls') => byProvider.reduce((sum, l) => sum + l[f], 0);
     return {
@@ -175,7 +194,7 @@ export class AnalyticsService {
   async models(principal: Principal, query: ModelsQueryDto): Promise<LeaderboardDto> {
     const { match, from, to } = this.scope(principal, query);
     if (query.domain !== undefined) match.domain = query.domain;
-    const rows = await this.group(this.modelRollups, match, 'modelId', ['n', 'lat']);
+    const rows = await this.group('model', match, 'modelId', ['n', 'lat']);
     const models = rows.map((row) => {
       const n = (f: string) => row[`n_${f}`] ?? 0;
       const modelId = keyOf(row._id);
@@ -203,7 +222,7 @@ export class AnalyticsService {
 
   async orchestration(principal: Principal, query: RangeQueryDto): Promise<OrchestrationReportDto> {
     const { match, from, to } = this.scope(principal, query);
-    const rows = await this.group(this.runRollups, match, 'strategy', ['n', 'outcome']);
+    const rows = await this.group('run', match, 'strategy', ['n', 'outcome']);
     const strategies = rows
       .map((row) => {
         const n = (f: string) => row[`n_${f}`] ?? 0;
@@ -231,10 +250,7 @@ export class AnalyticsService {
   async observed(): Promise<Map<string, ObservedStats>> {
     if (this.observedCache !== null && this.observedCache.until > Date.now()) return this.observedCache.stats;
     const since = new Date(Date.now() - 30 * 86_400_000);
-    const rows = await this.group(this.modelRollups, { day: mongoose.trusted({ $gte: since }) }, 'modelId', [
-      'n',
-      'lat',
-    ]);
+    const rows = await this.group('model', { from: since }, 'modelId', ['n', 'lat']);
     const stats = new Map<string, ObservedStats>();
     for (const row of rows) {
       const n = (f: string) => row[`n_${f}`] ?? 0;
@@ -253,7 +269,7 @@ export class AnalyticsService {
   /** One session's totals over its whole life (owner-checked like every session route). */
   async session(principal: Principal, sessionId: string): Promise<SessionUsageDto> {
     await this.sessions.require(principal, sessionId);
-    const rows = await this.group(this.sessionRollups, { sessionId }, null, CALL_PREFIXES);
+    const rows = await this.group('session', { sessionId }, null, CALL_PREFIXES);
     return usageGroup(sessionId, rows[0] ?? { _id: sessionId });
   }
 }

@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { ShutdownDrains } from '../database/shutdown-drains.js';
 import type { NormalizedUsage } from '../providers/provider.types.js';
 import { bucketField, bucketOf } from './histogram.js';
+import { RollupStore } from './rollup-store.js';
 import { ModelRollup, RunRollup, SessionRollup, UsageRecord, UsageRollup } from './usage.schema.js';
 
 /** One model call, as every entry point reports it. */
@@ -61,6 +62,34 @@ export interface Increment {
 
 const dayOf = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
 const dayKey = (day: Date) => day.toISOString().slice(0, 10);
+
+/** The stored form of one call. */
+export function usageDocument(call: CallUsage, at: Date): UsageRecord {
+  const u = call.usage ?? { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
+  return {
+    _id: new Types.ObjectId(),
+    ownerId: call.ownerId,
+    sessionId: call.sessionId ? new Types.ObjectId(call.sessionId) : null,
+    threadId: call.threadId ? new Types.ObjectId(call.threadId) : null,
+    runId: call.runId ? new Types.ObjectId(call.runId) : null,
+    stepId: call.stepId ?? null,
+    role: call.role,
+    strategy: call.strategy ?? 'none',
+    provider: call.provider,
+    modelId: call.modelId,
+    domain: call.domain,
+    inputTokens: u.inputTokens,
+    outputTokens: u.outputTokens,
+    cachedInputTokens: u.cachedInputTokens,
+    reasoningTokens: u.reasoningTokens,
+    costUsd: call.costUsd,
+    latencyMs: call.latencyMs,
+    ttftMs: call.ttftMs,
+    status: call.status,
+    errorClass: call.errorClass,
+    at,
+  };
+}
 
 /** The rollup increments of one call (the recorder merges them per document; the benchmark too). */
 export function callIncrements(call: CallUsage, at: Date): Increment[] {
@@ -197,6 +226,7 @@ export class UsageRecorder implements OnModuleInit {
     @InjectModel(RunRollup.name) private readonly runRollups: Model<RunRollup>,
     config: AppConfig,
     drains: ShutdownDrains,
+    private readonly store: RollupStore,
   ) {
     this.options = config.usage;
     drains.register('usage', () => this.drain());
@@ -224,30 +254,7 @@ export class UsageRecorder implements OnModuleInit {
 
   record(call: CallUsage): void {
     const at = call.at ?? new Date();
-    const u = call.usage ?? { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
-    this.records.push({
-      _id: new Types.ObjectId(),
-      ownerId: call.ownerId,
-      sessionId: call.sessionId ? new Types.ObjectId(call.sessionId) : null,
-      threadId: call.threadId ? new Types.ObjectId(call.threadId) : null,
-      runId: call.runId ? new Types.ObjectId(call.runId) : null,
-      stepId: call.stepId ?? null,
-      role: call.role,
-      strategy: call.strategy ?? 'none',
-      provider: call.provider,
-      modelId: call.modelId,
-      domain: call.domain,
-      inputTokens: u.inputTokens,
-      outputTokens: u.outputTokens,
-      cachedInputTokens: u.cachedInputTokens,
-      reasoningTokens: u.reasoningTokens,
-      costUsd: call.costUsd,
-      latencyMs: call.latencyMs,
-      ttftMs: call.ttftMs,
-      status: call.status,
-      errorClass: call.errorClass,
-      at,
-    });
+    this.records.push(usageDocument(call, at));
 
     for (const increment of callIncrements(call, at)) this.add(increment);
     for (const listener of this.listeners) listener(call);
@@ -281,6 +288,8 @@ export class UsageRecorder implements OnModuleInit {
   }
 
   private async write(): Promise<void> {
+    // The in-memory copy of the rollups must be loaded before increments are applied to it.
+    await this.store.whenLoaded();
     const records = this.records;
     const pending = this.pending;
     if (records.length === 0 && pending.size === 0) return;
@@ -302,6 +311,7 @@ export class UsageRecorder implements OnModuleInit {
           { upsert: true },
         );
         pending.delete(key);
+        this.store.apply(entry);
       }
     } catch (error) {
       // Keep what was not written, ahead of what came meanwhile, and try again on the next flush.

@@ -28,6 +28,7 @@ export class AppConfig {
   readonly orchestration: { maxRunsPerKey: number; maxInflightCalls: number; waitMs: number; defaultMaxTokens: number };
   readonly usage: { batchSize: number; flushIntervalMs: number; maxBuffered: number; retentionDays: number };
   readonly metrics: { enabled: boolean; token: string | undefined };
+  readonly analyticsCache: boolean;
   readonly resilience: Pick<ResilienceOptions, 'maxRetries' | 'cooldownFailures' | 'cooldownMs'>;
 
   constructor(env: Environment & { providers?: ProviderSettings[]; extraModels?: CatalogueEntry[] }) {
@@ -59,6 +60,7 @@ export class AppConfig {
       retentionDays: env.USAGE_RETENTION_DAYS,
     };
     this.metrics = { enabled: env.METRICS_ENABLED === 'true', token: env.METRICS_TOKEN };
+    this.analyticsCache = env.ANALYTICS_CACHE === 'true';
     this.resilience = {
       maxRetries: env.PROVIDER_MAX_RETRIES,
       cooldownFailures: env.PROVIDER_COOLDOWN_FAILURES,

@@ -123,6 +123,10 @@ export class Environment {
   @Max(3650)
   USAGE_RETENTION_DAYS = 90;
 
+  /** Serve analytics from an in-memory copy of the rollups (one writer process); false: from the database. */
+  @IsIn(['true', 'false'])
+  ANALYTICS_CACHE: 'true' | 'false' = 'true';
+
   /** GET /metrics (Prometheus); readable with an admin key or METRICS_TOKEN. */
   @IsIn(['true', 'false'])
   METRICS_ENABLED: 'true' | 'false' = 'true';
