@@ -155,7 +155,9 @@ export class RollupStore implements OnApplicationBootstrap {
   find(rollup: Rollup, filter: RollupFilter): RollupDoc[] | undefined {
     if (!this.ready) return undefined;
     const source =
-      filter.ownerId === undefined ? [...this.docs[rollup].values()] : (this.byOwner[rollup].get(filter.ownerId) ?? []);
+      filter.ownerId === undefined
+        ? [...this.everyone[rollup].values()]
+        : (this.byOwner[rollup].get(filter.ownerId) ?? []);
     return source.filter(
       (d) =>
         (filter.from === undefined || d.day >= filter.from) &&
