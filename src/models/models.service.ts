@@ -1,13 +1,10 @@
 import { ConflictException, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
-import { performance } from 'node:perf_hooks';
 import type { Domain } from '../common/domains.js';
 import { UsageRecorder } from '../analytics/usage-recorder.js';
 import type { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
 import { enableHint } from '../config/providers.config.js';
-import { ProviderError } from '../providers/provider.error.js';
-import type { FinishReason, NormalizedUsage } from '../providers/provider.types.js';
-import { ProvidersService } from '../providers/providers.service.js';
+import { ProvidersService, type CallOutcome } from '../providers/providers.service.js';
 import type { CooldownState, Target } from '../providers/resilience.js';
 import { catalogueId, type CatalogueEntry, type ModelRole, type Pricing, type Specialties } from './catalogue-entry.js';
 import { CURATED_MODELS } from './curated-models.js';
@@ -19,7 +16,7 @@ import type { UpdateModelDto } from './dto/update-model.dto.js';
 import type { ModelOverrides } from './model.schema.js';
 import { ModelsRepository, type CatalogueRecord, type SeedFields } from './models.repository.js';
 import { lookUpCatalogue } from './price-catalogues.js';
-import { callCost } from './pricing.js';
+import { callCost, type CallCost } from './pricing.js';
 
 /** A catalogue model with the admin's overrides applied. */
 export interface CatalogueItem {
@@ -220,65 +217,55 @@ export class ModelsService implements OnModuleInit {
       );
       throw new ConflictException(`Provider ${item.provider} is not configured: ${how} to call ${item.id}`);
     }
-    let attempts = 0;
-    let text = '';
-    let usage: NormalizedUsage | null = null;
-    let finishReason: FinishReason | null = null;
-    let firstTokenAt: number | null = null;
-    let error: ProviderError | null = null;
-    const started = performance.now();
-    try {
-      const events = this.providers.resilience.stream(
-        [target],
-        { messages: [{ role: 'user', content: dto.prompt ?? TEST_PROMPT }], maxTokens: dto.maxTokens ?? 16 },
-        new AbortController().signal,
-        (report) => {
-          attempts = Math.max(attempts, report.attempt);
-          this.providers.recordAttempt(report);
-        },
-      );
-      for await (const event of events) {
-        if (event.type === 'delta') {
-          firstTokenAt ??= performance.now();
-          text += event.text;
-        } else if (event.type === 'usage') usage = event.usage;
-        else finishReason = event.reason;
-      }
-    } catch (caught) {
-      error = caught instanceof ProviderError ? caught : new ProviderError('unknown', String(caught));
-    }
-    const latencyMs = Math.round(performance.now() - started);
-    const cost = callCost(item.pricing, usage, error === null);
-    if (!cost.known) {
-      const why = item.pricing === null ? (item.pricingNote ?? 'no price') : 'the provider reported no usage';
-      this.logger.warn(`Cost of a call to ${item.id} recorded as unknown: ${why}`);
-    }
-    this.usage.record({
-      ownerId: principal.ownerId,
-      role: 'test',
-      strategy: null,
-      provider: item.provider,
-      modelId: item.id,
-      domain: null,
-      usage,
-      costUsd: cost.totalUsd,
-      latencyMs,
-      ttftMs: firstTokenAt === null ? null : Math.round(firstTokenAt - started),
-      status: error === null ? 'succeeded' : 'failed',
-      errorClass: error?.errorClass ?? null,
-    });
+    const call = await this.providers.call(
+      [target],
+      { messages: [{ role: 'user', content: dto.prompt ?? TEST_PROMPT }], maxTokens: dto.maxTokens ?? 16 },
+      new AbortController().signal,
+    );
+    const { usage, error } = call;
+    const cost = this.recordCall(principal.ownerId, item, call, 'test');
     return {
       modelId: item.id,
       ok: error === null,
-      latencyMs,
-      timeToFirstTokenMs: firstTokenAt === null ? null : Math.round(firstTokenAt - started),
-      attempts,
-      text,
-      finishReason,
+      latencyMs: call.latencyMs,
+      timeToFirstTokenMs: call.timeToFirstTokenMs,
+      attempts: call.attempts,
+      text: call.text,
+      finishReason: call.finishReason,
       usage,
       cost,
       error: error && { errorClass: error.errorClass, message: error.message },
     };
+  }
+
+  /** The cost of a call by this model, with a warning when it has to be recorded as unknown. */
+  priceCall(item: CatalogueItem, call: Pick<CallOutcome, 'usage' | 'error'>): CallCost {
+    const cost = callCost(item.pricing, call.usage, call.error === null);
+    if (!cost.known) {
+      const why = item.pricing === null ? (item.pricingNote ?? 'no price') : 'the provider reported no usage';
+      this.logger.warn(`Cost of a call to ${item.id} recorded as unknown: ${why}`);
+    }
+    return cost;
+  }
+
+  /** Prices a call made outside a run (the model test, the OpenAI-compatible gateway) and records its usage. */
+  recordCall(ownerId: string, item: CatalogueItem, call: CallOutcome, role: string): CallCost {
+    const cost = this.priceCall(item, call);
+    this.usage.record({
+      ownerId,
+      role,
+      strategy: null,
+      provider: item.provider,
+      modelId: item.id,
+      domain: null,
+      usage: call.usage,
+      costUsd: cost.totalUsd,
+      latencyMs: call.latencyMs,
+      ttftMs: call.timeToFirstTokenMs,
+      status: call.error === null ? 'succeeded' : 'failed',
+      errorClass: call.error?.errorClass ?? null,
+    });
+    return cost;
   }
 
   /** How to call a model, or undefined when its provider is not configured. */

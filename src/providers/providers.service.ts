@@ -4,8 +4,24 @@ import { displayUrl, type ProviderSettings } from '../config/providers.config.js
 import { AnthropicAdapter } from './adapters/anthropic.adapter.js';
 import { OpenAiAdapter } from './adapters/openai.adapter.js';
 import type { ProviderResponseDto } from './dto/provider.response.dto.js';
-import type { ProviderAdapter } from './provider.types.js';
-import { DEFAULT_RESILIENCE, Resilience, type AttemptReport } from './resilience.js';
+import { performance } from 'node:perf_hooks';
+import { ProviderError } from './provider.error.js';
+import type { CompletionRequest, FinishReason, NormalizedUsage, ProviderAdapter } from './provider.types.js';
+import { DEFAULT_RESILIENCE, Resilience, type AttemptReport, type Target } from './resilience.js';
+
+/** What one call through the resilience layer gave. */
+export interface CallOutcome {
+  /** The target that answered (a fallback, maybe), or the first one when none did. */
+  target: Target;
+  text: string;
+  usage: NormalizedUsage | null;
+  finishReason: FinishReason | null;
+  latencyMs: number;
+  timeToFirstTokenMs: number | null;
+  /** Attempts made, over every target tried. */
+  attempts: number;
+  error: ProviderError | null;
+}
 
 const RECENT_WINDOW = 100;
 
@@ -45,6 +61,48 @@ export class ProvidersService {
     outcomes.push(report.error === undefined);
     if (outcomes.length > RECENT_WINDOW) outcomes.shift();
     this.recent.set(report.target.provider, outcomes);
+  }
+
+  /**
+   * One call through the resilience layer, gathered: text, usage, finish reason, timings, attempts
+   * and the typed error if it failed. `onDelta` hears the text as it streams.
+   */
+  async call(
+    targets: Target[],
+    request: Omit<CompletionRequest, 'model'>,
+    signal: AbortSignal,
+    onDelta: (text: string) => void = () => undefined,
+  ): Promise<CallOutcome> {
+    const started = performance.now();
+    const outcome: CallOutcome = {
+      target: targets[0],
+      text: '',
+      usage: null,
+      finishReason: null,
+      latencyMs: 0,
+      timeToFirstTokenMs: null,
+      attempts: 0,
+      error: null,
+    };
+    try {
+      const events = this.resilience.stream(targets, request, signal, (report) => {
+        outcome.attempts += 1;
+        this.recordAttempt(report);
+      });
+      for await (const event of events) {
+        if (event.target !== undefined) outcome.target = event.target;
+        if (event.type === 'delta') {
+          outcome.timeToFirstTokenMs ??= Math.round(performance.now() - started);
+          outcome.text += event.text;
+          onDelta(event.text);
+        } else if (event.type === 'usage') outcome.usage = event.usage;
+        else outcome.finishReason = event.reason;
+      }
+    } catch (error) {
+      outcome.error = error instanceof ProviderError ? error : new ProviderError('unknown', String(error));
+    }
+    outcome.latencyMs = Math.round(performance.now() - started);
+    return outcome;
   }
 
   list(): ProviderResponseDto[] {

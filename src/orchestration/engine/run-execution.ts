@@ -1,12 +1,10 @@
 import type { Logger } from '@nestjs/common';
-import { performance } from 'node:perf_hooks';
 import type { Domain } from '../../common/domains.js';
 import { KeyedQueue } from '../../common/keyed-queue.js';
 import type { UsageRecorder } from '../../analytics/usage-recorder.js';
 import type { ModelsService } from '../../models/models.service.js';
-import { callCost, estimateCost } from '../../models/pricing.js';
-import { ProviderError } from '../../providers/provider.error.js';
-import type { ChatMessage, NormalizedUsage } from '../../providers/provider.types.js';
+import { estimateCost } from '../../models/pricing.js';
+import type { ChatMessage } from '../../providers/provider.types.js';
 import type { ProvidersService } from '../../providers/providers.service.js';
 import type { Target } from '../../providers/resilience.js';
 import type { RunEventBus } from '../events/run-event-bus.js';
@@ -166,20 +164,13 @@ export class RunExecution {
     this.stepCount += 1;
     const stepId = `s${this.stepCount}`;
     const startedAt = new Date();
-    const started = performance.now();
     this.publish('step.started', { stepId, role, modelId: first.item.id, iteration });
 
     const byTarget = new Map(candidates.map((c) => [`${c.item.provider}/${c.item.model}`, c]));
     const targets = candidates.map((c) => this.deps.models.target(c.item)).filter((t): t is Target => t !== undefined);
-    let answeredBy = first;
-    let text = '';
-    let usage: NormalizedUsage | null = null;
-    let firstTokenAt: number | null = null;
-    let attempts = 0;
-    let error: ProviderError | null = null;
     const deltas = new DeltaCoalescer((chunk) => this.publish('step.delta', { stepId, text: chunk }));
-    try {
-      const events = this.deps.providers.resilience.stream(
+    const call = await this.deps.providers
+      .call(
         targets,
         {
           messages: prompt.messages,
@@ -188,30 +179,18 @@ export class RunExecution {
           json: options.json,
         },
         this.signal,
-        (report) => {
-          attempts += 1;
-          this.deps.providers.recordAttempt(report);
+        (text) => {
+          if (options.interpret === undefined) deltas.push(text);
         },
-      );
-      for await (const event of events) {
-        if (event.target !== undefined)
-          answeredBy = byTarget.get(`${event.target.provider}/${event.target.model}`) ?? first;
-        if (event.type === 'delta') {
-          firstTokenAt ??= performance.now();
-          text += event.text;
-          if (options.interpret === undefined) deltas.push(event.text);
-        } else if (event.type === 'usage') {
-          usage = event.usage;
-        }
-      }
-    } catch (caught) {
-      error = caught instanceof ProviderError ? caught : new ProviderError('unknown', String(caught));
-    } finally {
-      deltas.flush();
-      release();
-    }
+      )
+      .finally(() => {
+        deltas.flush();
+        release();
+      });
+    const answeredBy = byTarget.get(`${call.target.provider}/${call.target.model}`) ?? first;
+    const { text, usage, error } = call;
 
-    const cost = callCost(answeredBy.item.pricing, usage, error === null);
+    const cost = this.deps.models.priceCall(answeredBy.item, call);
     const warn = this.budget.settle(reservation, cost.totalUsd);
     let evaluation: Evaluation | null = null;
     let failure: { errorClass: string; message: string } | null = error && {
@@ -228,11 +207,6 @@ export class RunExecution {
     if (cost.known) this.totals.costUsd += cost.totalUsd ?? 0;
     else this.totals.unknownCostCalls += 1;
     this.totals.calls += 1;
-    if (!cost.known) {
-      this.deps.logger.warn(
-        `Cost of a call to ${answeredBy.item.id} recorded as unknown: ${answeredBy.item.pricingNote ?? 'no price'}`,
-      );
-    }
 
     const step: RunStep = {
       stepId,
@@ -246,9 +220,9 @@ export class RunExecution {
       evaluatesStepId: options.evaluatesStepId ?? null,
       usage,
       costUsd: cost.totalUsd,
-      latencyMs: Math.round(performance.now() - started),
-      timeToFirstTokenMs: firstTokenAt === null ? null : Math.round(firstTokenAt - started),
-      attempts,
+      latencyMs: call.latencyMs,
+      timeToFirstTokenMs: call.timeToFirstTokenMs,
+      attempts: call.attempts,
       error: failure,
       prompt,
       startedAt,
