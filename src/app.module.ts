@@ -6,6 +6,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { ModelsModule } from './models/models.module.js';
+import { OpenAiCompatModule } from './openai-compat/openai-compat.module.js';
 import { OrchestrationModule } from './orchestration/orchestration.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
@@ -27,6 +28,7 @@ export class AppModule {
         ModelsModule,
         OrchestrationModule,
         AnalyticsModule,
+        OpenAiCompatModule,
       ],
     };
   }

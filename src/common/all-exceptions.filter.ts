@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { openAiErrorBody } from '../openai-compat/openai-error.js';
 import { ErrorEnvelope } from './error-envelope.js';
 
 interface Classified {
@@ -82,9 +83,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error(`request ${String(request.id)} ${request.method} ${request.url} failed: ${cause}`);
     }
     const text = status === 500 ? `Internal server error (request id ${String(request.id)})` : message;
-    void reply
-      .status(status)
-      .header('content-type', 'application/json; charset=utf-8')
-      .send(errorEnvelope(status, text, request));
+    // The OpenAI-compatible routes answer errors in OpenAI's shape, so its clients read them.
+    const body = request.url.startsWith('/v1/')
+      ? openAiErrorBody(status, text, exception)
+      : errorEnvelope(status, text, request);
+    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

@@ -1,0 +1,37 @@
+import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { performance } from 'node:perf_hooks';
+import { CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { OpenAiCompatService } from './openai-compat.service.js';
+import { OpenAiError } from './openai-error.js';
+
+/**
+ * OpenAI's Chat Completions and Models routes, for any OpenAI client (documented by OpenAI's own
+ * API reference, so left out of /docs). Same API keys; errors in OpenAI's shape.
+ */
+@ApiExcludeController()
+@Controller('v1')
+export class OpenAiCompatController {
+  constructor(private readonly compat: OpenAiCompatService) {}
+
+  @Get('models')
+  models(): ReturnType<OpenAiCompatService['list']> {
+    return this.compat.list();
+  }
+
+  @Post('chat/completions')
+  @HttpCode(200)
+  async complete(
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    // The clock started when the request arrived (authentication included).
+    const started = performance.now() - reply.elapsedTime;
+    if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
+      throw new OpenAiError(400, 'The request body must be a JSON object sent with Content-Type: application/json');
+    }
+    await this.compat.complete(principal, request, reply, started);
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { ModelsModule } from '../models/models.module.js';
+import { OrchestrationModule } from '../orchestration/orchestration.module.js';
+import { ProvidersModule } from '../providers/providers.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { ThreadsModule } from '../threads/threads.module.js';
+import { OpenAiCompatController } from './openai-compat.controller.js';
+import { OpenAiCompatService } from './openai-compat.service.js';
+
+@Module({
+  imports: [ModelsModule, OrchestrationModule, ProvidersModule, SessionsModule, ThreadsModule],
+  controllers: [OpenAiCompatController],
+  providers: [OpenAiCompatService],
+})
+export class OpenAiCompatModule {}

@@ -1,0 +1,316 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Principal } from '../auth/principal.js';
+import { ModelsService } from '../models/models.service.js';
+import { OrchestrationService } from '../orchestration/orchestration.service.js';
+import type { ErrorClass } from '../providers/provider.error.js';
+import type { FinishReason, NormalizedUsage } from '../providers/provider.types.js';
+import { ProvidersService } from '../providers/providers.service.js';
+import { STRATEGIES, type Strategy } from '../sessions/session.schema.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { MessagesService } from '../threads/messages.service.js';
+import { ThreadsService } from '../threads/threads.service.js';
+import { readChatRequest, type ChatRequest } from './chat-request.js';
+import { OpenAiError } from './openai-error.js';
+
+const ORCHESTRATE = 'orchestratex/';
+const SESSION_HEADER = 'x-orchestratex-session';
+const OVERHEAD_HEADER = 'x-orchestratex-overhead-ms';
+
+/** Upstream failures as OpenAI statuses. */
+const STATUS_OF: Record<ErrorClass, number> = {
+  rate_limited: 429,
+  timeout: 504,
+  upstream_5xx: 502,
+  auth: 502,
+  bad_request: 400,
+  not_found: 404,
+  network: 502,
+  malformed: 502,
+  cancelled: 499,
+  cooling_down: 503,
+  unknown: 502,
+};
+
+const finishOf = (reason: FinishReason | null) =>
+  reason === 'length' || reason === 'content_filter' || reason === 'tool_calls' ? reason : 'stop';
+
+function usageOf(u: NormalizedUsage | null) {
+  const input = u?.inputTokens ?? 0;
+  const output = u?.outputTokens ?? 0;
+  return {
+    prompt_tokens: input,
+    completion_tokens: output,
+    total_tokens: input + output,
+    prompt_tokens_details: { cached_tokens: u?.cachedInputTokens ?? 0 },
+    completion_tokens_details: { reasoning_tokens: u?.reasoningTokens ?? 0 },
+  };
+}
+
+/** Writes an OpenAI-style SSE stream on the raw response. */
+class ChunkWriter {
+  private readonly id = `chatcmpl-orx${randomBytes(12).toString('hex')}`;
+  private readonly created = Math.floor(Date.now() / 1000);
+  started = false;
+
+  constructor(
+    private readonly reply: FastifyReply,
+    private readonly model: string,
+    private readonly headers: Record<string, string>,
+  ) {}
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.reply.hijack();
+    const raw = this.reply.raw;
+    for (const [name, value] of Object.entries(this.reply.getHeaders()))
+      if (value !== undefined) raw.setHeader(name, value);
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      ...this.headers,
+    });
+    this.chunk({ role: 'assistant', content: '' }, null);
+  }
+
+  chunk(delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}): void {
+    const choices = [{ index: 0, delta, logprobs: null, finish_reason: finish }];
+    this.write({
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      choices,
+      ...extra,
+    });
+  }
+
+  usage(usage: ReturnType<typeof usageOf>): void {
+    this.write({
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      choices: [],
+      usage,
+    });
+  }
+
+  error(error: OpenAiError): void {
+    this.write({
+      error: {
+        message: error.message,
+        type: error.details.type ?? 'api_error',
+        param: null,
+        code: error.details.code ?? null,
+      },
+    });
+  }
+
+  end(): void {
+    this.reply.raw.write('data: [DONE]\n\n');
+    this.reply.raw.end();
+  }
+
+  private write(data: unknown): void {
+    this.reply.raw.write(`data: ${JSON.stringify(data)}\n\n`);
+  }
+}
+
+/**
+ * The OpenAI-compatible gateway: a catalogue model id goes to its provider through the resilience
+ * layer (translated to Anthropic's protocol where needed); `orchestratex/<strategy>` runs an
+ * orchestration and answers with its final answer.
+ */
+@Injectable()
+export class OpenAiCompatService {
+  constructor(
+    private readonly models: ModelsService,
+    private readonly providers: ProvidersService,
+    private readonly orchestration: OrchestrationService,
+    private readonly sessions: SessionsService,
+    private readonly threads: ThreadsService,
+    private readonly messages: MessagesService,
+  ) {}
+
+  async list(): Promise<{
+    object: 'list';
+    data: { id: string; object: 'model'; created: number; owned_by: string }[];
+  }> {
+    const created = Math.floor(Date.UTC(2026, 0, 1) / 1000);
+    const data = (await this.models.items())
+      .filter(({ availability }) => availability.available)
+      .map(({ item }) => ({ id: item.id, object: 'model' as const, created, owned_by: item.provider }));
+    for (const strategy of STRATEGIES)
+      data.push({ id: `${ORCHESTRATE}${strategy}`, object: 'model', created, owned_by: 'orchestratex' });
+    return { object: 'list', data };
+  }
+
+  async complete(principal: Principal, request: FastifyRequest, reply: FastifyReply, started: number): Promise<void> {
+    const chat = readChatRequest(request.body as Record<string, unknown>);
+    if (chat.model.startsWith(ORCHESTRATE)) return this.orchestrate(principal, chat, request, reply, started);
+
+    const entry = (await this.models.items()).find(({ item }) => item.id === chat.model);
+    if (entry === undefined) {
+      throw new OpenAiError(404, `The model '${chat.model}' does not exist (GET /v1/models lists them)`, {
+        param: 'model',
+        code: 'model_not_found',
+      });
+    }
+    const { item, availability } = entry;
+    const target = this.models.target(item);
+    if (target === undefined || !item.enabled) {
+      throw new OpenAiError(
+        400,
+        `The model '${chat.model}' is not available: ${availability.unavailableReason ?? 'disabled'}`,
+        { param: 'model', code: 'model_not_available' },
+      );
+    }
+
+    const abort = new AbortController();
+    request.raw.on('close', () => {
+      if (!reply.raw.writableEnded) abort.abort();
+    });
+    const writer = new ChunkWriter(reply, chat.model, {});
+    const upstreamStart = performance.now();
+    const begin = () => {
+      if (writer.started) return;
+      reply.header(OVERHEAD_HEADER, (upstreamStart - started).toFixed(2));
+      writer.start();
+    };
+    const call = await this.providers.call(
+      [target],
+      { messages: chat.messages, maxTokens: chat.maxTokens, temperature: chat.temperature, json: chat.json },
+      abort.signal,
+      (text) => {
+        if (!chat.stream) return;
+        begin();
+        writer.chunk({ content: text }, null);
+      },
+    );
+    const { text, usage, finishReason: finish, error: failure } = call;
+    this.models.recordCall(principal.ownerId, item, call, 'gateway');
+
+    if (failure !== null) {
+      const error = new OpenAiError(STATUS_OF[failure.errorClass], `${item.id}: ${failure.message}`, {
+        type: failure.errorClass === 'rate_limited' ? 'rate_limit_error' : 'api_error',
+        code: failure.errorClass,
+      });
+      if (!writer.started) throw error;
+      writer.error(error);
+      return writer.end();
+    }
+    if (chat.stream) {
+      begin();
+      writer.chunk({}, finishOf(finish));
+      if (chat.includeUsage) writer.usage(usageOf(usage));
+      return writer.end();
+    }
+    const overhead = performance.now() - started - call.latencyMs;
+    void reply.header(OVERHEAD_HEADER, overhead.toFixed(2)).send({
+      id: `chatcmpl-orx${randomBytes(12).toString('hex')}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: chat.model,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: text, refusal: null },
+          logprobs: null,
+          finish_reason: finishOf(finish),
+        },
+      ],
+      usage: usageOf(usage),
+    });
+  }
+
+  /** `orchestratex/<strategy>`: the conversation goes into a new thread and a run answers its last user message. */
+  private async orchestrate(
+    principal: Principal,
+    chat: ChatRequest,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    started: number,
+  ): Promise<void> {
+    const strategy = chat.model.slice(ORCHESTRATE.length) as Strategy;
+    if (!STRATEGIES.includes(strategy)) {
+      throw new OpenAiError(
+        404,
+        `The model '${chat.model}' does not exist; strategies: ${STRATEGIES.map((s) => ORCHESTRATE + s).join(', ')}`,
+        { param: 'model', code: 'model_not_found' },
+      );
+    }
+    const last = chat.messages.at(-1);
+    if (last === undefined || last.role !== 'user')
+      throw new OpenAiError(400, 'the last message must be the user prompt', { param: 'messages' });
+    const header = request.headers[SESSION_HEADER];
+    const named = typeof header === 'string' ? header : chat.user;
+    const sessionId = named !== undefined && /^[0-9a-f]{24}$/.test(named) ? named : await this.sessionOf(principal);
+    const thread = await this.threads.create(principal, {
+      sessionId,
+      title: last.content.replace(/\s+/g, ' ').slice(0, 80),
+    });
+    for (const message of chat.messages.slice(0, -1)) await this.messages.post(principal, thread.id, message);
+
+    const created = await this.orchestration.start(principal, {
+      sessionId,
+      threadId: thread.id,
+      prompt: last.content,
+      strategy,
+      maxTokens: chat.maxTokens,
+      temperature: chat.temperature,
+    });
+    reply.header('x-orchestratex-run-id', created.runId);
+    await this.orchestration.waitForEnd(created.runId);
+    const run = await this.orchestration.get(principal, created.runId);
+    if (run.answer === null) {
+      throw new OpenAiError(
+        run.status === 'failed' ? 502 : 409,
+        `run ${run.id} ended ${run.status}: ${run.error?.message ?? 'no answer'}`,
+        { type: 'api_error', code: run.error?.errorClass ?? run.status },
+      );
+    }
+    const usage = {
+      inputTokens: run.totals.inputTokens,
+      outputTokens: run.totals.outputTokens,
+      cachedInputTokens: 0,
+      reasoningTokens: 0,
+    };
+    reply.header(OVERHEAD_HEADER, (performance.now() - started).toFixed(2));
+    if (chat.stream) {
+      const writer = new ChunkWriter(reply, chat.model, { 'x-orchestratex-run-id': created.runId });
+      writer.start();
+      writer.chunk({ content: run.answer }, null);
+      writer.chunk({}, 'stop');
+      if (chat.includeUsage) writer.usage(usageOf(usage));
+      return writer.end();
+    }
+    void reply.send({
+      id: `chatcmpl-${created.runId}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: chat.model,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: run.answer, refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
+      usage: usageOf(usage),
+    });
+  }
+
+  /** The key's own session for OpenAI-compatible runs, created the first time. */
+  private async sessionOf(principal: Principal): Promise<string> {
+    const userId = `openai-compat:${principal.keyId}`;
+    const page = await this.sessions.list(principal, { userId, status: 'active', limit: 1 });
+    if (page.items.length > 0) return page.items[0].id;
+    return (await this.sessions.create(principal, { title: 'OpenAI-compatible endpoint', userId })).id;
+  }
+}

@@ -1,0 +1,47 @@
+import { HttpException } from '@nestjs/common';
+
+/** An error in OpenAI's own shape, for the /v1 routes. */
+export class OpenAiError extends HttpException {
+  constructor(
+    status: number,
+    message: string,
+    readonly details: { type?: string; code?: string | null; param?: string | null } = {},
+  ) {
+    super(message, status);
+  }
+}
+
+const TYPE_BY_STATUS: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'invalid_request_error',
+  403: 'permission_error',
+  404: 'invalid_request_error',
+  409: 'invalid_request_error',
+  413: 'invalid_request_error',
+  422: 'invalid_request_error',
+  429: 'rate_limit_error',
+};
+
+const CODE_BY_STATUS: Record<number, string> = {
+  401: 'invalid_api_key',
+  404: 'not_found',
+  413: 'request_too_large',
+  429: 'rate_limit_exceeded',
+};
+
+/** `{ error: { message, type, param, code } }` with the type and code OpenAI uses for the status. */
+export function openAiErrorBody(
+  status: number,
+  message: string,
+  exception: unknown,
+): { error: { message: string; type: string; param: string | null; code: string | null } } {
+  const details = exception instanceof OpenAiError ? exception.details : {};
+  return {
+    error: {
+      message,
+      type: details.type ?? TYPE_BY_STATUS[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error'),
+      param: details.param ?? null,
+      code: details.code !== undefined ? details.code : (CODE_BY_STATUS[status] ?? null),
+    },
+  };
+}
