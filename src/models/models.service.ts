@@ -45,6 +45,7 @@ export interface Availability {
 }
 
 const TEST_PROMPT = 'Reply with the single word OK.';
+const CATALOGUE_TTL_MS = 5000;
 
 function applyOverrides(record: CatalogueRecord): CatalogueItem {
   const o = record.overrides ?? {};
@@ -102,6 +103,7 @@ function seedFieldsOf(entry: CatalogueEntry, now: Date): SeedFields {
 @Injectable()
 export class ModelsService implements OnModuleInit {
   private readonly logger = new Logger(ModelsService.name);
+  private cached: { until: number; records: CatalogueRecord[] } | null = null;
 
   constructor(
     private readonly models: ModelsRepository,
@@ -122,6 +124,7 @@ export class ModelsService implements OnModuleInit {
     const now = new Date();
     const fields = [...entries.values()].map((entry) => seedFieldsOf(entry, now));
     await this.models.seed(fields);
+    this.cached = null;
     const unpriced = fields.filter((f) => f.pricing === null).map((f) => f._id);
     this.logger.log(`Model catalogue: ${fields.length} models`);
     if (unpriced.length > 0) {
@@ -143,8 +146,20 @@ export class ModelsService implements OnModuleInit {
 
   /** Every model with its availability, for selection. */
   async items(): Promise<{ item: CatalogueItem; availability: Availability }[]> {
-    const records = await this.models.findAll();
+    const records = await this.catalogue();
     return records.map(applyOverrides).map((item) => ({ item, availability: this.availability(item) }));
+  }
+
+  /**
+   * The catalogue documents, read at most every CATALOGUE_TTL_MS: every gateway call and run needs
+   * them, and they change only at start and on PATCH (which refreshes this process at once; other
+   * processes see a change within the TTL).
+   */
+  private async catalogue(): Promise<CatalogueRecord[]> {
+    if (this.cached !== null && this.cached.until > Date.now()) return this.cached.records;
+    const records = await this.models.findAll();
+    this.cached = { until: Date.now() + CATALOGUE_TTL_MS, records };
+    return records;
   }
 
   async list(query: ListModelsQueryDto): Promise<ModelResponseDto[]> {
@@ -201,6 +216,7 @@ export class ModelsService implements OnModuleInit {
         } satisfies Pricing),
     );
     const updated = await this.models.replaceOverrides(id, overrides);
+    this.cached = null;
     if (updated === null) throw this.notFound(id);
     const item = applyOverrides(updated);
     return toModelResponse(item, this.availability(item));

@@ -1,0 +1,194 @@
+// Gateway benchmark: the upstream simulator (its own process) reached directly, through
+// OrchestrateX /v1/chat/completions, through LiteLLM's proxy and through Portkey's gateway, at
+// 0 ms and at a fixed 100 ms upstream latency. `npm run bench:gateway` (needs python3 and the
+// package registries: LiteLLM is installed from PyPI into .cache/bench, Portkey from npm).
+import autocannon from 'autocannon';
+import { randomBytes } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const ROOT = process.cwd();
+const CACHE = join(ROOT, '.cache', 'bench');
+const LITELLM_VERSION = '1.106.2';
+const PORTKEY_VERSION = '1.15.2';
+const ADMIN = 'orx_bench_admin_key_0123456789abcdef';
+// A master key made for each run: LiteLLM refuses to start without one.
+const LITELLM_KEY = `sk-${randomBytes(24).toString('hex')}`;
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const log = (line) => process.stdout.write(`${line}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const children = [];
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', ...options });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status})`);
+}
+
+function ensureTools() {
+  const venv = join(CACHE, `litellm-${LITELLM_VERSION}`);
+  if (!existsSync(join(venv, 'bin', 'litellm'))) {
+    log(`Installing LiteLLM ${LITELLM_VERSION} (proxy) from PyPI into ${venv}…`);
+    run('python3', ['-m', 'venv', venv]);
+    run(join(venv, 'bin', 'pip'), ['install', '-q', `litellm[proxy]==${LITELLM_VERSION}`]);
+  }
+  const portkey = join(CACHE, `portkey-${PORTKEY_VERSION}`);
+  if (!existsSync(join(portkey, 'node_modules', '@portkey-ai', 'gateway'))) {
+    log(`Installing @portkey-ai/gateway ${PORTKEY_VERSION} from npm into ${portkey}…`);
+    mkdirSync(portkey, { recursive: true });
+    run('npm', ['install', '--prefix', portkey, '--no-audit', '--no-fund', `@portkey-ai/gateway@${PORTKEY_VERSION}`]);
+  }
+  return { litellm: join(venv, 'bin', 'litellm'), portkey: join(portkey, 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js') };
+}
+
+function start(name, command, args, env = {}) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output = (output + d).slice(-4000)));
+  child.stderr.on('data', (d) => (output = (output + d).slice(-4000)));
+  children.push(child);
+  return { name, child, output: () => output };
+}
+
+async function waitFor(url, init, proc, ms = 120_000) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(url, init);
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    if (proc?.child.exitCode !== null && proc?.child.exitCode !== undefined) throw new Error(`${proc.name} exited: ${proc.output()}`);
+    await sleep(250);
+  }
+  throw new Error(`${url} did not answer within ${ms} ms: ${proc?.output() ?? ''}`);
+}
+
+/** Peak resident memory of a process and its children (VmHWM, kB → MiB). */
+function peakRss(pid) {
+  let total = 0;
+  const visit = (p) => {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      total += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
+      for (const k of kids.split(/\s+/).filter(Boolean)) visit(Number(k));
+    } catch {
+      /* gone */
+    }
+  };
+  visit(pid);
+  return Math.round(total / 1024);
+}
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+
+async function sequential(target, n, stream = false) {
+  const body = JSON.stringify({ ...target.body, stream });
+  const times = [];
+  for (let i = 0; i < n + 20; i += 1) {
+    const t0 = performance.now();
+    const res = await fetch(target.url, { method: 'POST', headers: target.headers, body });
+    if (stream) {
+      const reader = res.body.getReader();
+      await reader.read(); // the first bytes of the stream
+      const t1 = performance.now();
+      while (!(await reader.read()).done);
+      if (i >= 20) times.push(t1 - t0);
+    } else {
+      if (!res.ok) throw new Error(`${target.name}: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+      if (i >= 20) times.push(performance.now() - t0);
+    }
+  }
+  times.sort((a, b) => a - b);
+  return { median: quantile(times, 0.5), p99: quantile(times, 0.99) };
+}
+
+function load(target, connections) {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      { url: target.url, method: 'POST', headers: target.headers, body: JSON.stringify(target.body), connections, duration: DURATION },
+      (error, result) => (error ? reject(error) : resolve({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx })),
+    );
+  });
+}
+
+async function main() {
+  const tools = ensureTools();
+  const dataDir = mkdtempSync(join(tmpdir(), 'orx-gw-'));
+  const ports = { sim: 18102, orx: 18101, litellm: 18103, portkey: 18104 };
+  const simUrl = `http://127.0.0.1:${ports.sim}`;
+  const results = [];
+  try {
+    const orx = start('OrchestrateX', process.execPath, ['dist/main.js'], {
+      PORT: String(ports.orx), HOST: '127.0.0.1', ADMIN_API_KEY: ADMIN, DATA_DIR: dataDir, LOG_LEVEL: 'warn',
+      OPENAI_API_KEY: 'simulator-key', OPENAI_BASE_URL: `${simUrl}/v1`,
+    });
+    const config = join(dataDir, 'litellm.yaml');
+    writeFileSync(config, `model_list:\n  - model_name: gpt-5.4-mini\n    litellm_params:\n      model: openai/gpt-5.4-mini\n      api_base: ${simUrl}/v1\n      api_key: simulator-key\nlitellm_settings:\n  telemetry: false\n`);
+    const litellm = start('LiteLLM', tools.litellm, ['--config', config, '--port', String(ports.litellm), '--num_workers', '1'], { LITELLM_LOG: 'ERROR', TELEMETRY: 'False', LITELLM_MASTER_KEY: LITELLM_KEY });
+    const portkey = start('Portkey', process.execPath, [tools.portkey, `--port=${ports.portkey}`, '--headless'], { NODE_ENV: 'production' });
+
+    const message = { messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 24 };
+    const json = { 'content-type': 'application/json' };
+    const targets = [
+      { name: 'direct (simulator)', url: `${simUrl}/v1/chat/completions`, headers: { ...json, authorization: 'Bearer simulator-key' }, body: { model: 'gpt-5.4-mini', ...message } },
+      { name: 'OrchestrateX', proc: orx, url: `http://127.0.0.1:${ports.orx}/v1/chat/completions`, headers: { ...json, authorization: `Bearer ${ADMIN}` }, body: { model: 'openai/gpt-5.4-mini', ...message } },
+      { name: 'LiteLLM', proc: litellm, url: `http://127.0.0.1:${ports.litellm}/v1/chat/completions`, headers: { ...json, authorization: `Bearer ${LITELLM_KEY}` }, body: { model: 'gpt-5.4-mini', ...message } },
+      { name: 'Portkey', proc: portkey, url: `http://127.0.0.1:${ports.portkey}/v1/chat/completions`, headers: { ...json, authorization: 'Bearer simulator-key', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${simUrl}/v1` }, body: { model: 'gpt-5.4-mini', ...message } },
+    ];
+
+    for (const profile of [{ name: '0 ms', ttft: 0, n: SEQUENTIAL }, { name: '100 ms', ttft: 100, n: Math.min(SEQUENTIAL, 200) }]) {
+      const sim = start('simulator', process.execPath, ['dist/simulator/main.js'], { SIM_PORT: String(ports.sim), SIM_TTFT_MS: String(profile.ttft), SIM_TOKEN_MS: '0', SIM_OUTPUT_TOKENS: '24' });
+      await waitFor(`${simUrl}/v1/models`, {}, sim);
+      for (const t of targets.slice(1)) await waitFor(t.url, { method: 'POST', headers: t.headers, body: JSON.stringify(t.body) }, t.proc);
+      log(`\nUpstream latency ${profile.name}:`);
+      for (const t of targets) {
+        const seq = await sequential(t, profile.n);
+        const ttft = await sequential(t, Math.min(profile.n, 200), true);
+        const byConcurrency = {};
+        for (const c of [1, 10, 100]) byConcurrency[c] = await load(t, c);
+        results.push({ upstream: profile.name, gateway: t.name, sequential: seq, ttft, byConcurrency });
+        log(`  ${t.name.padEnd(20)} seq median ${seq.median.toFixed(2)} ms p99 ${seq.p99.toFixed(2)} ms | TTFT median ${ttft.median.toFixed(2)} ms | rps c1 ${byConcurrency[1].rps.toFixed(0)} c10 ${byConcurrency[10].rps.toFixed(0)} c100 ${byConcurrency[100].rps.toFixed(0)} (errors ${byConcurrency[100].errors})`);
+      }
+      sim.child.kill('SIGTERM');
+      await sleep(500);
+    }
+    const rss = Object.fromEntries(targets.slice(1).map((t) => [t.name, peakRss(t.proc.child.pid)]));
+
+    const rows = [];
+    for (const r of results) {
+      const direct = results.find((d) => d.upstream === r.upstream && d.gateway === 'direct (simulator)');
+      rows.push(`| ${r.upstream} | ${r.gateway} | ${(r.sequential.median - direct.sequential.median).toFixed(2)} | ${(r.sequential.p99 - direct.sequential.p99).toFixed(2)} | ${(r.ttft.median - direct.ttft.median).toFixed(2)} | ${r.byConcurrency[1].rps.toFixed(0)} | ${r.byConcurrency[10].rps.toFixed(0)} | ${r.byConcurrency[100].rps.toFixed(0)} | ${r.byConcurrency[100].p50} / ${r.byConcurrency[100].p99} | ${r.gateway in rss ? rss[r.gateway] : '—'} |`);
+    }
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+    const date = new Date().toISOString();
+    const table = [
+      `Gateways side by side, ${date.slice(0, 10)}, ${machine}; LiteLLM ${LITELLM_VERSION} (1 worker, no database), Portkey gateway ${PORTKEY_VERSION}, OrchestrateX with usage recording on (embedded FerretDB). Added latency = gateway − direct, sequential over ${SEQUENTIAL} requests (200 at 100 ms); throughput with autocannon, ${DURATION} s per level.`,
+      '',
+      '| upstream | gateway | added median ms | added p99 ms | added TTFT ms (stream) | req/s c=1 | req/s c=10 | req/s c=100 | latency c=100 p50 / p99 ms | peak RSS MiB |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...rows,
+      '',
+    ].join('\n');
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench', 'results', 'gateway.json'), `${JSON.stringify({ date, machine, results, peakRssMiB: rss }, null, 2)}\n`);
+    writeFileSync(join(ROOT, 'bench', 'results', 'gateway.md'), table);
+    log(`\n${table}`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await sleep(1500);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`Benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  for (const child of children) child.kill('SIGKILL');
+  process.exit(1);
+});
