@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { AppConfig } from '../config/app-config.js';
@@ -26,7 +26,7 @@ export interface RollupFilter {
  * ANALYTICS_CACHE=false and let MongoDB's (ownerId, day) indexes serve the queries.
  */
 @Injectable()
-export class RollupStore implements OnApplicationBootstrap {
+export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RollupStore.name);
   private readonly docs: Record<Rollup, Map<string, RollupDoc>> = {
     usage: new Map(),
@@ -53,6 +53,7 @@ export class RollupStore implements OnApplicationBootstrap {
   };
   readonly enabled: boolean;
   private ready = false;
+  private stopped = false;
   private loading: Promise<void> | null = null;
 
   constructor(
@@ -69,6 +70,11 @@ export class RollupStore implements OnApplicationBootstrap {
     if (this.enabled) void this.whenLoaded();
   }
 
+  /** A load still retrying stops with the application (and the recorder's wait ends with it). */
+  onModuleDestroy(): void {
+    this.stopped = true;
+  }
+
   /** Resolves once the copy is loaded (at once when the store is off). */
   whenLoaded(): Promise<void> {
     if (!this.enabled) return Promise.resolve();
@@ -82,7 +88,7 @@ export class RollupStore implements OnApplicationBootstrap {
 
   private async load(): Promise<void> {
     const started = Date.now();
-    for (;;) {
+    while (!this.stopped) {
       try {
         const read = async (rollup: Rollup, docs: Promise<unknown[]>) => {
           for (const doc of await docs) this.put(rollup, doc as RollupDoc);
@@ -101,10 +107,11 @@ export class RollupStore implements OnApplicationBootstrap {
           this.byOwner[rollup].clear();
           this.everyone[rollup].clear();
         }
+        if (this.stopped) return;
         this.logger.warn(
           `Loading the analytics rollups failed (${error instanceof Error ? error.message : String(error)}); retrying`,
         );
-        await new Promise((r) => setTimeout(r, 1000));
+        await new Promise((r) => setTimeout(r, 1000).unref());
       }
     }
   }
