@@ -1,0 +1,101 @@
+// Engine benchmark: the orchestration engine's own time per model call (run duration minus the
+// upstream calls, over route and improve runs against a 0 ms simulator), and Socket.IO fan-out:
+// 1,000 clients subscribed to one session, the latency from an event's timestamp to its arrival.
+// `npm run bench:engine`.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { io } from 'socket.io-client';
+import { createApp } from '../dist/app.factory.js';
+import { AppConfig } from '../dist/config/app-config.js';
+import { simulatorProviderEnvironment } from '../dist/config/providers.config.js';
+import { UpstreamSimulator } from '../dist/simulator/simulator.js';
+
+const ADMIN = 'orx_bench_admin_key_0123456789abcdef';
+const RUNS = Number(process.env.BENCH_RUNS ?? 100);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
+const log = (line) => process.stdout.write(`${line}\n`);
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'orx-engine-'));
+  const sim = new UpstreamSimulator();
+  const simUrl = await sim.listen(0);
+  const app = await createApp(AppConfig.fromEnv({ ADMIN_API_KEY: ADMIN, DATA_DIR: dataDir, LOG_LEVEL: 'warn', MAX_RUNS_PER_KEY: '1000', ...simulatorProviderEnvironment(simUrl) }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const api = async (path, body) => {
+    const res = await fetch(`${base}${path}`, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const sockets = [];
+  try {
+    const sessionId = (await api('/api/sessions', { title: 'engine bench' })).id;
+    const models = ['openai/gpt-5.4-mini', 'anthropic/claude-haiku-4-5', 'mistral/mistral-small-2603'];
+    const overhead = {};
+    for (const strategy of ['route', 'improve']) {
+      const perCall = [];
+      for (let i = 0; i < RUNS + 5; i += 1) {
+        const run = await api('/api/orchestrate?wait=true', { sessionId, prompt: `Explain item ${i} briefly`, strategy, models, maxIterations: 2 });
+        const duration = new Date(run.endedAt).getTime() - new Date(run.createdAt).getTime();
+        const upstream = run.steps.reduce((sum, s) => sum + s.latencyMs, 0);
+        if (i >= 5) perCall.push((duration - upstream) / run.steps.length);
+      }
+      perCall.sort((a, b) => a - b);
+      overhead[strategy] = { runs: RUNS, medianMsPerCall: +quantile(perCall, 0.5).toFixed(2), p95MsPerCall: +quantile(perCall, 0.95).toFixed(2) };
+      log(`engine ${strategy}: ${overhead[strategy].medianMsPerCall} ms per model call (median), p95 ${overhead[strategy].p95MsPerCall} ms`);
+    }
+
+    log(`connecting ${CLIENTS} Socket.IO clients…`);
+    const latencies = [];
+    let received = 0;
+    await Promise.all(
+      Array.from({ length: CLIENTS }, () => new Promise((resolve, reject) => {
+        const socket = io(`${base}/orchestration`, { auth: { token: ADMIN }, transports: ['websocket'], reconnection: false, forceNew: true });
+        sockets.push(socket);
+        socket.onAny((_type, event) => {
+          latencies.push(Date.now() - new Date(event.at).getTime());
+          received += 1;
+        });
+        socket.once('connect', () => socket.emitWithAck('subscribe', { sessionId }).then(resolve, reject));
+        socket.once('connect_error', reject);
+      })),
+    );
+    sim.configure('*', { tokenMs: 5, outputTokens: 60 });
+    const run = await api('/api/orchestrate?wait=true', { sessionId, prompt: 'A longer answer, streamed', strategy: 'improve', models, maxIterations: 2 });
+    const events = (await api(`/api/orchestrate/runs/${run.id}/events`)).length;
+    const until = Date.now() + 10_000;
+    while (received < events * CLIENTS && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    latencies.sort((a, b) => a - b);
+    const fanout = { clients: CLIENTS, eventsPerClient: events, delivered: received, expected: events * CLIENTS, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), maxMs: latencies.at(-1) };
+    log(`fan-out: ${received}/${events * CLIENTS} events to ${CLIENTS} clients; latency p50 ${fanout.p50Ms} ms, p99 ${fanout.p99Ms} ms, max ${fanout.maxMs} ms`);
+
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, FerretDB 1.24.2 (SQLite)`;
+    const date = new Date().toISOString();
+    mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
+    writeFileSync(join(process.cwd(), 'bench', 'results', 'engine.json'), `${JSON.stringify({ date, machine, overhead, fanout }, null, 2)}\n`);
+    const table = [
+      `Engine and live events, ${date.slice(0, 10)}, ${machine}; simulator at 0 ms (fan-out run: 5 ms a token).`,
+      '',
+      '| measure | median | p95 / p99 |',
+      '|---|---:|---:|',
+      `| engine time per model call, route (${RUNS} runs) | ${overhead.route.medianMsPerCall} ms | p95 ${overhead.route.p95MsPerCall} ms |`,
+      `| engine time per model call, improve (${RUNS} runs) | ${overhead.improve.medianMsPerCall} ms | p95 ${overhead.improve.p95MsPerCall} ms |`,
+      `| Socket.IO event latency, ${CLIENTS} subscribed clients, ${received}/${events * CLIENTS} events delivered | ${fanout.p50Ms} ms | p99 ${fanout.p99Ms} ms |`,
+      '',
+    ].join('\n');
+    writeFileSync(join(process.cwd(), 'bench', 'results', 'engine.md'), table);
+    log(`\n${table}`);
+  } finally {
+    for (const s of sockets) s.disconnect();
+    await app.close();
+    await sim.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`Benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
