@@ -82,10 +82,6 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
     return this.loading;
   }
 
-  get isReady(): boolean {
-    return this.ready;
-  }
-
   private async load(): Promise<void> {
     const started = Date.now();
     while (!this.stopped) {

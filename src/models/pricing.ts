@@ -66,7 +66,15 @@ export function estimateCost(
   messages: readonly ChatMessage[],
   maxOutputTokens: number,
 ): CostEstimate {
-  const inputTokens = countChatTokens(messages.map((m) => m.content));
+  return estimateCostOfTokens(pricing, countChatTokens(messages.map((m) => m.content)), maxOutputTokens);
+}
+
+/** The same bound for input already counted (one prompt priced for many models). */
+export function estimateCostOfTokens(
+  pricing: Pricing | null,
+  inputTokens: number,
+  maxOutputTokens: number,
+): CostEstimate {
   const cost = costOf(pricing, {
     inputTokens,
     outputTokens: maxOutputTokens,

@@ -6,7 +6,8 @@ import { UsageRecorder, type RunOutcome } from '../analytics/usage-recorder.js';
 import type { Domain } from '../common/domains.js';
 import { AppConfig } from '../config/app-config.js';
 import { ModelsService } from '../models/models.service.js';
-import { estimateCost } from '../models/pricing.js';
+import { countChatTokens } from '../common/tokens.js';
+import { estimateCostOfTokens } from '../models/pricing.js';
 import { ProviderError } from '../providers/provider.error.js';
 import type { ChatMessage } from '../providers/provider.types.js';
 import { ProvidersService } from '../providers/providers.service.js';
@@ -172,7 +173,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
       await this.runs.update(run._id, { domain, complexity, domainReasons: reasons });
       this.bus.publish(runId, 'run.domain_detected', { domain, complexity, reasons });
 
-      const probe = answerPrompt(earlier, run.prompt, domain).messages;
+      const probeTokens = countChatTokens(answerPrompt(earlier, run.prompt, domain).messages.map((m) => m.content));
       const { ranked, left } = rankCandidates({
         models: await this.models.items(),
         domain,
@@ -181,7 +182,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
         excluded: run.options.excludedModels,
         only: run.options.models ?? undefined,
         costLimitUsd: run.options.costLimitUsd,
-        estimateUsd: (item) => estimateCost(item.pricing, probe, run.options.maxTokens).maxUsd,
+        estimateUsd: (item) => estimateCostOfTokens(item.pricing, probeTokens, run.options.maxTokens).maxUsd,
         observed: await this.analytics.observed(),
       });
       try {
@@ -208,7 +209,6 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
           runs: this.runs,
           bus: this.bus,
           gate: this.gate,
-          logger: this.logger,
         },
         signal,
         budget,

@@ -1,4 +1,3 @@
-import type { Logger } from '@nestjs/common';
 import type { Domain } from '../../common/domains.js';
 import { KeyedQueue } from '../../common/keyed-queue.js';
 import type { UsageRecorder } from '../../analytics/usage-recorder.js';
@@ -34,7 +33,6 @@ export interface ExecutionDeps {
   runs: RunsRepository;
   bus: RunEventBus;
   gate: CallGate;
-  logger: Logger;
 }
 
 export interface CallOptions {
