@@ -19,7 +19,7 @@ import type {
 } from './dto/analytics.dto.js';
 import { BUCKETS, bucketField, quantile } from './histogram.js';
 import { RollupStore, type RollupFilter } from './rollup-store.js';
-import type { Rollup } from './usage-recorder.js';
+import { dayOf, type Rollup } from './usage-recorder.js';
 import { ModelRollup, RunRollup, SessionRollup, UsageRollup } from './usage.schema.js';
 
 const FAILURE_CLASSES = [...ERROR_CLASSES, 'invalid_evaluation'];
@@ -80,12 +80,8 @@ export class AnalyticsService {
 
   /** The days and owner a query covers. */
   private scope(principal: Principal, query: RangeQueryDto): { match: RollupFilter; from: string; to: string } {
-    const day = (s: string) => {
-      const d = new Date(s);
-      return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-    };
-    const to = query.to === undefined ? day(new Date().toISOString()) : day(query.to);
-    const from = query.from === undefined ? new Date(to.getTime() - 29 * 86_400_000) : day(query.from);
+    const to = dayOf(query.to === undefined ? new Date() : new Date(query.to));
+    const from = query.from === undefined ? new Date(to.getTime() - 29 * 86_400_000) : dayOf(new Date(query.from));
     if (from > to) throw new BadRequestException('from must not be after to');
     const match: RollupFilter = { from, to };
     if (principal.role !== 'admin') match.ownerId = principal.ownerId;

@@ -60,7 +60,8 @@ export interface Increment {
   inc: Record<string, number>;
 }
 
-const dayOf = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+/** The UTC day a moment falls on, as midnight of that day. */
+export const dayOf = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
 const dayKey = (day: Date) => day.toISOString().slice(0, 10);
 
 /** The stored form of one call. */

@@ -1,3 +1,6 @@
+// The criteria the engine's evaluation prompt asks for: the simulator answers with exactly these.
+import { EVALUATION_CRITERIA } from '../orchestration/engine/prompts.js';
+
 import { createHash } from 'node:crypto';
 
 const WORDS = (
@@ -45,9 +48,6 @@ export class SeededWords {
 function capitalise(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);
 }
-
-/** The scored criteria an evaluation answers with (the orchestration engine asks for these). */
-export const EVALUATION_CRITERIA = ['accuracy', 'relevance', 'clarity', 'completeness', 'domain_expertise'] as const;
 
 /**
  * A simulated evaluation in strict JSON. Scores are derived from a hash of the request, not from any
