@@ -1,10 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MISSION_PROVIDERS, simulatorProviderEnvironment } from '../src/config/providers.config.js';
+import { MISSION_PROVIDERS } from '../src/config/providers.config.js';
 import { UpstreamSimulator } from '../src/simulator/simulator.js';
 import { ADMIN_KEY, freshDatabaseUri, startApp, type TestApp } from './support/app.js';
 import { auth, createUserKey } from './support/factories.js';
+import { startSimulatedApp } from './support/simulated.js';
 
 interface ModelBody {
   id: string;
@@ -53,23 +54,19 @@ interface TestBody {
 const path = (id: string) => `/api/models/${encodeURIComponent(id)}`;
 
 describe('the model catalogue (/api/models)', () => {
+  let env: Awaited<ReturnType<typeof startSimulatedApp>>;
   let sim: UpstreamSimulator;
-  let simUrl: string;
   let t: TestApp;
   let userKey: string;
   const admin = auth(ADMIN_KEY);
 
   beforeAll(async () => {
-    sim = new UpstreamSimulator();
-    simUrl = await sim.listen(0);
-    t = await startApp({ ...simulatorProviderEnvironment(simUrl), PROVIDER_COOLDOWN_MS: '400' });
+    env = await startSimulatedApp({ PROVIDER_COOLDOWN_MS: '400' });
+    ({ sim, t } = env);
     userKey = (await createUserKey(t)).key;
   });
   afterEach(() => sim.reset());
-  afterAll(async () => {
-    await t.close();
-    await sim.close();
-  });
+  afterAll(() => env.close());
 
   const list = async (query = ''): Promise<ModelBody[]> =>
     (await t.http().get(`/api/models${query}`).set(auth(userKey)).expect(200)).body as ModelBody[];
@@ -188,9 +185,7 @@ describe('the model catalogue (/api/models)', () => {
     expect((invalid.body as { message: string }).message).toMatch(/property colour should not exist/);
 
     // Restart on the same database: seeding rewrites the catalogue, the admin's changes stay.
-    const uri = t.config.mongodbUri;
-    await t.close({ keepDatabase: true });
-    t = await startApp({ ...simulatorProviderEnvironment(simUrl), PROVIDER_COOLDOWN_MS: '400', MONGODB_URI: uri });
+    t = await env.restart();
     const after = await getModel(id);
     expect(after).toMatchObject({ enabled: false, priority: 5 });
     expect(after.specialties.translation).toBe(0.99);
