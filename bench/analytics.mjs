@@ -1,8 +1,8 @@
 // Analytics benchmark: seeds usage records and their rollups, then times every analytics
 // endpoint over a 30-day range through HTTP. Run with `npm run bench:analytics`
 // (BENCH_RECORDS, default 1,000,000; MONGODB_URI to use a MongoDB instead of a fresh FerretDB).
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir, cpus, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../dist/app.factory.js';
@@ -13,6 +13,7 @@ import { callIncrements, mergeIncrement, runIncrements, usageDocument } from '..
 import { CURATED_MODELS } from '../dist/models/curated-models.js';
 import { RollupStore } from '../dist/analytics/rollup-store.js';
 import { DOMAINS } from '../dist/common/domains.js';
+import { machine, quantile, writeResults } from './support.mjs';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const OWNERS = 10;
@@ -168,7 +169,7 @@ async function main() {
         }
         times.sort((a, b) => a - b);
         const median = times[Math.floor(times.length / 2)];
-        const p95 = times[Math.min(times.length - 1, Math.ceil(0.95 * times.length) - 1)];
+        const p95 = quantile(times, 0.95);
         results.push({ endpoint: `GET ${path}`, as: key === ADMIN ? 'admin (all owners)' : 'user (one owner)', source, repeats, medianMs: +median.toFixed(1), p95Ms: +p95.toFixed(1) });
         log(`  ${source.padEnd(9)} ${results.at(-1).endpoint.padEnd(48)} ${results.at(-1).as.padEnd(20)} median ${median.toFixed(1).padStart(8)} ms   p95 ${p95.toFixed(1).padStart(8)} ms`);
       }
@@ -186,12 +187,10 @@ async function main() {
     ({ server: app, base } = await startServer('false'));
     await measure('database', DB_REPEATS, 1);
 
-    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.env.MONGODB_URI ? 'MongoDB' : 'FerretDB 1.24.2 (SQLite)'}`;
-    const summary = { date: new Date().toISOString(), machine, records: RECORDS, owners: OWNERS, days: DAYS, seedSeconds: +seeded.toFixed(1), cacheLoadSeconds: +loadSeconds.toFixed(1), rollupDocuments: Object.fromEntries(Object.entries(docs).map(([k, v]) => [k, v.length])), results };
-    mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
-    writeFileSync(join(process.cwd(), 'bench', 'results', 'analytics.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    const machineLine = `${machine()}, ${process.env.MONGODB_URI ? 'MongoDB' : 'FerretDB 1.24.2 (SQLite)'}`;
+    const summary = { date: new Date().toISOString(), machine: machineLine, records: RECORDS, owners: OWNERS, days: DAYS, seedSeconds: +seeded.toFixed(1), cacheLoadSeconds: +loadSeconds.toFixed(1), rollupDocuments: Object.fromEntries(Object.entries(docs).map(([k, v]) => [k, v.length])), results };
     const table = [
-      `Analytics endpoints over a 30-day range, ${RECORDS.toLocaleString('en')} usage records, ${summary.date.slice(0, 10)}, ${machine}`,
+      `Analytics endpoints over a 30-day range, ${RECORDS.toLocaleString('en')} usage records, ${summary.date.slice(0, 10)}, ${machineLine}`,
       '',
       `Rollup documents: ${Object.entries(summary.rollupDocuments).map(([k, v]) => `${k} ${v}`).join(', ')}; in-memory copy loaded in ${summary.cacheLoadSeconds} s at start.`,
       '',
@@ -200,7 +199,7 @@ async function main() {
       ...results.map((r) => `| \`${r.endpoint}\` | ${r.as} | ${r.source} | ${r.repeats} | ${r.medianMs} ms | ${r.p95Ms} ms |`),
       '',
     ].join('\n');
-    writeFileSync(join(process.cwd(), 'bench', 'results', 'analytics.md'), table);
+    writeResults('analytics', summary, table);
     log(`\n${table}`);
   } finally {
     await app.close();

@@ -2,20 +2,20 @@
 // upstream calls, over route and improve runs against a 0 ms simulator), and Socket.IO fan-out:
 // 1,000 clients subscribed to one session, the latency from an event's timestamp to its arrival.
 // `npm run bench:engine`.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { createApp } from '../dist/app.factory.js';
 import { AppConfig } from '../dist/config/app-config.js';
 import { simulatorProviderEnvironment } from '../dist/config/providers.config.js';
 import { UpstreamSimulator } from '../dist/simulator/simulator.js';
+import { machine, quantile, writeResults } from './support.mjs';
 
 const ADMIN = 'orx_bench_admin_key_0123456789abcdef';
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
 const log = (line) => process.stdout.write(`${line}\n`);
-const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'orx-engine-'));
@@ -71,12 +71,10 @@ async function main() {
     const fanout = { clients: CLIENTS, eventsPerClient: events, delivered: received, expected: events * CLIENTS, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), maxMs: latencies.at(-1) };
     log(`fan-out: ${received}/${events * CLIENTS} events to ${CLIENTS} clients; latency p50 ${fanout.p50Ms} ms, p99 ${fanout.p99Ms} ms, max ${fanout.maxMs} ms`);
 
-    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, FerretDB 1.24.2 (SQLite)`;
+    const machineLine = `${machine()}, FerretDB 1.24.2 (SQLite)`;
     const date = new Date().toISOString();
-    mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
-    writeFileSync(join(process.cwd(), 'bench', 'results', 'engine.json'), `${JSON.stringify({ date, machine, overhead, fanout }, null, 2)}\n`);
     const table = [
-      `Engine and live events, ${date.slice(0, 10)}, ${machine}; simulator at 0 ms (fan-out run: 5 ms a token).`,
+      `Engine and live events, ${date.slice(0, 10)}, ${machineLine}; simulator at 0 ms (fan-out run: 5 ms a token).`,
       '',
       '| measure | median | p95 / p99 |',
       '|---|---:|---:|',
@@ -85,7 +83,7 @@ async function main() {
       `| Socket.IO event latency, ${CLIENTS} subscribed clients, ${received}/${events * CLIENTS} events delivered | ${fanout.p50Ms} ms | p99 ${fanout.p99Ms} ms |`,
       '',
     ].join('\n');
-    writeFileSync(join(process.cwd(), 'bench', 'results', 'engine.md'), table);
+    writeResults('engine', { date, machine: machineLine, overhead, fanout }, table);
     log(`\n${table}`);
   } finally {
     for (const s of sockets) s.disconnect();

@@ -6,9 +6,10 @@ import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { machine, quantile, writeResults } from './support.mjs';
 
 const ROOT = process.cwd();
 const CACHE = join(ROOT, '.cache', 'bench');
@@ -85,7 +86,6 @@ function peakRss(pid) {
   return Math.round(total / 1024);
 }
 
-const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 
 async function sequential(target, n, stream = false) {
   const body = JSON.stringify({ ...target.body, stream });
@@ -166,19 +166,17 @@ async function main() {
       const direct = results.find((d) => d.upstream === r.upstream && d.gateway === 'direct (simulator)');
       rows.push(`| ${r.upstream} | ${r.gateway} | ${(r.sequential.median - direct.sequential.median).toFixed(2)} | ${(r.sequential.p99 - direct.sequential.p99).toFixed(2)} | ${(r.ttft.median - direct.ttft.median).toFixed(2)} | ${r.byConcurrency[1].rps.toFixed(0)} | ${r.byConcurrency[10].rps.toFixed(0)} | ${r.byConcurrency[100].rps.toFixed(0)} | ${r.byConcurrency[100].p50} / ${r.byConcurrency[100].p99} | ${r.gateway in rss ? rss[r.gateway] : '—'} |`);
     }
-    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+    const machineLine = machine();
     const date = new Date().toISOString();
     const table = [
-      `Gateways side by side, ${date.slice(0, 10)}, ${machine}; LiteLLM ${LITELLM_VERSION} (1 worker, no database), Portkey gateway ${PORTKEY_VERSION}, OrchestrateX with usage recording on (embedded FerretDB). Added latency = gateway − direct, sequential over ${SEQUENTIAL} requests (200 at 100 ms); throughput with autocannon, ${DURATION} s per level.`,
+      `Gateways side by side, ${date.slice(0, 10)}, ${machineLine}; LiteLLM ${LITELLM_VERSION} (1 worker, no database), Portkey gateway ${PORTKEY_VERSION}, OrchestrateX with usage recording on (embedded FerretDB). Added latency = gateway − direct, sequential over ${SEQUENTIAL} requests (200 at 100 ms); throughput with autocannon, ${DURATION} s per level.`,
       '',
       '| upstream | gateway | added median ms | added p99 ms | added TTFT ms (stream) | req/s c=1 | req/s c=10 | req/s c=100 | latency c=100 p50 / p99 ms | peak RSS MiB |',
       '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows,
       '',
     ].join('\n');
-    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench', 'results', 'gateway.json'), `${JSON.stringify({ date, machine, results, peakRssMiB: rss }, null, 2)}\n`);
-    writeFileSync(join(ROOT, 'bench', 'results', 'gateway.md'), table);
+    writeResults('gateway', { date, machine: machineLine, results, peakRssMiB: rss }, table);
     log(`\n${table}`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
