@@ -6,10 +6,12 @@ import {
   ConsecutiveBreaker,
   DelegateBackoff,
   handleWhen,
+  IPolicy,
   IRetryBackoffContext,
   retry,
   wrap,
 } from 'cockatiel';
+import { LinkedAbort } from '../common/linked-abort.js';
 import { ProviderError } from './provider.error.js';
 import type { CompletionRequest, ProviderAdapter, ProviderEvent } from './provider.types.js';
 
@@ -76,6 +78,7 @@ export function retryDelayMs(
 export class Resilience {
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
   private readonly openedAt = new Map<string, number>();
+  private readonly policies = new Map<string, IPolicy>();
 
   constructor(readonly options: ResilienceOptions = DEFAULT_RESILIENCE) {}
 
@@ -95,6 +98,28 @@ export class Resilience {
       this.breakers.set(key, breaker);
     }
     return breaker;
+  }
+
+  /** Retries inside the model's breaker; one per model, shared by its calls (they keep no per-call state). */
+  private policy(target: Target): IPolicy {
+    const key = this.key(target);
+    let policy = this.policies.get(key);
+    if (policy === undefined) {
+      policy = wrap(
+        retry(
+          handleWhen((e) => e instanceof ProviderError && e.retryable),
+          {
+            maxAttempts: this.options.maxRetries,
+            backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) =>
+              retryDelayMs(this.options, ctx.attempt, 'error' in ctx.result ? ctx.result.error : undefined),
+            ),
+          },
+        ),
+        this.breaker(target),
+      );
+      this.policies.set(key, policy);
+    }
+    return policy;
   }
 
   /** Every model that is cooling down (open) or being probed (half open). */
@@ -134,61 +159,59 @@ export class Resilience {
     onAttempt: (report: AttemptReport) => void = () => undefined,
   ): AsyncIterable<ProviderEvent & { target?: Target }> {
     if (targets.length === 0) throw new ProviderError('not_found', 'No model is available for this request');
-    const deadline = AbortSignal.timeout(this.options.deadlineMs);
-    const combined = AbortSignal.any([signal, deadline]);
-    let lastError: ProviderError | undefined;
+    const deadline = new LinkedAbort(signal);
+    deadline.arm(
+      this.options.deadlineMs,
+      () => new ProviderError('timeout', 'The overall deadline for this call passed'),
+    );
+    try {
+      const combined = deadline.signal;
+      let lastError: ProviderError | undefined;
 
-    for (const target of targets) {
-      let attempt = 0;
-      const policy = wrap(
-        retry(
-          handleWhen((e) => e instanceof ProviderError && e.retryable),
-          {
-            maxAttempts: this.options.maxRetries,
-            backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) =>
-              retryDelayMs(this.options, ctx.attempt, 'error' in ctx.result ? ctx.result.error : undefined),
-            ),
-          },
-        ),
-        this.breaker(target),
-      );
+      for (const target of targets) {
+        let attempt = 0;
+        const policy = this.policy(target);
 
-      let opened: { iterator: AsyncIterator<ProviderEvent>; first: IteratorResult<ProviderEvent> };
-      try {
-        opened = await policy.execute(async () => {
-          attempt += 1;
-          const iterator = target.adapter.stream({ ...request, model: target.model }, combined)[Symbol.asyncIterator]();
-          try {
-            return { iterator, first: await iterator.next() };
-          } catch (error) {
-            const failure = asProviderError(error, target, combined, deadline);
-            onAttempt({ target, attempt, error: failure });
-            throw failure;
-          }
-        }, combined);
-      } catch (error) {
-        lastError = asProviderError(error, target, combined, deadline);
-        if (lastError.errorClass === 'cancelled' || combined.aborted) throw lastError;
-        continue; // fall back to the next target: nothing was passed on yet
-      }
-
-      onAttempt({ target, attempt });
-      let result = opened.first;
-      try {
-        while (!result.done) {
-          yield { ...result.value, target };
-          result = await opened.iterator.next();
+        let opened: { iterator: AsyncIterator<ProviderEvent>; first: IteratorResult<ProviderEvent> };
+        try {
+          opened = await policy.execute(async () => {
+            attempt += 1;
+            const events = target.adapter.stream({ ...request, model: target.model }, combined);
+            const iterator = events[Symbol.asyncIterator]();
+            try {
+              return { iterator, first: await iterator.next() };
+            } catch (error) {
+              const failure = asProviderError(error, target, combined, deadline);
+              onAttempt({ target, attempt, error: failure });
+              throw failure;
+            }
+          }, combined);
+        } catch (error) {
+          lastError = asProviderError(error, target, combined, deadline);
+          if (lastError.errorClass === 'cancelled' || combined.aborted) throw lastError;
+          continue; // fall back to the next target: nothing was passed on yet
         }
-      } catch (error) {
-        throw asProviderError(error, target, combined, deadline);
+
+        onAttempt({ target, attempt });
+        let result = opened.first;
+        try {
+          while (!result.done) {
+            yield { ...result.value, target };
+            result = await opened.iterator.next();
+          }
+        } catch (error) {
+          throw asProviderError(error, target, combined, deadline);
+        }
+        return;
       }
-      return;
+      throw lastError ?? new ProviderError('unknown', 'No target answered');
+    } finally {
+      deadline.dispose();
     }
-    throw lastError ?? new ProviderError('unknown', 'No target answered');
   }
 }
 
-function asProviderError(error: unknown, target: Target, signal: AbortSignal, deadline: AbortSignal): ProviderError {
+function asProviderError(error: unknown, target: Target, signal: AbortSignal, deadline: LinkedAbort): ProviderError {
   const details = { provider: target.provider, model: target.model };
   if (error instanceof BrokenCircuitError) {
     return new ProviderError(
@@ -197,7 +220,7 @@ function asProviderError(error: unknown, target: Target, signal: AbortSignal, de
       details,
     );
   }
-  if (deadline.aborted) return new ProviderError('timeout', 'The overall deadline for this call passed', details);
+  if (deadline.timedOut) return new ProviderError('timeout', 'The overall deadline for this call passed', details);
   if (error instanceof ProviderError) return error;
   if (signal.aborted) return new ProviderError('cancelled', 'The request was cancelled', details);
   return new ProviderError('unknown', error instanceof Error ? error.message : String(error), details);

@@ -1,3 +1,4 @@
+import { LinkedAbort } from '../../common/linked-abort.js';
 import { classOfStatus, ErrorClass, parseRetryAfter, ProviderError } from '../provider.error.js';
 import type { ProviderEvent } from '../provider.types.js';
 
@@ -54,41 +55,34 @@ export function fromSdkError(error: unknown, provider: string, model: string, si
 }
 
 /**
- * An abort signal that also fires when no chunk has arrived for `timeoutMs` (the per-attempt
- * timeout: before the first token and between tokens, not over a long answer). Its reason is a
+ * The per-attempt timeout: an abort signal that also fires when no chunk has arrived for
+ * `timeoutMs` (before the first token and between tokens, not over a long answer). Its reason is a
  * ProviderError of class timeout.
  */
 export function idleTimeout(timeoutMs: number, signal: AbortSignal, provider: string, model: string) {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(
-      () =>
-        controller.abort(
-          new ProviderError('timeout', `No answer from ${provider}/${model} within ${timeoutMs} ms`, {
-            provider,
-            model,
-          }),
-        ),
+  const watchdog = new LinkedAbort(signal);
+  const arm = () =>
+    watchdog.arm(
       timeoutMs,
+      () =>
+        new ProviderError('timeout', `No answer from ${provider}/${model} within ${timeoutMs} ms`, { provider, model }),
     );
-  };
   arm();
-  return { signal: AbortSignal.any([signal, controller.signal]), arm, stop: () => clearTimeout(timer) };
+  return { signal: watchdog.signal, arm, stop: () => watchdog.disarm(), dispose: () => watchdog.dispose() };
 }
 
 /**
  * What both adapters do around their SDK's stream: the idle timeout, every failure turned into a
  * ProviderError, and a quiet end after an abort (the SDKs end the stream without an error) turned
- * into one too. `open` starts the request with the given signal; `translate` maps each SDK event;
+ * into one too. `open` starts the request with the given signal (its events, or the one whole
+ * answer in an array); `translate` maps each SDK event;
  * `finish` gives the events due once the stream has ended.
  */
 export async function* guardedStream<E>(
   options: { provider: string; timeoutMs: number },
   model: string,
   signal: AbortSignal,
-  open: (signal: AbortSignal) => Promise<AsyncIterable<E>>,
+  open: (signal: AbortSignal) => Promise<AsyncIterable<E> | E[]>,
   translate: (event: E) => ProviderEvent[],
   finish: () => ProviderEvent[] = () => [],
 ): AsyncIterable<ProviderEvent> {
@@ -107,6 +101,6 @@ export async function* guardedStream<E>(
   } catch (error) {
     throw fromSdkError(error, options.provider, model, watchdog.signal);
   } finally {
-    watchdog.stop();
+    watchdog.dispose();
   }
 }
