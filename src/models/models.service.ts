@@ -99,11 +99,20 @@ function seedFieldsOf(entry: CatalogueEntry, now: Date): SeedFields {
   };
 }
 
+interface Catalogue {
+  until: number;
+  items: CatalogueItem[];
+  byId: Map<string, CatalogueItem>;
+}
+
 /** The model catalogue: seeding, queries, admin changes, availability and the test call. */
 @Injectable()
 export class ModelsService implements OnModuleInit {
   private readonly logger = new Logger(ModelsService.name);
-  private cached: { until: number; records: CatalogueRecord[] } | null = null;
+  private cached: Catalogue | null = null;
+  private reloading: Promise<Catalogue> | null = null;
+  /** Bumped by every change, so that a read begun before it cannot install the old catalogue. */
+  private generation = 0;
 
   constructor(
     private readonly models: ModelsRepository,
@@ -124,7 +133,7 @@ export class ModelsService implements OnModuleInit {
     const now = new Date();
     const fields = [...entries.values()].map((entry) => seedFieldsOf(entry, now));
     await this.models.seed(fields);
-    this.cached = null;
+    this.invalidate();
     const unpriced = fields.filter((f) => f.pricing === null).map((f) => f._id);
     this.logger.log(`Model catalogue: ${fields.length} models`);
     if (unpriced.length > 0) {
@@ -146,20 +155,61 @@ export class ModelsService implements OnModuleInit {
 
   /** Every model with its availability, for selection. */
   async items(): Promise<{ item: CatalogueItem; availability: Availability }[]> {
-    const records = await this.catalogue();
-    return records.map(applyOverrides).map((item) => ({ item, availability: this.availability(item) }));
+    const { items } = await this.catalogue();
+    return items.map((item) => ({ item, availability: this.availability(item) }));
+  }
+
+  /** One model with its availability (the gateway's lookup), or undefined when the catalogue has no such id. */
+  async entry(id: string): Promise<{ item: CatalogueItem; availability: Availability } | undefined> {
+    const item = (await this.catalogue()).byId.get(id);
+    return item && { item, availability: this.availability(item) };
   }
 
   /**
-   * The catalogue documents, read at most every CATALOGUE_TTL_MS: every gateway call and run needs
-   * them, and they change only at start and on PATCH (which refreshes this process at once; other
-   * processes see a change within the TTL).
+   * The catalogue, read again in the background once CATALOGUE_TTL_MS old (the stale copy serves
+   * meanwhile, so no request waits on the database): every gateway call and run needs it, and it
+   * changes only at start and on PATCH (which refreshes this process at once; other processes see a
+   * change within the TTL).
    */
-  private async catalogue(): Promise<CatalogueRecord[]> {
-    if (this.cached !== null && this.cached.until > Date.now()) return this.cached.records;
-    const records = await this.models.findAll();
-    this.cached = { until: Date.now() + CATALOGUE_TTL_MS, records };
-    return records;
+  private async catalogue(): Promise<Catalogue> {
+    const cached = this.cached;
+    if (cached === null) return this.reload();
+    if (cached.until <= Date.now()) {
+      this.reload().catch((error: unknown) =>
+        this.logger.warn(`Reading the model catalogue failed, the last copy stays: ${String(error)}`),
+      );
+    }
+    return cached;
+  }
+
+  private reload(): Promise<Catalogue> {
+    if (this.reloading !== null) return this.reloading;
+    const generation = this.generation;
+    const reloading = this.models.findAll().then(
+      (records) => {
+        const items = records.map(applyOverrides);
+        const catalogue = {
+          until: Date.now() + CATALOGUE_TTL_MS,
+          items,
+          byId: new Map(items.map((item) => [item.id, item])),
+        };
+        if (generation === this.generation) this.cached = catalogue;
+        if (this.reloading === reloading) this.reloading = null;
+        return catalogue;
+      },
+      (error: unknown) => {
+        if (this.reloading === reloading) this.reloading = null;
+        throw error;
+      },
+    );
+    this.reloading = reloading;
+    return reloading;
+  }
+
+  private invalidate(): void {
+    this.generation += 1;
+    this.cached = null;
+    this.reloading = null;
   }
 
   async list(query: ListModelsQueryDto): Promise<ModelResponseDto[]> {
@@ -216,7 +266,7 @@ export class ModelsService implements OnModuleInit {
         } satisfies Pricing),
     );
     const updated = await this.models.replaceOverrides(id, overrides);
-    this.cached = null;
+    this.invalidate();
     if (updated === null) throw this.notFound(id);
     const item = applyOverrides(updated);
     return toModelResponse(item, this.availability(item));

@@ -154,7 +154,7 @@ export class OpenAiCompatService {
     const chat = readChatRequest(request.body as Record<string, unknown>);
     if (chat.model.startsWith(ORCHESTRATE)) return this.orchestrate(principal, chat, request, reply, started);
 
-    const entry = (await this.models.items()).find(({ item }) => item.id === chat.model);
+    const entry = await this.models.entry(chat.model);
     if (entry === undefined) {
       throw new OpenAiError(404, `The model '${chat.model}' does not exist (GET /v1/models lists them)`, {
         param: 'model',
