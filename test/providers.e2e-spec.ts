@@ -30,11 +30,14 @@ describe('Provider adapters and resilience, against the simulator', () => {
 
   beforeAll(async () => {
     url = await sim.listen();
-    openai = new OpenAiAdapter({ provider: 'openai', apiKey: 'sk-sim', baseUrl: `${url}/v1`, timeoutMs: 2000 });
-    anthropic = new AnthropicAdapter({ provider: 'anthropic', apiKey: 'sk-ant-sim', baseUrl: url, timeoutMs: 2000 });
+    const options = { apiKey: 'sim-key', timeoutMs: 2000 };
+    openai = new OpenAiAdapter({ ...options, provider: 'openai', baseUrl: `${url}/v1` });
+    anthropic = new AnthropicAdapter({ ...options, provider: 'anthropic', baseUrl: url });
   });
   beforeEach(() => sim.reset());
-  afterAll(() => sim.close());
+  afterAll(async () => {
+    await sim.close();
+  });
 
   it('should stream an OpenAI-protocol answer with usage normalised (cached and reasoning tokens)', async () => {
     sim.configure('sim-small', { cachedInputTokens: 4, reasoningTokens: 3 });
@@ -64,6 +67,38 @@ describe('Provider adapters and resilience, against the simulator', () => {
     );
     expect(cut.finishReason).toBe('length');
     expect(cut.usage?.outputTokens).toBe(4);
+  });
+
+  it('should answer in one response when not streaming: same text, usage and finish as the stream', async () => {
+    sim.configure('sim-medium', { cachedInputTokens: 5, reasoningTokens: 2 });
+    for (const adapter of [openai, anthropic]) {
+      const streamed = await collect(adapter.stream({ model: 'sim-medium', messages }, new AbortController().signal));
+      const whole = await collect(
+        adapter.stream({ model: 'sim-medium', messages, stream: false }, new AbortController().signal),
+      );
+      expect(whole).toEqual(streamed);
+      expect(whole.usage).toMatchObject({ outputTokens: 10, cachedInputTokens: 5 });
+      const cut = await collect(
+        adapter.stream({ model: 'sim-medium', messages, maxTokens: 3, stream: false }, new AbortController().signal),
+      );
+      expect(cut.finishReason).toBe('length');
+      expect(cut.usage?.outputTokens).toBe(3);
+    }
+
+    sim.injectFault('sim-small', { type: '429', retryAfterSeconds: 0 });
+    sim.injectFault('sim-small', { type: 'hang' });
+    const reports: AttemptReport[] = [];
+    const short = new OpenAiAdapter({ provider: 'openai', apiKey: 'sim-key', baseUrl: `${url}/v1`, timeoutMs: 200 });
+    const retried = await collect(
+      fast().stream(
+        [{ provider: 'openai', model: 'sim-small', adapter: short }],
+        { messages, stream: false },
+        new AbortController().signal,
+        (r) => reports.push(r),
+      ),
+    );
+    expect(retried.text.split(' ')).toHaveLength(10);
+    expect(reports.map((r) => r.error?.errorClass ?? 'ok')).toEqual(['rate_limited', 'timeout', 'ok']);
   });
 
   it('should retry a 429 that carries Retry-After, and a 500, then answer', async () => {
@@ -97,7 +132,7 @@ describe('Provider adapters and resilience, against the simulator', () => {
   );
 
   it('should time out a hanging upstream and report the timeout class', async () => {
-    const hanging = new OpenAiAdapter({ provider: 'openai', apiKey: 'sk-sim', baseUrl: `${url}/v1`, timeoutMs: 200 });
+    const hanging = new OpenAiAdapter({ provider: 'openai', apiKey: 'sim-key', baseUrl: `${url}/v1`, timeoutMs: 200 });
     sim.injectFault('sim-small', { type: 'hang' }, 3);
     const error = await collect(
       fast({ maxRetries: 1 }).stream(

@@ -184,7 +184,13 @@ export class OpenAiCompatService {
     };
     const call = await this.providers.call(
       [target],
-      { messages: chat.messages, maxTokens: chat.maxTokens, temperature: chat.temperature, json: chat.json },
+      {
+        messages: chat.messages,
+        maxTokens: chat.maxTokens,
+        temperature: chat.temperature,
+        json: chat.json,
+        stream: chat.stream,
+      },
       abort.signal,
       (text) => {
         if (!chat.stream) return;

@@ -11,6 +11,11 @@ export interface CompletionRequest {
   temperature?: number;
   /** Ask for a JSON object answer (evaluations). */
   json?: boolean;
+  /**
+   * `false`: ask for the whole answer in one response (no server-sent events) and hear its events
+   * at once when it arrives; cheaper when nobody watches the text grow. Streams by default.
+   */
+  stream?: boolean;
 }
 
 /** Token usage in one shape for every provider. */
@@ -36,7 +41,7 @@ export type WireProtocol = 'openai' | 'anthropic';
 /** One wire protocol: every provider is reached through one of these. */
 export interface ProviderAdapter {
   readonly protocol: WireProtocol;
-  /** Streams the answer; aborting `signal` closes the upstream request. */
+  /** The answer as events (streamed unless `request.stream` is false); aborting `signal` closes the upstream request. */
   stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent>;
 }
 

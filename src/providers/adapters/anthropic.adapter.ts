@@ -48,31 +48,46 @@ export class AnthropicAdapter implements ProviderAdapter {
     const messages = request.messages
       .filter((m) => m.role !== 'system')
       .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content }));
+    const body = {
+      model: request.model,
+      max_tokens: request.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+      messages,
+      ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+    };
     // Anthropic reports input (uncached) and cache reads apart; ours counts cached within input.
     const usage: NormalizedUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
+    const countInput = (u: Anthropic.Usage) => {
+      usage.cachedInputTokens = u.cache_read_input_tokens ?? 0;
+      usage.inputTokens = u.input_tokens + usage.cachedInputTokens + (u.cache_creation_input_tokens ?? 0);
+      usage.outputTokens = u.output_tokens;
+    };
+    if (request.stream === false) {
+      return guardedStream<Anthropic.Message>(
+        this.options,
+        request.model,
+        signal,
+        async (guarded) => [await this.client.messages.create({ ...body, stream: false }, { signal: guarded })],
+        (message): ProviderEvent[] => {
+          countInput(message.usage);
+          const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+          return [
+            ...(text === '' ? [] : [{ type: 'delta' as const, text }]),
+            { type: 'finish', reason: finishReason(message.stop_reason) },
+            { type: 'usage', usage },
+          ];
+        },
+      );
+    }
     let reason: FinishReason = 'other';
-    return guardedStream(
+    return guardedStream<Anthropic.MessageStreamEvent>(
       this.options,
       request.model,
       signal,
-      (guarded) =>
-        this.client.messages.create(
-          {
-            model: request.model,
-            max_tokens: request.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-            messages,
-            stream: true,
-            ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
-            ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-          },
-          { signal: guarded },
-        ),
+      (guarded) => this.client.messages.create({ ...body, stream: true }, { signal: guarded }),
       (event): ProviderEvent[] => {
         if (event.type === 'message_start') {
-          const u = event.message.usage;
-          usage.cachedInputTokens = u.cache_read_input_tokens ?? 0;
-          usage.inputTokens = u.input_tokens + usage.cachedInputTokens + (u.cache_creation_input_tokens ?? 0);
-          usage.outputTokens = u.output_tokens;
+          countInput(event.message.usage);
         } else if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') {
           return [{ type: 'delta', text: event.delta.text }];
         } else if (event.type === 'message_delta') {

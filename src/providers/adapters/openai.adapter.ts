@@ -1,4 +1,6 @@
 import OpenAI from 'openai';
+import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { CompletionUsage } from 'openai/resources/completions';
 import type { CompletionRequest, FinishReason, ProviderAdapter, ProviderEvent } from '../provider.types.js';
 import { guardedStream } from './sdk-errors.js';
 
@@ -22,6 +24,29 @@ function finishReason(reason: string | null | undefined): FinishReason {
   }
 }
 
+/** The events of one piece of the answer: a streamed chunk, or a whole completion. */
+function eventsOf(
+  content: string | null | undefined,
+  reason: string | null | undefined,
+  usage?: CompletionUsage | null,
+) {
+  const events: ProviderEvent[] = [];
+  if (content) events.push({ type: 'delta', text: content });
+  if (reason) events.push({ type: 'finish', reason: finishReason(reason) });
+  if (usage) {
+    events.push({
+      type: 'usage',
+      usage: {
+        inputTokens: usage.prompt_tokens,
+        outputTokens: usage.completion_tokens,
+        cachedInputTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+        reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+      },
+    });
+  }
+  return events;
+}
+
 /** Chat Completions through the official SDK: OpenAI and every OpenAI-compatible API. */
 export class OpenAiAdapter implements ProviderAdapter {
   readonly protocol = 'openai';
@@ -38,41 +63,32 @@ export class OpenAiAdapter implements ProviderAdapter {
   }
 
   stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
-    return guardedStream(
+    const body = {
+      model: request.model,
+      messages: request.messages,
+      ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.json ? { response_format: { type: 'json_object' as const } } : {}),
+    };
+    if (request.stream === false) {
+      return guardedStream<ChatCompletion>(
+        this.options,
+        request.model,
+        signal,
+        async (guarded) => [await this.client.chat.completions.create({ ...body, stream: false }, { signal: guarded })],
+        ({ choices: [choice], usage }) => eventsOf(choice?.message?.content, choice?.finish_reason, usage),
+      );
+    }
+    return guardedStream<ChatCompletionChunk>(
       this.options,
       request.model,
       signal,
       (guarded) =>
         this.client.chat.completions.create(
-          {
-            model: request.model,
-            messages: request.messages,
-            stream: true,
-            stream_options: { include_usage: true },
-            ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
-            ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-            ...(request.json ? { response_format: { type: 'json_object' as const } } : {}),
-          },
+          { ...body, stream: true, stream_options: { include_usage: true } },
           { signal: guarded },
         ),
-      (chunk) => {
-        const events: ProviderEvent[] = [];
-        const choice = chunk.choices[0];
-        if (choice?.delta?.content) events.push({ type: 'delta', text: choice.delta.content });
-        if (choice?.finish_reason) events.push({ type: 'finish', reason: finishReason(choice.finish_reason) });
-        if (chunk.usage) {
-          events.push({
-            type: 'usage',
-            usage: {
-              inputTokens: chunk.usage.prompt_tokens,
-              outputTokens: chunk.usage.completion_tokens,
-              cachedInputTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? 0,
-              reasoningTokens: chunk.usage.completion_tokens_details?.reasoning_tokens ?? 0,
-            },
-          });
-        }
-        return events;
-      },
+      ({ choices: [choice], usage }) => eventsOf(choice?.delta?.content, choice?.finish_reason, usage),
     );
   }
 }
