@@ -1,5 +1,6 @@
 import { AnthropicAdapter } from '../src/providers/adapters/anthropic.adapter.js';
 import { OpenAiAdapter } from '../src/providers/adapters/openai.adapter.js';
+import { UpstreamHttp } from '../src/providers/adapters/upstream-http.js';
 import { ProviderError } from '../src/providers/provider.error.js';
 import { collect, type ProviderEvent } from '../src/providers/provider.types.js';
 import {
@@ -15,6 +16,7 @@ const messages = [{ role: 'user' as const, content: 'Name three sorting algorith
 
 describe('Provider adapters and resilience, against the simulator', () => {
   const sim = new UpstreamSimulator({ outputTokens: 10 });
+  const http = new UpstreamHttp();
   let url: string;
   let openai: OpenAiAdapter;
   let anthropic: AnthropicAdapter;
@@ -30,12 +32,13 @@ describe('Provider adapters and resilience, against the simulator', () => {
 
   beforeAll(async () => {
     url = await sim.listen();
-    const options = { apiKey: 'sim-key', timeoutMs: 2000 };
+    const options = { apiKey: 'sim-key', timeoutMs: 2000, fetch: http.fetch };
     openai = new OpenAiAdapter({ ...options, provider: 'openai', baseUrl: `${url}/v1` });
     anthropic = new AnthropicAdapter({ ...options, provider: 'anthropic', baseUrl: url });
   });
   beforeEach(() => sim.reset());
   afterAll(async () => {
+    await http.close();
     await sim.close();
   });
 

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { displayUrl, type ProviderSettings } from '../config/providers.config.js';
 import { AnthropicAdapter } from './adapters/anthropic.adapter.js';
 import { OpenAiAdapter } from './adapters/openai.adapter.js';
+import { UpstreamHttp } from './adapters/upstream-http.js';
 import type { ProviderResponseDto } from './dto/provider.response.dto.js';
 import { performance } from 'node:perf_hooks';
 import { ProviderError } from './provider.error.js';
@@ -27,8 +28,9 @@ const RECENT_WINDOW = 100;
 
 /** The configured providers, their adapters, and the one resilience layer all calls go through. */
 @Injectable()
-export class ProvidersService {
+export class ProvidersService implements OnApplicationShutdown {
   readonly resilience: Resilience;
+  private readonly http = new UpstreamHttp();
   private readonly adapters = new Map<string, ProviderAdapter>();
   private readonly recent = new Map<string, boolean[]>();
 
@@ -46,8 +48,13 @@ export class ProvidersService {
       apiKey: provider.apiKey ?? 'unused',
       baseUrl: provider.baseUrl,
       timeoutMs: this.config.providerTimeoutMs,
+      fetch: this.http.fetch,
     };
     return provider.protocol === 'anthropic' ? new AnthropicAdapter(options) : new OpenAiAdapter(options);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.http.close();
   }
 
   /** The adapter of a configured provider, or undefined when it is not configured. */

@@ -39,6 +39,7 @@ export class AnthropicAdapter implements ProviderAdapter {
       baseURL: options.baseUrl,
       maxRetries: 0,
       timeout: options.timeoutMs,
+      fetch: options.fetch,
     });
   }
 

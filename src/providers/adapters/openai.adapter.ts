@@ -10,6 +10,8 @@ export interface AdapterOptions {
   baseUrl: string;
   /** Per-attempt timeout. */
   timeoutMs: number;
+  /** The HTTP client (UpstreamHttp); the SDK's default, Node's global fetch, when absent. */
+  fetch?: typeof globalThis.fetch;
 }
 
 function finishReason(reason: string | null | undefined): FinishReason {
@@ -59,6 +61,7 @@ export class OpenAiAdapter implements ProviderAdapter {
       baseURL: options.baseUrl,
       maxRetries: 0,
       timeout: options.timeoutMs,
+      fetch: options.fetch,
     });
   }
 
