@@ -299,7 +299,8 @@ export class UsageRecorder implements OnModuleInit {
     try {
       if (records.length > 0) {
         try {
-          await this.usage.insertMany(records, { ordered: false });
+          // Built by usageDocument, typed field by field: no need for Mongoose to hydrate and validate each.
+          await this.usage.insertMany(records, { ordered: false, lean: true });
         } catch (error) {
           if ((error as { code?: number }).code !== 11000) throw error; // a retry: some were written before
         }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Principal } from '../auth/principal.js';
 import { ModelsService } from '../models/models.service.js';
@@ -34,6 +34,9 @@ const STATUS_OF: Record<ErrorClass, number> = {
   unknown: 502,
 };
 
+/** A completion id like OpenAI's (randomUUID draws from a buffered pool; randomBytes costs a syscall each time). */
+const completionId = () => `chatcmpl-orx${randomUUID().replaceAll('-', '')}`;
+
 const finishOf = (reason: FinishReason | null) =>
   reason === 'length' || reason === 'content_filter' || reason === 'tool_calls' ? reason : 'stop';
 
@@ -51,7 +54,7 @@ function usageOf(u: NormalizedUsage | null) {
 
 /** Writes an OpenAI-style SSE stream on the raw response. */
 class ChunkWriter {
-  private readonly id = `chatcmpl-orx${randomBytes(12).toString('hex')}`;
+  private readonly id = completionId();
   private readonly created = Math.floor(Date.now() / 1000);
   started = false;
 
@@ -218,7 +221,7 @@ export class OpenAiCompatService {
     }
     const overhead = performance.now() - started - call.latencyMs;
     void reply.header(OVERHEAD_HEADER, overhead.toFixed(2)).send({
-      id: `chatcmpl-orx${randomBytes(12).toString('hex')}`,
+      id: completionId(),
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: chat.model,
