@@ -11,7 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import { MetricsService } from './analytics/metrics.service.js';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
-import { createLogger, PinoNestLogger, requestContext } from './common/logger.js';
+import { createLogger, PinoNestLogger } from './common/logger.js';
 import { AppConfig } from './config/app-config.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -116,7 +116,6 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
-    requestContext.enterWith({ reqId: String(request.id) });
     done();
   });
 

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { openAiErrorBody } from '../openai-compat/openai-error.js';
@@ -62,8 +62,6 @@ export function errorEnvelope(
 /** The global filter: every error leaves in the same envelope; a 500 tells only the request id. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
-
   constructor(private readonly bodyLimitBytes: number) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -80,7 +78,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
     if (status >= 500) {
       const cause = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
-      this.logger.error(`request ${String(request.id)} ${request.method} ${request.url} failed: ${cause}`);
+      // The request's own logger: the line carries its reqId.
+      request.log.error({ context: 'Errors' }, `${request.method} ${request.url} failed: ${cause}`);
     }
     const text = status === 500 ? `Internal server error (request id ${String(request.id)})` : message;
     // The OpenAI-compatible routes answer errors in OpenAI's shape, so its clients read them.

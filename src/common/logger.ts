@@ -1,5 +1,4 @@
 import { LoggerService } from '@nestjs/common';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { Logger as PinoLogger } from 'pino';
 import type { LogLevel } from '../config/environment.js';
 
@@ -22,9 +21,6 @@ export const REDACTED_PATHS = [
   '*.LLAMA_API_KEY',
   '*.OPENROUTER_API_KEY',
 ];
-
-/** The id of the request being served, for log lines written by services (not only by Fastify). */
-export const requestContext = new AsyncLocalStorage<{ reqId: string }>();
 
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): PinoLogger {
   return pino(
@@ -51,7 +47,7 @@ export class PinoNestLogger implements LoggerService {
         : message instanceof Error
           ? (message.stack ?? message.message)
           : JSON.stringify(message);
-    this.pino[level]({ context, reqId: requestContext.getStore()?.reqId }, text);
+    this.pino[level]({ context }, text);
   }
 
   log(message: unknown, ...params: unknown[]): void {
