@@ -93,9 +93,10 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     this.gate = new CallGate(config.orchestration.maxInflightCalls);
   }
 
+  /** The key's runs going; a cancelled one still writing its end no longer counts (its slot is free once cancel answers). */
   activeRunsOf(keyId: string): number {
     let count = 0;
-    for (const run of this.active.values()) if (run.keyId === keyId) count += 1;
+    for (const run of this.active.values()) if (run.keyId === keyId && !run.controller.signal.aborted) count += 1;
     return count;
   }
 
