@@ -11,6 +11,11 @@ import { ApiKeyResponseDto, CreatedApiKeyResponseDto, toApiKeyResponse } from '.
 export const KEY_PREFIX = 'orx_';
 const DISPLAY_PREFIX_LENGTH = KEY_PREFIX.length + 8;
 const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * How long a verified key is trusted without reading the database again. A key revoked here stops
+ * at once; one revoked through another process of the same database, within this time.
+ */
+const VERIFIED_TTL_MS = 10_000;
 /** The owner of data created with ADMIN_API_KEY, which has no database record. */
 export const ENV_ADMIN_OWNER = 'admin';
 
@@ -26,6 +31,8 @@ export function generateKey(): string {
 export class ApiKeysService implements OnApplicationBootstrap {
   private readonly envAdminHash?: Buffer;
   private readonly lastTouched = new Map<string, number>();
+  /** Stored keys verified lately, by hash (valid keys only: unknown ones cannot fill it). */
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(
     private readonly keys: ApiKeysRepository,
@@ -74,6 +81,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   async revoke(id: string): Promise<void> {
     const revoked = await this.keys.revoke(id);
+    for (const [hash, { principal }] of this.verified) if (principal.keyId === id) this.verified.delete(hash);
     if (revoked === null && (await this.keys.findById(id)) === null) {
       throw new NotFoundException(`API key ${id} not found`);
     }
@@ -86,18 +94,28 @@ export class ApiKeysService implements OnApplicationBootstrap {
       return { keyId: 'env:ADMIN_API_KEY', ownerId: ENV_ADMIN_OWNER, role: 'admin' };
     }
     if (!key.startsWith(KEY_PREFIX)) return null;
-    const record = await this.keys.findActiveByHash(presented.toString('hex'));
-    if (record === null || !timingSafeEqual(Buffer.from(record.hash, 'hex'), presented)) return null;
-    this.touch(record._id);
-    return { keyId: record._id.toHexString(), ownerId: record.ownerId, role: record.role };
+    const hash = presented.toString('hex');
+    const now = Date.now();
+    const known = this.verified.get(hash);
+    if (known !== undefined && known.until > now) {
+      this.touch(known.principal.keyId, now);
+      return known.principal;
+    }
+    const record = await this.keys.findActiveByHash(hash);
+    if (record === null || !timingSafeEqual(Buffer.from(record.hash, 'hex'), presented)) {
+      this.verified.delete(hash);
+      return null;
+    }
+    const principal: Principal = { keyId: record._id.toHexString(), ownerId: record.ownerId, role: record.role };
+    this.verified.set(hash, { principal: Object.freeze(principal), until: now + VERIFIED_TTL_MS });
+    this.touch(principal.keyId, now);
+    return principal;
   }
 
   /** Records when a key was last used, at most once a minute per key, off the request path. */
-  private touch(id: Types.ObjectId): void {
-    const now = Date.now();
-    const key = id.toHexString();
-    if (now - (this.lastTouched.get(key) ?? 0) < TOUCH_INTERVAL_MS) return;
-    this.lastTouched.set(key, now);
-    this.keys.touch(id, new Date(now)).catch(() => this.lastTouched.delete(key));
+  private touch(keyId: string, now: number): void {
+    if (now - (this.lastTouched.get(keyId) ?? 0) < TOUCH_INTERVAL_MS) return;
+    this.lastTouched.set(keyId, now);
+    this.keys.touch(new Types.ObjectId(keyId), new Date(now)).catch(() => this.lastTouched.delete(keyId));
   }
 }
