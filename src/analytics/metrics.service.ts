@@ -2,6 +2,24 @@ import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { UsageRecorder } from './usage-recorder.js';
 
+/**
+ * One child metric per label set, kept: prom-client validates and hashes the label values on every
+ * `observe`/`inc` given an object, a few percent of the gateway's CPU per call. Label sets are
+ * few (routes × statuses, models × outcomes), so the map stays small.
+ */
+function children<T>(make: (...values: string[]) => T): (...values: string[]) => T {
+  const made = new Map<string, T>();
+  return (...values) => {
+    const key = values.join('\u0000');
+    let child = made.get(key);
+    if (child === undefined) {
+      child = make(...values);
+      made.set(key, child);
+    }
+    return child;
+  };
+}
+
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /** The Prometheus metrics (prom-client), fed by the HTTP layer, the usage recorder and the gateway. */
@@ -70,25 +88,29 @@ export class MetricsService {
         this.set(recorder.dropped);
       },
     });
-    recorder.onCall((call) => {
-      const labels = { provider: call.provider, model: call.modelId };
-      this.calls.observe(
-        { ...labels, outcome: call.status === 'succeeded' ? 'succeeded' : (call.errorClass ?? 'unknown') },
-        call.latencyMs / 1000,
+    const calls = children((...v) => this.calls.labels(...v));
+    const tokens = children((...v) => this.tokens.labels(...v));
+    const cost = children((...v) => this.cost.labels(...v));
+    const unknownCost = children((...v) => this.unknownCost.labels(...v));
+    recorder.onCall(({ provider, modelId: model, status, errorClass, latencyMs, usage, costUsd }) => {
+      calls(provider, model, status === 'succeeded' ? 'succeeded' : (errorClass ?? 'unknown')).observe(
+        latencyMs / 1000,
       );
-      if (call.usage !== null) {
-        this.tokens.inc({ ...labels, kind: 'input' }, call.usage.inputTokens);
-        this.tokens.inc({ ...labels, kind: 'output' }, call.usage.outputTokens);
-        this.tokens.inc({ ...labels, kind: 'cached_input' }, call.usage.cachedInputTokens);
-        this.tokens.inc({ ...labels, kind: 'reasoning' }, call.usage.reasoningTokens);
+      if (usage !== null) {
+        tokens(provider, model, 'input').inc(usage.inputTokens);
+        tokens(provider, model, 'output').inc(usage.outputTokens);
+        tokens(provider, model, 'cached_input').inc(usage.cachedInputTokens);
+        tokens(provider, model, 'reasoning').inc(usage.reasoningTokens);
       }
-      if (call.costUsd === null) this.unknownCost.inc(labels);
-      else this.cost.inc(labels, call.costUsd);
+      if (costUsd === null) unknownCost(provider, model).inc();
+      else cost(provider, model).inc(costUsd);
     });
     recorder.onRun((run) => this.runs.inc({ strategy: run.strategy, status: run.status }));
   }
 
+  private readonly requests = children((...v) => this.http.labels(...v));
+
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    this.http.observe({ method, route, status: String(status) }, seconds);
+    this.requests(method, route, String(status)).observe(seconds);
   }
 }
