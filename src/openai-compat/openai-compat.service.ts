@@ -201,6 +201,7 @@ export class OpenAiCompatService {
         writer.chunk({ content: text }, null);
       },
     );
+    const upstreamMs = performance.now() - upstreamStart;
     const { text, usage, finishReason: finish, error: failure } = call;
     this.models.recordCall(principal.ownerId, item, call, 'gateway');
 
@@ -219,7 +220,7 @@ export class OpenAiCompatService {
       if (chat.includeUsage) writer.usage(usageOf(usage));
       return writer.end();
     }
-    const overhead = performance.now() - started - call.latencyMs;
+    const overhead = performance.now() - started - upstreamMs;
     void reply.header(OVERHEAD_HEADER, overhead.toFixed(2)).send({
       id: completionId(),
       object: 'chat.completion',
