@@ -144,6 +144,47 @@ describe('the OpenAI-compatible endpoint (/v1), driven by the official openai SD
     expect(limited.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limited' });
   });
 
+  it('should fall back to the models named in fallbacks, and say which one answered', async () => {
+    // `fallbacks` is LiteLLM's field; OpenAI's types do not know it, the SDK sends it as given.
+    const withFallbacks = (body: Json) => body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;
+    const messages = [{ role: 'user', content: 'Say hello' }];
+    env.sim.injectFault('grok-4.3', { type: '503' }, 3); // every attempt at the first model fails
+    const answer = await client.chat.completions.create(
+      withFallbacks({ model: 'xai/grok-4.3', fallbacks: ['anthropic/claude-haiku-4-5'], messages }),
+    );
+    expect(answer.model).toBe('anthropic/claude-haiku-4-5');
+    expect(answer.choices[0].message.content!.length).toBeGreaterThan(0);
+    expect(env.sim.getStats().requests['grok-4.3']).toBe(3);
+
+    // A model this server cannot call is passed over; the stream names the model that answers.
+    const stream = await client.chat.completions.create({
+      ...withFallbacks({ model: 'ollama/llama3.3', fallbacks: ['mistral/ministral-8b-2512'], messages }),
+      stream: true,
+    } as unknown as OpenAI.ChatCompletionCreateParamsStreaming);
+    const models = new Set<string>();
+    for await (const chunk of stream) models.add(chunk.model);
+    expect([...models]).toEqual(['mistral/ministral-8b-2512']);
+
+    const error = async (body: Json) =>
+      (await client.chat.completions.create(withFallbacks(body)).catch((e: unknown) => e)) as InstanceType<
+        typeof OpenAI.APIError
+      >;
+    const unknown = await error({ model: 'xai/grok-4.3', fallbacks: ['openai/gpt-0'], messages });
+    expect(unknown.status).toBe(404);
+    expect(unknown.error).toMatchObject({ param: 'fallbacks[0]', code: 'model_not_found' });
+    const malformed = await error({ model: 'xai/grok-4.3', fallbacks: 'anthropic/claude-haiku-4-5', messages });
+    expect(malformed.status).toBe(400);
+    expect(malformed.error).toMatchObject({ param: 'fallbacks', message: expect.stringContaining('array') });
+    const none = await error({ model: 'ollama/llama3.3', fallbacks: ['ollama/qwen3'], messages });
+    expect(none.status).toBe(400);
+    expect(none.error).toMatchObject({
+      param: 'model',
+      code: 'model_not_available',
+      message:
+        "None of the models is available: 'ollama/llama3.3' (provider_not_configured), 'ollama/qwen3' (provider_not_configured)",
+    });
+  });
+
   it('should record every gateway call in usage', async () => {
     await client.chat.completions.create({
       model: 'mistral/mistral-small-2603',

@@ -12,7 +12,12 @@ export interface ChatRequest {
   json: boolean;
   /** A session id, when the `user` field carries one (orchestratex/<strategy> models). */
   user: string | undefined;
+  /** Catalogue ids to try in turn when `model` fails before answering (LiteLLM's `fallbacks` field). */
+  fallbacks: string[];
 }
+
+/** The most fallback models one request may name. */
+export const MAX_FALLBACKS = 5;
 
 const bad = (param: string, message: string) => new OpenAiError(400, message, { param, code: 'invalid_value' });
 
@@ -44,6 +49,7 @@ export function readChatRequest(body: Record<string, unknown>): ChatRequest {
     n,
     response_format,
     user,
+    fallbacks,
   } = body;
   if (typeof model !== 'string' || model.trim() === '') throw bad('model', 'you must provide a model parameter');
   if (!Array.isArray(messages) || messages.length === 0) throw bad('messages', 'messages must be a non-empty array');
@@ -74,6 +80,15 @@ export function readChatRequest(body: Record<string, unknown>): ChatRequest {
     throw bad('temperature', 'temperature must be a number from 0 to 2');
   }
   if (n !== undefined && n !== null && n !== 1) throw bad('n', 'only n = 1 is supported');
+  if (
+    fallbacks !== undefined &&
+    fallbacks !== null &&
+    (!Array.isArray(fallbacks) ||
+      fallbacks.length > MAX_FALLBACKS ||
+      fallbacks.some((f) => typeof f !== 'string' || f.trim() === ''))
+  ) {
+    throw bad('fallbacks', `fallbacks must be an array of at most ${MAX_FALLBACKS} model ids`);
+  }
   const format = (response_format as { type?: unknown } | undefined)?.type;
   return {
     model: model.trim(),
@@ -84,5 +99,6 @@ export function readChatRequest(body: Record<string, unknown>): ChatRequest {
     temperature: temperature ?? undefined,
     json: format === 'json_object' || format === 'json_schema',
     user: typeof user === 'string' && user.length > 0 ? user : undefined,
+    fallbacks: ((fallbacks as string[] | null | undefined) ?? []).map((f) => f.trim()),
   };
 }

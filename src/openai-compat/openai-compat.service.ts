@@ -3,11 +3,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Principal } from '../auth/principal.js';
-import { ModelsService } from '../models/models.service.js';
+import { ModelsService, type CatalogueItem } from '../models/models.service.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import type { ErrorClass } from '../providers/provider.error.js';
 import type { FinishReason, NormalizedUsage } from '../providers/provider.types.js';
 import { ProvidersService } from '../providers/providers.service.js';
+import type { Target } from '../providers/resilience.js';
 import { STRATEGIES, type Strategy } from '../sessions/session.schema.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { MessagesService } from '../threads/messages.service.js';
@@ -52,21 +53,31 @@ function usageOf(u: NormalizedUsage | null) {
   };
 }
 
+interface Chosen {
+  item: CatalogueItem;
+  target: Target;
+}
+
+const itemOf = (chosen: Chosen[], target: Target): CatalogueItem =>
+  (chosen.find((c) => c.target === target) ?? chosen[0]).item;
+
 /** Writes an OpenAI-style SSE stream on the raw response. */
 class ChunkWriter {
   private readonly id = completionId();
   private readonly created = Math.floor(Date.now() / 1000);
+  private model = '';
   started = false;
 
   constructor(
     private readonly reply: FastifyReply,
-    private readonly model: string,
     private readonly headers: Record<string, string>,
   ) {}
 
-  start(): void {
+  /** Sends the headers and the role chunk; `model` is the one answering. */
+  start(model: string): void {
     if (this.started) return;
     this.started = true;
+    this.model = model;
     this.reply.hijack();
     const raw = this.reply.raw;
     for (const [name, value] of Object.entries(this.reply.getHeaders()))
@@ -157,36 +168,20 @@ export class OpenAiCompatService {
     const chat = readChatRequest(request.body as Record<string, unknown>);
     if (chat.model.startsWith(ORCHESTRATE)) return this.orchestrate(principal, chat, request, reply, started);
 
-    const entry = await this.models.entry(chat.model);
-    if (entry === undefined) {
-      throw new OpenAiError(404, `The model '${chat.model}' does not exist (GET /v1/models lists them)`, {
-        param: 'model',
-        code: 'model_not_found',
-      });
-    }
-    const { item, availability } = entry;
-    const target = this.models.target(item);
-    if (target === undefined || !item.enabled) {
-      throw new OpenAiError(
-        400,
-        `The model '${chat.model}' is not available: ${availability.unavailableReason ?? 'disabled'}`,
-        { param: 'model', code: 'model_not_available' },
-      );
-    }
-
+    const chosen = await this.modelsOf(chat);
     const abort = new AbortController();
     request.raw.on('close', () => {
       if (!reply.raw.writableEnded) abort.abort();
     });
-    const writer = new ChunkWriter(reply, chat.model, {});
+    const writer = new ChunkWriter(reply, {});
     const upstreamStart = performance.now();
-    const begin = () => {
+    const begin = (model: string) => {
       if (writer.started) return;
       reply.header(OVERHEAD_HEADER, (upstreamStart - started).toFixed(2));
-      writer.start();
+      writer.start(model);
     };
     const call = await this.providers.call(
-      [target],
+      chosen.map(({ target }) => target),
       {
         messages: chat.messages,
         maxTokens: chat.maxTokens,
@@ -195,18 +190,21 @@ export class OpenAiCompatService {
         stream: chat.stream,
       },
       abort.signal,
-      (text) => {
+      (text, target) => {
         if (!chat.stream) return;
-        begin();
+        begin(itemOf(chosen, target).id);
         writer.chunk({ content: text }, null);
       },
     );
     const upstreamMs = performance.now() - upstreamStart;
     const { text, usage, finishReason: finish, error: failure } = call;
+    // The model that answered: a fallback, maybe (the first one when none did).
+    const item = itemOf(chosen, call.target);
     this.models.recordCall(principal.ownerId, item, call, 'gateway');
 
     if (failure !== null) {
-      const error = new OpenAiError(STATUS_OF[failure.errorClass], `${item.id}: ${failure.message}`, {
+      const which = chosen.length === 1 ? item.id : `${chosen.map((c) => c.item.id).join(', ')} all failed; the last`;
+      const error = new OpenAiError(STATUS_OF[failure.errorClass], `${which}: ${failure.message}`, {
         type: failure.errorClass === 'rate_limited' ? 'rate_limit_error' : 'api_error',
         code: failure.errorClass,
       });
@@ -215,7 +213,7 @@ export class OpenAiCompatService {
       return writer.end();
     }
     if (chat.stream) {
-      begin();
+      begin(item.id);
       writer.chunk({}, finishOf(finish));
       if (chat.includeUsage) writer.usage(usageOf(usage));
       return writer.end();
@@ -225,7 +223,7 @@ export class OpenAiCompatService {
       id: completionId(),
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
-      model: chat.model,
+      model: item.id,
       choices: [
         {
           index: 0,
@@ -236,6 +234,39 @@ export class OpenAiCompatService {
       ],
       usage: usageOf(usage),
     });
+  }
+
+  /**
+   * `model`, then its `fallbacks`, as catalogue items with their targets: an unknown id is a 404
+   * naming its place; one whose provider is not configured or that is disabled is left out, and
+   * only when none is left is it a 400.
+   */
+  private async modelsOf(chat: ChatRequest): Promise<Chosen[]> {
+    const chosen: Chosen[] = [];
+    const unavailable: { id: string; reason: string }[] = [];
+    for (const [i, id] of [chat.model, ...chat.fallbacks].entries()) {
+      const entry = await this.models.entry(id);
+      if (entry === undefined) {
+        throw new OpenAiError(404, `The model '${id}' does not exist (GET /v1/models lists them)`, {
+          param: i === 0 ? 'model' : `fallbacks[${i - 1}]`,
+          code: 'model_not_found',
+        });
+      }
+      const target = this.models.target(entry.item);
+      if (target === undefined || !entry.item.enabled) {
+        unavailable.push({ id, reason: entry.availability.unavailableReason ?? 'disabled' });
+      } else if (!chosen.some((c) => c.item.id === id)) chosen.push({ item: entry.item, target });
+    }
+    if (chosen.length === 0) {
+      throw new OpenAiError(
+        400,
+        unavailable.length === 1
+          ? `The model '${unavailable[0].id}' is not available: ${unavailable[0].reason}`
+          : `None of the models is available: ${unavailable.map((u) => `'${u.id}' (${u.reason})`).join(', ')}`,
+        { param: 'model', code: 'model_not_available' },
+      );
+    }
+    return chosen;
   }
 
   /** `orchestratex/<strategy>`: the conversation goes into a new thread and a run answers its last user message. */
@@ -292,8 +323,8 @@ export class OpenAiCompatService {
     };
     reply.header(OVERHEAD_HEADER, (performance.now() - started).toFixed(2));
     if (chat.stream) {
-      const writer = new ChunkWriter(reply, chat.model, { 'x-orchestratex-run-id': created.runId });
-      writer.start();
+      const writer = new ChunkWriter(reply, { 'x-orchestratex-run-id': created.runId });
+      writer.start(chat.model);
       writer.chunk({ content: run.answer }, null);
       writer.chunk({}, 'stop');
       if (chat.includeUsage) writer.usage(usageOf(usage));

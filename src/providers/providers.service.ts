@@ -72,13 +72,13 @@ export class ProvidersService implements OnApplicationShutdown {
 
   /**
    * One call through the resilience layer, gathered: text, usage, finish reason, timings, attempts
-   * and the typed error if it failed. `onDelta` hears the text as it streams.
+   * and the typed error if it failed. `onDelta` hears the text as it streams, and which target gives it.
    */
   async call(
     targets: Target[],
     request: Omit<CompletionRequest, 'model'>,
     signal: AbortSignal,
-    onDelta: (text: string) => void = () => undefined,
+    onDelta: (text: string, target: Target) => void = () => undefined,
   ): Promise<CallOutcome> {
     const started = performance.now();
     const outcome: CallOutcome = {
@@ -101,7 +101,7 @@ export class ProvidersService implements OnApplicationShutdown {
         if (event.type === 'delta') {
           outcome.timeToFirstTokenMs ??= Math.round(performance.now() - started);
           outcome.text += event.text;
-          onDelta(event.text);
+          onDelta(event.text, outcome.target);
         } else if (event.type === 'usage') outcome.usage = event.usage;
         else outcome.finishReason = event.reason;
       }
