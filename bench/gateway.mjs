@@ -20,6 +20,8 @@ const ADMIN = 'orx_bench_admin_key_0123456789abcdef';
 const LITELLM_KEY = `sk-${randomBytes(24).toString('hex')}`;
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
 const log = (line) => process.stdout.write(`${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const children = [];
@@ -69,6 +71,23 @@ async function waitFor(url, init, proc, ms = 120_000) {
   throw new Error(`${url} did not answer within ${ms} ms: ${proc?.output() ?? ''}`);
 }
 
+/** CPU time (user + system, ms) used so far by a process and its children (FerretDB, workers). */
+function cpuMs(pid) {
+  let total = 0;
+  const visit = (p) => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+      const kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
+      for (const k of kids.split(/\s+/).filter(Boolean)) visit(Number(k));
+    } catch {
+      /* gone */
+    }
+  };
+  visit(pid);
+  return total;
+}
+
 /** Peak resident memory of a process and its children (VmHWM, kB → MiB). */
 function peakRss(pid) {
   let total = 0;
@@ -87,33 +106,55 @@ function peakRss(pid) {
 }
 
 
-async function sequential(target, n, stream = false) {
-  const body = JSON.stringify({ ...target.body, stream });
-  const times = [];
-  for (let i = 0; i < n + 20; i += 1) {
-    const t0 = performance.now();
-    const res = await fetch(target.url, { method: 'POST', headers: target.headers, body });
-    if (stream) {
-      const reader = res.body.getReader();
-      await reader.read(); // the first bytes of the stream
-      const t1 = performance.now();
-      while (!(await reader.read()).done);
-      if (i >= 20) times.push(t1 - t0);
-    } else {
-      if (!res.ok) throw new Error(`${target.name}: ${res.status} ${await res.text()}`);
-      await res.arrayBuffer();
-      if (i >= 20) times.push(performance.now() - t0);
-    }
+/** One request; its time to the end of the answer, or to the first bytes of a stream; null when it failed. */
+async function timed(target, body, stream) {
+  const t0 = performance.now();
+  const res = await fetch(target.url, { method: 'POST', headers: target.headers, body }).catch((error) => error);
+  if (res instanceof Error) {
+    log(`  ${target.name}: a request failed: ${res.message}`);
+    return null;
   }
-  times.sort((a, b) => a - b);
-  return { median: quantile(times, 0.5), p99: quantile(times, 0.99) };
+  if (!res.ok) {
+    log(`  ${target.name}: a request failed with ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    return null;
+  }
+  if (!stream) {
+    await res.arrayBuffer();
+    return performance.now() - t0;
+  }
+  const reader = res.body.getReader();
+  await reader.read(); // the first bytes of the stream
+  const t1 = performance.now();
+  while (!(await reader.read()).done);
+  return t1 - t0;
 }
 
-function load(target, connections) {
+/**
+ * Sequential requests, taking the targets in turn (one request each, round after round), so a
+ * hiccup of the machine falls on all of them alike rather than on whichever was being measured.
+ */
+async function sequential(targets, n, stream = false) {
+  const bodies = targets.map((t) => JSON.stringify({ ...t.body, stream }));
+  const times = targets.map(() => []);
+  const errors = targets.map(() => 0);
+  for (let i = 0; i < n + 20; i += 1) {
+    for (let k = 0; k < targets.length; k += 1) {
+      const ms = await timed(targets[k], bodies[k], stream);
+      if (ms === null) errors[k] += 1;
+      else if (i >= 20) times[k].push(ms);
+    }
+  }
+  return times.map((list, k) => {
+    list.sort((a, b) => a - b);
+    return { median: quantile(list, 0.5), p99: quantile(list, 0.99), errors: errors[k] };
+  });
+}
+
+function load(target, connections, duration = DURATION) {
   return new Promise((resolve, reject) => {
     autocannon(
-      { url: target.url, method: 'POST', headers: target.headers, body: JSON.stringify(target.body), connections, duration: DURATION },
-      (error, result) => (error ? reject(error) : resolve({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx })),
+      { url: target.url, method: 'POST', headers: target.headers, body: JSON.stringify(target.body), connections, duration },
+      (error, result) => (error ? reject(error) : resolve({ rps: result.requests.average, total: result.requests.total, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx })),
     );
   });
 }
@@ -134,11 +175,17 @@ async function main() {
     const litellm = start('LiteLLM', tools.litellm, ['--config', config, '--port', String(ports.litellm), '--num_workers', '1'], { LITELLM_LOG: 'ERROR', TELEMETRY: 'False', LITELLM_MASTER_KEY: LITELLM_KEY });
     const portkey = start('Portkey', process.execPath, [tools.portkey, `--port=${ports.portkey}`, '--headless'], { NODE_ENV: 'production' });
 
+    // Callers of the gateway hold ordinary user keys (the admin key is for administration).
+    await waitFor(`http://127.0.0.1:${ports.orx}/health`, {}, orx);
+    const created = await fetch(`http://127.0.0.1:${ports.orx}/api/keys`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: JSON.stringify({ name: 'bench' }) });
+    if (!created.ok) throw new Error(`creating a key: ${created.status} ${await created.text()}`);
+    const userKey = (await created.json()).key;
+
     const message = { messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 24 };
     const json = { 'content-type': 'application/json' };
     const targets = [
       { name: 'direct (simulator)', url: `${simUrl}/v1/chat/completions`, headers: { ...json, authorization: 'Bearer simulator-key' }, body: { model: 'gpt-5.4-mini', ...message } },
-      { name: 'OrchestrateX', proc: orx, url: `http://127.0.0.1:${ports.orx}/v1/chat/completions`, headers: { ...json, authorization: `Bearer ${ADMIN}` }, body: { model: 'openai/gpt-5.4-mini', ...message } },
+      { name: 'OrchestrateX', proc: orx, url: `http://127.0.0.1:${ports.orx}/v1/chat/completions`, headers: { ...json, authorization: `Bearer ${userKey}` }, body: { model: 'openai/gpt-5.4-mini', ...message } },
       { name: 'LiteLLM', proc: litellm, url: `http://127.0.0.1:${ports.litellm}/v1/chat/completions`, headers: { ...json, authorization: `Bearer ${LITELLM_KEY}` }, body: { model: 'gpt-5.4-mini', ...message } },
       { name: 'Portkey', proc: portkey, url: `http://127.0.0.1:${ports.portkey}/v1/chat/completions`, headers: { ...json, authorization: 'Bearer simulator-key', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${simUrl}/v1` }, body: { model: 'gpt-5.4-mini', ...message } },
     ];
@@ -148,13 +195,31 @@ async function main() {
       await waitFor(`${simUrl}/v1/models`, {}, sim);
       for (const t of targets.slice(1)) await waitFor(t.url, { method: 'POST', headers: t.headers, body: JSON.stringify(t.body) }, t.proc);
       log(`\nUpstream latency ${profile.name}:`);
-      for (const t of targets) {
-        const seq = await sequential(t, profile.n);
-        const ttft = await sequential(t, Math.min(profile.n, 200), true);
+      // Every process warms up alike (JIT, connection pools) before it is measured.
+      for (const t of targets) await load(t, 10, WARMUP);
+      const seq = await sequential(targets, profile.n);
+      const ttft = await sequential(targets, Math.min(profile.n, 200), true);
+      // Throughput: each level for every target in turn, REPEATS rounds, averaged.
+      const runs = targets.map(() => ({ 1: [], 10: [], 100: [] }));
+      for (let round = 0; round < REPEATS; round += 1) {
+        for (const c of [1, 10, 100]) {
+          for (const [i, t] of targets.entries()) {
+            const cpuBefore = t.proc ? cpuMs(t.proc.child.pid) : 0;
+            const run = await load(t, c);
+            if (t.proc) run.cpuMsPerRequest = (cpuMs(t.proc.child.pid) - cpuBefore) / run.total;
+            runs[i][c].push(run);
+          }
+        }
+      }
+      const mean = (list, key) => (list.some((r) => r[key] === undefined) ? undefined : list.reduce((a, r) => a + r[key], 0) / list.length);
+      for (const [i, t] of targets.entries()) {
         const byConcurrency = {};
-        for (const c of [1, 10, 100]) byConcurrency[c] = await load(t, c);
-        results.push({ upstream: profile.name, gateway: t.name, sequential: seq, ttft, byConcurrency });
-        log(`  ${t.name.padEnd(20)} seq median ${seq.median.toFixed(2)} ms p99 ${seq.p99.toFixed(2)} ms | TTFT median ${ttft.median.toFixed(2)} ms | rps c1 ${byConcurrency[1].rps.toFixed(0)} c10 ${byConcurrency[10].rps.toFixed(0)} c100 ${byConcurrency[100].rps.toFixed(0)} (errors ${byConcurrency[100].errors})`);
+        for (const c of [1, 10, 100]) {
+          const list = runs[i][c];
+          byConcurrency[c] = { rps: mean(list, 'rps'), p50: mean(list, 'p50'), p99: mean(list, 'p99'), errors: list.reduce((a, r) => a + r.errors, 0), cpuMsPerRequest: mean(list, 'cpuMsPerRequest'), runs: list };
+        }
+        results.push({ upstream: profile.name, gateway: t.name, sequential: seq[i], ttft: ttft[i], byConcurrency });
+        log(`  ${t.name.padEnd(20)} seq median ${seq[i].median.toFixed(2)} ms p99 ${seq[i].p99.toFixed(2)} ms | TTFT median ${ttft[i].median.toFixed(2)} ms | rps c1 ${byConcurrency[1].rps.toFixed(0)} c10 ${byConcurrency[10].rps.toFixed(0)} c100 ${byConcurrency[100].rps.toFixed(0)} (errors ${byConcurrency[100].errors})`);
       }
       sim.child.kill('SIGTERM');
       await sleep(500);
@@ -164,15 +229,15 @@ async function main() {
     const rows = [];
     for (const r of results) {
       const direct = results.find((d) => d.upstream === r.upstream && d.gateway === 'direct (simulator)');
-      rows.push(`| ${r.upstream} | ${r.gateway} | ${(r.sequential.median - direct.sequential.median).toFixed(2)} | ${(r.sequential.p99 - direct.sequential.p99).toFixed(2)} | ${(r.ttft.median - direct.ttft.median).toFixed(2)} | ${r.byConcurrency[1].rps.toFixed(0)} | ${r.byConcurrency[10].rps.toFixed(0)} | ${r.byConcurrency[100].rps.toFixed(0)} | ${r.byConcurrency[100].p50} / ${r.byConcurrency[100].p99} | ${r.gateway in rss ? rss[r.gateway] : '—'} |`);
+      rows.push(`| ${r.upstream} | ${r.gateway} | ${(r.sequential.median - direct.sequential.median).toFixed(2)} | ${(r.sequential.p99 - direct.sequential.p99).toFixed(2)} | ${(r.ttft.median - direct.ttft.median).toFixed(2)} | ${r.byConcurrency[1].rps.toFixed(0)} | ${r.byConcurrency[10].rps.toFixed(0)} | ${r.byConcurrency[100].rps.toFixed(0)} | ${r.byConcurrency[100].p50.toFixed(0)} / ${r.byConcurrency[100].p99.toFixed(0)} | ${r.byConcurrency[10].cpuMsPerRequest === undefined ? '—' : r.byConcurrency[10].cpuMsPerRequest.toFixed(2)} | ${r.gateway in rss ? rss[r.gateway] : '—'} | ${r.sequential.errors + r.ttft.errors} / ${r.byConcurrency[1].errors + r.byConcurrency[10].errors + r.byConcurrency[100].errors} |`);
     }
     const machineLine = machine();
     const date = new Date().toISOString();
     const table = [
-      `Gateways side by side, ${date.slice(0, 10)}, ${machineLine}; LiteLLM ${LITELLM_VERSION} (1 worker, no database), Portkey gateway ${PORTKEY_VERSION}, OrchestrateX with usage recording on (embedded FerretDB). Added latency = gateway − direct, sequential over ${SEQUENTIAL} requests (200 at 100 ms); throughput with autocannon, ${DURATION} s per level.`,
+      `Gateways side by side, ${date.slice(0, 10)}, ${machineLine}; LiteLLM ${LITELLM_VERSION} (1 worker, no database), Portkey gateway ${PORTKEY_VERSION}, OrchestrateX with usage recording on (embedded FerretDB). Added latency = gateway − direct, sequential over ${SEQUENTIAL} requests each (200 at 100 ms), the targets taken in turn; throughput with autocannon, ${DURATION} s per level, every target in turn, mean of ${REPEATS} rounds; each gateway warmed up for ${WARMUP} s at 10 connections first. OrchestrateX is called with a user key. CPU per request counts the gateway process and its children (for OrchestrateX its embedded FerretDB), over the c=10 run.`,
       '',
-      '| upstream | gateway | added median ms | added p99 ms | added TTFT ms (stream) | req/s c=1 | req/s c=10 | req/s c=100 | latency c=100 p50 / p99 ms | peak RSS MiB |',
-      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| upstream | gateway | added median ms | added p99 ms | added TTFT ms (stream) | req/s c=1 | req/s c=10 | req/s c=100 | latency c=100 p50 / p99 ms | CPU ms per request c=10 | peak RSS MiB | failed requests (sequential / load) |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows,
       '',
     ].join('\n');
