@@ -5,11 +5,11 @@
 import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { machine, quantile, writeResults } from './support.mjs';
+import { cpuMs, machine, peakRss, quantile, writeResults } from './support.mjs';
 
 const ROOT = process.cwd();
 const CACHE = join(ROOT, '.cache', 'bench');
@@ -20,8 +20,9 @@ const ADMIN = 'orx_bench_admin_key_0123456789abcdef';
 const LITELLM_KEY = `sk-${randomBytes(24).toString('hex')}`;
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 10);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
+const BLOCK = 50;
 const log = (line) => process.stdout.write(`${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const children = [];
@@ -71,51 +72,14 @@ async function waitFor(url, init, proc, ms = 120_000) {
   throw new Error(`${url} did not answer within ${ms} ms: ${proc?.output() ?? ''}`);
 }
 
-/** CPU time (user + system, ms) used so far by a process and its children (FerretDB, workers). */
-function cpuMs(pid) {
-  let total = 0;
-  const visit = (p) => {
-    try {
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
-      const kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
-      for (const k of kids.split(/\s+/).filter(Boolean)) visit(Number(k));
-    } catch {
-      /* gone */
-    }
-  };
-  visit(pid);
-  return total;
-}
-
-/** Peak resident memory of a process and its children (VmHWM, kB → MiB). */
-function peakRss(pid) {
-  let total = 0;
-  const visit = (p) => {
-    try {
-      const status = readFileSync(`/proc/${p}/status`, 'utf8');
-      total += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      const kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
-      for (const k of kids.split(/\s+/).filter(Boolean)) visit(Number(k));
-    } catch {
-      /* gone */
-    }
-  };
-  visit(pid);
-  return Math.round(total / 1024);
-}
-
-
 /** One request; its time to the end of the answer, or to the first bytes of a stream; null when it failed. */
 async function timed(target, body, stream) {
   const t0 = performance.now();
   const res = await fetch(target.url, { method: 'POST', headers: target.headers, body }).catch((error) => error);
-  if (res instanceof Error) {
-    log(`  ${target.name}: a request failed: ${res.message}`);
-    return null;
-  }
-  if (!res.ok) {
-    log(`  ${target.name}: a request failed with ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  if (res instanceof Error || !res.ok) {
+    const why = res instanceof Error ? res.message : `${res.status} ${(await res.text()).slice(0, 200)}`;
+    if (!target.failures?.has(why)) log(`  ${target.name}: a request failed (${stream ? 'stream' : 'whole answer'}): ${why}`);
+    (target.failures ??= new Set()).add(why);
     return null;
   }
   if (!stream) {
@@ -130,23 +94,30 @@ async function timed(target, body, stream) {
 }
 
 /**
- * Sequential requests, taking the targets in turn (one request each, round after round), so a
- * hiccup of the machine falls on all of them alike rather than on whichever was being measured.
+ * Sequential requests, the targets taken in turn in blocks of BLOCK requests (the first of each
+ * block not counted: it finds the process cold after the others' turns). Back-to-back requests
+ * within a block measure the warm path; turns spread over the run put a hiccup of the machine on
+ * every target alike, not on whichever was being measured.
  */
 async function sequential(targets, n, stream = false) {
   const bodies = targets.map((t) => JSON.stringify({ ...t.body, stream }));
   const times = targets.map(() => []);
   const errors = targets.map(() => 0);
-  for (let i = 0; i < n + 20; i += 1) {
+  while (times.some((list, k) => list.length + errors[k] < n)) {
     for (let k = 0; k < targets.length; k += 1) {
-      const ms = await timed(targets[k], bodies[k], stream);
-      if (ms === null) errors[k] += 1;
-      else if (i >= 20) times[k].push(ms);
+      for (let i = 0; i <= BLOCK && times[k].length + errors[k] < n; i += 1) {
+        const ms = await timed(targets[k], bodies[k], stream);
+        if (ms === null) errors[k] += 1;
+        else if (i > 0) times[k].push(ms);
+      }
     }
   }
   return times.map((list, k) => {
     list.sort((a, b) => a - b);
-    return { median: quantile(list, 0.5), p99: quantile(list, 0.99), errors: errors[k] };
+    // No figure at all when every request failed (Portkey's streams, here).
+    return list.length === 0
+      ? { median: null, p99: null, errors: errors[k] }
+      : { median: quantile(list, 0.5), p99: quantile(list, 0.99), errors: errors[k] };
   });
 }
 
@@ -204,9 +175,9 @@ async function main() {
       for (let round = 0; round < REPEATS; round += 1) {
         for (const c of [1, 10, 100]) {
           for (const [i, t] of targets.entries()) {
-            const cpuBefore = t.proc ? cpuMs(t.proc.child.pid) : 0;
+            const cpuBefore = t.proc ? cpuMs(t.proc.child.pid).total : 0;
             const run = await load(t, c);
-            if (t.proc) run.cpuMsPerRequest = (cpuMs(t.proc.child.pid) - cpuBefore) / run.total;
+            if (t.proc) run.cpuMsPerRequest = (cpuMs(t.proc.child.pid).total - cpuBefore) / run.total;
             runs[i][c].push(run);
           }
         }
@@ -219,22 +190,23 @@ async function main() {
           byConcurrency[c] = { rps: mean(list, 'rps'), p50: mean(list, 'p50'), p99: mean(list, 'p99'), errors: list.reduce((a, r) => a + r.errors, 0), cpuMsPerRequest: mean(list, 'cpuMsPerRequest'), runs: list };
         }
         results.push({ upstream: profile.name, gateway: t.name, sequential: seq[i], ttft: ttft[i], byConcurrency });
-        log(`  ${t.name.padEnd(20)} seq median ${seq[i].median.toFixed(2)} ms p99 ${seq[i].p99.toFixed(2)} ms | TTFT median ${ttft[i].median.toFixed(2)} ms | rps c1 ${byConcurrency[1].rps.toFixed(0)} c10 ${byConcurrency[10].rps.toFixed(0)} c100 ${byConcurrency[100].rps.toFixed(0)} (errors ${byConcurrency[100].errors})`);
+        log(`  ${t.name.padEnd(20)} seq median ${seq[i].median?.toFixed(2)} ms p99 ${seq[i].p99?.toFixed(2)} ms | TTFT median ${ttft[i].median?.toFixed(2)} ms | rps c1 ${byConcurrency[1].rps.toFixed(0)} c10 ${byConcurrency[10].rps.toFixed(0)} c100 ${byConcurrency[100].rps.toFixed(0)} (errors ${byConcurrency[100].errors})`);
       }
       sim.child.kill('SIGTERM');
       await sleep(500);
     }
     const rss = Object.fromEntries(targets.slice(1).map((t) => [t.name, peakRss(t.proc.child.pid)]));
 
+    const added = (value, base, digits = 2) => (value === null || base === null ? 'all failed' : (value - base).toFixed(digits));
     const rows = [];
     for (const r of results) {
       const direct = results.find((d) => d.upstream === r.upstream && d.gateway === 'direct (simulator)');
-      rows.push(`| ${r.upstream} | ${r.gateway} | ${(r.sequential.median - direct.sequential.median).toFixed(2)} | ${(r.sequential.p99 - direct.sequential.p99).toFixed(2)} | ${(r.ttft.median - direct.ttft.median).toFixed(2)} | ${r.byConcurrency[1].rps.toFixed(0)} | ${r.byConcurrency[10].rps.toFixed(0)} | ${r.byConcurrency[100].rps.toFixed(0)} | ${r.byConcurrency[100].p50.toFixed(0)} / ${r.byConcurrency[100].p99.toFixed(0)} | ${r.byConcurrency[10].cpuMsPerRequest === undefined ? '—' : r.byConcurrency[10].cpuMsPerRequest.toFixed(2)} | ${r.gateway in rss ? rss[r.gateway] : '—'} | ${r.sequential.errors + r.ttft.errors} / ${r.byConcurrency[1].errors + r.byConcurrency[10].errors + r.byConcurrency[100].errors} |`);
+      rows.push(`| ${r.upstream} | ${r.gateway} | ${added(r.sequential.median, direct.sequential.median)} | ${added(r.sequential.p99, direct.sequential.p99)} | ${added(r.ttft.median, direct.ttft.median)} | ${r.byConcurrency[1].rps.toFixed(0)} | ${r.byConcurrency[10].rps.toFixed(0)} | ${r.byConcurrency[100].rps.toFixed(0)} | ${r.byConcurrency[100].p50.toFixed(0)} / ${r.byConcurrency[100].p99.toFixed(0)} | ${r.byConcurrency[10].cpuMsPerRequest === undefined ? '—' : r.byConcurrency[10].cpuMsPerRequest.toFixed(2)} | ${r.gateway in rss ? rss[r.gateway] : '—'} | ${r.sequential.errors + r.ttft.errors} / ${r.byConcurrency[1].errors + r.byConcurrency[10].errors + r.byConcurrency[100].errors} |`);
     }
     const machineLine = machine();
     const date = new Date().toISOString();
     const table = [
-      `Gateways side by side, ${date.slice(0, 10)}, ${machineLine}; LiteLLM ${LITELLM_VERSION} (1 worker, no database), Portkey gateway ${PORTKEY_VERSION}, OrchestrateX with usage recording on (embedded FerretDB). Added latency = gateway − direct, sequential over ${SEQUENTIAL} requests each (200 at 100 ms), the targets taken in turn; throughput with autocannon, ${DURATION} s per level, every target in turn, mean of ${REPEATS} rounds; each gateway warmed up for ${WARMUP} s at 10 connections first. OrchestrateX is called with a user key. CPU per request counts the gateway process and its children (for OrchestrateX its embedded FerretDB), over the c=10 run.`,
+      `Gateways side by side, ${date.slice(0, 10)}, ${machineLine}; LiteLLM ${LITELLM_VERSION} (1 worker, no database), Portkey gateway ${PORTKEY_VERSION}, OrchestrateX with usage recording on (embedded FerretDB). Added latency = gateway − direct, sequential over ${SEQUENTIAL} requests each (200 at 100 ms), the targets taken in turn in blocks of ${BLOCK}; throughput with autocannon, ${DURATION} s per level, every target in turn, mean of ${REPEATS} rounds; each gateway warmed up for ${WARMUP} s at 10 connections first. OrchestrateX is called with a user key. CPU per request counts the gateway process and its children (for OrchestrateX its embedded FerretDB), over the c=10 run.`,
       '',
       '| upstream | gateway | added median ms | added p99 ms | added TTFT ms (stream) | req/s c=1 | req/s c=10 | req/s c=100 | latency c=100 p50 / p99 ms | CPU ms per request c=10 | peak RSS MiB | failed requests (sequential / load) |',
       '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

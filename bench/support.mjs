@@ -1,5 +1,6 @@
-// What the benchmarks share: the machine line, nearest-rank quantiles, and writing their results.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// What the benchmarks share: the machine line, nearest-rank quantiles, what a process tree uses
+// (from /proc), and writing their results.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,4 +17,45 @@ export function writeResults(name, json, markdown) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(join(dir, `${name}.md`), markdown);
+}
+
+/** A process and its descendants (a child that has gone is skipped). */
+function processTree(pid) {
+  const pids = [];
+  const visit = (p) => {
+    try {
+      const kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      pids.push(p);
+      for (const k of kids) visit(Number(k));
+    } catch {
+      /* gone */
+    }
+  };
+  visit(pid);
+  return pids;
+}
+
+const read = (path) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+};
+
+/** CPU time (user + system, ms) used so far by a process (`own`) and its descendants (FerretDB, workers). */
+export function cpuMs(pid) {
+  const [own = 0, ...children] = processTree(pid).map((p) => {
+    const stat = read(`/proc/${p}/stat`);
+    const fields = stat?.split(') ')[1].split(' ') ?? [];
+    return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10; // clock ticks of 10 ms
+  });
+  const rest = children.reduce((a, b) => a + b, 0);
+  return { own, children: rest, total: own + rest };
+}
+
+/** Peak resident memory of a process and its descendants (VmHWM, MiB). */
+export function peakRss(pid) {
+  const kb = processTree(pid).reduce((sum, p) => sum + Number(/VmHWM:\s+(\d+)/.exec(read(`/proc/${p}/status`) ?? '')?.[1] ?? 0), 0);
+  return Math.round(kb / 1024);
 }

@@ -1,0 +1,69 @@
+// The gateway's CPU per call, and a CPU profile of it: the upstream simulator (0 ms) and
+// OrchestrateX only, autocannon at 1 and 10 connections, CPU time of each process read from
+// /proc. `npm run bench:profile` (after `nest build`); PROFILE=1 also writes a .cpuprofile of the
+// server into bench/results/profiles (open it in Chrome DevTools → Performance). STREAM=1 streams.
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cpuMs as cpu } from './support.mjs';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const ADMIN = 'orx_bench_admin_key_0123456789abcdef';
+const ports = { orx: 18201, sim: 18202 };
+const data = mkdtempSync(join(tmpdir(), 'orx-profile-'));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const sim = spawn(process.execPath, ['dist/simulator/main.js'], {
+  env: { ...process.env, SIM_PORT: String(ports.sim), SIM_TTFT_MS: '0', SIM_TOKEN_MS: '0', SIM_OUTPUT_TOKENS: '24' },
+  stdio: 'ignore',
+});
+const flags = process.env.PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [];
+const orx = spawn(process.execPath, [...flags, 'dist/main.js'], {
+  env: {
+    ...process.env,
+    PORT: String(ports.orx),
+    HOST: '127.0.0.1',
+    ADMIN_API_KEY: ADMIN,
+    DATA_DIR: data,
+    LOG_LEVEL: 'warn',
+    OPENAI_API_KEY: 'simulator-key',
+    OPENAI_BASE_URL: `http://127.0.0.1:${ports.sim}/v1`,
+  },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+try {
+  const url = `http://127.0.0.1:${ports.orx}/v1/chat/completions`;
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` };
+  const body = JSON.stringify({
+    model: 'openai/gpt-5.4-mini',
+    messages: [{ role: 'user', content: 'Say hello in one short sentence.' }],
+    max_tokens: 24,
+    ...(process.env.STREAM ? { stream: true } : {}),
+  });
+  for (let i = 0; ; i += 1) {
+    const res = await fetch(url, { method: 'POST', headers, body }).catch(() => null);
+    if (res?.ok) break;
+    if (i > 240) throw new Error('OrchestrateX did not start');
+    await sleep(500);
+  }
+  const load = (connections, duration) => autocannon({ url, method: 'POST', headers, body, connections, duration });
+  await load(10, 5); // warm-up
+  for (const c of [1, 10]) {
+    const before = { orx: cpu(orx.pid), sim: cpu(sim.pid) };
+    const run = await load(c, DURATION);
+    const after = { orx: cpu(orx.pid), sim: cpu(sim.pid) };
+    const per = (a, b) => ((b - a) / run.requests.total).toFixed(3);
+    process.stdout.write(
+      `c=${c}: ${run.requests.average.toFixed(0)} req/s, p50 ${run.latency.p50} ms, p99 ${run.latency.p99} ms, ` +
+        `failed ${run.errors + run.non2xx} | CPU ms per request: OrchestrateX ${per(before.orx.own, after.orx.own)}, ` +
+        `its FerretDB ${per(before.orx.children, after.orx.children)}, simulator ${per(before.sim.own, after.sim.own)}\n`,
+    );
+  }
+} finally {
+  orx.kill('SIGINT');
+  await sleep(3000);
+  sim.kill('SIGTERM');
+  rmSync(data, { recursive: true, force: true });
+}
