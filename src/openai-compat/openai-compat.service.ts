@@ -63,8 +63,9 @@ const itemOf = (chosen: Chosen[], target: Target): CatalogueItem =>
 
 /** Writes an OpenAI-style SSE stream on the raw response. */
 class ChunkWriter {
-  private readonly id = completionId();
-  private readonly created = Math.floor(Date.now() / 1000);
+  // Set when the stream starts: a call answered whole never needs them.
+  private id = '';
+  private created = 0;
   private model = '';
   started = false;
 
@@ -77,6 +78,8 @@ class ChunkWriter {
   start(model: string): void {
     if (this.started) return;
     this.started = true;
+    this.id = completionId();
+    this.created = Math.floor(Date.now() / 1000);
     this.model = model;
     this.reply.hijack();
     const raw = this.reply.raw;

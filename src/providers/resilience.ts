@@ -159,11 +159,12 @@ export class Resilience {
     onAttempt: (report: AttemptReport) => void = () => undefined,
   ): AsyncIterable<ProviderEvent & { target?: Target }> {
     if (targets.length === 0) throw new ProviderError('not_found', 'No model is available for this request');
-    const deadline = new LinkedAbort(signal);
-    deadline.arm(
+    const deadline = new LinkedAbort(
+      signal,
       this.options.deadlineMs,
       () => new ProviderError('timeout', 'The overall deadline for this call passed'),
     );
+    deadline.arm();
     try {
       const combined = deadline.signal;
       let lastError: ProviderError | undefined;

@@ -59,16 +59,15 @@ export function fromSdkError(error: unknown, provider: string, model: string, si
  * `timeoutMs` (before the first token and between tokens, not over a long answer). Its reason is a
  * ProviderError of class timeout.
  */
-export function idleTimeout(timeoutMs: number, signal: AbortSignal, provider: string, model: string) {
-  const watchdog = new LinkedAbort(signal);
-  const arm = () =>
-    watchdog.arm(
-      timeoutMs,
-      () =>
-        new ProviderError('timeout', `No answer from ${provider}/${model} within ${timeoutMs} ms`, { provider, model }),
-    );
-  arm();
-  return { signal: watchdog.signal, arm, stop: () => watchdog.disarm(), dispose: () => watchdog.dispose() };
+export function idleTimeout(timeoutMs: number, signal: AbortSignal, provider: string, model: string): LinkedAbort {
+  const watchdog = new LinkedAbort(
+    signal,
+    timeoutMs,
+    () =>
+      new ProviderError('timeout', `No answer from ${provider}/${model} within ${timeoutMs} ms`, { provider, model }),
+  );
+  watchdog.arm();
+  return watchdog;
 }
 
 /**
@@ -91,11 +90,11 @@ export async function* guardedStream<E>(
     const stream = await open(watchdog.signal);
     for await (const event of stream) {
       // The clock runs while we wait for the upstream, not while the caller handles a chunk.
-      watchdog.stop();
+      watchdog.disarm();
       yield* translate(event);
       watchdog.arm();
     }
-    watchdog.stop();
+    watchdog.disarm();
     if (watchdog.signal.aborted) throw cancelled(options.provider, model, watchdog.signal);
     yield* finish();
   } catch (error) {
