@@ -11,7 +11,9 @@ import type { IncomingMessage } from 'node:http';
 import { MetricsService } from './analytics/metrics.service.js';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { AllowedMethods, parseJsonBody } from './common/http-hardening.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
+import { nothingToChange } from './common/require-some.js';
 import { AppConfig } from './config/app-config.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -48,12 +50,18 @@ class ConfiguredIoAdapter extends IoAdapter {
 
 class RequestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Only DTO bodies are checked here; a Socket.IO handler reads its own payload (typed `unknown`).
+    const isDto = metadata.type === 'body' && metadata.metatype !== undefined && metadata.metatype !== Object;
+    if (!isDto) return super.transform(value, metadata);
     // No body at all reads as an empty object: routes whose fields are all optional need none.
-    if (metadata.type === 'body' && value === undefined) return super.transform({}, metadata);
-    if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    if (value === undefined) value = {};
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new BadRequestException('The request body must be a JSON object sent with Content-Type: application/json');
     }
-    return super.transform(value, metadata);
+    const dto = (await super.transform(value, metadata)) as unknown;
+    const empty = nothingToChange(metadata.metatype, dto);
+    if (empty !== undefined) throw new BadRequestException(empty);
+    return dto;
   }
 }
 
@@ -107,6 +115,8 @@ export async function createApp(
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
+  // Before Nest adds its routes: the onRoute hook must see every one of them.
+  const allowedMethods = new AllowedMethods(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
     logger: new PinoNestLogger(logger),
     // Throw start-up errors to the caller (main.ts prints them) instead of exiting here.
@@ -114,6 +124,7 @@ export async function createApp(
   });
 
   const fastify = app.getHttpAdapter().getInstance();
+  app.useBodyParser('application/json', { bodyLimit: config.bodyLimitBytes }, parseJsonBody);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
@@ -133,7 +144,7 @@ export async function createApp(
   }
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config.corsOrigins));
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter(config.bodyLimitBytes));
+  app.useGlobalFilters(new AllExceptionsFilter(config.bodyLimitBytes, allowedMethods));
   app.enableShutdownHooks();
 
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {

@@ -121,7 +121,61 @@ describe('Bad requests', () => {
       400,
       'The request body must be a JSON object',
     ],
-    ['malformed JSON', 'post', '/api/sessions', '{"title": ', 'application/json', 400, 'Body is not valid JSON'],
+    ['malformed JSON', 'post', '/api/sessions', '{"title": ', 'application/json', 400, 'is not valid JSON'],
+    [
+      'a __proto__ key',
+      'post',
+      '/api/sessions',
+      '{"title":"x","__proto__":{"admin":true}}',
+      'application/json',
+      400,
+      'The request body has a "__proto__" key, which is refused',
+    ],
+    [
+      'a constructor key',
+      'post',
+      '/api/sessions',
+      '{"title":"x","constructor":{"prototype":{"admin":true}}}',
+      'application/json',
+      400,
+      'The request body has a "constructor" key, which is refused',
+    ],
+    [
+      'an empty PATCH',
+      'patch',
+      '/api/sessions/0123456789abcdef01234567',
+      '{}',
+      'application/json',
+      400,
+      'The body changes nothing: set at least one of title, userId, settings',
+    ],
+    [
+      'a PATCH without a body',
+      'patch',
+      '/api/threads/0123456789abcdef01234567',
+      undefined,
+      undefined,
+      400,
+      'The body changes nothing: set at least one of title, domain',
+    ],
+    [
+      'a method the path does not answer',
+      'trace',
+      '/health',
+      undefined,
+      undefined,
+      405,
+      'TRACE is not allowed on /health',
+    ],
+    [
+      'PUT on a session',
+      'put',
+      '/api/sessions/0123456789abcdef01234567',
+      '{}',
+      'application/json',
+      405,
+      'it answers GET, HEAD, PATCH',
+    ],
     ['a text body', 'post', '/api/sessions', 'title=x', 'text/plain', 400, 'The request body must be a JSON object'],
     [
       'an oversize body',
@@ -145,6 +199,13 @@ describe('Bad requests', () => {
     expect(res.body.path).toBe(path.split('?')[0]);
     expect(res.body.message).toContain(message);
     expect(res.body.requestId).toBe(res.headers['x-request-id']);
+  });
+
+  it('should name the methods a path answers in the Allow header of a 405', async () => {
+    const res = await t.http().delete('/api/sessions').set(auth(ADMIN_KEY)).expect(405);
+    expect(res.headers.allow).toBe('GET, HEAD, POST');
+    const unknown = await t.http().delete('/api/nothing-here').set(auth(ADMIN_KEY)).expect(404);
+    expect(unknown.headers.allow).toBeUndefined();
   });
 
   it('should echo a client’s request id and keep serving after a storm of bad input', async () => {

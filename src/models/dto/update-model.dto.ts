@@ -12,6 +12,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { RequireSome } from '../../common/require-some.js';
 import { MODEL_ROLES, type ModelRole } from '../catalogue-entry.js';
 
 /** Strengths to change, 0 to 1; domains left out keep theirs. */
@@ -47,6 +48,7 @@ export class PricingInputDto {
  * Admin changes to one model. Each field left out stays as it is; a field set to `null` goes back
  * to the catalogue's value. Changes survive restarts and catalogue updates.
  */
+@RequireSome('enabled', 'priority', 'specialties', 'qualityPrior', 'roles', 'pricing')
 export class UpdateModelDto {
   @ApiProperty({ type: Boolean, nullable: true, required: false })
   @IsOptional()

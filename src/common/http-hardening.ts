@@ -1,0 +1,59 @@
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import { BadRequestException } from '@nestjs/common';
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
+import secureJson from 'secure-json-parse';
+
+/**
+ * The JSON body parser: Fastify's rules (prototype-poisoning keys refused), but a refused key is
+ * named instead of reported as "Body is not valid JSON". Given to `app.useBodyParser`.
+ */
+export function parseJsonBody(
+  _request: FastifyRequest,
+  body: Buffer,
+  done: (error: Error | null, value?: unknown) => void,
+): void {
+  const text = body.toString('utf8');
+  if (text.length === 0) return done(new BadRequestException('The request body is empty; send a JSON object'));
+  let parsed: unknown;
+  try {
+    parsed = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : '';
+    // secure-json-parse says "forbidden prototype property" for both keys it refuses.
+    if (/forbidden prototype property/.test(message)) {
+      const key = /"__proto__"\s*:/.test(text) ? '__proto__' : 'constructor';
+      return done(new BadRequestException(`The request body has a "${key}" key, which is refused`));
+    }
+    return done(new BadRequestException(`The request body is not valid JSON: ${message}`));
+  }
+  done(null, parsed);
+}
+
+const METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * Which methods each route path answers, so a known path asked with another method gets 405 and
+ * an `Allow` header instead of 404. Fills itself from Fastify's onRoute hook (add it before routes).
+ */
+export class AllowedMethods {
+  private readonly router = FindMyWay({ ignoreTrailingSlash: true });
+  private readonly seen = new Set<string>();
+
+  constructor(fastify: FastifyInstance) {
+    fastify.addHook('onRoute', (route: RouteOptions) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      for (const method of methods) {
+        const key = `${method} ${route.url}`;
+        if (!METHODS.includes(method as HTTPMethod) || this.seen.has(key)) continue;
+        this.seen.add(key);
+        this.router.on(method as HTTPMethod, route.url, () => undefined);
+      }
+    });
+  }
+
+  /** The methods the path answers (none: the path is unknown). */
+  of(url: string): string[] {
+    const path = url.split('?')[0];
+    return METHODS.filter((method) => this.router.find(method, path) !== null);
+  }
+}
