@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { RUN_EVENT_TYPES } from '../src/orchestration/events/asyncapi.js';
+import { ADMIN_KEY } from './support/app.js';
 import { auth, createSession, createUserKey } from './support/factories.js';
 import { startSimulatedApp } from './support/simulated.js';
 
@@ -50,6 +51,16 @@ describe('live progress over Socket.IO (/orchestration)', () => {
         .send({ sessionId, prompt: 'Explain recursion with an example in Python', ...body })
         .expect(202)
     ).body as Json;
+
+  /** Waits until the run's final event is stored: every event it had went out before that. */
+  async function runEnded(runId: string): Promise<void> {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+      const events = (await env.t.http().get(`/api/orchestrate/runs/${runId}/events`).set(auth(key)).expect(200))
+        .body as Json[];
+      if (['run.completed', 'run.failed'].includes(events.at(-1)?.type as string)) return;
+    }
+    throw new Error(`run ${runId} did not end within 10 s`);
+  }
 
   async function until(events: Json[], type: string, ms = 10_000): Promise<void> {
     const deadline = Date.now() + ms;
@@ -129,7 +140,7 @@ describe('live progress over Socket.IO (/orchestration)', () => {
     const missing = await subscribe(socket, { runId: '0123456789abcdef01234567' });
     expect(missing).toEqual({ ok: false, error: 'run 0123456789abcdef01234567 not found' });
     expect(await subscribe(socket, { sessionId })).toEqual({ ok: false, error: `session ${sessionId} not found` });
-    await new Promise((r) => setTimeout(r, 300));
+    await runEnded(started.runId as string);
     expect(events).toEqual([]);
   });
 
@@ -159,8 +170,136 @@ describe('live progress over Socket.IO (/orchestration)', () => {
       replayed: 0,
     });
     const count = events.length;
-    await startRun({ strategy: 'route' });
-    await new Promise((r) => setTimeout(r, 500));
+    const after = await startRun({ strategy: 'route' });
+    await runEnded(after.runId as string);
     expect(events).toHaveLength(count);
+  });
+
+  describe('a revoked key', () => {
+    const revoke = (id: string) => env.t.http().delete(`/api/keys/${id}`).set(auth(ADMIN_KEY)).expect(204);
+
+    it('should lose its open socket at once, and be refused when it connects again', async () => {
+      const user = await createUserKey(env.t, 'revoked live');
+      const session = await createSession(env.t, user.key);
+      const { socket } = await client(user.key);
+      expect(await subscribe(socket, { sessionId: session.id })).toEqual({ ok: true, replayed: 0 });
+      const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+      await revoke(user.id);
+      // The server's own disconnect, which a client does not retry and cannot recover.
+      expect(await closed).toBe('io server disconnect');
+      await expect(client(user.key)).rejects.toThrow(/unauthorized: the API key is unknown or revoked/);
+    });
+
+    it('should not recover a dropped connection after its key was revoked', async () => {
+      const user = await createUserKey(env.t, 'revoked while away');
+      const session = await createSession(env.t, user.key);
+      const socket = io(url, {
+        auth: { token: user.key },
+        transports: ['websocket'],
+        forceNew: true,
+        reconnectionDelay: 50,
+        reconnectionDelayMax: 50,
+      });
+      sockets.push(socket);
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+      expect(await subscribe(socket, { sessionId: session.id })).toEqual({ ok: true, replayed: 0 });
+      // Recovery resumes after the last broadcast a client received: receive a run's events first.
+      const received: Json[] = [];
+      socket.onAny((_name: string, payload: Json) => received.push(payload));
+      await env.t
+        .http()
+        .post('/api/orchestrate')
+        .set(auth(user.key))
+        .send({ sessionId: session.id, prompt: 'Say hello', strategy: 'route' })
+        .expect(202);
+      await until(received, 'run.completed');
+
+      // First a recovery with a valid key: the server kept the session, and it comes back recovered.
+      const back = new Promise<void>((resolve) => socket.once('connect', resolve));
+      socket.io.engine.close(); // the transport drops, as on a network cut
+      await back;
+      expect(socket.recovered).toBe(true);
+
+      // Now the key is revoked while the transport is down: the reconnection must be refused.
+      const down = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
+      socket.io.engine.close();
+      await down;
+      await revoke(user.id);
+      const refused = await new Promise<Error>((resolve, reject) => {
+        socket.once('connect_error', resolve);
+        socket.once('connect', () =>
+          reject(new Error(`reconnected (recovered: ${socket.recovered}) with a revoked key`)),
+        );
+      });
+      expect(refused.message).toMatch(/unauthorized: the API key is unknown or revoked/);
+      expect(socket.connected).toBe(false);
+      socket.disconnect();
+    });
+  });
+
+  describe('per-socket limits', () => {
+    it('should answer 500 subscribes sent at once, refusing those over the in-flight limit', async () => {
+      const { socket } = await client(key);
+      const acks = await Promise.all(
+        Array.from(
+          { length: 500 },
+          () => socket.timeout(20_000).emitWithAck('subscribe', { sessionId }) as Promise<Json>,
+        ),
+      );
+      const refused = acks.filter((a) => a.ok === false);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.every((a) => /too many requests at once: at most 8/.test(a.error as string))).toBe(true);
+      expect(acks.filter((a) => a.ok === true).length).toBeGreaterThan(0);
+      // The server still answers others meanwhile.
+      await env.t.http().get('/api/sessions').set(auth(key)).expect(200);
+    });
+
+    it('should refuse a subscription past the per-socket cap, and take one again after an unsubscribe', async () => {
+      const user = await createUserKey(env.t, 'many rooms');
+      const ids: string[] = [];
+      for (let batch = 0; batch < 101; batch += 20) {
+        const made = await Promise.all(
+          Array.from({ length: Math.min(20, 101 - batch) }, () => createSession(env.t, user.key)),
+        );
+        ids.push(...made.map((m) => m.id));
+      }
+      const { socket } = await client(user.key);
+      for (const id of ids.slice(0, 100))
+        expect(await subscribe(socket, { sessionId: id })).toMatchObject({ ok: true });
+      expect(await subscribe(socket, { sessionId: ids[100] })).toEqual({
+        ok: false,
+        error: 'too many subscriptions: a socket may hold 100; unsubscribe from some first',
+      });
+      // Subscribing again to a room it holds is no new subscription.
+      expect(await subscribe(socket, { sessionId: ids[0] })).toMatchObject({ ok: true });
+      await socket.timeout(5000).emitWithAck('unsubscribe', { sessionId: ids[0] });
+      expect(await subscribe(socket, { sessionId: ids[100] })).toMatchObject({ ok: true });
+    });
+
+    it.each([
+      ['a number', 42, 'send an object'],
+      ['a string', 'run', 'send an object'],
+      ['an array', [{ sessionId: '0123456789abcdef01234567' }], 'send an object'],
+      ['null', null, 'send an object'],
+      ['a 900 KB string', 'x'.repeat(900_000), 'the request is 900002 characters; the limit is 1024'],
+      ['an unknown field', { sessionId: '0123456789abcdef01234567', room: 'x' }, 'unknown field room'],
+      [
+        'afterSeq without a run',
+        { sessionId: '0123456789abcdef01234567', afterSeq: 1 },
+        'afterSeq goes with runId only',
+      ],
+    ])('should acknowledge %s with { ok: false, error }, never an exception event', async (_, payload, error) => {
+      const { socket, events } = await client(key);
+      for (const name of ['subscribe', 'unsubscribe']) {
+        const ack = (await socket.timeout(5000).emitWithAck(name, payload)) as Json;
+        expect(ack.ok).toBe(false);
+        expect(ack.error).toContain(error);
+      }
+      expect(events).toEqual([]);
+      expect(socket.connected).toBe(true);
+    });
   });
 });

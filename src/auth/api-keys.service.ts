@@ -33,6 +33,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
   private readonly lastTouched = new Map<string, number>();
   /** Stored keys verified lately, by hash (valid keys only: unknown ones cannot fill it). */
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  private readonly revokeListeners = new Set<(keyId: string) => void>();
 
   constructor(
     private readonly keys: ApiKeysRepository,
@@ -85,6 +86,13 @@ export class ApiKeysService implements OnApplicationBootstrap {
     if (revoked === null && (await this.keys.findById(id)) === null) {
       throw new NotFoundException(`API key ${id} not found`);
     }
+    for (const listener of this.revokeListeners) listener(id);
+  }
+
+  /** Hears each key id as it is revoked here (open sockets of that key are closed on it). Returns the way to stop. */
+  onRevoke(listener: (keyId: string) => void): () => void {
+    this.revokeListeners.add(listener);
+    return () => this.revokeListeners.delete(listener);
   }
 
   /** The principal of a presented key, or null when it is unknown or revoked. */

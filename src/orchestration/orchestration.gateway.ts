@@ -34,11 +34,39 @@ export type SubscribeAck = { ok: true; replayed: number } | { ok: false; error: 
 export type ServerEvents = { [K in RunEventType]: (event: RunEventDto) => void };
 
 const ID = /^[0-9a-f]{24}$/;
+const REQUEST_FIELDS = new Set(['runId', 'threadId', 'sessionId', 'afterSeq']);
+
+/** Per-socket limits: what one client may hold or ask at once, so one socket cannot stall the server. */
+export const SOCKET_LIMITS = {
+  /** Rooms (runs, threads, sessions) one socket may be subscribed to. */
+  subscriptions: 100,
+  /** subscribe/unsubscribe requests of one socket being answered at once. */
+  inFlight: 8,
+  /** The largest request payload, in characters of its JSON. */
+  payloadChars: 1024,
+} as const;
 
 type Target = { kind: 'run' | 'thread' | 'session'; id: string; afterSeq?: number };
 
-function readRequest(body: unknown): Target | string {
-  if (typeof body !== 'object' || body === null) return 'send an object: { runId } or { threadId } or { sessionId }';
+/** The JSON size of a payload, or Infinity when it cannot be serialised. */
+function payloadChars(body: unknown): number {
+  try {
+    return JSON.stringify(body)?.length ?? 0;
+  } catch {
+    return Infinity;
+  }
+}
+
+export function readRequest(body: unknown): Target | string {
+  const size = payloadChars(body);
+  if (size > SOCKET_LIMITS.payloadChars) {
+    return `the request is ${Number.isFinite(size) ? `${size} characters` : 'not serialisable'}; the limit is ${SOCKET_LIMITS.payloadChars}`;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return 'send an object: { runId } or { threadId } or { sessionId }';
+  }
+  const unknown = Object.keys(body).filter((k) => !REQUEST_FIELDS.has(k));
+  if (unknown.length > 0) return `unknown field ${unknown[0]}: send runId, threadId or sessionId, and afterSeq`;
   const request = body as SubscribeRequest;
   const given = (['runId', 'threadId', 'sessionId'] as const).filter((k) => request[k] !== undefined);
   if (given.length !== 1) return 'give exactly one of runId, threadId, sessionId';
@@ -49,7 +77,13 @@ function readRequest(body: unknown): Target | string {
   if (afterSeq !== undefined && (typeof afterSeq !== 'number' || !Number.isInteger(afterSeq) || afterSeq < 0)) {
     return 'afterSeq must be a whole number of 0 or more';
   }
+  if (afterSeq !== undefined && key !== 'runId') return 'afterSeq goes with runId only';
   return { kind: key.slice(0, -2) as Target['kind'], id, afterSeq };
+}
+
+interface SocketState {
+  principal: Principal;
+  inFlight: number;
 }
 
 /**
@@ -59,12 +93,14 @@ function readRequest(body: unknown): Target | string {
  */
 @WebSocketGateway({
   namespace: '/orchestration',
-  connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
+  // A recovered connection passes the handshake middleware again: a revoked key cannot come back.
+  connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
 })
 export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   private readonly logger = new Logger(OrchestrationGateway.name);
   @WebSocketServer() private readonly server!: Namespace;
   private stopRelay: () => void = () => undefined;
+  private stopRevokes: () => void = () => undefined;
 
   constructor(
     private readonly keys: ApiKeysService,
@@ -92,7 +128,8 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
         .verify(token)
         .then((principal) => {
           if (principal === null) return next(new Error('unauthorized: the API key is unknown or revoked'));
-          (socket.data as { principal?: Principal }).principal = principal;
+          const state: SocketState = { principal, inFlight: 0 };
+          Object.assign(socket.data as object, state);
           next();
         })
         .catch(() => next(new Error('the server could not check the API key; try again')));
@@ -100,10 +137,17 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
     this.stopRelay = this.bus.listen(({ event, address }) => {
       this.emit([`run:${address.runId}`, `thread:${address.threadId}`, `session:${address.sessionId}`], event);
     });
+    // A revoked key's sockets are closed at once, without a recoverable session left behind.
+    this.stopRevokes = this.keys.onRevoke((keyId) => {
+      for (const socket of namespace.sockets.values()) {
+        if ((socket.data as Partial<SocketState>).principal?.keyId === keyId) socket.disconnect();
+      }
+    });
   }
 
   onModuleDestroy(): void {
     this.stopRelay();
+    this.stopRevokes();
   }
 
   /** The one place events leave for clients. */
@@ -115,10 +159,51 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
   }
 
   @SubscribeMessage('subscribe')
-  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscribeAck> {
+  subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscribeAck> {
+    return this.limited(socket, body, (target, principal) => this.join(socket, target, principal));
+  }
+
+  @SubscribeMessage('unsubscribe')
+  unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscribeAck> {
+    return this.limited(socket, body, async (target) => {
+      await socket.leave(`${target.kind}:${target.id}`);
+      this.logger.debug(`socket ${socket.id} left ${target.kind} ${target.id}`);
+      return { ok: true, replayed: 0 };
+    });
+  }
+
+  /** Reads the request and holds the socket to its in-flight limit; every refusal is an acknowledgement. */
+  private async limited(
+    socket: Socket,
+    body: unknown,
+    handle: (target: Target, principal: Principal) => Promise<SubscribeAck>,
+  ): Promise<SubscribeAck> {
     const target = readRequest(body);
     if (typeof target === 'string') return { ok: false, error: target };
-    const principal = (socket.data as { principal: Principal }).principal;
+    const state = socket.data as SocketState;
+    if (state.inFlight >= SOCKET_LIMITS.inFlight) {
+      return {
+        ok: false,
+        error: `too many requests at once: at most ${SOCKET_LIMITS.inFlight} are answered at a time per socket; wait for their acknowledgements`,
+      };
+    }
+    state.inFlight += 1;
+    try {
+      return await handle(target, state.principal);
+    } finally {
+      state.inFlight -= 1;
+    }
+  }
+
+  private async join(socket: Socket, target: Target, principal: Principal): Promise<SubscribeAck> {
+    const room = `${target.kind}:${target.id}`;
+    // Socket.IO puts every socket in a room of its own id, not counted as a subscription.
+    if (!socket.rooms.has(room) && socket.rooms.size - 1 >= SOCKET_LIMITS.subscriptions) {
+      return {
+        ok: false,
+        error: `too many subscriptions: a socket may hold ${SOCKET_LIMITS.subscriptions}; unsubscribe from some first`,
+      };
+    }
     try {
       if (target.kind === 'run') await this.orchestration.require(principal, target.id);
       else if (target.kind === 'thread') await this.threads.require(principal, target.id);
@@ -126,7 +211,7 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
     } catch {
       return { ok: false, error: `${target.kind} ${target.id} not found` };
     }
-    const room = `${target.kind}:${target.id}`;
+    if (!socket.connected) return { ok: false, error: 'the socket disconnected' };
     if (target.kind !== 'run' || target.afterSeq === undefined) {
       await socket.join(room);
       return { ok: true, replayed: 0 };
@@ -142,14 +227,5 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
     await socket.join(room);
     for (const event of stored) this.emit(socket, event);
     return { ok: true, replayed: stored.length };
-  }
-
-  @SubscribeMessage('unsubscribe')
-  async unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<SubscribeAck> {
-    const target = readRequest(body);
-    if (typeof target === 'string') return { ok: false, error: target };
-    await socket.leave(`${target.kind}:${target.id}`);
-    this.logger.debug(`socket ${socket.id} left ${target.kind} ${target.id}`);
-    return { ok: true, replayed: 0 };
   }
 }
