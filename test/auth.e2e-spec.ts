@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { io } from 'socket.io-client';
+import type request from 'supertest';
 import { ADMIN_KEY, startApp, type TestApp } from './support/app.js';
 import { auth, createSession, createUserKey } from './support/factories.js';
 
@@ -145,5 +147,52 @@ describe('First start without ADMIN_API_KEY', () => {
       process.stdout.write = write;
       await t?.close();
     }
+  });
+});
+
+describe('failed authentication', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp({ AUTH_FAILURE_LIMIT: '20', AUTH_FAILURE_WINDOW_MS: '60000' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => t.close());
+
+  it('should answer 429 with Retry-After to an address past 20 wrong keys, for HTTP and Socket.IO alike', async () => {
+    const user = await createUserKey(t);
+    const statuses: number[] = [];
+    let last: request.Response | undefined;
+    for (let i = 0; i < 50; i += 1) {
+      last = await t
+        .http()
+        .get('/api/sessions')
+        .set(auth(`orx_wrong_${i}`));
+      statuses.push(last.status);
+    }
+    expect(statuses.slice(0, 20)).toEqual(Array.from({ length: 20 }, () => 401));
+    expect(statuses.slice(20)).toEqual(Array.from({ length: 30 }, () => 429));
+    expect(last?.body).toMatchObject({ statusCode: 429, message: /Too many failed authentications from this address/ });
+    const retryAfter = Number(last?.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+
+    // While the address is refused, its keys are not looked at: a valid one waits too.
+    await t.http().get('/api/sessions').set(auth(user.key)).expect(429);
+    const url = `${await t.app.getUrl()}/orchestration`.replace('[::1]', '127.0.0.1');
+    const socket = io(url, {
+      auth: { token: user.key },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    const refused = await new Promise<Error>((resolve, reject) => {
+      socket.once('connect_error', resolve);
+      socket.once('connect', () => reject(new Error('connected while the address is refused')));
+    });
+    socket.disconnect();
+    expect(refused.message).toMatch(/^rate limited: Too many failed authentications/);
+    // Routes that need no key still answer.
+    await t.http().get('/health').expect(200);
   });
 });

@@ -1,4 +1,14 @@
-import { Controller, Get, Headers, NotFoundException, Param, Query, Res, UnauthorizedException } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Headers,
+  Ip,
+  NotFoundException,
+  Param,
+  Query,
+  Res,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiKeysService } from '../auth/api-keys.service.js';
@@ -76,12 +86,17 @@ export class MetricsController {
   @Get()
   @Public()
   @ApiExcludeEndpoint()
-  async scrape(@Headers() headers: Record<string, string | undefined>, @Res() reply: FastifyReply): Promise<void> {
+  async scrape(
+    @Headers() headers: Record<string, string | undefined>,
+    @Ip() address: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     if (!this.config.metrics.enabled) throw new NotFoundException('Metrics are turned off (METRICS_ENABLED=false)');
     const key = presentedKey(headers);
     const token = this.config.metrics.token;
     const allowed =
-      key !== undefined && ((token !== undefined && key === token) || (await this.keys.verify(key))?.role === 'admin');
+      key !== undefined &&
+      ((token !== undefined && key === token) || (await this.keys.authenticate(key, address))?.role === 'admin');
     if (!allowed)
       throw new UnauthorizedException('Metrics need an admin key or METRICS_TOKEN as "Authorization: Bearer <key>"');
     void reply.header('content-type', this.metrics.registry.contentType).send(await this.metrics.registry.metrics());

@@ -35,7 +35,7 @@ export class ApiKeyGuard implements CanActivate {
     if (key === undefined) {
       throw new UnauthorizedException('Missing API key: send "Authorization: Bearer <key>" or "x-api-key: <key>"');
     }
-    const principal = await this.keys.verify(key);
+    const principal = await this.keys.authenticate(key, request.ip);
     if (principal === null) throw new UnauthorizedException('Invalid or revoked API key');
     if (this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, targets) && principal.role !== 'admin') {
       throw new ForbiddenException('This endpoint needs an admin key');

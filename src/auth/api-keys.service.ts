@@ -4,6 +4,7 @@ import { Types } from 'mongoose';
 import { AppConfig } from '../config/app-config.js';
 import { Page, toPage } from '../common/pagination.js';
 import { ownerScope, Principal } from './principal.js';
+import { AuthThrottle, TooManyAuthFailures } from './auth-throttle.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { CreateApiKeyDto } from './dto/create-api-key.dto.js';
 import { ApiKeyResponseDto, CreatedApiKeyResponseDto, toApiKeyResponse } from './dto/api-key.response.dto.js';
@@ -16,6 +17,9 @@ const TOUCH_INTERVAL_MS = 60_000;
  * at once; one revoked through another process of the same database, within this time.
  */
 const VERIFIED_TTL_MS = 10_000;
+/** How long a key found in no record is answered "unknown" without a lookup, and how many are kept. */
+const UNKNOWN_TTL_MS = 10_000;
+const MAX_UNKNOWN = 10_000;
 /** The owner of data created with ADMIN_API_KEY, which has no database record. */
 export const ENV_ADMIN_OWNER = 'admin';
 
@@ -34,12 +38,16 @@ export class ApiKeysService implements OnApplicationBootstrap {
   /** Stored keys verified lately, by hash (valid keys only: unknown ones cannot fill it). */
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
   private readonly revokeListeners = new Set<(keyId: string) => void>();
+  /** Hashes of `orx_` keys no record has, until when (guesses repeat; each lookup is a scan). */
+  private readonly unknown = new Map<string, number>();
+  private readonly throttle: AuthThrottle;
 
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly config: AppConfig,
   ) {
     if (config.adminApiKey !== undefined) this.envAdminHash = hashKey(config.adminApiKey);
+    this.throttle = new AuthThrottle(config.authFailures.limit, config.authFailures.windowMs);
   }
 
   /** Without ADMIN_API_KEY and without any admin key stored, makes one and prints it once. */
@@ -95,6 +103,18 @@ export class ApiKeysService implements OnApplicationBootstrap {
     return () => this.revokeListeners.delete(listener);
   }
 
+  /**
+   * The principal of a key presented from a client address, or null when it is unknown or revoked.
+   * An address past AUTH_FAILURE_LIMIT failures gets TooManyAuthFailures, its key not looked at.
+   */
+  async authenticate(key: string, address: string): Promise<Principal | null> {
+    const wait = this.throttle.retryAfterMs(address);
+    if (wait > 0) throw new TooManyAuthFailures(wait);
+    const principal = await this.verify(key);
+    if (principal === null) this.throttle.fail(address);
+    return principal;
+  }
+
   /** The principal of a presented key, or null when it is unknown or revoked. */
   async verify(key: string): Promise<Principal | null> {
     const presented = hashKey(key);
@@ -109,9 +129,13 @@ export class ApiKeysService implements OnApplicationBootstrap {
       this.touch(known.principal.keyId, now);
       return known.principal;
     }
+    if ((this.unknown.get(hash) ?? 0) > now) return null;
     const record = await this.keys.findActiveByHash(hash);
     if (record === null || !timingSafeEqual(Buffer.from(record.hash, 'hex'), presented)) {
       this.verified.delete(hash);
+      this.unknown.delete(hash);
+      if (this.unknown.size >= MAX_UNKNOWN) this.unknown.delete(this.unknown.keys().next().value as string);
+      this.unknown.set(hash, now + UNKNOWN_TTL_MS);
       return null;
     }
     const principal: Principal = { keyId: record._id.toHexString(), ownerId: record.ownerId, role: record.role };

@@ -73,6 +73,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const classified = this.methodNotAllowed(exception, request, reply) ?? classifyError(exception);
+    // A refusal that says when to come back (429s) carries it as Retry-After.
+    const retryAfterMs = (exception as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+    if (exception instanceof HttpException && typeof retryAfterMs === 'number') {
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+    }
     const { status } = classified;
     const fastifyCode = (exception as { code?: string; cause?: { code?: string } }).cause?.code;
     const message =

@@ -29,6 +29,8 @@ export class AppConfig {
   readonly usage: { batchSize: number; flushIntervalMs: number; maxBuffered: number; retentionDays: number };
   readonly metrics: { enabled: boolean; token: string | undefined };
   readonly analyticsCache: boolean;
+  /** Failed authentications per client address and window before 429. */
+  readonly authFailures: { limit: number; windowMs: number };
   readonly resilience: Pick<ResilienceOptions, 'maxRetries' | 'cooldownFailures' | 'cooldownMs'>;
 
   constructor(env: Environment & { providers?: ProviderSettings[]; extraModels?: CatalogueEntry[] }) {
@@ -61,6 +63,7 @@ export class AppConfig {
     };
     this.metrics = { enabled: env.METRICS_ENABLED === 'true', token: env.METRICS_TOKEN };
     this.analyticsCache = env.ANALYTICS_CACHE === 'true';
+    this.authFailures = { limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_MS };
     this.resilience = {
       maxRetries: env.PROVIDER_MAX_RETRIES,
       cooldownFailures: env.PROVIDER_COOLDOWN_FAILURES,

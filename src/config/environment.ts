@@ -143,6 +143,19 @@ export class Environment {
   @IsString()
   PROVIDERS_FILE?: string;
 
+  /** Failed authentications one client address may make per AUTH_FAILURE_WINDOW_MS before 429. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  AUTH_FAILURE_LIMIT = 20;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
+  AUTH_FAILURE_WINDOW_MS = 60_000;
+
   /** Per-attempt provider timeout: before the first token and between tokens. */
   @Transform(toInt)
   @IsInt()

@@ -12,6 +12,7 @@ import {
 import type { Namespace, Socket } from 'socket.io';
 import { MetricsService } from '../analytics/metrics.service.js';
 import { ApiKeysService } from '../auth/api-keys.service.js';
+import { TooManyAuthFailures } from '../auth/auth-throttle.js';
 import type { Principal } from '../auth/principal.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ThreadsService } from '../threads/threads.service.js';
@@ -125,14 +126,17 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
       if (typeof token !== 'string' || token.length === 0)
         return next(new Error('unauthorized: send the API key as auth.token'));
       this.keys
-        .verify(token)
+        .authenticate(token, socket.handshake.address)
         .then((principal) => {
           if (principal === null) return next(new Error('unauthorized: the API key is unknown or revoked'));
           const state: SocketState = { principal, inFlight: 0 };
           Object.assign(socket.data as object, state);
           next();
         })
-        .catch(() => next(new Error('the server could not check the API key; try again')));
+        .catch((error: unknown) => {
+          if (error instanceof TooManyAuthFailures) return next(new Error(`rate limited: ${error.message}`));
+          next(new Error('the server could not check the API key; try again'));
+        });
     });
     this.stopRelay = this.bus.listen(({ event, address }) => {
       this.emit([`run:${address.runId}`, `thread:${address.threadId}`, `session:${address.sessionId}`], event);
