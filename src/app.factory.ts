@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { MetricsService } from './analytics/metrics.service.js';
 import { AppModule } from './app.module.js';
+import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { AllowedMethods, parseJsonBody } from './common/http-hardening.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
@@ -125,6 +126,7 @@ export async function createApp(
 
   const fastify = app.getHttpAdapter().getInstance();
   app.useBodyParser('application/json', { bodyLimit: config.bodyLimitBytes }, parseJsonBody);
+  app.get(IdempotencyService).attach(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();

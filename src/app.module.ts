@@ -4,6 +4,7 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { ModelsModule } from './models/models.module.js';
 import { OpenAiCompatModule } from './openai-compat/openai-compat.module.js';
@@ -21,6 +22,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         AuthModule,
+        IdempotencyModule,
         HealthModule,
         SessionsModule,
         ThreadsModule,

@@ -22,6 +22,11 @@ describe('classifyError', () => {
       503,
       'The database is unavailable; try again shortly',
     ],
+    [
+      Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' }),
+      503,
+      'The database is unavailable; try again shortly',
+    ],
     [new TypeError("Cannot read properties of undefined (reading 'x')"), 500, 'Internal server error'],
     ['a thrown string', 500, 'Internal server error'],
   ])('should map %p to %i', (error, status, message) => {

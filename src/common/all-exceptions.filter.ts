@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import { openAiErrorBody } from '../openai-compat/openai-error.js';
 import { ErrorEnvelope } from './error-envelope.js';
 import type { AllowedMethods } from './http-hardening.js';
+import { StoredResponse } from './stored-response.js';
 
 interface Classified {
   status: number;
@@ -11,7 +12,7 @@ interface Classified {
 }
 
 const DATABASE_DOWN =
-  /buffering timed out|ECONNREFUSED|Server selection timed out|connection .* closed|MongoNetworkError|MongoServerSelectionError|PoolClearedError|MongoNotConnectedError/i;
+  /buffering timed out|ECONNREFUSED|Server selection timed out|connection .* closed|MongoNetworkError|MongoServerSelectionError|PoolClearedError|MongoNotConnectedError|socket has been ended|EPIPE|ECONNRESET/i;
 
 function messageOf(response: unknown, fallback: string): string {
   if (typeof response === 'string') return response;
@@ -72,6 +73,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    if (exception instanceof StoredResponse) {
+      void reply
+        .status(exception.status)
+        .header('content-type', exception.contentType)
+        .header('idempotent-replayed', 'true')
+        .send(exception.body);
+      return;
+    }
     const classified = this.methodNotAllowed(exception, request, reply) ?? classifyError(exception);
     // A refusal that says when to come back (429s) carries it as Retry-After.
     const retryAfterMs = (exception as { retryAfterMs?: unknown } | null)?.retryAfterMs;

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { OpenAiCompatService } from './openai-compat.service.js';
 import { OpenAiError } from './openai-error.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 
 /**
  * OpenAI's Chat Completions and Models routes, for any OpenAI client (documented by OpenAI's own
@@ -22,6 +23,7 @@ export class OpenAiCompatController {
 
   @Post('chat/completions')
   @HttpCode(200)
+  @Idempotent()
   async complete(
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,

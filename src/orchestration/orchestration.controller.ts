@@ -11,6 +11,8 @@ import { RunCreatedDto, RunEventDto, RunResponseDto, RunSummaryDto } from './dto
 import { RunEventBus } from './events/run-event-bus.js';
 import { OrchestrationService } from './orchestration.service.js';
 import { streamRunEvents } from './sse.js';
+import type { IdSource } from '../common/id-source.js';
+import { CreateIds, Idempotent } from '../idempotency/idempotent.decorator.js';
 
 const wantsEvents = (accept: string | undefined) => accept?.includes('text/event-stream') === true;
 
@@ -29,6 +31,7 @@ export class OrchestrationController {
    * With `Accept: text/event-stream`, streams the run's events as SSE until it ends.
    */
   @Post()
+  @Idempotent()
   @ApiAcceptedResponse({ type: RunCreatedDto })
   @ApiOkResponse({ type: RunResponseDto, description: 'With ?wait=true, once the run has ended.' })
   @ApiProduces('application/json', 'text/event-stream')
@@ -37,9 +40,10 @@ export class OrchestrationController {
     @Body() dto: OrchestrateDto,
     @Query() query: OrchestrateQueryDto,
     @Headers('accept') accept: string | undefined,
+    @CreateIds() ids: IdSource,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const created = await this.orchestration.start(principal, dto);
+    const created = await this.orchestration.start(principal, dto, ids);
     if (wantsEvents(accept)) return streamRunEvents(reply, this.bus, created.runId, 0);
     if (query.wait !== true) return void reply.code(202).send(created);
     const ended = await this.orchestration.waitForEnd(created.runId);

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { ownerScope, type Principal } from '../auth/principal.js';
+import { IdSource } from '../common/id-source.js';
 import { toPage, type Page } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
 import { ModelsService } from '../models/models.service.js';
@@ -48,7 +49,7 @@ export class OrchestrationService {
     private readonly config: AppConfig,
   ) {}
 
-  async start(principal: Principal, dto: OrchestrateDto): Promise<RunCreatedDto> {
+  async start(principal: Principal, dto: OrchestrateDto, ids = new IdSource()): Promise<RunCreatedDto> {
     const limits = this.config.orchestration;
     if (this.engine.activeRunsOf(principal.keyId) >= limits.maxRunsPerKey) {
       throw new HttpException(
@@ -65,6 +66,8 @@ export class OrchestrationService {
     const session = await this.sessions.requireActive(principal, dto.sessionId);
     const options = await this.resolveOptions(dto, session.settings);
 
+    // Taken in the same order on every attempt, so an idempotent retry gives each object its id again.
+    const [newThreadId, messageId, runId] = [ids.next(), ids.next(), ids.next()];
     let threadId: string;
     if (dto.threadId !== undefined) {
       const thread = await this.threads.require(principal, dto.threadId);
@@ -74,11 +77,23 @@ export class OrchestrationService {
       threadId = dto.threadId;
     } else {
       const title = dto.prompt.replace(/\s+/g, ' ').trim().slice(0, 80);
-      threadId = (await this.threads.create(principal, { sessionId: dto.sessionId, title })).id;
+      threadId = (
+        await this.threads.create(
+          principal,
+          { sessionId: dto.sessionId, title },
+          new IdSource([newThreadId.toHexString()]),
+        )
+      ).id;
     }
-    const message = await this.messages.post(principal, threadId, { role: 'user', content: dto.prompt });
+    const message = await this.messages.post(
+      principal,
+      threadId,
+      { role: 'user', content: dto.prompt },
+      new IdSource([messageId.toHexString()]),
+    );
 
-    const run = await this.runs.insert({
+    const { doc: run, created } = await this.runs.insert({
+      _id: runId,
       ownerId: session.ownerId,
       keyId: principal.keyId,
       sessionId: session._id,
@@ -89,7 +104,7 @@ export class OrchestrationService {
       options,
       totals: { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unknownCostCalls: 0 },
     });
-    this.engine.start(run);
+    if (created) this.engine.start(run);
     return { runId: run._id.toHexString(), threadId, status: run.status };
   }
 

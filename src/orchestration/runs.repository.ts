@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
+import { insertOrFind } from '../common/id-source.js';
 import { pageQuery } from '../common/pagination.js';
 import type { OwnerScope } from '../sessions/sessions.repository.js';
 import type { RunStatus, RunTotals } from './events/run-events.js';
@@ -46,9 +47,9 @@ export interface RunFilter {
 export class RunsRepository {
   constructor(@InjectModel(Run.name) private readonly runs: Model<Run>) {}
 
-  async insert(run: NewRun): Promise<RunRecord> {
-    const created = await this.runs.create({ ...run, status: 'running' });
-    return created.toObject();
+  /** Inserts a run; `created` is false when one with its `_id` was stored already (an idempotent retry). */
+  insert(run: NewRun & Pick<Run, '_id'>): Promise<{ doc: RunRecord; created: boolean }> {
+    return insertOrFind(this.runs, { ...run, status: 'running' });
   }
 
   findById(scope: OwnerScope, id: string): Promise<RunRecord | null> {

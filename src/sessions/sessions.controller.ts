@@ -9,6 +9,8 @@ import { ListSessionsQueryDto } from './dto/list-sessions.query.dto.js';
 import { SessionPageDto, SessionResponseDto } from './dto/session.response.dto.js';
 import { UpdateSessionDto } from './dto/update-session.dto.js';
 import { SessionsService } from './sessions.service.js';
+import type { IdSource } from '../common/id-source.js';
+import { CreateIds, Idempotent } from '../idempotency/idempotent.decorator.js';
 
 @ApiTags('Sessions')
 @ApiStandardErrors()
@@ -18,8 +20,13 @@ export class SessionsController {
 
   /** Opens a session; omitted settings take their defaults. */
   @Post()
-  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateSessionDto): Promise<SessionResponseDto> {
-    return this.sessions.create(principal, dto);
+  @Idempotent()
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: CreateSessionDto,
+    @CreateIds() ids: IdSource,
+  ): Promise<SessionResponseDto> {
+    return this.sessions.create(principal, dto, ids);
   }
 
   /** Lists your sessions, newest first, with cursor pagination. */

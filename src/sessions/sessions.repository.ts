@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
+import { insertOrFind } from '../common/id-source.js';
 import { KeyedQueue } from '../common/keyed-queue.js';
 import { pageQuery } from '../common/pagination.js';
 import { Session, SessionSettings, SessionStatus } from './session.schema.js';
@@ -25,10 +26,11 @@ export class SessionsRepository {
   private readonly costWrites = new KeyedQueue();
   constructor(@InjectModel(Session.name) private readonly sessions: Model<Session>) {}
 
-  async insert(session: Pick<Session, 'ownerId' | 'title' | 'userId' | 'settings'>): Promise<SessionRecord> {
+  /** Inserts a session; one with the same `_id` (an idempotent retry) is found instead. */
+  async insert(session: Pick<Session, '_id' | 'ownerId' | 'title' | 'userId' | 'settings'>): Promise<SessionRecord> {
     const now = new Date();
-    const created = await this.sessions.create({ ...session, status: 'active', totalCostUsd: 0, lastActivityAt: now });
-    return created.toObject();
+    return (await insertOrFind(this.sessions, { ...session, status: 'active', totalCostUsd: 0, lastActivityAt: now }))
+      .doc;
   }
 
   findById(scope: OwnerScope, id: string): Promise<SessionRecord | null> {

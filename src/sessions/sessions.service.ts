@@ -1,4 +1,5 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { IdSource } from '../common/id-source.js';
 import { Page, toPage } from '../common/pagination.js';
 import { ownerScope, type Principal } from '../auth/principal.js';
 import { CreateSessionDto } from './dto/create-session.dto.js';
@@ -19,9 +20,10 @@ function checkModelLists(preferred: readonly string[], excluded: readonly string
 
 @Injectable()
 export class SessionsService {
+  private readonly logger = new Logger(SessionsService.name);
   constructor(private readonly sessions: SessionsRepository) {}
 
-  async create(principal: Principal, dto: CreateSessionDto): Promise<SessionResponseDto> {
+  async create(principal: Principal, dto: CreateSessionDto, ids = new IdSource()): Promise<SessionResponseDto> {
     const settings: SessionSettings = {
       ...DEFAULT_SETTINGS,
       preferredModels: [],
@@ -30,6 +32,7 @@ export class SessionsService {
     };
     checkModelLists(settings.preferredModels, settings.excludedModels);
     const created = await this.sessions.insert({
+      _id: ids.next(),
       ownerId: principal.ownerId,
       title: dto.title,
       userId: dto.userId ?? null,
@@ -96,8 +99,13 @@ export class SessionsService {
     return this.sessions.addCost(session._id, usd);
   }
 
-  touch(session: SessionRecord): Promise<void> {
-    return this.sessions.touch(session._id);
+  /** Marks the session active now; best effort (it never fails the write that caused it). */
+  async touch(session: SessionRecord): Promise<void> {
+    await this.sessions.touch(session._id).catch((error: unknown) => {
+      this.logger.warn(
+        `Marking session ${session._id.toHexString()} active failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
   }
 }
 

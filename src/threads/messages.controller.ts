@@ -7,6 +7,8 @@ import { CreateMessageDto } from './dto/create-message.dto.js';
 import { ListMessagesQueryDto } from './dto/list-messages.query.dto.js';
 import { MessagePageDto, MessageResponseDto } from './dto/message.response.dto.js';
 import { MessagesService } from './messages.service.js';
+import type { IdSource } from '../common/id-source.js';
+import { CreateIds, Idempotent } from '../idempotency/idempotent.decorator.js';
 
 @ApiTags('Messages')
 @ApiStandardErrors()
@@ -16,12 +18,14 @@ export class MessagesController {
 
   /** Adds a message to a thread of an active session. */
   @Post()
+  @Idempotent()
   post(
     @CurrentPrincipal() principal: Principal,
     @Param('threadId', ParseObjectIdPipe) threadId: string,
     @Body() dto: CreateMessageDto,
+    @CreateIds() ids: IdSource,
   ): Promise<MessageResponseDto> {
-    return this.messages.post(principal, threadId, dto);
+    return this.messages.post(principal, threadId, dto, ids);
   }
 
   /** Lists a thread's messages oldest first; with `branch`, only the path down to that message. */

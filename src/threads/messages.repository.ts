@@ -5,7 +5,7 @@ import { pageQuery } from '../common/pagination.js';
 import { Message } from './message.schema.js';
 
 export type MessageRecord = Message;
-export type NewMessage = Pick<Message, 'ownerId' | 'threadId' | 'sessionId' | 'role' | 'content' | 'parentId'> &
+export type NewMessage = Pick<Message, '_id' | 'ownerId' | 'threadId' | 'sessionId' | 'role' | 'content' | 'parentId'> &
   Partial<Pick<Message, 'model' | 'runId' | 'inputTokens' | 'outputTokens' | 'costUsd' | 'score'>>;
 
 /** Messages are reached through their thread, whose ownership the service has checked. */
@@ -16,6 +16,10 @@ export class MessagesRepository {
   async insert(message: NewMessage): Promise<MessageRecord> {
     const created = await this.messages.create(message);
     return created.toObject();
+  }
+
+  findById(id: Types.ObjectId): Promise<MessageRecord | null> {
+    return this.messages.findById(id).lean<MessageRecord>().exec();
   }
 
   list(ownerId: string, threadId: Types.ObjectId, limit: number, cursor?: string): Promise<MessageRecord[]> {

@@ -1,6 +1,8 @@
-import { BadRequestException, Injectable, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import { BadRequestException, Injectable, Logger, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { Types } from 'mongoose';
 import type { Principal } from '../auth/principal.js';
+import { IdSource, isDuplicateKey } from '../common/id-source.js';
+import { KeyedQueue } from '../common/keyed-queue.js';
 import { Page, toPage } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -8,11 +10,20 @@ import { CreateMessageDto } from './dto/create-message.dto.js';
 import { ListMessagesQueryDto } from './dto/list-messages.query.dto.js';
 import { MessageResponseDto, toMessageResponse } from './dto/message.response.dto.js';
 import { MessagesRepository, type MessageRecord, type NewMessage } from './messages.repository.js';
-import { ThreadsRepository } from './threads.repository.js';
+import { ThreadsRepository, type ThreadTail } from './threads.repository.js';
 import { ThreadsService } from './threads.service.js';
+
+/** Tries, a second apart, to write a thread count the database refused (then the next append does). */
+const TAIL_RETRIES = 30;
+const TAIL_RETRY_MS = 1000;
 
 @Injectable()
 export class MessagesService {
+  private readonly logger = new Logger(MessagesService.name);
+  private readonly appends = new KeyedQueue();
+  /** Thread counts not written yet because the database refused them after the message was stored. */
+  private readonly unsavedTails = new Map<string, ThreadTail>();
+
   constructor(
     private readonly messages: MessagesRepository,
     private readonly threadsRepository: ThreadsRepository,
@@ -21,7 +32,12 @@ export class MessagesService {
     private readonly config: AppConfig,
   ) {}
 
-  async post(principal: Principal, threadId: string, dto: CreateMessageDto): Promise<MessageResponseDto> {
+  async post(
+    principal: Principal,
+    threadId: string,
+    dto: CreateMessageDto,
+    ids = new IdSource(),
+  ): Promise<MessageResponseDto> {
     if (dto.content.length > this.config.messageMaxChars) {
       throw new PayloadTooLargeException(
         `content has ${dto.content.length} characters; the limit is ${this.config.messageMaxChars} (MESSAGE_MAX_CHARS)`,
@@ -29,18 +45,15 @@ export class MessagesService {
     }
     const thread = await this.threads.require(principal, threadId);
     const session = await this.sessions.requireActive(principal, thread.sessionId.toHexString());
-
-    let parentId: Types.ObjectId | null;
+    let parentId: Types.ObjectId | undefined;
     if (dto.parentId !== undefined) {
       if (!(await this.messages.exists(thread.ownerId, thread._id, dto.parentId))) {
         throw new BadRequestException(`parentId ${dto.parentId} is not a message of thread ${threadId}`);
       }
       parentId = new Types.ObjectId(dto.parentId);
-    } else {
-      parentId = (await this.messages.latest(thread.ownerId, thread._id))?._id ?? null;
     }
-
-    const message = await this.messages.insert({
+    const message = await this.append({
+      _id: ids.next(),
       ownerId: thread.ownerId,
       threadId: thread._id,
       sessionId: thread.sessionId,
@@ -48,9 +61,65 @@ export class MessagesService {
       content: dto.content,
       parentId,
     });
-    await this.threadsRepository.recordMessage(thread._id, message.createdAt);
     await this.sessions.touch(session);
     return toMessageResponse(message);
+  }
+
+  /**
+   * Adds a message to its thread; without `parentId` it follows the thread's newest message. One
+   * thread's appends run one at a time (FerretDB loses concurrent updates of one document, and the
+   * default parent must be the message before), so concurrent posts form one branch in arrival
+   * order and the count is exact. The message insert is the commit: once it is stored the append
+   * succeeds, and a thread count the database then refuses is written again later. A message whose
+   * `_id` is already stored in the thread (an idempotent retry) is returned as it is.
+   */
+  private append(message: Omit<NewMessage, 'parentId'> & { parentId?: Types.ObjectId | null }): Promise<MessageRecord> {
+    const key = message.threadId.toHexString();
+    return this.appends.run(key, async () => {
+      const tail = this.unsavedTails.get(key) ?? (await this.threadsRepository.tail(message.threadId));
+      if (tail === null) throw new NotFoundException(`thread ${key} not found`);
+      const parentId =
+        message.parentId !== undefined
+          ? message.parentId
+          : (tail.lastMessageId ??
+            // Threads written before lastMessageId was kept: their newest message.
+            (tail.messageCount > 0
+              ? ((await this.messages.latest(message.ownerId, message.threadId))?._id ?? null)
+              : null));
+      let stored: MessageRecord;
+      try {
+        stored = await this.messages.insert({ ...message, parentId });
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        const found = await this.messages.findById(message._id);
+        if (found === null || found.ownerId !== message.ownerId || !found.threadId.equals(message.threadId))
+          throw error;
+        return found;
+      }
+      const next = { messageCount: tail.messageCount + 1, lastMessageId: stored._id, lastMessageAt: stored.createdAt };
+      this.unsavedTails.set(key, next);
+      await this.saveTail(message.threadId, next, 0);
+      return stored;
+    });
+  }
+
+  /** Writes a thread's count and newest message; on failure keeps them and tries again, in the thread's queue. */
+  private async saveTail(threadId: Types.ObjectId, tail: ThreadTail, attempt: number): Promise<void> {
+    const key = threadId.toHexString();
+    if (this.unsavedTails.get(key) !== tail) return; // a later append carries it
+    try {
+      await this.threadsRepository.saveTail(threadId, tail);
+      this.unsavedTails.delete(key);
+    } catch (error) {
+      this.logger.warn(
+        `Writing the message count of thread ${key} failed (${error instanceof Error ? error.message : String(error)}); it is kept and written again`,
+      );
+      if (attempt >= TAIL_RETRIES) return; // the next append to the thread writes it
+      setTimeout(
+        () => void this.appends.run(key, () => this.saveTail(threadId, tail, attempt + 1)),
+        TAIL_RETRY_MS,
+      ).unref();
+    }
   }
 
   async list(principal: Principal, threadId: string, query: ListMessagesQueryDto): Promise<Page<MessageResponseDto>> {
@@ -89,10 +158,8 @@ export class MessagesService {
   }
 
   /** Stores a run's answer under the prompt it answers, with its provenance. */
-  async recordAnswer(message: Omit<NewMessage, 'role'>): Promise<MessageRecord> {
-    const stored = await this.messages.insert({ ...message, role: 'assistant' });
-    await this.threadsRepository.recordMessage(message.threadId, stored.createdAt);
-    return stored;
+  recordAnswer(message: Omit<NewMessage, 'role' | '_id'>): Promise<MessageRecord> {
+    return this.append({ ...message, _id: new Types.ObjectId(), role: 'assistant' });
   }
 
   /** The path from the root down to `query.branch`, oldest first, paged like the full list. */

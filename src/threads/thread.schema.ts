@@ -24,6 +24,10 @@ export class Thread {
   @Prop({ type: Date, default: null })
   lastMessageAt: Date | null;
 
+  /** The newest message: the parent of the next one posted without `parentId`. */
+  @Prop({ type: Types.ObjectId, default: null })
+  lastMessageId: Types.ObjectId | null;
+
   createdAt: Date;
   updatedAt: Date;
 }

@@ -8,6 +8,8 @@ import { ListThreadsQueryDto } from './dto/list-threads.query.dto.js';
 import { ThreadPageDto, ThreadResponseDto } from './dto/thread.response.dto.js';
 import { UpdateThreadDto } from './dto/update-thread.dto.js';
 import { ThreadsService } from './threads.service.js';
+import type { IdSource } from '../common/id-source.js';
+import { CreateIds, Idempotent } from '../idempotency/idempotent.decorator.js';
 
 @ApiTags('Threads')
 @ApiStandardErrors()
@@ -17,8 +19,13 @@ export class ThreadsController {
 
   /** Creates a thread in an active session. */
   @Post()
-  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateThreadDto): Promise<ThreadResponseDto> {
-    return this.threads.create(principal, dto);
+  @Idempotent()
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: CreateThreadDto,
+    @CreateIds() ids: IdSource,
+  ): Promise<ThreadResponseDto> {
+    return this.threads.create(principal, dto, ids);
   }
 
   /** Lists threads newest first, all of yours or one session's. */

@@ -1,19 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
+import { insertOrFind } from '../common/id-source.js';
 import { pageQuery } from '../common/pagination.js';
 import type { OwnerScope } from '../sessions/sessions.repository.js';
 import { Thread } from './thread.schema.js';
 
 export type ThreadRecord = Thread;
+export type ThreadTail = Pick<Thread, 'messageCount' | 'lastMessageId' | 'lastMessageAt'>;
 
 @Injectable()
 export class ThreadsRepository {
   constructor(@InjectModel(Thread.name) private readonly threads: Model<Thread>) {}
 
-  async insert(thread: Pick<Thread, 'ownerId' | 'sessionId' | 'title' | 'domain'>): Promise<ThreadRecord> {
-    const created = await this.threads.create({ ...thread, messageCount: 0, lastMessageAt: null });
-    return created.toObject();
+  /** Inserts a thread; one with the same `_id` (an idempotent retry) is found instead. */
+  async insert(thread: Pick<Thread, '_id' | 'ownerId' | 'sessionId' | 'title' | 'domain'>): Promise<ThreadRecord> {
+    return (await insertOrFind(this.threads, { ...thread, messageCount: 0, lastMessageAt: null, lastMessageId: null }))
+      .doc;
   }
 
   findById(scope: OwnerScope, id: string): Promise<ThreadRecord | null> {
@@ -53,7 +56,24 @@ export class ThreadsRepository {
     return result.deletedCount === 1;
   }
 
-  async recordMessage(id: Types.ObjectId, at: Date): Promise<void> {
-    await this.threads.updateOne({ _id: id }, { $inc: { messageCount: 1 }, $set: { lastMessageAt: at } }).exec();
+  /** The thread's message count and newest message, read by `_id` alone; null when it is gone. */
+  tail(id: Types.ObjectId): Promise<ThreadTail | null> {
+    return this.threads.findById(id, { messageCount: 1, lastMessageId: 1, lastMessageAt: 1 }).lean<ThreadTail>().exec();
+  }
+
+  /** Sets the count and newest message (absolute values: writing one again is harmless). */
+  async saveTail(id: Types.ObjectId, tail: ThreadTail): Promise<void> {
+    await this.threads
+      .updateOne(
+        { _id: id },
+        {
+          $set: {
+            messageCount: tail.messageCount,
+            lastMessageId: tail.lastMessageId,
+            lastMessageAt: tail.lastMessageAt,
+          },
+        },
+      )
+      .exec();
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ownerScope, type Principal } from '../auth/principal.js';
+import { IdSource } from '../common/id-source.js';
 import { Page, toPage } from '../common/pagination.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { CreateThreadDto } from './dto/create-thread.dto.js';
@@ -17,9 +18,10 @@ export class ThreadsService {
     private readonly sessions: SessionsService,
   ) {}
 
-  async create(principal: Principal, dto: CreateThreadDto): Promise<ThreadResponseDto> {
+  async create(principal: Principal, dto: CreateThreadDto, ids = new IdSource()): Promise<ThreadResponseDto> {
     const session = await this.sessions.requireActive(principal, dto.sessionId);
     const thread = await this.threads.insert({
+      _id: ids.next(),
       ownerId: session.ownerId,
       sessionId: session._id,
       title: dto.title,

@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { IdempotencyRecord, IdempotencyRecordSchema } from './idempotency-record.schema.js';
+import { IdempotencyRepository } from './idempotency.repository.js';
+import { IdempotencyService } from './idempotency.service.js';
+import { IdempotencyInterceptor } from './idempotent.decorator.js';
+
+/** Idempotency-Key for the routes marked @Idempotent(): global, as every create route uses it. */
+@Global()
+@Module({
+  imports: [MongooseModule.forFeature([{ name: IdempotencyRecord.name, schema: IdempotencyRecordSchema }])],
+  providers: [IdempotencyRepository, IdempotencyService, IdempotencyInterceptor],
+  exports: [IdempotencyService, IdempotencyInterceptor],
+})
+export class IdempotencyModule {}
