@@ -80,7 +80,8 @@ describe('orchestration runs (POST /api/orchestrate)', () => {
       'evaluator',
     ]);
     expect(steps.filter((s) => s.role === 'evaluator').map((s) => s.evaluation.score)).toEqual([5, 5, 9, 9]);
-    expect(steps[1].evaluation.simulated).toBe(true);
+    // Scores a test queued stand for a judge's verdict; the simulator's own (a hash) say they are simulated.
+    expect(steps[1].evaluation.simulated).toBe(false);
     expect(steps[4].evaluatesStepId).toBe(steps[3].stepId);
     expect(r.answer).toBe(steps[3].text);
     // The refiner saw its first answer and the critiques.
@@ -125,6 +126,91 @@ describe('orchestration runs (POST /api/orchestrate)', () => {
     const good = evaluations.filter((s) => s.modelId !== judge);
     expect(good).toHaveLength(1);
     expect(r.score).toBe(good[0].evaluation.score);
+  });
+
+  /** A run's stored events, for the order clients saw. */
+  const eventsOf = async (runId: string): Promise<Json[]> =>
+    (await env.t.http().get(`/api/orchestrate/runs/${runId}/events`).set(auth(key)).expect(200)).body as Json[];
+
+  it('should retry an evaluation whose stream breaks after its first piece, and end the run succeeded', async () => {
+    env.sim.queueScores('*', [9, 9, 9]);
+    env.sim.injectFault('*', { type: 'reset', afterTokens: 1, on: 'json' });
+    const r = await run({ prompt: 'Explain why the sky is blue', models: PINNED, maxIterations: 1 });
+    expect(r.status).toBe('succeeded');
+    const evaluations = (r.steps as Json[]).filter((s) => s.role === 'evaluator');
+    expect(evaluations).toHaveLength(2);
+    expect(evaluations.every((s) => s.status === 'succeeded' && s.evaluation.score === 9)).toBe(true);
+    const broken = evaluations.find((s) => s.attempts === 2) as Json;
+    expect(broken).toBeDefined();
+    expect(r.score).toBe(9);
+
+    const events = await eventsOf(r.id as string);
+    const retried = events.filter((e) => e.type === 'step.retried');
+    expect(retried).toHaveLength(1);
+    expect(retried[0].data).toMatchObject({
+      stepId: broken.stepId,
+      attempt: 2,
+      modelId: broken.modelId,
+      errorClass: 'network',
+    });
+    // The retry comes between the step's start and its end.
+    const at = (type: string) => events.findIndex((e) => e.type === type && e.data.stepId === broken.stepId);
+    expect(at('step.started')).toBeLessThan(at('step.retried'));
+    expect(at('step.retried')).toBeLessThan(
+      events.findIndex((e) => e.type === 'step.completed' && e.data.step.stepId === broken.stepId),
+    );
+    // Each attempt is a call in the run's totals.
+    expect(r.totals.calls).toBe((r.steps as Json[]).length + 1);
+  });
+
+  it('should retry a refinement cut after its first token, dropping the partial text, and end succeeded', async () => {
+    env.sim.configure('*', { tokenMs: 1, outputTokens: 30 });
+    env.sim.queueScores('*', [5, 5, 9, 9]);
+    // The first answer passes; the refinement (the second answer) is cut after one token.
+    env.sim.injectFault('*', { type: 'reset', afterTokens: 1, on: 'text', skip: 1 });
+    const r = await run({ prompt: 'Explain step by step why the sky is blue', models: PINNED, qualityThreshold: 8 });
+    expect(r).toMatchObject({ status: 'succeeded', thresholdMet: true, score: 9, iterations: 2 });
+    const refiner = (r.steps as Json[]).find((s) => s.role === 'refiner') as Json;
+    expect(refiner).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(r.answer).toBe(refiner.text);
+
+    const events = await eventsOf(r.id as string);
+    const retried = events.find((e) => e.type === 'step.retried' && e.data.stepId === refiner.stepId) as Json;
+    expect(retried.data.discardedChars).toBeGreaterThan(0);
+    // What a client keeps: the deltas after the retry, which add up to the stored text.
+    const after = events.slice(events.indexOf(retried));
+    const kept = after
+      .filter((e) => e.type === 'step.delta' && e.data.stepId === refiner.stepId)
+      .map((e) => e.data.text)
+      .join('');
+    expect(kept).toBe(refiner.text);
+    const dropped = events
+      .slice(0, events.indexOf(retried))
+      .filter((e) => e.type === 'step.delta' && e.data.stepId === refiner.stepId)
+      .map((e) => e.data.text)
+      .join('');
+    expect(dropped.length).toBe(retried.data.discardedChars);
+  });
+
+  it('should never count the simulator’s own (hash) scores in the leaderboard, though the run shows them', async () => {
+    const r = await run({ prompt: 'Compare two sorting algorithms for me', models: PINNED, maxIterations: 1 });
+    const evaluations = (r.steps as Json[]).filter((s) => s.role === 'evaluator' && s.status === 'succeeded');
+    expect(evaluations.length).toBeGreaterThan(0);
+    expect(evaluations.every((s) => s.evaluation.simulated === true)).toBe(true);
+    expect(typeof r.score).toBe('number');
+    await new Promise((resolve) => setTimeout(resolve, env.t.config.usage.flushIntervalMs + 200));
+    const board = (await env.t.http().get('/api/analytics/models').set(auth(key)).expect(200)).body as Json;
+    const row = (board.models as Json[]).find((m) => m.modelId === r.team.primary[0]) as Json;
+    expect(row.answers).toBeGreaterThan(0);
+    // Earlier tests' queued scores count; this run's simulated ones must not have changed the mean.
+    const before = row.scoredAnswers as number;
+    const again = await run({ prompt: 'Compare two sorting algorithms for me', models: PINNED, maxIterations: 1 });
+    expect(again.team.primary[0]).toBe(r.team.primary[0]);
+    await new Promise((resolve) => setTimeout(resolve, env.t.config.usage.flushIntervalMs + 200));
+    const later = (await env.t.http().get('/api/analytics/models').set(auth(key)).expect(200)).body as Json;
+    const rowLater = (later.models as Json[]).find((m) => m.modelId === r.team.primary[0]) as Json;
+    expect(rowLater.answers).toBeGreaterThan(row.answers as number);
+    expect(rowLater.scoredAnswers).toBe(before);
   });
 
   it('should run an ensemble: proposers in parallel, then an aggregator that sees their answers', async () => {
@@ -417,6 +503,34 @@ describe('orchestration limits', () => {
         .set(auth(b.key))
         .send(await body(b.key))
         .expect(202);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('should hand a hung model over to the next candidate after one per-attempt timeout', async () => {
+    const env = await startSimulatedApp({ PROVIDER_TIMEOUT_MS: '300' });
+    try {
+      const { key } = await createUserKey(env.t);
+      const sessionId = (await createSession(env.t, key)).id;
+      // The first model asked hangs, on every attempt it would get.
+      env.sim.injectFault('*', { type: 'hang' }, 1);
+      const r = (
+        await env.t
+          .http()
+          .post('/api/orchestrate?wait=true')
+          .set(auth(key))
+          .send({ sessionId, prompt: 'What is the boiling point of water?', strategy: 'route', models: PINNED })
+          .expect(200)
+      ).body as Json;
+      expect(r.status).toBe('succeeded');
+      const [hung] = r.team.primary as string[];
+      expect(r.steps[0].modelId).not.toBe(hung);
+      expect(r.steps[0].attempts).toBe(2);
+      // The hung model was asked once, not retried until the run's deadline.
+      const requests = env.sim.getStats().requests;
+      expect(requests[hung.split('/')[1]]).toBe(1);
+      expect(env.sim.getStats().clientAborts).toBe(1);
     } finally {
       await env.close();
     }

@@ -350,6 +350,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
             ? team.ladder.slice(0, 1)
             : team.proposers;
     const answers = (x?.steps ?? []).filter((s) => s.status === 'succeeded' && s.role !== 'evaluator');
+    const simulated = (x?.simulatedScores.size ?? 0) > 0;
     const endedAt = new Date();
     const outcome: RunOutcome = {
       ownerId: run.ownerId,
@@ -357,16 +358,17 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
       status,
       domain,
       iterations: x?.iterations ?? 0,
-      firstScore: x?.firstScore ?? null,
-      finalScore: x?.best?.score ?? null,
+      // Simulated scores (the simulator's hash) are no observation: analytics and selection never see them.
+      firstScore: simulated ? null : (x?.firstScore ?? null),
+      finalScore: x?.best ? x.observedScore(x.best.step.stepId) : null,
       thresholdMet: x?.thresholdMet ?? false,
       costUsd: x?.totals.costUsd ?? 0,
       durationMs: endedAt.getTime() - run.createdAt.getTime(),
       endedAt,
       primaryModels: writers.map((c) => ref(c.item.id)),
       finalModel: x?.best && (status === 'succeeded' || status === 'budget_exceeded') ? ref(x.best.step.modelId) : null,
-      answers: answers.map((s) => ({ ...ref(s.modelId), score: x?.answerScores.get(s.stepId) ?? null })),
-      improvements: [...(x?.improvements ?? [])],
+      answers: answers.map((s) => ({ ...ref(s.modelId), score: x?.observedScore(s.stepId) ?? null })),
+      improvements: simulated ? [] : [...(x?.improvements ?? [])],
     };
     this.usage.recordRun(outcome);
   }

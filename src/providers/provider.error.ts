@@ -18,6 +18,8 @@ const RETRYABLE: ReadonlySet<ErrorClass> = new Set(['rate_limited', 'timeout', '
 /** A failed provider call, classified, with the provider's own message. */
 export class ProviderError extends Error {
   override name = 'ProviderError';
+  /** Not retried on its model: another target takes over (a model that timed out while others wait). */
+  handOver = false;
 
   constructor(
     readonly errorClass: ErrorClass,

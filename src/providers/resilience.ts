@@ -107,7 +107,7 @@ export class Resilience {
     if (policy === undefined) {
       policy = wrap(
         retry(
-          handleWhen((e) => e instanceof ProviderError && e.retryable),
+          handleWhen((e) => e instanceof ProviderError && e.retryable && !e.handOver),
           {
             maxAttempts: this.options.maxRetries,
             backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) =>
@@ -169,8 +169,9 @@ export class Resilience {
       const combined = deadline.signal;
       let lastError: ProviderError | undefined;
 
-      for (const target of targets) {
+      for (const [index, target] of targets.entries()) {
         let attempt = 0;
+        const hasNext = index < targets.length - 1;
         const policy = this.policy(target);
 
         let opened: { iterator: AsyncIterator<ProviderEvent>; first: IteratorResult<ProviderEvent> };
@@ -183,6 +184,8 @@ export class Resilience {
               return { iterator, first: await iterator.next() };
             } catch (error) {
               const failure = asProviderError(error, target, combined, deadline);
+              // A model that hung for a whole attempt gives way to the next one instead of being waited on again.
+              failure.handOver = hasNext && failure.errorClass === 'timeout' && !deadline.timedOut;
               onAttempt({ target, attempt, error: failure });
               throw failure;
             }

@@ -51,7 +51,9 @@ function capitalise(word: string): string {
 
 /**
  * A simulated evaluation in strict JSON. Scores are derived from a hash of the request, not from any
- * judgement: the simulator exists so the loop can run offline, and it says so in `simulated`.
+ * judgement: the simulator exists so the loop can run offline, and it says so in `simulated`, so
+ * they never count as observations. A score a test queued (`queueScores`) stands for the verdict
+ * the test scripted for a judge, and carries no such flag.
  */
 export function simulatedEvaluation(seed: string, score?: number): string {
   const rng = new SeededWords(`evaluation:${seed}`);
@@ -61,6 +63,6 @@ export function simulatedEvaluation(seed: string, score?: number): string {
     strengths: [rng.tokens(6).join('')],
     weaknesses: [rng.tokens(6).join('')],
     suggestions: [rng.tokens(8).join('')],
-    simulated: true,
+    ...(score === undefined ? { simulated: true } : {}),
   });
 }

@@ -29,6 +29,10 @@ export interface Fault {
   retryAfterSeconds?: number;
   /** For reset and malformed on a stream: tokens sent before the fault (default 2). */
   afterTokens?: number;
+  /** Only requests of this kind meet the fault: `json` (evaluations), `text` (answers); default both. */
+  on?: 'json' | 'text';
+  /** Matching requests let through before the fault is served (default 0). */
+  skip?: number;
 }
 
 export interface SimStats {
@@ -142,13 +146,20 @@ export class UpstreamSimulator {
     return undefined;
   }
 
-  private takeFault(model: string): Fault | undefined {
+  private takeFault(model: string, wantsJson: boolean): Fault | undefined {
+    const kind = wantsJson ? 'json' : 'text';
     for (const key of [model, '*']) {
       const queue = this.faults.get(key);
-      if (queue && queue.length > 0) {
-        this.stats.faultsServed += 1;
-        return queue.shift();
+      const at = queue?.findIndex((f) => f.on === undefined || f.on === kind) ?? -1;
+      if (queue === undefined || at < 0) continue;
+      const fault = queue[at];
+      if ((fault.skip ?? 0) > 0) {
+        queue[at] = { ...fault, skip: (fault.skip ?? 0) - 1 };
+        return undefined;
       }
+      queue.splice(at, 1);
+      this.stats.faultsServed += 1;
+      return fault;
     }
     return undefined;
   }
@@ -214,7 +225,7 @@ export class UpstreamSimulator {
   private async answer(req: IncomingMessage, res: ServerResponse, chat: ChatRequest): Promise<void> {
     this.stats.requests[chat.model] = (this.stats.requests[chat.model] ?? 0) + 1;
     const behaviour = this.behaviourOf(chat.model);
-    const fault = this.takeFault(chat.model);
+    const fault = this.takeFault(chat.model, chat.wantsJson);
     let finished = false;
     res.on('close', () => {
       if (!finished) this.stats.clientAborts += 1;
@@ -235,8 +246,10 @@ export class UpstreamSimulator {
       badJson
         ? 'The answer looks fine to me, but I would rather not rate it.'
         : simulatedEvaluation(seed, this.takeScore(chat.model));
-    const pieces = chat.wantsJson ? [evaluation()] : rng.tokens(limit);
-    const outputTokens = chat.wantsJson ? countTokens(pieces[0]) : pieces.length;
+    // An evaluation streams in pieces of 24 characters, so a stream can break inside one too.
+    const json = chat.wantsJson ? evaluation() : '';
+    const pieces = chat.wantsJson ? (json.match(/[\s\S]{1,24}/g) ?? ['']) : rng.tokens(limit);
+    const outputTokens = chat.wantsJson ? countTokens(json) : pieces.length;
     const inputTokens = countChatTokens(chat.texts);
     const usage = {
       inputTokens,
@@ -271,7 +284,7 @@ export class UpstreamSimulator {
     for (let i = 0; i < pieces.length; i += 1) {
       if (i > 0) await sleep(behaviour.tokenMs);
       if (res.destroyed) return;
-      if (fault !== undefined && i === (fault.afterTokens ?? 2)) {
+      if ((fault?.type === 'reset' || fault?.type === 'malformed') && i === (fault.afterTokens ?? 2)) {
         if (fault.type === 'reset') {
           // Let what was written reach the client, then cut the connection mid-stream.
           await new Promise((flushed) => res.write('', flushed));

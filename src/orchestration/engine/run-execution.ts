@@ -4,13 +4,13 @@ import type { UsageRecorder } from '../../analytics/usage-recorder.js';
 import type { ModelsService } from '../../models/models.service.js';
 import { estimateCost } from '../../models/pricing.js';
 import type { ChatMessage } from '../../providers/provider.types.js';
-import type { ProvidersService } from '../../providers/providers.service.js';
+import type { CallOutcome, ProvidersService } from '../../providers/providers.service.js';
 import type { Target } from '../../providers/resilience.js';
 import type { RunEventBus } from '../events/run-event-bus.js';
 import type { RunEventPayloads, RunEventType, RunTotals, StepRole, StepSummary } from '../events/run-events.js';
 import type { RunRecord, RunsRepository } from '../runs.repository.js';
 import type { RunStep } from '../run.schema.js';
-import type { Budget } from './budget.js';
+import type { Budget, Reservation } from './budget.js';
 import type { CallGate } from './call-gate.js';
 import { parseEvaluation, type Evaluation } from './evaluation.js';
 import type { Candidate } from './model-selector.js';
@@ -40,6 +40,19 @@ export interface CallOptions {
   evaluatesStepId?: string;
   /** Turns the answer into an evaluation; a refusal marks the step failed with the reason. */
   interpret?: (text: string) => Evaluation | { error: string };
+}
+
+/** One attempt of a step: what the call gave, which candidate gave it, and its price. */
+interface Attempt {
+  call: CallOutcome;
+  answeredBy: Candidate;
+  costUsd: number | null;
+}
+
+/** Where a broken step goes next: its own model once more, or the candidates after it. */
+interface RetryTarget {
+  candidates: Candidate[];
+  sameModel: boolean;
 }
 
 /** Text deltas gathered for at most this long or this many characters before one event goes out. */
@@ -99,6 +112,8 @@ export class RunExecution {
   firstScore: number | null = null;
   /** Mean evaluation score of each evaluated answer, by step id. */
   readonly answerScores = new Map<string, number>();
+  /** Answers whose every usable evaluation was simulated (the simulator's hash): no observation. */
+  readonly simulatedScores = new Set<string>();
   /** What each refinement changed in the score, for the leaderboard. */
   readonly improvements: { modelId: string; provider: string; delta: number }[] = [];
   thresholdMet = false;
@@ -115,6 +130,11 @@ export class RunExecution {
     readonly history: ChatMessage[],
     readonly domain: Domain,
   ) {}
+
+  /** An answer's score as analytics may count it: none for a simulated one. */
+  observedScore(stepId: string): number | null {
+    return this.simulatedScores.has(stepId) ? null : (this.answerScores.get(stepId) ?? null);
+  }
 
   get runId(): string {
     return this.run._id.toHexString();
@@ -135,7 +155,12 @@ export class RunExecution {
     }
   }
 
-  /** One model call as one step; fallbacks are tried in order until one starts answering. */
+  /**
+   * One model call as one step; fallbacks are tried in order until one starts answering. A stream
+   * that breaks after its first token is tried again, on the same model once and then on the next
+   * candidate (a `step.retried` event tells clients to drop the partial text): no step's tokens are
+   * a client's final answer while the run goes on. Each attempt is priced and recorded.
+   */
   async call(
     role: StepRole,
     candidates: Candidate[],
@@ -144,26 +169,83 @@ export class RunExecution {
     options: CallOptions = {},
   ): Promise<RunStep> {
     const [first] = candidates;
-    const maxTokens = this.run.options.maxTokens;
-    const estimate = estimateCost(first.item.pricing, prompt.messages, maxTokens).maxUsd;
-    const reservation = this.budget.reserve(estimate);
-    if (reservation === null) {
-      throw new BudgetStop(
-        estimate === null
-          ? `the price of ${first.item.id} is unknown, so its call cannot be held to the cost limit`
-          : `a ${role} call to ${first.item.id} may cost up to $${estimate.toFixed(6)}; only $${this.budget.remainingUsd.toFixed(6)} of the limit is left`,
-      );
-    }
+    let reservation = this.reserve(first, prompt);
+    if (reservation === null) throw new BudgetStop(this.budgetRefusal(role, first, prompt));
     const release = await this.deps.gate.acquire(this.signal).catch(() => {
-      this.budget.settle(reservation, 0);
+      this.budget.settle(reservation as Reservation, 0);
       throw new RunCancelled();
     });
+    try {
+      this.stepCount += 1;
+      const stepId = `s${this.stepCount}`;
+      const startedAt = new Date();
+      this.publish('step.started', { stepId, role, modelId: first.item.id, iteration });
 
-    this.stepCount += 1;
-    const stepId = `s${this.stepCount}`;
-    const startedAt = new Date();
-    this.publish('step.started', { stepId, role, modelId: first.item.id, iteration });
+      let remaining = candidates;
+      let sameModelAgain = true;
+      let attempts = 0;
+      for (;;) {
+        const attempt = await this.attempt(role, stepId, remaining, prompt, options, reservation);
+        attempts += attempt.call.attempts;
+        const { call, answeredBy } = attempt;
+        const broke = call.error !== null && call.timeToFirstTokenMs !== null && call.error.retryable;
+        const next: RetryTarget | null = broke ? this.retryTarget(candidates, answeredBy, sameModelAgain) : null;
+        // A retry the budget cannot hold leaves the step failed as it broke.
+        const again = next === null || this.signal.aborted ? null : this.reserve(next.candidates[0], prompt);
+        if (next === null || again === null) {
+          return await this.finish(role, stepId, iteration, options, attempt, attempts, startedAt, prompt);
+        }
+        sameModelAgain = !next.sameModel;
+        remaining = next.candidates;
+        reservation = again;
+        const error = call.error as NonNullable<CallOutcome['error']>;
+        this.publish('step.retried', {
+          stepId,
+          attempt: attempts + 1,
+          modelId: remaining[0].item.id,
+          errorClass: error.errorClass,
+          message: error.message,
+          discardedChars: call.text.length,
+        });
+      }
+    } finally {
+      release();
+    }
+  }
 
+  /** Holds the most a call to `candidate` may cost against the budget; null when the budget cannot. */
+  private reserve(candidate: Candidate, prompt: BuiltPrompt): Reservation | null {
+    return this.budget.reserve(
+      estimateCost(candidate.item.pricing, prompt.messages, this.run.options.maxTokens).maxUsd,
+    );
+  }
+
+  private budgetRefusal(role: StepRole, candidate: Candidate, prompt: BuiltPrompt): string {
+    const estimate = estimateCost(candidate.item.pricing, prompt.messages, this.run.options.maxTokens).maxUsd;
+    return estimate === null
+      ? `the price of ${candidate.item.id} is unknown, so its call cannot be held to the cost limit`
+      : `a ${role} call to ${candidate.item.id} may cost up to $${estimate.toFixed(6)}; only $${this.budget.remainingUsd.toFixed(6)} of the limit is left`;
+  }
+
+  /** After a broken stream: the same model once more, else the step's candidates after the one that broke. */
+  private retryTarget(candidates: Candidate[], brokeOn: Candidate, sameModelAgain: boolean): RetryTarget | null {
+    if (sameModelAgain) return { candidates: [brokeOn], sameModel: true };
+    const at = candidates.findIndex((c) => c.item.id === brokeOn.item.id);
+    const rest = candidates.slice(at + 1);
+    return rest.length > 0 ? { candidates: rest, sameModel: false } : null;
+  }
+
+  /** One call through the resilience layer within the budget: priced, counted in the totals and recorded. */
+  private async attempt(
+    role: StepRole,
+    stepId: string,
+    candidates: Candidate[],
+    prompt: BuiltPrompt,
+    options: CallOptions,
+    reservation: Reservation,
+  ): Promise<Attempt> {
+    const [first] = candidates;
+    const maxTokens = this.run.options.maxTokens;
     const byTarget = new Map(candidates.map((c) => [`${c.item.provider}/${c.item.model}`, c]));
     const targets = candidates.map((c) => this.deps.models.target(c.item)).filter((t): t is Target => t !== undefined);
     const deltas = new DeltaCoalescer((chunk) => this.publish('step.delta', { stepId, text: chunk }));
@@ -181,52 +263,16 @@ export class RunExecution {
           if (options.interpret === undefined) deltas.push(text);
         },
       )
-      .finally(() => {
-        deltas.flush();
-        release();
-      });
+      .finally(() => deltas.flush());
     const answeredBy = byTarget.get(`${call.target.provider}/${call.target.model}`) ?? first;
-    const { text, usage, error } = call;
-
     const cost = this.deps.models.priceCall(answeredBy.item, call);
     const warn = this.budget.settle(reservation, cost.totalUsd);
-    let evaluation: Evaluation | null = null;
-    let failure: { errorClass: string; message: string } | null = error && {
-      errorClass: error.errorClass,
-      message: error.message,
-    };
-    if (failure === null && options.interpret !== undefined) {
-      const read = options.interpret(text);
-      if ('error' in read) failure = { errorClass: 'invalid_evaluation', message: read.error };
-      else evaluation = read;
-    }
-    this.totals.inputTokens += usage?.inputTokens ?? 0;
-    this.totals.outputTokens += usage?.outputTokens ?? 0;
+    this.totals.inputTokens += call.usage?.inputTokens ?? 0;
+    this.totals.outputTokens += call.usage?.outputTokens ?? 0;
     if (cost.known) this.totals.costUsd += cost.totalUsd ?? 0;
     else this.totals.unknownCostCalls += 1;
     this.totals.calls += 1;
-
-    const step: RunStep = {
-      stepId,
-      index: this.stepCount,
-      role,
-      modelId: answeredBy.item.id,
-      iteration,
-      status: failure === null ? 'succeeded' : 'failed',
-      text,
-      evaluation,
-      evaluatesStepId: options.evaluatesStepId ?? null,
-      usage,
-      costUsd: cost.totalUsd,
-      latencyMs: call.latencyMs,
-      timeToFirstTokenMs: call.timeToFirstTokenMs,
-      attempts: call.attempts,
-      error: failure,
-      prompt,
-      startedAt,
-      endedAt: new Date(),
-    };
-    this.steps.push(step);
+    const endedAt = new Date();
     this.deps.usage.record({
       ownerId: this.run.ownerId,
       sessionId: this.run.sessionId.toHexString(),
@@ -238,20 +284,66 @@ export class RunExecution {
       provider: answeredBy.item.provider,
       modelId: answeredBy.item.id,
       domain: this.domain,
-      usage,
+      usage: call.usage,
       costUsd: cost.totalUsd,
-      latencyMs: step.latencyMs,
-      ttftMs: step.timeToFirstTokenMs,
-      status: step.status,
-      errorClass: failure?.errorClass ?? null,
-      at: step.endedAt,
+      latencyMs: call.latencyMs,
+      ttftMs: call.timeToFirstTokenMs,
+      status: call.error === null ? 'succeeded' : 'failed',
+      errorClass: call.error?.errorClass ?? null,
+      at: endedAt,
     });
-    const totals = { ...this.totals };
-    await this.writes.run('steps', () => this.deps.runs.addStep(this.run._id, step, totals));
-    this.publish('step.completed', { step: summarise(step) });
     if (warn && this.budget.limitUsd !== null) {
       this.publish('run.cost_warning', { spentUsd: this.budget.spentUsd, limitUsd: this.budget.limitUsd });
     }
+    return { call, answeredBy, costUsd: cost.totalUsd };
+  }
+
+  /** The step as its last attempt left it: interpreted, stored and announced. */
+  private async finish(
+    role: StepRole,
+    stepId: string,
+    iteration: number,
+    options: CallOptions,
+    { call, answeredBy, costUsd }: Attempt,
+    attempts: number,
+    startedAt: Date,
+    prompt: BuiltPrompt,
+  ): Promise<RunStep> {
+    const { text, usage, error } = call;
+    let evaluation: Evaluation | null = null;
+    let failure: { errorClass: string; message: string } | null = error && {
+      errorClass: error.errorClass,
+      message: error.message,
+    };
+    if (failure === null && options.interpret !== undefined) {
+      const read = options.interpret(text);
+      if ('error' in read) failure = { errorClass: 'invalid_evaluation', message: read.error };
+      else evaluation = read;
+    }
+    const step: RunStep = {
+      stepId,
+      index: Number(stepId.slice(1)),
+      role,
+      modelId: answeredBy.item.id,
+      iteration,
+      status: failure === null ? 'succeeded' : 'failed',
+      text,
+      evaluation,
+      evaluatesStepId: options.evaluatesStepId ?? null,
+      usage,
+      costUsd,
+      latencyMs: call.latencyMs,
+      timeToFirstTokenMs: call.timeToFirstTokenMs,
+      attempts,
+      error: failure,
+      prompt,
+      startedAt,
+      endedAt: new Date(),
+    };
+    this.steps.push(step);
+    const totals = { ...this.totals };
+    await this.writes.run('steps', () => this.deps.runs.addStep(this.run._id, step, totals));
+    this.publish('step.completed', { step: summarise(step) });
     if (this.signal.aborted) throw new RunCancelled();
     return step;
   }
@@ -277,6 +369,7 @@ export class RunExecution {
     };
     const evaluations = await settleAll(evaluators.map(one));
     const usable = evaluations.filter((e): e is Evaluation => e !== null);
+    if (usable.length > 0 && usable.every((e) => e.simulated)) this.simulatedScores.add(answer.stepId);
     const score =
       usable.length === 0
         ? null

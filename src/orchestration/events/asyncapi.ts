@@ -51,6 +51,11 @@ export const EVENT_DOCS: Record<RunEventType, { summary: string; data: Schema }>
     summary: 'Answer text as it streams, coalesced (at most every 50 ms or 400 characters). Not sent for evaluations.',
     data: object({ stepId: str, text: str }),
   },
+  'step.retried': {
+    summary:
+      'The step broke after its first token and is tried again (the same model once, then the next candidate): drop the partial text its deltas gave; new deltas follow.',
+    data: object({ stepId: str, attempt: int, modelId: str, errorClass: str, message: str, discardedChars: int }),
+  },
   'step.completed': {
     summary:
       'A model call has ended: a response, evaluation, refinement or aggregation with tokens, cost, latency and score.',

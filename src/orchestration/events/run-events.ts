@@ -47,6 +47,20 @@ export interface RunEventPayloads {
   'run.model_selected': { candidates: CandidateScore[]; team: Record<string, string[]> };
   'step.started': { stepId: string; role: StepRole; modelId: string; iteration: number };
   'step.delta': { stepId: string; text: string };
+  /**
+   * The step's stream broke after its first token and is tried again (the same model once, then the
+   * next candidate): drop the text its deltas gave so far; new deltas follow.
+   */
+  'step.retried': {
+    stepId: string;
+    /** The attempt that starts now (counting every attempt of the step). */
+    attempt: number;
+    modelId: string;
+    errorClass: string;
+    message: string;
+    /** Characters of partial text to drop. */
+    discardedChars: number;
+  };
   'step.completed': { step: StepSummary };
   'run.iteration_completed': { iteration: number; score: number | null; bestScore: number | null };
   'run.cost_warning': { spentUsd: number; limitUsd: number };
