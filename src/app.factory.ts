@@ -14,6 +14,7 @@ import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { AllowedMethods, parseJsonBody } from './common/http-hardening.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
+import { strictenDocument } from './common/openapi-strict.js';
 import { nothingToChange } from './common/require-some.js';
 import { AppConfig } from './config/app-config.js';
 
@@ -98,7 +99,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   for (const [path, item] of Object.entries(document.paths)) {
     if (path.startsWith('/health') && item.get !== undefined) item.get.security = [];
   }
-  return document;
+  return strictenDocument(document);
 }
 
 /** Creates the application exactly as it runs in production; tests use the same function. */
@@ -131,6 +132,7 @@ export async function createApp(
     void reply.header('x-request-id', request.id);
     done();
   });
+  allowedMethods.refuseOtherMethods(fastify);
 
   if (config.metrics.enabled) {
     const metrics = app.get(MetricsService);
@@ -146,7 +148,7 @@ export async function createApp(
   }
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config.corsOrigins));
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter(config.bodyLimitBytes, allowedMethods));
+  app.useGlobalFilters(new AllExceptionsFilter(config.bodyLimitBytes));
   app.enableShutdownHooks();
 
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {

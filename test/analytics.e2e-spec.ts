@@ -207,16 +207,22 @@ describe.each([
     expect(everyone.calls).toBe(stepsOf('a').length + stepsOf('b').length);
     const onlyB = await get(ADMIN_KEY, `/api/analytics/costs?ownerId=${b.ownerId}`);
     expect(onlyB.calls).toBe(stepsOf('b').length);
-    const ignored = await get(b.key, `/api/analytics/costs?ownerId=${a.ownerId}`);
-    expect(ignored.calls).toBe(stepsOf('b').length);
+    const foreign = await env.t.http().get(`/api/analytics/costs?ownerId=${a.ownerId}`).set(auth(b.key)).expect(403);
+    expect((foreign.body as Json).message).toBe('ownerId: a user key sees only its own owner; leave ownerId out');
+    const own = await get(b.key, `/api/analytics/costs?ownerId=${b.ownerId}`);
+    expect(own.calls).toBe(stepsOf('b').length);
   });
 
   it('should refuse a bad range or grouping with a 400 naming it', async () => {
     const bad = async (path: string, message: RegExp) =>
       expect(((await env.t.http().get(path).set(auth(a.key)).expect(400)).body as Json).message).toMatch(message);
     await bad('/api/analytics/usage?groupBy=week', /groupBy must be one of/);
-    await bad('/api/analytics/costs?from=yesterday', /from must be an ISO 8601 date/);
-    await bad('/api/analytics/costs?from=2026-11-20&to=2026-11-01', /from must not be after to/);
+    await bad('/api/analytics/costs?from=yesterday', /from must be a date \(2026-11-01\) or an RFC 3339 date-time/);
+    await bad('/api/analytics/costs?from=2026-02-30', /from must be a date/);
+    await bad('/api/analytics/costs?to=2026-11-01T10:00', /to must be a date/);
+    // An inverted range holds no day.
+    const inverted = await get(a.key, '/api/analytics/costs?from=2026-11-20&to=2026-11-01');
+    expect(inverted).toMatchObject({ calls: 0, totalUsd: 0, byProvider: [] });
     const old = await get(a.key, '/api/analytics/costs?from=2020-01-01&to=2020-01-31');
     expect(old).toMatchObject({ calls: 0, totalUsd: 0, byProvider: [] });
   });

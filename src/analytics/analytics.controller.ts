@@ -1,21 +1,12 @@
-import {
-  Controller,
-  Get,
-  Headers,
-  Ip,
-  NotFoundException,
-  Param,
-  Query,
-  Res,
-  UnauthorizedException,
-} from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, Ip, NotFoundException, Query, Res, UnauthorizedException } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiForbiddenResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorEnvelope } from '../common/error-envelope.js';
 import type { FastifyReply } from 'fastify';
 import { ApiKeysService } from '../auth/api-keys.service.js';
 import { presentedKey } from '../auth/api-key.guard.js';
 import { CurrentPrincipal, Public, type Principal } from '../auth/principal.js';
 import { ApiStandardErrors } from '../common/api-errors.decorator.js';
-import { ParseObjectIdPipe } from '../common/parse-object-id.pipe.js';
+import { ObjectIdParam } from '../common/parse-object-id.pipe.js';
 import { AppConfig } from '../config/app-config.js';
 import { AnalyticsService } from './analytics.service.js';
 import {
@@ -33,6 +24,7 @@ import { MetricsService } from './metrics.service.js';
 /** A user key sees its own numbers; an admin key everyone's, or one owner's with `ownerId`. */
 @ApiTags('Analytics')
 @ApiStandardErrors()
+@ApiForbiddenResponse({ type: ErrorEnvelope, description: 'A user key named another owner in ownerId.' })
 @Controller('api/analytics')
 export class AnalyticsController {
   constructor(private readonly analytics: AnalyticsService) {}
@@ -66,10 +58,7 @@ export class AnalyticsController {
 
   /** One session's totals. */
   @Get('sessions/:id')
-  session(
-    @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseObjectIdPipe) id: string,
-  ): Promise<SessionUsageDto> {
+  session(@CurrentPrincipal() principal: Principal, @ObjectIdParam('id') id: string): Promise<SessionUsageDto> {
     return this.analytics.session(principal, id);
   }
 }

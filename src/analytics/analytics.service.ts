@@ -1,5 +1,6 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { ForbiddenException, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
+import { parseDateOrDateTime } from '../common/date-or-date-time.js';
 import mongoose, { Model } from 'mongoose';
 import type { Principal } from '../auth/principal.js';
 import type { ObservedStats } from './observed-stats.js';
@@ -80,10 +81,14 @@ export class AnalyticsService {
 
   /** The days and owner a query covers. */
   private scope(principal: Principal, query: RangeQueryDto): { match: RollupFilter; from: string; to: string } {
-    const to = dayOf(query.to === undefined ? new Date() : new Date(query.to));
-    const from = query.from === undefined ? new Date(to.getTime() - 29 * 86_400_000) : dayOf(new Date(query.from));
-    if (from > to) throw new BadRequestException('from must not be after to');
+    const to = dayOf(query.to === undefined ? new Date() : parseDateOrDateTime(query.to));
+    const from =
+      query.from === undefined ? new Date(to.getTime() - 29 * 86_400_000) : dayOf(parseDateOrDateTime(query.from));
+    // from after to: a range with no day in it, answered with nothing in it.
     const match: RollupFilter = { from, to };
+    if (principal.role !== 'admin' && query.ownerId !== undefined && query.ownerId !== principal.ownerId) {
+      throw new ForbiddenException('ownerId: a user key sees only its own owner; leave ownerId out');
+    }
     if (principal.role !== 'admin') match.ownerId = principal.ownerId;
     else if (query.ownerId !== undefined) match.ownerId = query.ownerId;
     return { match, from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) };

@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiStandardErrors } from '../common/api-errors.decorator.js';
 import { PageQueryDto } from '../common/dto/page-query.dto.js';
-import { ParseObjectIdPipe } from '../common/parse-object-id.pipe.js';
+import { ObjectIdParam } from '../common/parse-object-id.pipe.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { CreateApiKeyDto } from './dto/create-api-key.dto.js';
 import { ApiKeyPageDto, CreatedApiKeyResponseDto } from './dto/api-key.response.dto.js';
@@ -33,7 +33,7 @@ export class ApiKeysController {
   /** Revokes a key; requests with it get 401 at once. */
   @Delete(':id')
   @HttpCode(204)
-  revoke(@Param('id', ParseObjectIdPipe) id: string): Promise<void> {
+  revoke(@ObjectIdParam('id') id: string): Promise<void> {
     return this.keys.revoke(id);
   }
 }

@@ -3,7 +3,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { openAiErrorBody } from '../openai-compat/openai-error.js';
 import { ErrorEnvelope } from './error-envelope.js';
-import type { AllowedMethods } from './http-hardening.js';
 import { StoredResponse } from './stored-response.js';
 
 interface Classified {
@@ -64,10 +63,7 @@ export function errorEnvelope(
 /** The global filter: every error leaves in the same envelope; a 500 tells only the request id. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  constructor(
-    private readonly bodyLimitBytes: number,
-    private readonly allowedMethods?: AllowedMethods,
-  ) {}
+  constructor(private readonly bodyLimitBytes: number) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -81,7 +77,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         .send(exception.body);
       return;
     }
-    const classified = this.methodNotAllowed(exception, request, reply) ?? classifyError(exception);
+    const classified = classifyError(exception);
     // A refusal that says when to come back (429s) carries it as Retry-After.
     const retryAfterMs = (exception as { retryAfterMs?: unknown } | null)?.retryAfterMs;
     if (exception instanceof HttpException && typeof retryAfterMs === 'number') {
@@ -105,19 +101,5 @@ export class AllExceptionsFilter implements ExceptionFilter {
       ? openAiErrorBody(status, text, exception)
       : errorEnvelope(status, text, request);
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
-  }
-
-  /** A known path asked with a method it does not answer: 405 with `Allow`, not the router's 404. */
-  private methodNotAllowed(exception: unknown, request: FastifyRequest, reply: FastifyReply): Classified | undefined {
-    if (this.allowedMethods === undefined || request.routeOptions.url !== undefined) return undefined;
-    if (!(exception instanceof HttpException) || exception.getStatus() !== 404) return undefined;
-    const allowed = this.allowedMethods.of(request.url);
-    if (allowed.length === 0) return undefined;
-    void reply.header('allow', allowed.join(', '));
-    const path = request.url.split('?')[0];
-    return {
-      status: HttpStatus.METHOD_NOT_ALLOWED,
-      message: `${request.method} is not allowed on ${path}; it answers ${allowed.join(', ')}`,
-    };
   }
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { BadRequestException } from '@nestjs/common';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import secureJson from 'secure-json-parse';
+import { errorEnvelope } from './all-exceptions.filter.js';
 
 /**
  * The JSON body parser: Fastify's rules (prototype-poisoning keys refused), but a refused key is
@@ -55,5 +56,25 @@ export class AllowedMethods {
   of(url: string): string[] {
     const path = url.split('?')[0];
     return METHODS.filter((method) => this.router.find(method, path) !== null);
+  }
+
+  /**
+   * Answers a request that no route takes but whose path other methods answer with 405 and `Allow`,
+   * before its body is read (a QUERY or TRACE would otherwise fail on its body or reach the 404).
+   */
+  refuseOtherMethods(fastify: FastifyInstance): void {
+    fastify.addHook('onRequest', (request, reply, done) => {
+      if (request.routeOptions.url !== undefined) return done();
+      const allowed = this.of(request.url);
+      if (allowed.length === 0) return done();
+      const path = request.url.split('?')[0];
+      void reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(
+          errorEnvelope(405, `${request.method} is not allowed on ${path}; it answers ${allowed.join(', ')}`, request),
+        );
+    });
   }
 }

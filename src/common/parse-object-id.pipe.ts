@@ -1,4 +1,5 @@
-import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
+import { ArgumentMetadata, BadRequestException, Injectable, Param, PipeTransform } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
 
 export const OBJECT_ID = /^[0-9a-f]{24}$/;
 
@@ -13,4 +14,17 @@ export class ParseObjectIdPipe implements PipeTransform<unknown, string> {
     }
     return value;
   }
+}
+
+/** A path parameter that is an object id: checked by ParseObjectIdPipe and documented with its pattern. */
+export function ObjectIdParam(name: string): ParameterDecorator {
+  return (target, key, index) => {
+    Param(name, ParseObjectIdPipe)(target, key, index);
+    const descriptor = Object.getOwnPropertyDescriptor(target, key as string | symbol) as PropertyDescriptor;
+    ApiParam({ name, schema: { type: 'string', pattern: OBJECT_ID.source } })(
+      target,
+      key as string | symbol,
+      descriptor,
+    );
+  };
 }

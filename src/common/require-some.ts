@@ -7,7 +7,15 @@ const REQUIRED = new WeakMap<object, readonly string[]>();
 export function RequireSome(...fields: string[]): ClassDecorator {
   return (target) => {
     REQUIRED.set(target, fields);
+    NAMES.add(target.name);
   };
+}
+
+const NAMES = new Set<string>();
+
+/** The class names of the DTOs that must set a field (their schemas get `minProperties: 1`). */
+export function requireSomeNames(): ReadonlySet<string> {
+  return NAMES;
 }
 
 /** The refusal for a body of `metatype` that sets none of its fields, or undefined when it is fine. */

@@ -34,8 +34,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 }
 
-/** The route honours `Idempotency-Key` (and says so in the OpenAPI document). */
-export function Idempotent(): MethodDecorator & ClassDecorator {
+/**
+ * The route honours `Idempotency-Key` (and says so in the OpenAPI document). `conflict`: what else
+ * the route answers 409 for, to document beside the key's own 409.
+ */
+export function Idempotent(conflict?: string): MethodDecorator & ClassDecorator {
   return applyDecorators(
     UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
@@ -47,7 +50,9 @@ export function Idempotent(): MethodDecorator & ClassDecorator {
     }),
     ApiConflictResponse({
       type: ErrorEnvelope,
-      description: 'A request with the same Idempotency-Key is still being answered.',
+      description: [conflict, 'A request with the same Idempotency-Key is still being answered.']
+        .filter((d) => d !== undefined)
+        .join(' Or: '),
     }),
     ApiUnprocessableEntityResponse({
       type: ErrorEnvelope,

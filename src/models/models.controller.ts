@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiParam, ApiTags, ApiConflictResponse } from '@nestjs/swagger';
+import { ErrorEnvelope } from '../common/error-envelope.js';
 import { AdminOnly, CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { ApiStandardErrors } from '../common/api-errors.decorator.js';
 import { ListModelsQueryDto } from './dto/list-models.query.dto.js';
@@ -9,7 +10,11 @@ import { TestModelDto } from './dto/test-model.dto.js';
 import { UpdateModelDto } from './dto/update-model.dto.js';
 import { ModelsService } from './models.service.js';
 
-const MODEL_ID = { name: 'id', description: 'Catalogue id with its slash URL-encoded, e.g. `openai%2Fgpt-5.4-mini`' };
+const MODEL_ID = {
+  name: 'id',
+  description: 'Catalogue id (`provider/model`) with its slash URL-encoded, e.g. `openai%2Fgpt-5.4-mini`',
+  schema: { type: 'string' as const, pattern: '^[a-z0-9][a-z0-9-]{0,39}/\\S+$', example: 'openai/gpt-5.4-mini' },
+};
 
 @ApiTags('Models')
 @ApiStandardErrors()
@@ -42,6 +47,7 @@ export class ModelsController {
   @HttpCode(200)
   @AdminOnly()
   @ApiParam(MODEL_ID)
+  @ApiConflictResponse({ type: ErrorEnvelope, description: "The model's provider is not configured." })
   test(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
-import { ApiStandardErrors } from '../common/api-errors.decorator.js';
+import { ApiStandardErrors, ENDED_SESSION } from '../common/api-errors.decorator.js';
 import { PageOf, type Page } from '../common/pagination.js';
-import { ParseObjectIdPipe } from '../common/parse-object-id.pipe.js';
+import { ObjectIdParam } from '../common/parse-object-id.pipe.js';
 import { OrchestrateDto, OrchestrateQueryDto } from './dto/orchestrate.dto.js';
 import { ListRunsQueryDto, RunEventsQueryDto } from './dto/run-queries.dto.js';
 import { RunCreatedDto, RunEventDto, RunResponseDto, RunSummaryDto } from './dto/run.response.dto.js';
@@ -31,7 +31,7 @@ export class OrchestrationController {
    * With `Accept: text/event-stream`, streams the run's events as SSE until it ends.
    */
   @Post()
-  @Idempotent()
+  @Idempotent(ENDED_SESSION)
   @ApiAcceptedResponse({ type: RunCreatedDto })
   @ApiOkResponse({ type: RunResponseDto, description: 'With ?wait=true, once the run has ended.' })
   @ApiProduces('application/json', 'text/event-stream')
@@ -59,7 +59,7 @@ export class OrchestrationController {
 
   /** One run with every step: full text, model, role, tokens, cost, latency, scores and prompt. */
   @Get('runs/:id')
-  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string): Promise<RunResponseDto> {
+  get(@CurrentPrincipal() principal: Principal, @ObjectIdParam('id') id: string): Promise<RunResponseDto> {
     return this.orchestration.get(principal, id);
   }
 
@@ -69,7 +69,7 @@ export class OrchestrationController {
   @ApiProduces('application/json', 'text/event-stream')
   async events(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseObjectIdPipe) id: string,
+    @ObjectIdParam('id') id: string,
     @Query() query: RunEventsQueryDto,
     @Headers('accept') accept: string | undefined,
     @Res() reply: FastifyReply,
@@ -84,7 +84,7 @@ export class OrchestrationController {
   /** Aborts the run's model calls at once; it ends `cancelled`. 409 when it is not running. */
   @Post('runs/:id/cancel')
   @HttpCode(200)
-  cancel(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string): Promise<RunSummaryDto> {
+  cancel(@CurrentPrincipal() principal: Principal, @ObjectIdParam('id') id: string): Promise<RunSummaryDto> {
     return this.orchestration.cancel(principal, id);
   }
 }

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorEnvelope } from '../common/error-envelope.js';
 import { ApiStandardErrors } from '../common/api-errors.decorator.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
-import { ParseObjectIdPipe } from '../common/parse-object-id.pipe.js';
+import { ObjectIdParam } from '../common/parse-object-id.pipe.js';
 import { CreateSessionDto } from './dto/create-session.dto.js';
 import { EndSessionDto } from './dto/end-session.dto.js';
 import { ListSessionsQueryDto } from './dto/list-sessions.query.dto.js';
@@ -39,10 +40,7 @@ export class SessionsController {
   }
 
   @Get(':id')
-  get(
-    @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseObjectIdPipe) id: string,
-  ): Promise<SessionResponseDto> {
+  get(@CurrentPrincipal() principal: Principal, @ObjectIdParam('id') id: string): Promise<SessionResponseDto> {
     return this.sessions.get(principal, id);
   }
 
@@ -50,7 +48,7 @@ export class SessionsController {
   @Patch(':id')
   update(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseObjectIdPipe) id: string,
+    @ObjectIdParam('id') id: string,
     @Body() dto: UpdateSessionDto,
   ): Promise<SessionResponseDto> {
     return this.sessions.update(principal, id, dto);
@@ -59,9 +57,10 @@ export class SessionsController {
   /** Ends a session: no new threads or messages can be added to it afterwards. */
   @Post(':id/end')
   @HttpCode(200)
+  @ApiConflictResponse({ type: ErrorEnvelope, description: 'The session has ended already.' })
   end(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseObjectIdPipe) id: string,
+    @ObjectIdParam('id') id: string,
     @Body() dto: EndSessionDto,
   ): Promise<SessionResponseDto> {
     return this.sessions.end(principal, id, dto);

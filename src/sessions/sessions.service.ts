@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { IdSource } from '../common/id-source.js';
 import { Page, toPage } from '../common/pagination.js';
 import { ownerScope, type Principal } from '../auth/principal.js';
@@ -11,11 +11,9 @@ import { UpdateSessionDto } from './dto/update-session.dto.js';
 import { DEFAULT_SETTINGS, SessionSettings } from './session.schema.js';
 import { SessionRecord, SessionsRepository } from './sessions.repository.js';
 
-function checkModelLists(preferred: readonly string[], excluded: readonly string[]): void {
-  const both = preferred.filter((m) => excluded.includes(m));
-  if (both.length > 0) {
-    throw new BadRequestException(`settings: a model cannot be both preferred and excluded: ${both.join(', ')}`);
-  }
+/** A model named in both lists is excluded: exclusion wins, and the preferred list drops it. */
+function withoutExcluded(preferred: readonly string[], excluded: readonly string[]): string[] {
+  return preferred.filter((m) => !excluded.includes(m));
 }
 
 @Injectable()
@@ -30,7 +28,7 @@ export class SessionsService {
       excludedModels: [],
       ...definedOnly(dto.settings),
     };
-    checkModelLists(settings.preferredModels, settings.excludedModels);
+    settings.preferredModels = withoutExcluded(settings.preferredModels, settings.excludedModels);
     const created = await this.sessions.insert({
       _id: ids.next(),
       ownerId: principal.ownerId,
@@ -74,10 +72,12 @@ export class SessionsService {
   async update(principal: Principal, id: string, dto: UpdateSessionDto): Promise<SessionResponseDto> {
     const current = await this.require(principal, id);
     const settings = definedOnly(dto.settings);
-    checkModelLists(
-      settings.preferredModels ?? current.settings.preferredModels,
-      settings.excludedModels ?? current.settings.excludedModels,
-    );
+    if (settings.preferredModels !== undefined || settings.excludedModels !== undefined) {
+      settings.preferredModels = withoutExcluded(
+        settings.preferredModels ?? current.settings.preferredModels,
+        settings.excludedModels ?? current.settings.excludedModels,
+      );
+    }
     const updated = await this.sessions.update(ownerScope(principal), id, {
       title: dto.title,
       userId: dto.userId,

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { ApiStandardErrors } from '../common/api-errors.decorator.js';
+import { ApiStandardErrors, ENDED_SESSION } from '../common/api-errors.decorator.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
-import { ParseObjectIdPipe } from '../common/parse-object-id.pipe.js';
+import { ObjectIdParam } from '../common/parse-object-id.pipe.js';
 import { CreateMessageDto } from './dto/create-message.dto.js';
 import { ListMessagesQueryDto } from './dto/list-messages.query.dto.js';
 import { MessagePageDto, MessageResponseDto } from './dto/message.response.dto.js';
@@ -18,10 +18,10 @@ export class MessagesController {
 
   /** Adds a message to a thread of an active session. */
   @Post()
-  @Idempotent()
+  @Idempotent(ENDED_SESSION)
   post(
     @CurrentPrincipal() principal: Principal,
-    @Param('threadId', ParseObjectIdPipe) threadId: string,
+    @ObjectIdParam('threadId') threadId: string,
     @Body() dto: CreateMessageDto,
     @CreateIds() ids: IdSource,
   ): Promise<MessageResponseDto> {
@@ -32,7 +32,7 @@ export class MessagesController {
   @Get()
   list(
     @CurrentPrincipal() principal: Principal,
-    @Param('threadId', ParseObjectIdPipe) threadId: string,
+    @ObjectIdParam('threadId') threadId: string,
     @Query() query: ListMessagesQueryDto,
   ): Promise<InstanceType<typeof MessagePageDto>> {
     return this.messages.list(principal, threadId, query);

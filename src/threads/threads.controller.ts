@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { ApiStandardErrors } from '../common/api-errors.decorator.js';
+import { ApiStandardErrors, ENDED_SESSION } from '../common/api-errors.decorator.js';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
-import { ParseObjectIdPipe } from '../common/parse-object-id.pipe.js';
+import { ObjectIdParam } from '../common/parse-object-id.pipe.js';
 import { CreateThreadDto } from './dto/create-thread.dto.js';
 import { ListThreadsQueryDto } from './dto/list-threads.query.dto.js';
 import { ThreadPageDto, ThreadResponseDto } from './dto/thread.response.dto.js';
@@ -19,7 +19,7 @@ export class ThreadsController {
 
   /** Creates a thread in an active session. */
   @Post()
-  @Idempotent()
+  @Idempotent(ENDED_SESSION)
   create(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: CreateThreadDto,
@@ -38,17 +38,14 @@ export class ThreadsController {
   }
 
   @Get(':id')
-  get(
-    @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseObjectIdPipe) id: string,
-  ): Promise<ThreadResponseDto> {
+  get(@CurrentPrincipal() principal: Principal, @ObjectIdParam('id') id: string): Promise<ThreadResponseDto> {
     return this.threads.get(principal, id);
   }
 
   @Patch(':id')
   update(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseObjectIdPipe) id: string,
+    @ObjectIdParam('id') id: string,
     @Body() dto: UpdateThreadDto,
   ): Promise<ThreadResponseDto> {
     return this.threads.update(principal, id, dto);
@@ -57,7 +54,7 @@ export class ThreadsController {
   /** Deletes a thread with all its messages. */
   @Delete(':id')
   @HttpCode(204)
-  delete(@CurrentPrincipal() principal: Principal, @Param('id', ParseObjectIdPipe) id: string): Promise<void> {
+  delete(@CurrentPrincipal() principal: Principal, @ObjectIdParam('id') id: string): Promise<void> {
     return this.threads.delete(principal, id);
   }
 }

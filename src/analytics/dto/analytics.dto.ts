@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, MinLength } from 'class-validator';
+import { IsIn, IsString, MinLength } from 'class-validator';
+import { DateOrDateTime } from '../../common/date-or-date-time.js';
+import { Optional } from '../../common/optional.js';
 import { DOMAINS, type Domain } from '../../common/domains.js';
 
 export const GROUP_BY = ['day', 'provider', 'model', 'session', 'strategy'] as const;
@@ -7,25 +9,25 @@ export type GroupBy = (typeof GROUP_BY)[number];
 
 /** A range of whole UTC days; default the last 30 days. Admin keys may name one owner. */
 export class RangeQueryDto {
-  /** First day (ISO date or date-time; its UTC day counts). Default: 29 days before `to`. */
-  @IsOptional()
-  @IsISO8601({}, { message: 'from must be an ISO 8601 date, e.g. 2026-11-01' })
+  /** First day: a date (2026-11-01) or an RFC 3339 date-time, whose UTC day counts. Default: 29 days before `to`. */
+  @Optional()
+  @DateOrDateTime('from', '2026-11-01')
   from?: string;
 
-  /** Last day, included. Default: today (UTC). */
-  @IsOptional()
-  @IsISO8601({}, { message: 'to must be an ISO 8601 date, e.g. 2026-11-30' })
+  /** Last day, included: a date or an RFC 3339 date-time. Default: today (UTC). */
+  @Optional()
+  @DateOrDateTime('to', '2026-11-30')
   to?: string;
 
-  /** Admin keys: only this owner's numbers (default: everyone's). Ignored for user keys. */
-  @IsOptional()
+  /** Admin keys: only this owner's numbers (default: everyone's). A user key may name only its own owner (403 otherwise). */
+  @Optional()
   @IsString()
   @MinLength(1)
   ownerId?: string;
 }
 
 export class UsageQueryDto extends RangeQueryDto {
-  @IsOptional()
+  @Optional()
   @ApiProperty({ enum: GROUP_BY, required: false, default: 'day' })
   @IsIn(GROUP_BY)
   groupBy: GroupBy = 'day';
@@ -33,7 +35,7 @@ export class UsageQueryDto extends RangeQueryDto {
 
 export class ModelsQueryDto extends RangeQueryDto {
   /** Only the runs of prompts in this domain. */
-  @IsOptional()
+  @Optional()
   @ApiProperty({ enum: DOMAINS, required: false })
   @IsIn(DOMAINS)
   domain?: Domain;

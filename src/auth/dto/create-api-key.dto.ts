@@ -1,4 +1,5 @@
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { Optional } from '../../common/optional.js';
 import { ROLES, type Role } from '../api-key.schema.js';
 
 export class CreateApiKeyDto {
@@ -10,13 +11,13 @@ export class CreateApiKeyDto {
 
   /** `user` sees only its owner's data; `admin` sees everything and manages keys. */
   @IsIn(ROLES)
-  role: Role = 'user';
+  role?: Role = 'user';
 
   /**
    * Give the key to an existing owner (for key rotation: the new key sees the same data).
    * Omitted: the key is a new owner of its own.
    */
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^[\w.@:-]{1,100}$/, { message: 'ownerId must be 1-100 letters, digits or . _ @ : -' })
   ownerId?: string;

@@ -1,11 +1,14 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, Matches, Max, Min } from 'class-validator';
+import { Optional } from '../optional.js';
 
 export const MAX_PAGE_SIZE = 100;
 
 export class PageQueryDto {
   /** Items per page. */
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer' })
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -13,7 +16,7 @@ export class PageQueryDto {
   limit: number = 20;
 
   /** The `nextCursor` of the previous page; omit it for the first page. */
-  @IsOptional()
+  @Optional()
   @Matches(/^[0-9a-f]{24}$/, { message: 'cursor must be the nextCursor value of a previous page' })
   cursor?: string;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsString, MinLength } from 'class-validator';
+import { Optional } from '../../common/optional.js';
 import { DOMAINS, type Domain } from '../../common/domains.js';
 import { CAPABILITIES, MODEL_ROLES, type Capability, type ModelRole } from '../catalogue-entry.js';
 
@@ -9,30 +10,30 @@ const toBoolean = ({ value }: { value: unknown }): unknown =>
 
 export class ListModelsQueryDto {
   /** Only this provider's models (`openai`, `anthropic`, `xai`, `alibaba`, `meta`, `mistral`…). */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   provider?: string;
 
   /** Sort by strength in this domain, strongest first (ties: quality prior, then priority). */
-  @IsOptional()
+  @Optional()
   @ApiProperty({ enum: DOMAINS, required: false })
   @IsIn(DOMAINS)
   domain?: Domain;
 
-  @IsOptional()
+  @Optional()
   @ApiProperty({ enum: CAPABILITIES, required: false })
   @IsIn(CAPABILITIES)
   capability?: Capability;
 
   /** Only models suited to this role. */
-  @IsOptional()
+  @Optional()
   @ApiProperty({ enum: MODEL_ROLES, required: false })
   @IsIn(MODEL_ROLES)
   role?: ModelRole;
 
   /** `true`: only models that can be called now; `false`: only those that cannot. */
-  @IsOptional()
+  @Optional()
   @Transform(toBoolean)
   @IsBoolean({ message: 'available must be true or false' })
   available?: boolean;

@@ -12,19 +12,20 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { Optional } from '../../common/optional.js';
 import { RequireSome } from '../../common/require-some.js';
 import { MODEL_ROLES, type ModelRole } from '../catalogue-entry.js';
 
 /** Strengths to change, 0 to 1; domains left out keep theirs. */
 export class SpecialtiesPatchDto {
-  @IsOptional() @IsNumber() @Min(0) @Max(1) coding?: number;
-  @IsOptional() @IsNumber() @Min(0) @Max(1) math?: number;
-  @IsOptional() @IsNumber() @Min(0) @Max(1) creative?: number;
-  @IsOptional() @IsNumber() @Min(0) @Max(1) analysis?: number;
-  @IsOptional() @IsNumber() @Min(0) @Max(1) reasoning?: number;
-  @IsOptional() @IsNumber() @Min(0) @Max(1) translation?: number;
-  @IsOptional() @IsNumber() @Min(0) @Max(1) factual?: number;
-  @IsOptional() @IsNumber() @Min(0) @Max(1) general?: number;
+  @Optional() @IsNumber() @Min(0) @Max(1) coding?: number;
+  @Optional() @IsNumber() @Min(0) @Max(1) math?: number;
+  @Optional() @IsNumber() @Min(0) @Max(1) creative?: number;
+  @Optional() @IsNumber() @Min(0) @Max(1) analysis?: number;
+  @Optional() @IsNumber() @Min(0) @Max(1) reasoning?: number;
+  @Optional() @IsNumber() @Min(0) @Max(1) translation?: number;
+  @Optional() @IsNumber() @Min(0) @Max(1) factual?: number;
+  @Optional() @IsNumber() @Min(0) @Max(1) general?: number;
 }
 
 /** USD per million tokens, for a model no catalogue package prices (or prices wrongly for your host). */
@@ -38,7 +39,7 @@ export class PricingInputDto {
   outputPerMTok: number;
 
   /** Leave out when your host has no cache discount. */
-  @IsOptional()
+  @Optional()
   @IsNumber()
   @Min(0)
   cachedInputPerMTok?: number;

@@ -1,25 +1,26 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsMongoId, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, Max, Min, Matches } from 'class-validator';
+import { Optional } from '../../common/optional.js';
 import { PageQueryDto } from '../../common/dto/page-query.dto.js';
 import { STRATEGIES, type Strategy } from '../../sessions/session.schema.js';
 import { RUN_STATUSES, type RunStatus } from '../events/run-events.js';
 
 export class ListRunsQueryDto extends PageQueryDto {
-  @IsOptional()
-  @IsMongoId({ message: 'sessionId must be a 24-character hexadecimal id' })
+  @Optional()
+  @Matches(/^[0-9a-f]{24}$/, { message: 'sessionId must be a 24-character hexadecimal id' })
   sessionId?: string;
 
-  @IsOptional()
-  @IsMongoId({ message: 'threadId must be a 24-character hexadecimal id' })
+  @Optional()
+  @Matches(/^[0-9a-f]{24}$/, { message: 'threadId must be a 24-character hexadecimal id' })
   threadId?: string;
 
-  @IsOptional()
+  @Optional()
   @ApiProperty({ enum: RUN_STATUSES, required: false })
   @IsIn(RUN_STATUSES)
   status?: RunStatus;
 
-  @IsOptional()
+  @Optional()
   @ApiProperty({ enum: STRATEGIES, required: false })
   @IsIn(STRATEGIES)
   strategy?: Strategy;
@@ -27,13 +28,15 @@ export class ListRunsQueryDto extends PageQueryDto {
 
 export class RunEventsQueryDto {
   /** Only the events after this `seq` (0: from the start). */
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer' })
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
   after: number = 0;
 
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer' })
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsOptional, IsString, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsString, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { Optional } from '../../common/optional.js';
 import { SessionSettingsDto } from './session-settings.dto.js';
 
 export class CreateSessionDto {
@@ -9,13 +10,13 @@ export class CreateSessionDto {
   title: string;
 
   /** Your application's own id for its end user, to filter sessions by later. */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   userId?: string;
 
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => SessionSettingsDto)
   settings?: SessionSettingsDto;

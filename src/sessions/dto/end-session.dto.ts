@@ -1,8 +1,9 @@
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn } from 'class-validator';
+import { Optional } from '../../common/optional.js';
 
 export class EndSessionDto {
   /** `completed` (default) when the work is done, `terminated` when abandoned. */
-  @IsOptional()
+  @Optional()
   @IsIn(['completed', 'terminated'])
   status?: 'completed' | 'terminated';
 }

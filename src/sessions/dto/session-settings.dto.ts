@@ -12,19 +12,20 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { Optional } from '../../common/optional.js';
 import { STRATEGIES, type Strategy } from '../session.schema.js';
 
 /** Orchestration settings of a session; each one omitted keeps its default (or current) value. */
 export class SessionSettingsDto {
   /** Most refinement iterations per run (1-10, default 3). */
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(10)
   maxIterations?: number;
 
   /** Mean evaluation score (0-10) at which refinement stops (default 8). */
-  @IsOptional()
+  @Optional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(10)
@@ -39,7 +40,7 @@ export class SessionSettingsDto {
   costLimitUsd?: number | null;
 
   /** Model ids to favour when selecting. */
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
@@ -48,7 +49,7 @@ export class SessionSettingsDto {
   preferredModels?: string[];
 
   /** Model ids never to use. */
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
@@ -57,7 +58,7 @@ export class SessionSettingsDto {
   excludedModels?: string[];
 
   /** Strategy used when a run names none (default `improve`). */
-  @IsOptional()
+  @Optional()
   @IsIn(STRATEGIES)
   @ApiProperty({ enum: STRATEGIES, required: false })
   defaultStrategy?: Strategy;

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsMongoId, IsOptional, IsString, MinLength } from 'class-validator';
+import { IsIn, IsString, MinLength, Matches } from 'class-validator';
+import { Optional } from '../../common/optional.js';
 import { MESSAGE_ROLES, type MessageRole } from '../message.schema.js';
 
 export class CreateMessageDto {
@@ -13,7 +14,7 @@ export class CreateMessageDto {
   content: string;
 
   /** The message this one follows; omitted, the thread's latest message. Another parent starts a branch. */
-  @IsOptional()
-  @IsMongoId({ message: 'parentId must be a 24-character hexadecimal id' })
+  @Optional()
+  @Matches(/^[0-9a-f]{24}$/, { message: 'parentId must be a 24-character hexadecimal id' })
   parentId?: string;
 }

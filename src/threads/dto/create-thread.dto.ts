@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsMongoId, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, MaxLength, MinLength, Matches } from 'class-validator';
+import { Optional } from '../../common/optional.js';
 import { DOMAINS, type Domain } from '../../common/domains.js';
 
 export class CreateThreadDto {
   /** The session the thread belongs to. */
-  @IsMongoId({ message: 'sessionId must be a 24-character hexadecimal id' })
+  @Matches(/^[0-9a-f]{24}$/, { message: 'sessionId must be a 24-character hexadecimal id' })
   sessionId: string;
 
   @IsString()
@@ -13,7 +14,7 @@ export class CreateThreadDto {
   title: string;
 
   /** Pins the thread to a domain instead of detecting it per prompt. */
-  @IsOptional()
+  @Optional()
   @IsIn(DOMAINS)
   @ApiProperty({ enum: DOMAINS, required: false })
   domain?: Domain;

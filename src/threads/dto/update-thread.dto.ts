@@ -4,4 +4,6 @@ import { CreateThreadDto } from './create-thread.dto.js';
 
 /** Fields to change: at least one. */
 @RequireSome('title', 'domain')
-export class UpdateThreadDto extends PartialType(OmitType(CreateThreadDto, ['sessionId'] as const)) {}
+export class UpdateThreadDto extends PartialType(OmitType(CreateThreadDto, ['sessionId'] as const), {
+  skipNullProperties: false,
+}) {}
