@@ -51,7 +51,8 @@ describe('the OpenAI-compatible endpoint (/v1), driven by the official openai SD
       completion_tokens_details: { reasoning_tokens: 2 },
     });
     expect(data.usage!.total_tokens).toBe(data.usage!.prompt_tokens + 24);
-    expect(Number(response.headers.get('x-orchestratex-overhead-ms'))).toBeGreaterThanOrEqual(0);
+    expect(response.headers.get('x-orchestratex-overhead-ms')).toMatch(/^\d+\.\d{2}$/);
+    expect(env.sim.getStats().endpoints).toEqual({ '/v1/chat/completions': 1 });
 
     const claude = await client.chat.completions.create({
       model: 'anthropic/claude-haiku-4-5',
@@ -64,6 +65,8 @@ describe('the OpenAI-compatible endpoint (/v1), driven by the official openai SD
     expect(claude.choices[0].message.content!.length).toBeGreaterThan(0);
     expect(claude.choices[0].finish_reason).toBe('length');
     expect(claude.usage!.completion_tokens).toBe(5);
+    // The Anthropic model was reached through Anthropic's own API, translated.
+    expect(env.sim.getStats().endpoints).toEqual({ '/v1/chat/completions': 1, '/v1/messages': 1 });
   });
 
   it('should stream: the role first, the text, the finish reason, the usage chunk, then [DONE]', async () => {

@@ -345,6 +345,8 @@ describe('orchestration runs (POST /api/orchestrate)', () => {
       events = (await env.t.http().get(`/api/orchestrate/runs/${started.runId}/events`).set(auth(key)).expect(200))
         .body as Json[];
     }
+    // Cancel mid-stream, not before the stream began.
+    expect(events.some((e) => e.type === 'step.delta')).toBe(true);
     const cancelled = (
       await env.t.http().post(`/api/orchestrate/runs/${started.runId}/cancel`).set(auth(key)).expect(200)
     ).body as Json;
@@ -353,7 +355,7 @@ describe('orchestration runs (POST /api/orchestrate)', () => {
       .body as Json[];
     expect(events.at(-1)).toMatchObject({ type: 'run.cancelled' });
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    for (let i = 0; i < 50 && env.sim.getStats().clientAborts === 0; i += 1)
+    for (let i = 0; i < 250 && env.sim.getStats().clientAborts === 0; i += 1)
       await new Promise((r) => setTimeout(r, 20));
     expect(env.sim.getStats().clientAborts).toBe(1);
     await env.t.http().post(`/api/orchestrate/runs/${started.runId}/cancel`).set(auth(key)).expect(409);

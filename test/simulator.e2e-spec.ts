@@ -115,7 +115,10 @@ describe('Upstream simulator, through the official SDKs', () => {
     const error = await openai.chat.completions.create({ model: 'sim-small', messages }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('7');
-    await expect(openai.chat.completions.create({ model: 'sim-small', messages })).resolves.toBeDefined();
+    const after = await openai.chat.completions.create({ model: 'sim-small', messages });
+    expect(after.choices[0]).toMatchObject({ finish_reason: 'stop', message: { role: 'assistant' } });
+    expect(after.choices[0].message.content).toMatch(/\S/);
+    expect(sim.getStats()).toMatchObject({ faultsServed: 1, requests: { 'sim-small': 2 } });
   });
 
   it('should break a stream mid-way with a reset or a malformed chunk', async () => {

@@ -37,6 +37,8 @@ export interface Fault {
 
 export interface SimStats {
   requests: Record<string, number>;
+  /** Requests per dialect's endpoint: `/v1/chat/completions` (OpenAI) or `/v1/messages` (Anthropic). */
+  endpoints: Record<string, number>;
   /** Requests whose client went away before the answer was complete. */
   clientAborts: number;
   faultsServed: number;
@@ -78,7 +80,7 @@ export class UpstreamSimulator {
   private readonly behaviours = new Map<string, Partial<SimModelBehaviour>>();
   private readonly faults = new Map<string, Fault[]>();
   private readonly scores = new Map<string, number[]>();
-  private stats: SimStats = { requests: {}, clientAborts: 0, faultsServed: 0 };
+  private stats: SimStats = { requests: {}, endpoints: {}, clientAborts: 0, faultsServed: 0 };
 
   constructor(private readonly defaults: Partial<SimModelBehaviour> = {}) {
     this.behaviours.set('*', defaults);
@@ -127,7 +129,7 @@ export class UpstreamSimulator {
     this.behaviours.set('*', this.defaults);
     this.faults.clear();
     this.scores.clear();
-    this.stats = { requests: {}, clientAborts: 0, faultsServed: 0 };
+    this.stats = { requests: {}, endpoints: {}, clientAborts: 0, faultsServed: 0 };
   }
 
   getStats(): SimStats {
@@ -224,6 +226,8 @@ export class UpstreamSimulator {
 
   private async answer(req: IncomingMessage, res: ServerResponse, chat: ChatRequest): Promise<void> {
     this.stats.requests[chat.model] = (this.stats.requests[chat.model] ?? 0) + 1;
+    const endpoint = chat.dialect === 'openai' ? '/v1/chat/completions' : '/v1/messages';
+    this.stats.endpoints[endpoint] = (this.stats.endpoints[endpoint] ?? 0) + 1;
     const behaviour = this.behaviourOf(chat.model);
     const fault = this.takeFault(chat.model, chat.wantsJson);
     let finished = false;
