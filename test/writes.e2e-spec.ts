@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UsageRecorder } from '../src/analytics/usage-recorder.js';
+import { simulatorProviderEnvironment } from '../src/config/providers.config.js';
 import { FerretDbProcess } from '../src/database/ferretdb.process.js';
+import { UpstreamSimulator } from '../src/simulator/simulator.js';
 import { ADMIN_KEY, freshDatabaseUri, startApp, type TestApp } from './support/app.js';
 import { auth, createSession, createThread, createUserKey } from './support/factories.js';
 import { startSimulatedApp } from './support/simulated.js';
@@ -232,6 +235,69 @@ describe('writes during a database outage', () => {
       expect(stored.body.messageCount).toBe(41);
     } finally {
       await t.close();
+      await db.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('usage records while the database is down', () => {
+  it('should hold at most USAGE_BUFFER_MAX raw records, count the dropped ones, and keep every call in the rollups', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'orx-usage-cap-'));
+    let db = await FerretDbProcess.start({ binary: binary(), dataDir });
+    const uri = new URL(freshDatabaseUri());
+    uri.host = `127.0.0.1:${db.port}`;
+    const sim = new UpstreamSimulator();
+    const simUrl = await sim.listen(0);
+    const t = await startApp({
+      ...simulatorProviderEnvironment(simUrl),
+      MONGODB_URI: uri.toString(),
+      USAGE_BUFFER_MAX: '100',
+      USAGE_FLUSH_INTERVAL_MS: '200',
+    });
+    try {
+      const call = () =>
+        t
+          .http()
+          .post('/v1/chat/completions')
+          .set(auth(ADMIN_KEY))
+          .send({ model: 'openai/gpt-5.4-mini', messages: [{ role: 'user', content: 'hi' }] });
+      await call().expect(200); // the catalogue is in memory from here on
+      await t.app.get(UsageRecorder).flush();
+      await db.kill();
+      // The gateway still answers from memory; the records wait in the buffer, bounded.
+      for (let i = 0; i < 130; i += 1) await call().expect(200);
+      const metrics = await t.http().get('/metrics').set(auth(ADMIN_KEY)).expect(200);
+      const droppedNow = async () =>
+        Number(
+          /^orchestratex_usage_dropped_records (\d+)$/m.exec(
+            (await t.http().get('/metrics').set(auth(ADMIN_KEY)).expect(200)).text,
+          )?.[1],
+        );
+      // At most 100 wait in the buffer (besides a batch a flush had in hand when the database went).
+      expect(await droppedNow()).toBeGreaterThan(0);
+      expect(t.logs.some((l) => l.includes('Usage buffer full (100)'))).toBe(true);
+
+      db = await FerretDbProcess.start({ binary: binary(), dataDir, port: db.port });
+      const recorder = t.app.get(UsageRecorder);
+      const stored = () =>
+        t.db
+          .collection('usage')
+          .countDocuments()
+          .catch(() => -1);
+      for (let i = 0; i < 100 && (await stored()) + recorder.dropped < 131; i += 1) {
+        await recorder.flush().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // Every record is stored or counted as dropped: none is lost silently.
+      expect((await stored()) + (await droppedNow())).toBe(131);
+      // The rollups kept every call.
+      const usage = (await t.http().get('/api/analytics/usage?groupBy=model').set(auth(ADMIN_KEY)).expect(200))
+        .body as { groups: { key: string; calls: number }[] };
+      expect(usage.groups.find((g) => g.key === 'openai/gpt-5.4-mini')?.calls).toBe(131);
+    } finally {
+      await t.close();
+      await sim.close();
       await db.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
