@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { UsageRecorder } from '../src/analytics/usage-recorder.js';
 import { simulatorProviderEnvironment } from '../src/config/providers.config.js';
 import { FerretDbProcess } from '../src/database/ferretdb.process.js';
+import { describeWithFerretDb, ferretDbBinary } from './support/ferretdb.js';
 import { UpstreamSimulator } from '../src/simulator/simulator.js';
 import { ADMIN_KEY, freshDatabaseUri, startApp } from './support/app.js';
 import { auth, createSession, createUserKey } from './support/factories.js';
@@ -295,10 +296,10 @@ describe('metrics settings', () => {
   });
 });
 
-describe('usage flushing when the database goes away', () => {
+describeWithFerretDb('usage flushing when the database goes away', () => {
   it('should keep the buffered records through a database restart and write them all afterwards', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'orx-usage-'));
-    let db = await FerretDbProcess.start({ binary: process.env.ORX_TEST_FERRETDB_BIN as string, dataDir });
+    let db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir });
     const sim = new UpstreamSimulator();
     const simUrl = await sim.listen(0);
     const uri = new URL(freshDatabaseUri());
@@ -324,7 +325,7 @@ describe('usage flushing when the database goes away', () => {
       expect(recorder.depth).toBe(3);
       expect(t.logs.some((l) => l.includes('Writing usage failed'))).toBe(true);
 
-      db = await FerretDbProcess.start({ binary: process.env.ORX_TEST_FERRETDB_BIN as string, dataDir, port: db.port });
+      db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir, port: db.port });
       for (let i = 0; i < 100 && recorder.depth > 0; i += 1) {
         await recorder.flush();
         if (recorder.depth > 0) await new Promise((r) => setTimeout(r, 200));

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FerretDbProcess } from '../src/database/ferretdb.process.js';
 import { ADMIN_KEY, freshDatabaseUri, startApp, type TestApp } from './support/app.js';
+import { describeWithFerretDb, ferretDbBinary } from './support/ferretdb.js';
 import { auth, createSession, createThread, postMessage } from './support/factories.js';
-
-const binary = () => process.env.ORX_TEST_FERRETDB_BIN as string;
 
 function alive(pid: number): boolean {
   try {
@@ -28,7 +27,7 @@ async function eventually(check: () => Promise<boolean> | boolean, ms = 20_000):
   return check();
 }
 
-describe('Embedded database', () => {
+describeWithFerretDb('Embedded database', () => {
   let dataDir: string;
   let t: TestApp | undefined;
 
@@ -76,9 +75,9 @@ describe('Embedded database', () => {
   });
 
   it('should refuse a second FerretDB on a data folder in use', async () => {
-    const first = await FerretDbProcess.start({ binary: binary(), dataDir });
+    const first = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir });
     try {
-      await expect(FerretDbProcess.start({ binary: binary(), dataDir })).rejects.toThrow(
+      await expect(FerretDbProcess.start({ binary: ferretDbBinary(), dataDir })).rejects.toThrow(
         `The data folder ${dataDir} is in use by another FerretDB process (pid ${first.pid})`,
       );
     } finally {
@@ -92,7 +91,9 @@ describe('Embedded database', () => {
       const { spawn } = require('node:child_process');
       const db = spawn(process.argv[1], ['--listen-addr=127.0.0.1:0', '--sqlite-url=file:' + process.argv[2] + '/'], { stdio: ['pipe', 'pipe', 'inherit'] });
       db.stdout.once('data', () => { process.stdout.write(String(db.pid) + '\\n'); process.kill(process.pid, 'SIGKILL'); });`;
-    const parent = spawn(process.execPath, ['-e', script, binary(), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['-e', script, ferretDbBinary(), dataDir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const pid = await new Promise<number>((done) =>
       parent.stdout.once('data', (b: Buffer) => done(Number(b.toString().trim()))),
     );
@@ -101,10 +102,10 @@ describe('Embedded database', () => {
   });
 });
 
-describe('Readiness', () => {
+describeWithFerretDb('Readiness', () => {
   it('should answer 503 while the database is down and 200 again once it is back, without a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'orx-ready-'));
-    let db = await FerretDbProcess.start({ binary: binary(), dataDir });
+    let db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir });
     const uri = new URL(freshDatabaseUri());
     uri.host = `127.0.0.1:${db.port}`;
     const t = await startApp({ MONGODB_URI: uri.toString() });
@@ -129,7 +130,7 @@ describe('Readiness', () => {
       expect(logged.some((l) => l.reqId === 'while-db-down' && l.context === 'Errors')).toBe(true);
       await t.http().get('/health').expect(200);
 
-      db = await FerretDbProcess.start({ binary: binary(), dataDir, port: db.port });
+      db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir, port: db.port });
       expect(await eventually(async () => (await t.http().get('/health/ready')).status === 200)).toBe(true);
       await t.http().get(`/api/sessions/${session.id}`).set(auth(ADMIN_KEY)).expect(200);
     } finally {

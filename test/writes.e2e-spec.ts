@@ -6,12 +6,11 @@ import { simulatorProviderEnvironment } from '../src/config/providers.config.js'
 import { FerretDbProcess } from '../src/database/ferretdb.process.js';
 import { UpstreamSimulator } from '../src/simulator/simulator.js';
 import { ADMIN_KEY, freshDatabaseUri, startApp, type TestApp } from './support/app.js';
+import { describeWithFerretDb, ferretDbBinary } from './support/ferretdb.js';
 import { auth, createSession, createThread, createUserKey } from './support/factories.js';
 import { startSimulatedApp } from './support/simulated.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const binary = () => process.env.ORX_TEST_FERRETDB_BIN as string;
 
 /** Every message of a thread, oldest first, through the API. */
 async function allMessages(t: TestApp, key: string, threadId: string): Promise<Json[]> {
@@ -190,10 +189,10 @@ describe('Idempotency-Key', () => {
   });
 });
 
-describe('writes during a database outage', () => {
+describeWithFerretDb('writes during a database outage', () => {
   it('should store each message once when every post answered 503 is retried with its Idempotency-Key', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'orx-outage-'));
-    let db = await FerretDbProcess.start({ binary: binary(), dataDir });
+    let db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir });
     const uri = new URL(freshDatabaseUri());
     uri.host = `127.0.0.1:${db.port}`;
     const t = await startApp({ MONGODB_URI: uri.toString() });
@@ -217,7 +216,7 @@ describe('writes during a database outage', () => {
       const down = await send(40);
       expect(down.status).toBe(503);
 
-      db = await FerretDbProcess.start({ binary: binary(), dataDir, port: db.port });
+      db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir, port: db.port });
       // Every request not answered 201 is sent again with its key until it is.
       const pending = new Set(statuses.flatMap((s, i) => (s === 201 ? [] : [i])).concat(40));
       for (let round = 0; pending.size > 0 && round < 100; round += 1) {
@@ -241,10 +240,10 @@ describe('writes during a database outage', () => {
   });
 });
 
-describe('usage records while the database is down', () => {
+describeWithFerretDb('usage records while the database is down', () => {
   it('should hold at most USAGE_BUFFER_MAX raw records, count the dropped ones, and keep every call in the rollups', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'orx-usage-cap-'));
-    let db = await FerretDbProcess.start({ binary: binary(), dataDir });
+    let db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir });
     const uri = new URL(freshDatabaseUri());
     uri.host = `127.0.0.1:${db.port}`;
     const sim = new UpstreamSimulator();
@@ -277,7 +276,7 @@ describe('usage records while the database is down', () => {
       expect(await droppedNow()).toBeGreaterThan(0);
       expect(t.logs.some((l) => l.includes('Usage buffer full (100)'))).toBe(true);
 
-      db = await FerretDbProcess.start({ binary: binary(), dataDir, port: db.port });
+      db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir, port: db.port });
       const recorder = t.app.get(UsageRecorder);
       const stored = () =>
         t.db
