@@ -215,6 +215,8 @@ export class UsageRecorder implements OnModuleInit {
   private timers: NodeJS.Timeout[] = [];
   /** Raw records dropped because the buffer was full (their rollup increments were kept). */
   dropped = 0;
+  /** Records a flush has in hand (counted against the buffer's bound until they are written). */
+  private writing = 0;
   readonly options: RecorderOptions;
   private readonly listeners = new Set<(call: CallUsage) => void>();
   private readonly runListeners = new Set<(run: RunOutcome) => void>();
@@ -272,8 +274,9 @@ export class UsageRecorder implements OnModuleInit {
     mergeIncrement(this.pending, increment);
   }
 
+  /** Holds the buffer, with the batch a flush has in hand, to USAGE_BUFFER_MAX: the oldest waiting go. */
   private bound(): void {
-    const over = this.records.length - this.options.maxBuffered;
+    const over = Math.min(this.records.length, this.records.length + this.writing - this.options.maxBuffered);
     if (over <= 0) return;
     this.records.splice(0, over);
     this.dropped += over;
@@ -296,6 +299,7 @@ export class UsageRecorder implements OnModuleInit {
     if (records.length === 0 && pending.size === 0) return;
     this.records = [];
     this.pending = new Map();
+    this.writing = records.length;
     try {
       if (records.length > 0) {
         try {
@@ -306,6 +310,7 @@ export class UsageRecorder implements OnModuleInit {
         }
       }
       records.length = 0;
+      this.writing = 0;
       for (const [key, entry] of pending) {
         await this.modelOf(entry.rollup).updateOne(
           { _id: entry.id },
@@ -317,6 +322,7 @@ export class UsageRecorder implements OnModuleInit {
       }
     } catch (error) {
       // Keep what was not written, ahead of what came meanwhile, and try again on the next flush.
+      this.writing = 0;
       this.records = [...records, ...this.records];
       for (const [key, entry] of this.pending) {
         const kept = pending.get(key);
