@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { cpuMs, machine, peakRss, quantile, writeResults } from './support.mjs';
+import { cpuMs, machine, median, peakRss, quantile, spread, writeResults } from './support.mjs';
 
 const ROOT = process.cwd();
 const CACHE = join(ROOT, '.cache', 'bench');
@@ -22,6 +22,7 @@ const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 10);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
+const PASSES = Number(process.env.BENCH_PASSES ?? 3);
 const BLOCK = 50;
 const log = (line) => process.stdout.write(`${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -94,30 +95,58 @@ async function timed(target, body, stream) {
 }
 
 /**
- * Sequential requests, the targets taken in turn in blocks of BLOCK requests (the first of each
- * block not counted: it finds the process cold after the others' turns). Back-to-back requests
- * within a block measure the warm path; turns spread over the run put a hiccup of the machine on
- * every target alike, not on whichever was being measured.
+ * Added latency, paired: for each gateway in turn, a block of BLOCK pairs, a direct request to the
+ * simulator then the same request through the gateway, back to back (the first pair of a block is
+ * not counted: it finds the gateway cold after the others' turns). Each pair gives gateway − direct
+ * under the same machine conditions; PASSES passes over all gateways give the spread.
+ * Returns, per target, the pooled times (median, p99) and, for gateways, the paired differences:
+ * the median over passes of each pass's median difference, its range, and the pooled p99.
  */
 async function sequential(targets, n, stream = false) {
   const bodies = targets.map((t) => JSON.stringify({ ...t.body, stream }));
+  const [direct] = targets;
   const times = targets.map(() => []);
   const errors = targets.map(() => 0);
-  while (times.some((list, k) => list.length + errors[k] < n)) {
-    for (let k = 0; k < targets.length; k += 1) {
-      for (let i = 0; i <= BLOCK && times[k].length + errors[k] < n; i += 1) {
-        const ms = await timed(targets[k], bodies[k], stream);
-        if (ms === null) errors[k] += 1;
-        else if (i > 0) times[k].push(ms);
+  const diffs = targets.map(() => ({ all: [], passes: [] }));
+  const perPass = Math.ceil(n / PASSES);
+  for (let pass = 0; pass < PASSES; pass += 1) {
+    const passDiffs = targets.map(() => []);
+    const failed = targets.map(() => 0);
+    const open = (k) => passDiffs[k].length < perPass && failed[k] < perPass; // all failing: give up
+    while (targets.some((_, k) => k > 0 && open(k))) {
+      for (let k = 1; k < targets.length; k += 1) {
+        for (let i = 0; i <= BLOCK && open(k); i += 1) {
+          const base = await timed(direct, bodies[0], stream);
+          const ms = await timed(targets[k], bodies[k], stream);
+          if (base === null) errors[0] += 1;
+          if (ms === null) {
+            errors[k] += 1;
+            failed[k] += 1;
+          }
+          if (i === 0 || base === null || ms === null) continue;
+          times[0].push(base);
+          times[k].push(ms);
+          passDiffs[k].push(ms - base);
+        }
       }
+    }
+    for (let k = 1; k < targets.length; k += 1) {
+      diffs[k].all.push(...passDiffs[k]);
+      if (passDiffs[k].length > 0) diffs[k].passes.push(median(passDiffs[k]));
     }
   }
   return times.map((list, k) => {
     list.sort((a, b) => a - b);
+    const d = diffs[k];
+    d.all.sort((a, b) => a - b);
     // No figure at all when every request failed (Portkey's streams, here).
-    return list.length === 0
-      ? { median: null, p99: null, errors: errors[k] }
-      : { median: quantile(list, 0.5), p99: quantile(list, 0.99), errors: errors[k] };
+    if (list.length === 0) return { median: null, p99: null, errors: errors[k], added: null };
+    return {
+      median: quantile(list, 0.5),
+      p99: quantile(list, 0.99),
+      errors: errors[k],
+      added: k === 0 || d.all.length === 0 ? null : { ...spread(d.passes), p99: +quantile(d.all, 0.99).toFixed(2) },
+    };
   });
 }
 
@@ -190,25 +219,25 @@ async function main() {
           byConcurrency[c] = { rps: mean(list, 'rps'), p50: mean(list, 'p50'), p99: mean(list, 'p99'), errors: list.reduce((a, r) => a + r.errors, 0), cpuMsPerRequest: mean(list, 'cpuMsPerRequest'), runs: list };
         }
         results.push({ upstream: profile.name, gateway: t.name, sequential: seq[i], ttft: ttft[i], byConcurrency });
-        log(`  ${t.name.padEnd(20)} seq median ${seq[i].median?.toFixed(2)} ms p99 ${seq[i].p99?.toFixed(2)} ms | TTFT median ${ttft[i].median?.toFixed(2)} ms | rps c1 ${byConcurrency[1].rps.toFixed(0)} c10 ${byConcurrency[10].rps.toFixed(0)} c100 ${byConcurrency[100].rps.toFixed(0)} (errors ${byConcurrency[100].errors})`);
+        log(`  ${t.name.padEnd(20)} seq median ${seq[i].median?.toFixed(2)} ms p99 ${seq[i].p99?.toFixed(2)} ms | added ${seq[i].added?.text ?? '—'} ms | TTFT median ${ttft[i].median?.toFixed(2)} ms | rps c1 ${byConcurrency[1].rps.toFixed(0)} c10 ${byConcurrency[10].rps.toFixed(0)} c100 ${byConcurrency[100].rps.toFixed(0)} (errors ${byConcurrency[100].errors})`);
       }
       sim.child.kill('SIGTERM');
       await sleep(500);
     }
     const rss = Object.fromEntries(targets.slice(1).map((t) => [t.name, peakRss(t.proc.child.pid)]));
 
-    const added = (value, base, digits = 2) => (value === null || base === null ? 'all failed' : (value - base).toFixed(digits));
+    const added = (r, key) => (r.gateway === 'direct (simulator)' ? '—' : r[key].added === null ? 'all failed' : key === 'ttft' ? r[key].added.text : r[key].added.text);
+    const addedP99 = (r) => (r.gateway === 'direct (simulator)' ? '—' : r.sequential.added === null ? 'all failed' : r.sequential.added.p99.toFixed(2));
     const rows = [];
     for (const r of results) {
-      const direct = results.find((d) => d.upstream === r.upstream && d.gateway === 'direct (simulator)');
-      rows.push(`| ${r.upstream} | ${r.gateway} | ${added(r.sequential.median, direct.sequential.median)} | ${added(r.sequential.p99, direct.sequential.p99)} | ${added(r.ttft.median, direct.ttft.median)} | ${r.byConcurrency[1].rps.toFixed(0)} | ${r.byConcurrency[10].rps.toFixed(0)} | ${r.byConcurrency[100].rps.toFixed(0)} | ${r.byConcurrency[100].p50.toFixed(0)} / ${r.byConcurrency[100].p99.toFixed(0)} | ${r.byConcurrency[10].cpuMsPerRequest === undefined ? '—' : r.byConcurrency[10].cpuMsPerRequest.toFixed(2)} | ${r.gateway in rss ? rss[r.gateway] : '—'} | ${r.sequential.errors + r.ttft.errors} / ${r.byConcurrency[1].errors + r.byConcurrency[10].errors + r.byConcurrency[100].errors} |`);
+      rows.push(`| ${r.upstream} | ${r.gateway} | ${added(r, 'sequential')} | ${addedP99(r)} | ${added(r, 'ttft')} | ${r.byConcurrency[1].rps.toFixed(0)} | ${r.byConcurrency[10].rps.toFixed(0)} | ${r.byConcurrency[100].rps.toFixed(0)} | ${r.byConcurrency[100].p50.toFixed(0)} / ${r.byConcurrency[100].p99.toFixed(0)} | ${r.byConcurrency[10].cpuMsPerRequest === undefined ? '—' : r.byConcurrency[10].cpuMsPerRequest.toFixed(2)} | ${r.gateway in rss ? rss[r.gateway] : '—'} | ${r.sequential.errors + r.ttft.errors} / ${r.byConcurrency[1].errors + r.byConcurrency[10].errors + r.byConcurrency[100].errors} |`);
     }
     const machineLine = machine();
     const date = new Date().toISOString();
     const table = [
-      `Gateways side by side, ${date.slice(0, 10)}, ${machineLine}; LiteLLM ${LITELLM_VERSION} (1 worker, no database), Portkey gateway ${PORTKEY_VERSION}, OrchestrateX with usage recording on (embedded FerretDB). Added latency = gateway − direct, sequential over ${SEQUENTIAL} requests each (200 at 100 ms), the targets taken in turn in blocks of ${BLOCK}; throughput with autocannon, ${DURATION} s per level, every target in turn, mean of ${REPEATS} rounds; each gateway warmed up for ${WARMUP} s at 10 connections first. OrchestrateX is called with a user key. CPU per request counts the gateway process and its children (for OrchestrateX its embedded FerretDB), over the c=10 run.`,
+      `Gateways side by side, ${date.slice(0, 10)}, ${machineLine}; LiteLLM ${LITELLM_VERSION} (1 worker, no database), Portkey gateway ${PORTKEY_VERSION}, OrchestrateX with usage recording on (embedded FerretDB). Added latency = gateway − direct, paired: each gateway request right after the same request sent directly, ${SEQUENTIAL} pairs per gateway (200 at 100 ms) in blocks of ${BLOCK}, in ${PASSES} passes; the figure is the median over passes of each pass's median difference, with the passes' range, and the p99 of all differences; throughput with autocannon, ${DURATION} s per level, every target in turn, mean of ${REPEATS} rounds; each gateway warmed up for ${WARMUP} s at 10 connections first. OrchestrateX is called with a user key. CPU per request counts the gateway process and its children (for OrchestrateX its embedded FerretDB), over the c=10 run.`,
       '',
-      '| upstream | gateway | added median ms | added p99 ms | added TTFT ms (stream) | req/s c=1 | req/s c=10 | req/s c=100 | latency c=100 p50 / p99 ms | CPU ms per request c=10 | peak RSS MiB | failed requests (sequential / load) |',
+      '| upstream | gateway | added median ms (range over passes) | added p99 ms | added TTFT ms (stream, range over passes) | req/s c=1 | req/s c=10 | req/s c=100 | latency c=100 p50 / p99 ms | CPU ms per request c=10 | peak RSS MiB | failed requests (sequential / load) |',
       '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows,
       '',

@@ -59,3 +59,21 @@ export function peakRss(pid) {
   const kb = processTree(pid).reduce((sum, p) => sum + Number(/VmHWM:\s+(\d+)/.exec(read(`/proc/${p}/status`) ?? '')?.[1] ?? 0), 0);
   return Math.round(kb / 1024);
 }
+
+/** The median of `values` (any order). */
+export const median = (values) => quantile([...values].sort((a, b) => a - b), 0.5);
+
+/**
+ * A figure measured in several passes: the median over the passes' medians, and their range, so
+ * a reader sees how far one pass may stray (`1.23 ms (1.10–1.41 over 3 passes)`).
+ */
+export function spread(passMedians, digits = 2) {
+  const sorted = [...passMedians].sort((a, b) => a - b);
+  return {
+    median: +median(sorted).toFixed(digits),
+    min: +sorted[0].toFixed(digits),
+    max: +sorted.at(-1).toFixed(digits),
+    passes: sorted.length,
+    text: `${median(sorted).toFixed(digits)} (${sorted[0].toFixed(digits)}–${sorted.at(-1).toFixed(digits)} over ${sorted.length} passes)`,
+  };
+}

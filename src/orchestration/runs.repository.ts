@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
 import { insertOrFind } from '../common/id-source.js';
+import { findOwned } from '../common/owned.js';
 import { pageQuery } from '../common/pagination.js';
 import type { OwnerScope } from '../sessions/sessions.repository.js';
 import type { RunStatus, RunTotals } from './events/run-events.js';
@@ -52,11 +53,9 @@ export class RunsRepository {
     return insertOrFind(this.runs, { ...run, status: 'running' });
   }
 
+  /** By `_id` alone (indexed on the embedded database), ownership checked on the document read. */
   findById(scope: OwnerScope, id: string): Promise<RunRecord | null> {
-    return this.runs
-      .findOne({ ...scope, _id: new Types.ObjectId(id) })
-      .lean<RunRecord>()
-      .exec();
+    return findOwned(this.runs, scope, new Types.ObjectId(id));
   }
 
   list(scope: OwnerScope, filter: RunFilter, limit: number, cursor?: string): Promise<RunRecord[]> {

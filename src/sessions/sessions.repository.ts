@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
 import { insertOrFind } from '../common/id-source.js';
 import { KeyedQueue } from '../common/keyed-queue.js';
+import { findOwned } from '../common/owned.js';
 import { pageQuery } from '../common/pagination.js';
 import { Session, SessionSettings, SessionStatus } from './session.schema.js';
 
@@ -33,11 +34,9 @@ export class SessionsRepository {
       .doc;
   }
 
+  /** By `_id` alone (indexed on the embedded database), ownership checked on the document read. */
   findById(scope: OwnerScope, id: string): Promise<SessionRecord | null> {
-    return this.sessions
-      .findOne({ ...scope, _id: new Types.ObjectId(id) })
-      .lean<SessionRecord>()
-      .exec();
+    return findOwned(this.sessions, scope, new Types.ObjectId(id));
   }
 
   list(scope: OwnerScope, filter: SessionFilter, limit: number, cursor?: string): Promise<SessionRecord[]> {

@@ -40,8 +40,13 @@ export class MessagesRepository {
       .exec();
   }
 
-  exists(ownerId: string, threadId: Types.ObjectId, id: string): Promise<unknown> {
-    return this.messages.exists({ ownerId, threadId, _id: new Types.ObjectId(id) }).exec();
+  /** Whether `id` is a message of the thread (read by `_id` alone, the indexed filter; the rest checked here). */
+  async exists(ownerId: string, threadId: Types.ObjectId, id: string): Promise<boolean> {
+    const found = await this.messages
+      .findById(new Types.ObjectId(id), { ownerId: 1, threadId: 1 })
+      .lean<Message>()
+      .exec();
+    return found !== null && found.ownerId === ownerId && found.threadId.equals(threadId);
   }
 
   /** The id and parent of every message of a thread, to walk a branch. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
 import { insertOrFind } from '../common/id-source.js';
+import { findOwned } from '../common/owned.js';
 import { pageQuery } from '../common/pagination.js';
 import type { OwnerScope } from '../sessions/sessions.repository.js';
 import { Thread } from './thread.schema.js';
@@ -19,11 +20,9 @@ export class ThreadsRepository {
       .doc;
   }
 
+  /** By `_id` alone (indexed on the embedded database), ownership checked on the document read. */
   findById(scope: OwnerScope, id: string): Promise<ThreadRecord | null> {
-    return this.threads
-      .findOne({ ...scope, _id: new Types.ObjectId(id) })
-      .lean<ThreadRecord>()
-      .exec();
+    return findOwned(this.threads, scope, new Types.ObjectId(id));
   }
 
   list(scope: OwnerScope, sessionId: string | undefined, limit: number, cursor?: string): Promise<ThreadRecord[]> {
