@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { UsageRecorder } from '../src/analytics/usage-recorder.js';
 import { simulatorProviderEnvironment } from '../src/config/providers.config.js';
-import { FerretDbProcess } from '../src/database/ferretdb.process.js';
-import { describeWithFerretDb, ferretDbBinary } from './support/ferretdb.js';
+import { describeWithFerretDb, OwnFerretDb } from './support/ferretdb.js';
 import { UpstreamSimulator } from '../src/simulator/simulator.js';
-import { ADMIN_KEY, freshDatabaseUri, startApp } from './support/app.js';
+import { ADMIN_KEY, startApp } from './support/app.js';
 import { auth, createSession, createUserKey } from './support/factories.js';
 import { startSimulatedApp } from './support/simulated.js';
 
@@ -298,14 +294,11 @@ describe('metrics settings', () => {
 
 describeWithFerretDb('usage flushing when the database goes away', () => {
   it('should keep the buffered records through a database restart and write them all afterwards', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'orx-usage-'));
-    let db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir });
+    const db = await OwnFerretDb.start('usage');
     const sim = new UpstreamSimulator();
     const simUrl = await sim.listen(0);
-    const uri = new URL(freshDatabaseUri());
-    uri.host = `127.0.0.1:${db.port}`;
     const t = await startApp({
-      MONGODB_URI: uri.toString(),
+      MONGODB_URI: db.uri,
       USAGE_FLUSH_INTERVAL_MS: '600000',
       ...simulatorProviderEnvironment(simUrl),
     });
@@ -325,7 +318,7 @@ describeWithFerretDb('usage flushing when the database goes away', () => {
       expect(recorder.depth).toBe(3);
       expect(t.logs.some((l) => l.includes('Writing usage failed'))).toBe(true);
 
-      db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir, port: db.port });
+      await db.restart();
       for (let i = 0; i < 100 && recorder.depth > 0; i += 1) {
         await recorder.flush();
         if (recorder.depth > 0) await new Promise((r) => setTimeout(r, 200));
@@ -337,9 +330,8 @@ describeWithFerretDb('usage flushing when the database goes away', () => {
       expect(report.groups).toMatchObject([{ key: 'openai/gpt-5.4-mini', calls: 3 }]);
     } finally {
       await t.close();
-      await db.stop();
+      await db.close();
       await sim.close();
-      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FerretDbProcess } from '../src/database/ferretdb.process.js';
-import { ADMIN_KEY, freshDatabaseUri, startApp, type TestApp } from './support/app.js';
-import { describeWithFerretDb, ferretDbBinary } from './support/ferretdb.js';
+import { ADMIN_KEY, startApp, type TestApp } from './support/app.js';
+import { describeWithFerretDb, ferretDbBinary, OwnFerretDb } from './support/ferretdb.js';
 import { auth, createSession, createThread, postMessage } from './support/factories.js';
 
 function alive(pid: number): boolean {
@@ -104,11 +104,8 @@ describeWithFerretDb('Embedded database', () => {
 
 describeWithFerretDb('Readiness', () => {
   it('should answer 503 while the database is down and 200 again once it is back, without a restart', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'orx-ready-'));
-    let db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir });
-    const uri = new URL(freshDatabaseUri());
-    uri.host = `127.0.0.1:${db.port}`;
-    const t = await startApp({ MONGODB_URI: uri.toString() });
+    const db = await OwnFerretDb.start('ready');
+    const t = await startApp({ MONGODB_URI: db.uri });
     try {
       const session = await createSession(t, ADMIN_KEY);
       await t.http().get('/health/ready').expect(200);
@@ -130,13 +127,12 @@ describeWithFerretDb('Readiness', () => {
       expect(logged.some((l) => l.reqId === 'while-db-down' && l.context === 'Errors')).toBe(true);
       await t.http().get('/health').expect(200);
 
-      db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir, port: db.port });
+      await db.restart();
       expect(await eventually(async () => (await t.http().get('/health/ready')).status === 200)).toBe(true);
       await t.http().get(`/api/sessions/${session.id}`).set(auth(ADMIN_KEY)).expect(200);
     } finally {
       await t.close();
-      await db.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await db.close();
     }
   });
 });

@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { UsageRecorder } from '../src/analytics/usage-recorder.js';
 import { simulatorProviderEnvironment } from '../src/config/providers.config.js';
-import { FerretDbProcess } from '../src/database/ferretdb.process.js';
 import { UpstreamSimulator } from '../src/simulator/simulator.js';
-import { ADMIN_KEY, freshDatabaseUri, startApp, type TestApp } from './support/app.js';
-import { describeWithFerretDb, ferretDbBinary } from './support/ferretdb.js';
+import { ADMIN_KEY, startApp, type TestApp } from './support/app.js';
+import { describeWithFerretDb, OwnFerretDb } from './support/ferretdb.js';
 import { auth, createSession, createThread, createUserKey } from './support/factories.js';
 import { startSimulatedApp } from './support/simulated.js';
 
@@ -191,11 +187,8 @@ describe('Idempotency-Key', () => {
 
 describeWithFerretDb('writes during a database outage', () => {
   it('should store each message once when every post answered 503 is retried with its Idempotency-Key', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'orx-outage-'));
-    let db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir });
-    const uri = new URL(freshDatabaseUri());
-    uri.host = `127.0.0.1:${db.port}`;
-    const t = await startApp({ MONGODB_URI: uri.toString() });
+    const db = await OwnFerretDb.start('outage');
+    const t = await startApp({ MONGODB_URI: db.uri });
     try {
       const session = await createSession(t, ADMIN_KEY);
       const thread = await createThread(t, ADMIN_KEY, session.id);
@@ -216,7 +209,7 @@ describeWithFerretDb('writes during a database outage', () => {
       const down = await send(40);
       expect(down.status).toBe(503);
 
-      db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir, port: db.port });
+      await db.restart();
       // Every request not answered 201 is sent again with its key until it is.
       const pending = new Set(statuses.flatMap((s, i) => (s === 201 ? [] : [i])).concat(40));
       for (let round = 0; pending.size > 0 && round < 100; round += 1) {
@@ -234,23 +227,19 @@ describeWithFerretDb('writes during a database outage', () => {
       expect(stored.body.messageCount).toBe(41);
     } finally {
       await t.close();
-      await db.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await db.close();
     }
   });
 });
 
 describeWithFerretDb('usage records while the database is down', () => {
   it('should hold at most USAGE_BUFFER_MAX raw records, count the dropped ones, and keep every call in the rollups', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'orx-usage-cap-'));
-    let db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir });
-    const uri = new URL(freshDatabaseUri());
-    uri.host = `127.0.0.1:${db.port}`;
+    const db = await OwnFerretDb.start('usage-cap');
     const sim = new UpstreamSimulator();
     const simUrl = await sim.listen(0);
     const t = await startApp({
       ...simulatorProviderEnvironment(simUrl),
-      MONGODB_URI: uri.toString(),
+      MONGODB_URI: db.uri,
       USAGE_BUFFER_MAX: '100',
       USAGE_FLUSH_INTERVAL_MS: '200',
     });
@@ -276,7 +265,7 @@ describeWithFerretDb('usage records while the database is down', () => {
       expect(await droppedNow()).toBe(30);
       expect(t.logs.some((l) => l.includes('Usage buffer full (100)'))).toBe(true);
 
-      db = await FerretDbProcess.start({ binary: ferretDbBinary(), dataDir, port: db.port });
+      await db.restart();
       const recorder = t.app.get(UsageRecorder);
       const stored = () =>
         t.db
@@ -296,8 +285,7 @@ describeWithFerretDb('usage records while the database is down', () => {
     } finally {
       await t.close();
       await sim.close();
-      await db.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await db.close();
     }
   });
 });

@@ -11,7 +11,7 @@ interface Classified {
 }
 
 const DATABASE_DOWN =
-  /buffering timed out|ECONNREFUSED|Server selection timed out|connection .* closed|MongoNetworkError|MongoServerSelectionError|PoolClearedError|MongoNotConnectedError|socket has been ended|EPIPE|ECONNRESET/i;
+  /buffering timed out|ECONNREFUSED|Server selection timed out|connection .* closed|MongoNetworkError|MongoServerSelectionError|PoolClearedError|MongoNotConnectedError|socket has been ended|EPIPE|ECONNRESET|SQLITE_BUSY|database is locked/i;
 
 function messageOf(response: unknown, fallback: string): string {
   if (typeof response === 'string') return response;

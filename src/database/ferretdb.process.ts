@@ -86,7 +86,10 @@ export class FerretDbProcess {
       options.binary,
       [
         `--listen-addr=127.0.0.1:${options.port ?? 0}`,
-        `--sqlite-url=file:${options.dataDir.endsWith('/') ? options.dataDir : `${options.dataDir}/`}`,
+        // _txlock=immediate: a write transaction takes SQLite's write lock when it begins, so a busy
+        // database makes it wait (busy_timeout, 10 s in FerretDB) instead of failing at once with
+        // SQLITE_BUSY when a deferred transaction tries to upgrade its read lock under load.
+        `--sqlite-url=file:${options.dataDir.endsWith('/') ? options.dataDir : `${options.dataDir}/`}?_txlock=immediate`,
         `--log-level=${options.logLevel ?? 'warn'}`,
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },

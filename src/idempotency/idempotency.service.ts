@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { KeyedQueue } from '../common/keyed-queue.js';
 import { StoredResponse } from '../common/stored-response.js';
+import type { IdempotencyRecord } from './idempotency-record.schema.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 
 /** How long a key holds its first request and answer. */
@@ -24,8 +25,7 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** What a claimed request carries until it answers. */
 export interface IdempotencyClaim {
-  recordId: string;
-  ids: string[];
+  claim: IdempotencyRecord;
 }
 
 declare module 'fastify' {
@@ -88,8 +88,33 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
     const print = fingerprint(request.method, request.url, request.body);
     await this.claims.run(recordId, async () => {
       const now = Date.now();
-      const found = await this.records.findById(recordId);
-      if (found !== null && found.expiresAt.getTime() > now) {
+      const claim: IdempotencyRecord = {
+        _id: recordId,
+        ownerId,
+        route,
+        fingerprint: print,
+        ids: Array.from({ length: RESERVED_IDS }, () => new Types.ObjectId().toHexString()),
+        state: 'pending',
+        status: null,
+        contentType: null,
+        body: null,
+        createdAt: new Date(now),
+        expiresAt: new Date(now + IDEMPOTENCY_TTL_MS),
+      };
+      // The claim is inserted first: a new key (nearly every request) costs one insert and no
+      // read (on the embedded FerretDB a read of a missing `_id` scans the collection).
+      if (await this.records.claim(claim)) {
+        request.idempotency = { claim };
+        this.inFlight.set(recordId, now);
+        return;
+      }
+      const live = (record: IdempotencyRecord | null) =>
+        record !== null && record.expiresAt.getTime() > now ? record : null;
+      const found = live(await this.records.findAnswer(recordId)) ?? live(await this.records.findClaim(recordId));
+      if (found === null) {
+        await this.records.renew(claim); // the key was used more than 24 h ago
+        request.idempotency = { claim };
+      } else {
         if (found.fingerprint !== print) {
           throw new UnprocessableEntityException(
             found.route === route
@@ -102,33 +127,19 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
         }
         const since = this.inFlight.get(recordId);
         if (since !== undefined && now - since < IN_FLIGHT_MAX_MS) {
-          throw Object.assign(
-            new ConflictException(
-              'A request with this Idempotency-Key is still being answered; retry once it has answered',
-            ),
-            { retryAfterMs: 1000 },
-          );
+          throw this.inProgress();
         }
-        request.idempotency = { recordId, ids: found.ids };
-      } else {
-        const ids = Array.from({ length: RESERVED_IDS }, () => new Types.ObjectId().toHexString());
-        await this.records.claim({
-          _id: recordId,
-          ownerId,
-          route,
-          fingerprint: print,
-          ids,
-          state: 'pending',
-          status: null,
-          contentType: null,
-          body: null,
-          createdAt: new Date(now),
-          expiresAt: new Date(now + IDEMPOTENCY_TTL_MS),
-        });
-        request.idempotency = { recordId, ids };
+        request.idempotency = { claim: found };
       }
       this.inFlight.set(recordId, now);
     });
+  }
+
+  private inProgress(): ConflictException {
+    return Object.assign(
+      new ConflictException('A request with this Idempotency-Key is still being answered; retry once it has answered'),
+      { retryAfterMs: 1000 },
+    );
   }
 
   /** Keeps 2xx answers of claimed requests and gives the key back after any other. */
@@ -139,14 +150,14 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
       if (typeof payload !== 'string') return payload; // streams are refused at claim time
       const contentType = String(reply.getHeader('content-type') ?? 'application/json');
       await this.records
-        .complete(claim.recordId, { status: reply.statusCode, contentType, body: payload })
+        .complete(claim.claim, { status: reply.statusCode, contentType, body: payload })
         .catch((error: unknown) =>
           // The work is done and answered; a retry runs again with the same ids and finds it.
           this.logger.warn(
             `Keeping an idempotent answer failed: ${error instanceof Error ? error.message : String(error)}`,
           ),
         );
-      this.inFlight.delete(claim.recordId);
+      this.inFlight.delete(claim.claim._id);
       request.idempotency = undefined;
       return payload;
     });
@@ -154,10 +165,10 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
       const claim = request.idempotency;
       if (claim === undefined) return;
       request.idempotency = undefined;
-      this.inFlight.delete(claim.recordId);
+      this.inFlight.delete(claim.claim._id);
       if (reply.statusCode >= 200 && reply.statusCode < 300) return;
       // Nothing was stored (writes are ordered so), so the key may be used again.
-      this.records.release(claim.recordId).catch(() => undefined);
+      this.records.release(claim.claim._id).catch(() => undefined);
     };
     fastify.addHook('onResponse', (request, reply, done) => {
       settle(request, reply);
@@ -165,7 +176,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
     });
     fastify.addHook('onRequestAbort', (request, done) => {
       const claim = request.idempotency;
-      if (claim !== undefined) this.inFlight.delete(claim.recordId);
+      if (claim !== undefined) this.inFlight.delete(claim.claim._id);
       done();
     });
   }

@@ -64,5 +64,5 @@ export function Idempotent(conflict?: string): MethodDecorator & ClassDecorator 
 /** The ids for what the request creates: the reserved ones of an idempotent request, else new ones. */
 export const CreateIds = createParamDecorator((_: unknown, context: ExecutionContext): IdSource => {
   const request = context.switchToHttp().getRequest<FastifyRequest>();
-  return new IdSource(request.idempotency?.ids);
+  return new IdSource(request.idempotency?.claim.ids);
 });

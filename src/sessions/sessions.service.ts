@@ -16,9 +16,14 @@ function withoutExcluded(preferred: readonly string[], excluded: readonly string
   return preferred.filter((m) => !excluded.includes(m));
 }
 
+const TOUCH_INTERVAL_MS = 1000;
+const MAX_TOUCHED = 100_000;
+
 @Injectable()
 export class SessionsService {
   private readonly logger = new Logger(SessionsService.name);
+  /** When this process last marked each session active. */
+  private readonly touched = new Map<string, number>();
   constructor(private readonly sessions: SessionsRepository) {}
 
   async create(principal: Principal, dto: CreateSessionDto, ids = new IdSource()): Promise<SessionResponseDto> {
@@ -99,9 +104,18 @@ export class SessionsService {
     return this.sessions.addCost(session._id, usd);
   }
 
-  /** Marks the session active now; best effort (it never fails the write that caused it). */
+  /**
+   * Marks the session active now: best effort (it never fails the write that caused it), and at
+   * most once a second per session, so a busy session's posts do not all rewrite its document.
+   */
   async touch(session: SessionRecord): Promise<void> {
-    await this.sessions.touch(session._id).catch((error: unknown) => {
+    const id = session._id.toHexString();
+    const now = Date.now();
+    if (now - (this.touched.get(id) ?? 0) < TOUCH_INTERVAL_MS) return;
+    if (this.touched.size >= MAX_TOUCHED) this.touched.clear();
+    this.touched.set(id, now);
+    await this.sessions.touch(session._id, new Date(now)).catch((error: unknown) => {
+      this.touched.delete(id);
       this.logger.warn(
         `Marking session ${session._id.toHexString()} active failed: ${error instanceof Error ? error.message : String(error)}`,
       );
