@@ -20,6 +20,8 @@ export class AppConfig {
   readonly bodyLimitBytes: number;
   readonly messageMaxChars: number;
   readonly ferretdbBin: string | undefined;
+  /** Database connections at once: DB_MAX_POOL_SIZE, or 8 on the embedded FerretDB, 100 on a MONGODB_URI. */
+  readonly dbMaxPoolSize: number;
   readonly projectRoot = PROJECT_ROOT;
   readonly providers: ProviderSettings[];
   /** Models the providers file adds to the curated catalogue. */
@@ -46,6 +48,7 @@ export class AppConfig {
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
     this.messageMaxChars = env.MESSAGE_MAX_CHARS;
     this.ferretdbBin = env.FERRETDB_BIN;
+    this.dbMaxPoolSize = env.DB_MAX_POOL_SIZE ?? (env.MONGODB_URI === undefined ? 8 : 100);
     this.providers = env.providers ?? [];
     this.extraModels = env.extraModels ?? [];
     this.providerTimeoutMs = env.PROVIDER_TIMEOUT_MS;

@@ -143,6 +143,18 @@ export class Environment {
   @IsString()
   PROVIDERS_FILE?: string;
 
+  /**
+   * Database connections (operations in flight at once); more wait in the driver's queue. Default:
+   * 8 for the embedded FerretDB (it scans a collection per query, and many at once share the CPU
+   * until none finishes), the driver's 100 for a MONGODB_URI.
+   */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  DB_MAX_POOL_SIZE?: number;
+
   /** Failed authentications one client address may make per AUTH_FAILURE_WINDOW_MS before 429. */
   @Transform(toInt)
   @IsInt()
@@ -195,7 +207,7 @@ export type ParsedEnvironment = Environment & { providers: ProviderSettings[]; e
 export function parseEnvironment(env: NodeJS.ProcessEnv): ParsedEnvironment {
   const known = Object.keys(new Environment());
   const input: Record<string, unknown> = {};
-  for (const name of [...known, 'MONGODB_URI', 'ADMIN_API_KEY', 'FERRETDB_BIN', 'PROVIDERS_FILE', 'METRICS_TOKEN']) {
+  for (const name of [...known, 'MONGODB_URI', 'ADMIN_API_KEY', 'FERRETDB_BIN', 'PROVIDERS_FILE', 'METRICS_TOKEN', 'DB_MAX_POOL_SIZE']) {
     if (env[name] !== undefined) input[name] = env[name];
   }
   const parsed = plainToInstance(Environment, input);

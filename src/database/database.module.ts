@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Global, Injectable, Module } from '@nestjs/c
 import { InjectConnection, MongooseModule } from '@nestjs/mongoose';
 import mongoose from 'mongoose';
 import type { Connection } from 'mongoose';
+import { AppConfig } from '../config/app-config.js';
 import { EmbeddedDatabase } from './embedded-database.service.js';
 import { ShutdownDrains } from './shutdown-drains.js';
 
@@ -37,9 +38,10 @@ class ConnectionCloser implements BeforeApplicationShutdown {
   imports: [
     MongooseModule.forRootAsync({
       imports: [EmbeddedDatabaseModule],
-      inject: [EmbeddedDatabase],
-      useFactory: async (embedded: EmbeddedDatabase) => ({
+      inject: [EmbeddedDatabase, AppConfig],
+      useFactory: async (embedded: EmbeddedDatabase, config: AppConfig) => ({
         uri: await embedded.resolveUri(),
+        maxPoolSize: config.dbMaxPoolSize,
         serverSelectionTimeoutMS: 5000,
         heartbeatFrequencyMS: 1000,
         bufferTimeoutMS: 5000,
