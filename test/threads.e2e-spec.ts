@@ -66,7 +66,9 @@ describe('Threads and messages', () => {
     expect(after.body.lastMessageAt).toBe(sent[11].createdAt);
     const session = await t.http().get(`/api/sessions/${sessionId}`).set(auth(key)).expect(200);
     // Marked active at most once a second per session: within a second of the last message.
-    expect(Date.parse(session.body.lastActivityAt)).toBeGreaterThanOrEqual(Date.parse(sent[11].createdAt as string) - 1000);
+    expect(Date.parse(session.body.lastActivityAt)).toBeGreaterThanOrEqual(
+      Date.parse(sent[11].createdAt as string) - 1000,
+    );
     expect(Date.parse(session.body.lastActivityAt)).toBeGreaterThan(Date.parse(session.body.createdAt as string));
   });
 

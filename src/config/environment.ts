@@ -207,7 +207,15 @@ export type ParsedEnvironment = Environment & { providers: ProviderSettings[]; e
 export function parseEnvironment(env: NodeJS.ProcessEnv): ParsedEnvironment {
   const known = Object.keys(new Environment());
   const input: Record<string, unknown> = {};
-  for (const name of [...known, 'MONGODB_URI', 'ADMIN_API_KEY', 'FERRETDB_BIN', 'PROVIDERS_FILE', 'METRICS_TOKEN', 'DB_MAX_POOL_SIZE']) {
+  for (const name of [
+    ...known,
+    'MONGODB_URI',
+    'ADMIN_API_KEY',
+    'FERRETDB_BIN',
+    'PROVIDERS_FILE',
+    'METRICS_TOKEN',
+    'DB_MAX_POOL_SIZE',
+  ]) {
     if (env[name] !== undefined) input[name] = env[name];
   }
   const parsed = plainToInstance(Environment, input);
