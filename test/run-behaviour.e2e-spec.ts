@@ -11,7 +11,7 @@ describe('run behaviour', () => {
   let key: string;
 
   beforeAll(async () => {
-    env = await startSimulatedApp({ MAX_RUNS_PER_KEY: '20', ORCHESTRATE_WAIT_MS: '1000' });
+    env = await startSimulatedApp({ MAX_RUNS_PER_KEY: '20' });
     key = (await createUserKey(env.t)).key;
   });
   afterEach(() => env.sim.reset());
@@ -111,18 +111,29 @@ describe('run behaviour', () => {
     const stored = (await env.t.http().get(`/api/sessions/${session.id}`).set(auth(key)).expect(200)).body as Json;
     expect(stored.totalCostUsd).toBeCloseTo(sum, 12);
   });
+});
 
-  it('should answer ?wait=true with 202 and the run as it stands once ORCHESTRATE_WAIT_MS passes', async () => {
-    env.sim.configure('*', { tokenMs: 30, outputTokens: 200 });
-    const session = await createSession(env.t, key);
-    const r = await start(
-      { sessionId: session.id, prompt: 'A long story, please', strategy: 'route' },
-      '?wait=true',
-      202,
-    );
-    expect(r.status).toBe('running');
-    expect(r.endedAt).toBeNull();
-    await env.t.http().post(`/api/orchestrate/runs/${r.id}/cancel`).set(auth(key)).expect(200);
+describe('?wait=true past ORCHESTRATE_WAIT_MS', () => {
+  it('should answer 202 with the run as it stands', async () => {
+    const env = await startSimulatedApp({ ORCHESTRATE_WAIT_MS: '1000' });
+    try {
+      const { key } = await createUserKey(env.t);
+      env.sim.configure('*', { tokenMs: 30, outputTokens: 200 });
+      const session = await createSession(env.t, key);
+      const r = (
+        await env.t
+          .http()
+          .post('/api/orchestrate?wait=true')
+          .set(auth(key))
+          .send({ sessionId: session.id, prompt: 'A long story, please', strategy: 'route' })
+          .expect(202)
+      ).body as Json;
+      expect(r.status).toBe('running');
+      expect(r.endedAt).toBeNull();
+      await env.t.http().post(`/api/orchestrate/runs/${r.id}/cancel`).set(auth(key)).expect(200);
+    } finally {
+      await env.close();
+    }
   });
 });
 
