@@ -180,6 +180,14 @@ describe('the model catalogue (/api/models)', () => {
     expect(body.overridden).toEqual(['enabled', 'priority', 'specialties']);
     expect((await list('?available=true')).some((m) => m.id === id)).toBe(false);
 
+    // A price no model has (it overflowed the cost of a call to Infinity) is refused.
+    const absurd = await t
+      .http()
+      .patch(path(id))
+      .set(admin)
+      .send({ pricing: { inputPerMTok: 1e300, outputPerMTok: 1 } })
+      .expect(400);
+    expect(absurd.body.message).toContain('pricing.inputPerMTok must not be greater than 10000');
     const invalid = await t.http().patch(path(id)).set(admin).send({ qualityPrior: 2, colour: 'red' }).expect(400);
     expect((invalid.body as { message: string }).message).toMatch(/qualityPrior must not be greater than 1/);
     expect((invalid.body as { message: string }).message).toMatch(/property colour should not exist/);

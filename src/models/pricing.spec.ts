@@ -57,6 +57,12 @@ describe('costOf', () => {
     const cost = costOf(null, { inputTokens: 1_000, cachedInputTokens: 0, outputTokens: 10, reasoningTokens: 0 });
     expect(cost).toEqual({ known: false, inputUsd: null, cachedInputUsd: null, outputUsd: null, totalUsd: null });
   });
+
+  it('should call a cost that overflows unknown, never Infinity', () => {
+    const absurd: Pricing = { inputPerMTok: 1e308, outputPerMTok: 1e308, tiers: [], source: 'test' };
+    const cost = costOf(absurd, { inputTokens: 1_000, cachedInputTokens: 0, outputTokens: 10, reasoningTokens: 0 });
+    expect(cost).toEqual({ known: false, inputUsd: null, cachedInputUsd: null, outputUsd: null, totalUsd: null });
+  });
 });
 
 describe('estimateCost', () => {

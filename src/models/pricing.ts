@@ -48,7 +48,10 @@ export function costOf(pricing: Pricing | null, usage: NormalizedUsage): CallCos
   const inputUsd = ((usage.inputTokens - cached) * rates.inputPerMTok) / 1e6;
   const cachedInputUsd = (cached * (rates.cachedInputPerMTok ?? rates.inputPerMTok)) / 1e6;
   const outputUsd = (usage.outputTokens * rates.outputPerMTok) / 1e6;
-  return { known: true, inputUsd, cachedInputUsd, outputUsd, totalUsd: inputUsd + cachedInputUsd + outputUsd };
+  const totalUsd = inputUsd + cachedInputUsd + outputUsd;
+  // Prices are bounded where they are set; should one still overflow, the cost is not a number to add.
+  if (!Number.isFinite(totalUsd)) return UNKNOWN_COST;
+  return { known: true, inputUsd, cachedInputUsd, outputUsd, totalUsd };
 }
 
 /** The most a call may cost, for budget checks before it is made. */
