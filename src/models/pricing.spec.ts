@@ -59,7 +59,13 @@ describe('costOf', () => {
   });
 
   it('should call a cost that overflows unknown, never Infinity', () => {
-    const absurd: Pricing = { inputPerMTok: 1e308, outputPerMTok: 1e308, tiers: [], source: 'test' };
+    const absurd: Pricing = {
+      inputPerMTok: 1e308,
+      outputPerMTok: 1e308,
+      cachedInputPerMTok: null,
+      tiers: [],
+      source: 'test',
+    };
     const cost = costOf(absurd, { inputTokens: 1_000, cachedInputTokens: 0, outputTokens: 10, reasoningTokens: 0 });
     expect(cost).toEqual({ known: false, inputUsd: null, cachedInputUsd: null, outputUsd: null, totalUsd: null });
   });
