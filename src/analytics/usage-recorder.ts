@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../common/id-source.js';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model, Types } from 'mongoose';
@@ -306,7 +307,7 @@ export class UsageRecorder implements OnModuleInit {
           // Built by usageDocument, typed field by field: no need for Mongoose to hydrate and validate each.
           await this.usage.insertMany(records, { ordered: false, lean: true });
         } catch (error) {
-          if ((error as { code?: number }).code !== 11000) throw error; // a retry: some were written before
+          if (!isDuplicateKey(error)) throw error; // a retry: some were written before
         }
       }
       records.length = 0;

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { isDuplicateKey } from '../../common/id-source.js';
 import { ShutdownDrains } from '../../database/shutdown-drains.js';
 import { RunEventsRepository } from '../run-events.repository.js';
 import { FINAL_EVENTS, type RunEvent, type RunEventPayloads, type RunEventType } from './run-events.js';
@@ -143,7 +144,7 @@ export class RunEventBus {
         await this.store.insertMany(batch);
         failures = 0;
       } catch (error) {
-        if (isDuplicate(error)) continue; // an earlier try stored them after all
+        if (isDuplicateKey(error)) continue; // an earlier try stored them after all
         run.pending.unshift(...batch);
         failures += 1;
         this.logger.warn(
@@ -165,8 +166,4 @@ export class RunEventBus {
       await run.writing;
     }
   }
-}
-
-function isDuplicate(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: number }).code === 11000;
 }
