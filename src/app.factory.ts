@@ -8,7 +8,9 @@ import type { ValidationError } from 'class-validator';
 import type pino from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { MetricsService } from './analytics/metrics.service.js';
+import { Cluster } from './cluster/cluster.js';
 import { AppModule } from './app.module.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
@@ -35,18 +37,23 @@ function describe(errors: ValidationError[], parent = ''): string[] {
 
 /** class-validator on every DTO; a body that is not a JSON object is refused as such first. */
 /** Socket.IO on the same HTTP server, with the HTTP API's CORS origins. */
+/** In a cluster, with Socket.IO's Redis Streams adapter: broadcasts and recoverable sessions go through Redis. */
 class ConfiguredIoAdapter extends IoAdapter {
   constructor(
     app: NestFastifyApplication,
     private readonly corsOrigins: string[],
+    private readonly cluster: Cluster,
   ) {
     super(app);
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
-    if (this.corsOrigins.length === 0) return super.createIOServer(port, options);
-    const origin = this.corsOrigins.includes('*') ? true : this.corsOrigins;
-    return super.createIOServer(port, { ...options, cors: { origin } } as ServerOptions);
+    const configured: Partial<ServerOptions> = { ...options };
+    if (this.corsOrigins.length > 0) {
+      configured.cors = { origin: this.corsOrigins.includes('*') ? true : this.corsOrigins };
+    }
+    if (this.cluster.enabled) configured.adapter = createAdapter(this.cluster.connect('socket.io'));
+    return super.createIOServer(port, configured as ServerOptions);
   }
 }
 
@@ -146,7 +153,7 @@ export async function createApp(
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: false });
   }
-  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config.corsOrigins));
+  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config.corsOrigins, app.get(Cluster)));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(config.bodyLimitBytes));
   app.enableShutdownHooks();

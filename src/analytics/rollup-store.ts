@@ -1,9 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import { Cluster } from '../cluster/cluster.js';
 import { AppConfig } from '../config/app-config.js';
 import type { Increment, Rollup } from './usage-recorder.js';
 import { ModelRollup, RunRollup, SessionRollup, UsageRollup } from './usage.schema.js';
+
+/** Where processes announce the rollup increments they wrote. */
+const ROLLUP_CHANNEL = 'rollups';
 
 /** A rollup document as stored: its key fields and its counter groups (`n`, `lat`, `fail`…). */
 export type RollupDoc = Record<string, unknown> & { _id: string; day: Date; ownerId: string };
@@ -21,9 +25,10 @@ export interface RollupFilter {
  * each increment once the database has taken it (the recorder waits for the load before its first
  * write, so nothing is counted twice or missed). The analytics endpoints read it instead of the
  * database: FerretDB 1.24 scans every document of a collection for these filters (about 250 µs per
- * rollup document here), which puts a 30-day query far above the 50 ms target. It assumes this
- * process is the only writer (the default deployment); with several API instances set
- * ANALYTICS_CACHE=false and let MongoDB's (ownerId, day) indexes serve the queries.
+ * rollup document here), which puts a 30-day query far above the 50 ms target. In a cluster each
+ * process writes its own rollup documents (see callIncrements) and announces each increment it
+ * wrote on Redis; every other process applies it to its copy, so every copy stays equal to the
+ * database. Memory: one entry per rollup document (a day × owner × model × writer), as stored.
  */
 @Injectable()
 export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
@@ -62,17 +67,30 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectModel(SessionRollup.name) private readonly sessionRollups: Model<SessionRollup>,
     @InjectModel(RunRollup.name) private readonly runRollups: Model<RunRollup>,
     config: AppConfig,
+    private readonly cluster: Cluster,
   ) {
     this.enabled = config.analyticsCache;
   }
 
+  private stopRemote: () => void = () => undefined;
+
   onApplicationBootstrap(): void {
-    if (this.enabled) void this.whenLoaded();
+    if (!this.enabled) return;
+    if (this.cluster.enabled) {
+      this.stopRemote = this.cluster.subscribe(ROLLUP_CHANNEL, (message) => {
+        const { writer, increment } = JSON.parse(message) as { writer: string; increment: Increment };
+        if (writer === this.cluster.writerId) return;
+        if (typeof increment.set.day === 'string') increment.set.day = new Date(increment.set.day);
+        this.applyHere(increment);
+      });
+    }
+    void this.whenLoaded();
   }
 
   /** A load still retrying stops with the application (and the recorder's wait ends with it). */
   onModuleDestroy(): void {
     this.stopped = true;
+    this.stopRemote();
   }
 
   /** Resolves once the copy is loaded (at once when the store is off). */
@@ -140,6 +158,20 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Applies an increment the database has just taken ($setOnInsert + $inc, as the upsert did). */
   apply(increment: Increment): void {
+    if (!this.enabled) return;
+    this.applyHere(increment);
+    if (this.cluster.enabled) {
+      this.cluster
+        .publish(ROLLUP_CHANNEL, JSON.stringify({ writer: this.cluster.writerId, increment }))
+        .catch((error: unknown) =>
+          this.logger.warn(
+            `Announcing a rollup increment failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
+    }
+  }
+
+  private applyHere(increment: Increment): void {
     if (!this.ready) return;
     let doc = this.docs[increment.rollup].get(increment.id);
     if (doc === undefined) {

@@ -29,6 +29,8 @@ export interface CallUsage {
   status: 'succeeded' | 'failed';
   errorClass: string | null;
   at?: Date;
+  /** A fixed id (a run step's call), so that recording it again after a takeover finds it stored. */
+  id?: Types.ObjectId;
 }
 
 /** How a run ended, for the orchestration numbers and the leaderboard. */
@@ -65,11 +67,22 @@ export interface Increment {
 export const dayOf = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
 const dayKey = (day: Date) => day.toISOString().slice(0, 10);
 
+/** The writer of a single process, whose rollup ids carry no writer part (as they always have). */
+export const LOCAL_WRITER = 'local';
+
+/**
+ * A rollup document's id: its key, and in a cluster the writer that owns it. Each process adds to
+ * its own documents only (FerretDB loses concurrent updates of one document); reads sum them.
+ */
+function shardId(key: string[], writer: string): string {
+  return (writer === LOCAL_WRITER ? key : [...key, `w:${writer}`]).join('|');
+}
+
 /** The stored form of one call. */
 export function usageDocument(call: CallUsage, at: Date): UsageRecord {
   const u = call.usage ?? { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
   return {
-    _id: new Types.ObjectId(),
+    _id: call.id ?? new Types.ObjectId(),
     ownerId: call.ownerId,
     sessionId: call.sessionId ? new Types.ObjectId(call.sessionId) : null,
     threadId: call.threadId ? new Types.ObjectId(call.threadId) : null,
@@ -94,10 +107,10 @@ export function usageDocument(call: CallUsage, at: Date): UsageRecord {
 }
 
 /** The rollup increments of one call (the recorder merges them per document; the benchmark too). */
-export function callIncrements(call: CallUsage, at: Date): Increment[] {
+export function callIncrements(call: CallUsage, at: Date, writer = LOCAL_WRITER): Increment[] {
   const out: Increment[] = [];
   const add = (rollup: Rollup, key: string[], set: Record<string, unknown>, inc: Record<string, number>) =>
-    out.push({ rollup, id: key.join('|'), set, inc });
+    out.push({ rollup, id: shardId(key, writer), set, inc });
   const u = call.usage ?? { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
   const day = dayOf(at);
   const ok = call.status === 'succeeded';
@@ -150,10 +163,10 @@ export function callIncrements(call: CallUsage, at: Date): Increment[] {
 }
 
 /** The rollup increments of one run's outcome. */
-export function runIncrements(run: RunOutcome): Increment[] {
+export function runIncrements(run: RunOutcome, writer = LOCAL_WRITER): Increment[] {
   const out: Increment[] = [];
   const add = (rollup: Rollup, key: string[], set: Record<string, unknown>, inc: Record<string, number>) =>
-    out.push({ rollup, id: key.join('|'), set, inc });
+    out.push({ rollup, id: shardId(key, writer), set, inc });
   const day = dayOf(run.endedAt);
   const counts: Record<string, number> = {
     'n.runs': 1,
@@ -219,6 +232,7 @@ export class UsageRecorder implements OnModuleInit {
   /** Records a flush has in hand (counted against the buffer's bound until they are written). */
   private writing = 0;
   readonly options: RecorderOptions;
+  private readonly writer: string;
   private readonly listeners = new Set<(call: CallUsage) => void>();
   private readonly runListeners = new Set<(run: RunOutcome) => void>();
 
@@ -233,6 +247,7 @@ export class UsageRecorder implements OnModuleInit {
     private readonly store: RollupStore,
   ) {
     this.options = config.usage;
+    this.writer = config.writerId;
     drains.register('usage', () => this.drain());
   }
 
@@ -260,15 +275,31 @@ export class UsageRecorder implements OnModuleInit {
     const at = call.at ?? new Date();
     this.records.push(usageDocument(call, at));
 
-    for (const increment of callIncrements(call, at)) this.add(increment);
+    for (const increment of callIncrements(call, at, this.writer)) this.add(increment);
     for (const listener of this.listeners) listener(call);
     if (this.records.length >= this.options.batchSize) void this.flush();
     this.bound();
   }
 
   recordRun(run: RunOutcome): void {
-    for (const increment of runIncrements(run)) this.add(increment);
+    for (const increment of runIncrements(run, this.writer)) this.add(increment);
     for (const listener of this.runListeners) listener(run);
+  }
+
+  /**
+   * Records a call that an earlier process may have recorded already (a step of a run taken over
+   * from a dead worker): written at once under its fixed id, and counted only if it was not there.
+   */
+  async recordOnce(call: CallUsage & { id: Types.ObjectId }): Promise<void> {
+    const at = call.at ?? new Date();
+    try {
+      await this.usage.insertMany([usageDocument(call, at)], { lean: true });
+    } catch (error) {
+      if (isDuplicateKey(error)) return;
+      throw error;
+    }
+    for (const increment of callIncrements(call, at, this.writer)) this.add(increment);
+    for (const listener of this.listeners) listener(call);
   }
 
   private add(increment: Increment): void {
@@ -302,6 +333,18 @@ export class UsageRecorder implements OnModuleInit {
     this.pending = new Map();
     this.writing = records.length;
     try {
+      // Rollups first, then the raw records: a worker taking over a run records its steps' calls
+      // again under their ids (recordOnce), counting those not stored; a stored record must mean
+      // its counts are in too.
+      for (const [key, entry] of pending) {
+        await this.modelOf(entry.rollup).updateOne(
+          { _id: entry.id },
+          { $inc: entry.inc, $setOnInsert: entry.set },
+          { upsert: true },
+        );
+        pending.delete(key);
+        this.store.apply(entry);
+      }
       if (records.length > 0) {
         try {
           // Built by usageDocument, typed field by field: no need for Mongoose to hydrate and validate each.
@@ -312,15 +355,6 @@ export class UsageRecorder implements OnModuleInit {
       }
       records.length = 0;
       this.writing = 0;
-      for (const [key, entry] of pending) {
-        await this.modelOf(entry.rollup).updateOne(
-          { _id: entry.id },
-          { $inc: entry.inc, $setOnInsert: entry.set },
-          { upsert: true },
-        );
-        pending.delete(key);
-        this.store.apply(entry);
-      }
     } catch (error) {
       // Keep what was not written, ahead of what came meanwhile, and try again on the next flush.
       this.writing = 0;

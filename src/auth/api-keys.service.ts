@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Types } from 'mongoose';
+import { Cluster } from '../cluster/cluster.js';
 import { AppConfig } from '../config/app-config.js';
 import { Page, toPage } from '../common/pagination.js';
 import { ownerScope, Principal } from './principal.js';
@@ -20,6 +21,8 @@ const VERIFIED_TTL_MS = 10_000;
 /** How long a key found in no record is answered "unknown" without a lookup, and how many are kept. */
 const UNKNOWN_TTL_MS = 10_000;
 const MAX_UNKNOWN = 10_000;
+/** Where a revoked key id is announced to every process of a cluster. */
+const REVOKED_CHANNEL = 'keys-revoked';
 /** The owner of data created with ADMIN_API_KEY, which has no database record. */
 export const ENV_ADMIN_OWNER = 'admin';
 
@@ -45,6 +48,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly config: AppConfig,
+    private readonly cluster: Cluster,
   ) {
     if (config.adminApiKey !== undefined) this.envAdminHash = hashKey(config.adminApiKey);
     this.throttle = new AuthThrottle(config.authFailures.limit, config.authFailures.windowMs);
@@ -52,6 +56,12 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   /** Without ADMIN_API_KEY and without any admin key stored, makes one and prints it once. */
   async onApplicationBootstrap(): Promise<void> {
+    // A cluster: a key revoked on any instance is forgotten by every instance at once.
+    if (this.cluster.enabled) {
+      this.cluster.subscribe(REVOKED_CHANNEL, (keyId) => this.forget(keyId));
+      await this.cluster.subscribed();
+    }
+    if (this.config.processRole === 'worker') return; // no one reads a worker's output for a key
     if (this.config.adminApiKey !== undefined || (await this.keys.hasActiveAdmin())) return;
     const created = await this.create({ name: 'bootstrap admin', role: 'admin' });
     process.stdout.write(
@@ -90,14 +100,20 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   async revoke(id: string): Promise<void> {
     const revoked = await this.keys.revoke(id);
-    for (const [hash, { principal }] of this.verified) if (principal.keyId === id) this.verified.delete(hash);
     if (revoked === null && (await this.keys.findById(id)) === null) {
       throw new NotFoundException(`API key ${id} not found`);
     }
-    for (const listener of this.revokeListeners) listener(id);
+    this.forget(id);
+    if (this.cluster.enabled) await this.cluster.publish(REVOKED_CHANNEL, id);
   }
 
-  /** Hears each key id as it is revoked here (open sockets of that key are closed on it). Returns the way to stop. */
+  /** Drops a revoked key from the cache and tells the listeners (its sockets are closed). */
+  private forget(keyId: string): void {
+    for (const [hash, { principal }] of this.verified) if (principal.keyId === keyId) this.verified.delete(hash);
+    for (const listener of this.revokeListeners) listener(keyId);
+  }
+
+  /** Hears each key id as it is revoked (here, or in a cluster anywhere) (open sockets of that key are closed on it). Returns the way to stop. */
   onRevoke(listener: (keyId: string) => void): () => void {
     this.revokeListeners.add(listener);
     return () => this.revokeListeners.delete(listener);

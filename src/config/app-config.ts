@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CatalogueEntry } from '../models/catalogue-entry.js';
@@ -33,6 +34,21 @@ export class AppConfig {
   readonly analyticsCache: boolean;
   /** Failed authentications per client address and window before 429. */
   readonly authFailures: { limit: number; windowMs: number };
+  /**
+   * The distributed mode (REDIS_URL set): runs are BullMQ jobs, events and signals go through Redis.
+   * Null: one process, no Redis.
+   */
+  readonly cluster: {
+    redisUrl: string;
+    runJobs: boolean;
+    concurrency: number;
+    workerPort: number | undefined;
+    lockMs: number;
+  } | null;
+  /** What this process is: the API server (`npm start`) or a run worker (`npm run worker`). */
+  processRole: 'api' | 'worker' = 'api';
+  /** This process among the writers of sharded counters: `local` in one process, WRITER_ID or host:pid in a cluster. */
+  readonly writerId: string;
   readonly resilience: Pick<ResilienceOptions, 'maxRetries' | 'cooldownFailures' | 'cooldownMs'>;
 
   constructor(env: Environment & { providers?: ProviderSettings[]; extraModels?: CatalogueEntry[] }) {
@@ -67,6 +83,17 @@ export class AppConfig {
     this.metrics = { enabled: env.METRICS_ENABLED === 'true', token: env.METRICS_TOKEN };
     this.analyticsCache = env.ANALYTICS_CACHE === 'true';
     this.authFailures = { limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_MS };
+    this.cluster =
+      env.REDIS_URL === undefined
+        ? null
+        : {
+            redisUrl: env.REDIS_URL,
+            runJobs: env.RUN_JOBS === 'true',
+            concurrency: env.WORKER_CONCURRENCY,
+            workerPort: env.WORKER_PORT,
+            lockMs: env.RUN_LOCK_MS,
+          };
+    this.writerId = this.cluster === null ? 'local' : (env.WRITER_ID ?? `${hostname()}:${process.pid}`);
     this.resilience = {
       maxRetries: env.PROVIDER_MAX_RETRIES,
       cooldownFailures: env.PROVIDER_COOLDOWN_FAILURES,

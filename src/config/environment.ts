@@ -67,6 +67,46 @@ export class Environment {
   @IsString()
   FERRETDB_BIN?: string;
 
+  /** Redis for the distributed mode (several API instances, run workers); unset: one process, no Redis. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** With REDIS_URL: whether `npm start` also executes runs (false: API only, workers run them). */
+  @IsIn(['true', 'false'])
+  RUN_JOBS: 'true' | 'false' = 'true';
+
+  /** Runs one process executes at once (distributed mode). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WORKER_CONCURRENCY = 8;
+
+  /** `npm run worker`: the port of its /health and /metrics (none when unset). */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65_535)
+  WORKER_PORT?: number;
+
+  /** How long a run job's lock lasts without renewal: a dead worker's runs are taken over after about this long. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  RUN_LOCK_MS = 5000;
+
+  /** This process's name among the writers of sharded counters (distributed mode); default host:pid. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[\w.:-]{1,64}$/, {
+    message: 'WRITER_ID must be 1-64 letters, digits, dots, colons, dashes or underscores',
+  })
+  WRITER_ID?: string;
+
   /** Orchestration runs one API key may have going at once (429 beyond). */
   @Transform(toInt)
   @IsInt()
@@ -215,6 +255,9 @@ export function parseEnvironment(env: NodeJS.ProcessEnv): ParsedEnvironment {
     'PROVIDERS_FILE',
     'METRICS_TOKEN',
     'DB_MAX_POOL_SIZE',
+    'REDIS_URL',
+    'WORKER_PORT',
+    'WRITER_ID',
   ]) {
     if (env[name] !== undefined) input[name] = env[name];
   }
@@ -223,11 +266,18 @@ export function parseEnvironment(env: NodeJS.ProcessEnv): ParsedEnvironment {
   const { providers, problems } = readProviders(env);
   const file = parsed.PROVIDERS_FILE ? readProvidersFile(parsed.PROVIDERS_FILE, env) : undefined;
   problems.push(...(file?.problems ?? []));
+  if (parsed.REDIS_URL !== undefined && parsed.MONGODB_URI === undefined) {
+    problems.push(
+      'REDIS_URL (the distributed mode) needs MONGODB_URI: every process uses the same database, not an embedded one each',
+    );
+  }
   if (errors.length > 0 || problems.length > 0) {
     throw new ConfigError([
       ...errors.map((e) => {
         const value =
-          e.property.endsWith('_KEY') || e.property.endsWith('_TOKEN') ? '(hidden)' : JSON.stringify(input[e.property]);
+          e.property.endsWith('_KEY') || e.property.endsWith('_TOKEN') || e.property === 'REDIS_URL'
+            ? '(hidden)'
+            : JSON.stringify(input[e.property]);
         return `${e.property}=${value}: ${Object.values(e.constraints ?? {}).join('; ')}`;
       }),
       ...problems,

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { countTokens } from 'gpt-tokenizer';
 import { Types } from 'mongoose';
+import { Cluster, PREFIX } from '../cluster/cluster.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import { UsageRecorder, type RunOutcome } from '../analytics/usage-recorder.js';
 import type { Domain } from '../common/domains.js';
@@ -18,15 +19,28 @@ import { CallGate } from './engine/call-gate.js';
 import { classifyPrompt } from './engine/domain-classifier.js';
 import { rankCandidates, type Candidate } from './engine/model-selector.js';
 import { answerPrompt } from './engine/prompts.js';
-import { BudgetStop, RunCancelled, RunExecution } from './engine/run-execution.js';
+import { BudgetStop, RunCancelled, RunExecution, summarise } from './engine/run-execution.js';
 import { NoModelError, planTeam, STRATEGY_RUNNERS, StepFailed, teamIds, type Team } from './engine/strategies.js';
+import { sentKey } from './events/run-broadcaster.js';
 import { RunEventBus, type RunAddress } from './events/run-event-bus.js';
-import type { RunStatus, RunTotals } from './events/run-events.js';
+import { FINAL_EVENTS, type RunStatus, type RunTotals } from './events/run-events.js';
 import { RunEventsRepository } from './run-events.repository.js';
 import { RunsRepository, type RunChanges, type RunRecord } from './runs.repository.js';
 
-/** Why a run's signal was aborted. */
-type StopReason = 'cancel' | 'shutdown';
+/**
+ * Why a run's signal was aborted: a client cancelled it; its one process shuts down (the run is
+ * interrupted); or its worker stops and hands it back to the queue (another worker goes on with it).
+ */
+type StopReason = 'cancel' | 'shutdown' | 'handover';
+
+/** How a run job ended in this process, and the key whose admission slot it held. */
+export interface JobEnd {
+  end: 'ended' | 'handed_over';
+  keyId: string | null;
+}
+
+const CANCEL_CHANNEL = 'cancel';
+const cancelFlag = (runId: string) => `${PREFIX}cancelled:${runId}`;
 
 /** How long a shutdown waits for running runs before it interrupts them. */
 const DRAIN_MS = 10_000;
@@ -34,6 +48,12 @@ const DEFAULT_CONTEXT_WINDOW = 32_768;
 /** Room kept in the context window for instructions and critiques around the history. */
 const PROMPT_OVERHEAD_TOKENS = 1024;
 const CANDIDATES_SHOWN = 8;
+
+interface ActiveRun {
+  controller: AbortController;
+  keyId: string;
+  done: Promise<void>;
+}
 
 const NO_TOTALS: RunTotals = { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unknownCostCalls: 0 };
 
@@ -44,6 +64,19 @@ function addressOf(run: Pick<RunRecord, '_id' | 'ownerId' | 'threadId' | 'sessio
     threadId: run.threadId.toHexString(),
     sessionId: run.sessionId.toHexString(),
   };
+}
+
+/** The team a run had before it was taken over, when every member is still a candidate. */
+function restoreTeam(stored: Record<string, string[]>, ranked: Candidate[]): Team | null {
+  const byId = new Map(ranked.map((c) => [c.item.id, c]));
+  const team: Team = { primary: [], evaluators: [], proposers: [], aggregator: [], ladder: [], fallbacks: [] };
+  for (const [role, ids] of Object.entries(stored)) {
+    if (!(role in team)) return null;
+    const members = ids.map((id) => byId.get(id));
+    if (members.some((m) => m === undefined)) return null;
+    team[role as keyof Team] = members as Candidate[];
+  }
+  return team;
 }
 
 /** The thread's history, newest first, as much as fits the smallest context window of the team. */
@@ -75,8 +108,9 @@ function fitHistory(history: ChatMessage[], team: Team, maxTokens: number, promp
 @Injectable()
 export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OrchestrationEngine.name);
-  private readonly active = new Map<string, { controller: AbortController; keyId: string; done: Promise<void> }>();
+  private readonly active = new Map<string, ActiveRun>();
   readonly gate: CallGate;
+  private stopCancels: () => void = () => undefined;
 
   constructor(
     private readonly models: ModelsService,
@@ -88,6 +122,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     private readonly sessions: SessionsService,
     private readonly usage: UsageRecorder,
     private readonly analytics: AnalyticsService,
+    private readonly cluster: Cluster,
     config: AppConfig,
   ) {
     this.gate = new CallGate(config.orchestration.maxInflightCalls);
@@ -104,17 +139,83 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     return this.active.has(runId);
   }
 
-  /** Starts a stored run in the background; its events tell how it goes. */
+  /** The runs going here, with their keys (their admission slots are renewed while they go). */
+  slots(): { keyId: string; runId: string }[] {
+    return [...this.active.entries()].map(([runId, run]) => ({ keyId: run.keyId, runId }));
+  }
+
+  /** Starts a stored run in the background (one process); its events tell how it goes. */
   start(run: RunRecord): void {
+    this.launch(run, 0);
+  }
+
+  private launch(run: RunRecord, lastSeq: number, cancelled = false): ActiveRun {
     const controller = new AbortController();
+    if (cancelled) controller.abort('cancel' satisfies StopReason);
     const runId = run._id.toHexString();
-    this.bus.open(addressOf(run));
-    const done = this.execute(run, controller.signal)
+    this.bus.open(addressOf(run), lastSeq);
+    const done = this.execute(run, controller.signal, lastSeq)
       .catch((error: unknown) => {
         this.logger.error(`Run ${runId} ended badly: ${error instanceof Error ? error.stack : String(error)}`);
       })
       .finally(() => this.active.delete(runId));
-    this.active.set(runId, { controller, keyId: run.keyId, done });
+    const entry = { controller, keyId: run.keyId, done };
+    this.active.set(runId, entry);
+    return entry;
+  }
+
+  /**
+   * Executes a run job (a cluster's worker): a queued run from its start, a run whose worker died
+   * from its stored steps on (events go on after the last stored seq). Resolves when the run ended
+   * here, or was handed back because this worker stops.
+   */
+  async runJob(runId: string): Promise<JobEnd> {
+    const run = await this.runs.byId(runId);
+    if (run === null) return { end: 'ended', keyId: null };
+    const lastSeq = await this.events.lastSeq(run._id);
+    if (lastSeq > 0) {
+      const sent = Number((await this.cluster.redis.get(sentKey(runId))) ?? 0);
+      if (sent < lastSeq) this.bus.restored(addressOf(run), await this.events.after(runId, sent, lastSeq - sent));
+    }
+    if (run.status !== 'queued' && run.status !== 'running') {
+      await this.closeLog(run, lastSeq);
+      return { end: 'ended', keyId: run.keyId };
+    }
+    if (run.status === 'queued') await this.runs.update(run._id, { status: 'running' });
+    const cancelled = (await this.cluster.redis.exists(cancelFlag(runId))) === 1;
+    const entry = this.launch(run, lastSeq, cancelled);
+    await entry.done;
+    return { end: entry.controller.signal.reason === 'handover' ? 'handed_over' : 'ended', keyId: run.keyId };
+  }
+
+  /**
+   * A worker that died between ending a run and storing its final event: the event is written
+   * from the run document, so the log ends as the run did.
+   */
+  private async closeLog(run: RunRecord, lastSeq: number): Promise<void> {
+    const [last] = lastSeq > 0 ? await this.events.after(run._id.toHexString(), lastSeq - 1, 1) : [];
+    if (last !== undefined && FINAL_EVENTS.includes(last.type)) return;
+    const runId = run._id.toHexString();
+    const totals = run.totals;
+    this.bus.open(addressOf(run), lastSeq);
+    if (run.status === 'succeeded' || run.status === 'budget_exceeded') {
+      this.bus.publish(runId, 'run.completed', {
+        status: run.status,
+        answer: run.answer,
+        modelId: run.answerModelId,
+        score: run.score,
+        messageId: run.answerMessageId?.toHexString() ?? null,
+        totals,
+      });
+    } else if (run.status === 'failed') {
+      const error = run.error ?? { errorClass: 'internal', message: 'the run failed' };
+      this.bus.publish(runId, 'run.failed', { ...error, totals });
+    } else if (run.status === 'cancelled') {
+      this.bus.publish(runId, 'run.cancelled', { reason: 'cancelled by the client', totals });
+    } else {
+      this.bus.publish(runId, 'run.interrupted', { reason: 'the server stopped while the run was going' });
+    }
+    await this.bus.close(runId);
   }
 
   /** Aborts a running run's calls at once; false when it is not running here. */
@@ -125,8 +226,22 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     return true;
   }
 
-  /** Runs a dead process left `running` are marked interrupted, and their event log says so. */
+  /** A cluster: asks whichever process runs the run (or will take it from the queue) to cancel it. */
+  async requestCancel(runId: string): Promise<void> {
+    await this.cluster.redis.set(cancelFlag(runId), '1', 'EX', 86_400);
+    await this.cluster.publish(CANCEL_CHANNEL, runId);
+  }
+
+  /**
+   * One process: runs a dead process left `running` are marked interrupted, and their event log
+   * says so. A cluster: nothing to do, the queue gives a dead worker's runs to another worker.
+   */
   async onApplicationBootstrap(): Promise<void> {
+    if (this.cluster.enabled) {
+      this.stopCancels = this.cluster.subscribe(CANCEL_CHANNEL, (runId) => void this.cancel(runId));
+      await this.cluster.subscribed();
+      return;
+    }
     for (const run of await this.runs.findRunning()) {
       if (this.active.has(run._id.toHexString())) continue;
       const address = addressOf(run);
@@ -138,29 +253,47 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     }
   }
 
-  /** Gives running runs a little time to end, then interrupts them (before buffered writes drain). */
+  /**
+   * Gives running runs a little time to end, then stops them (before buffered writes drain): one
+   * process interrupts them; a cluster's worker hands them back to the queue.
+   */
   async onModuleDestroy(): Promise<void> {
+    this.stopCancels();
+    // A cluster's runs are stopped by the run worker, which first stops taking jobs.
+    if (!this.cluster.enabled) await this.stopAll(DRAIN_MS);
+  }
+
+  async stopAll(graceMs: number): Promise<void> {
     const running = [...this.active.values()];
     if (running.length === 0) return;
-    const timeout = new Promise((r) => setTimeout(r, DRAIN_MS).unref());
+    const timeout = new Promise((r) => setTimeout(r, graceMs).unref());
     await Promise.race([Promise.all(running.map((r) => r.done)), timeout]);
-    for (const run of this.active.values()) run.controller.abort('shutdown' satisfies StopReason);
+    const reason: StopReason = this.cluster.enabled ? 'handover' : 'shutdown';
+    for (const run of this.active.values()) run.controller.abort(reason);
     await Promise.all([...this.active.values()].map((r) => r.done));
   }
 
-  private async execute(run: RunRecord, signal: AbortSignal): Promise<void> {
+  private async execute(run: RunRecord, signal: AbortSignal, lastSeq: number): Promise<void> {
     const runId = run._id.toHexString();
     const budget = new Budget(run.options.costLimitUsd);
     let execution: RunExecution | null = null;
     let team: Team | null = null;
     let detected: Domain | null = null;
     try {
-      this.bus.publish(runId, 'run.started', {
-        sessionId: run.sessionId.toHexString(),
-        threadId: run.threadId.toHexString(),
-        strategy: run.strategy,
-        prompt: run.prompt,
-      });
+      if (lastSeq === 0) {
+        this.bus.publish(runId, 'run.started', {
+          sessionId: run.sessionId.toHexString(),
+          threadId: run.threadId.toHexString(),
+          strategy: run.strategy,
+          prompt: run.prompt,
+        });
+      } else {
+        this.bus.publish(runId, 'run.resumed', {
+          afterSeq: lastSeq,
+          reusedSteps: run.steps.map((step) => summarise(step)),
+        });
+      }
+      if (signal.aborted) throw new RunCancelled();
       const conversation = await this.messages.conversation(
         run.ownerId,
         run.threadId,
@@ -187,7 +320,10 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
         observed: await this.analytics.observed(),
       });
       try {
-        team = planTeam(run.strategy, ranked, run.options, domain);
+        // A run taken over keeps its team, so that its stored steps answer the same calls.
+        team =
+          (run.steps.length > 0 ? restoreTeam(run.team, ranked) : null) ??
+          planTeam(run.strategy, ranked, run.options, domain);
       } catch (error) {
         const why = left.slice(0, 6).map((l) => `${l.modelId}: ${l.reason}`);
         throw error instanceof NoModelError && why.length > 0
@@ -236,6 +372,11 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     const runId = run._id.toHexString();
     const totals = execution ? { ...execution.totals } : NO_TOTALS;
     try {
+      if (signal.aborted && signal.reason === 'handover') {
+        // Not ended: the queue gives the run to another worker, which goes on from its stored steps.
+        this.logger.warn(`Run ${runId} handed back to the queue: this worker stops`);
+        return;
+      }
       if (signal.aborted) {
         const reason = signal.reason === 'shutdown' ? 'shutdown' : 'cancel';
         await this.addCost(run, totals);
@@ -289,7 +430,13 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     const best = execution?.best ?? null;
     let messageId: Types.ObjectId | null = null;
     if (best !== null) {
+      let answerId = run.answerIdReserved ?? null;
+      if (answerId === null) {
+        answerId = new Types.ObjectId();
+        if (this.cluster.enabled) await this.runs.update(run._id, { answerIdReserved: answerId });
+      }
       const message = await this.messages.recordAnswer({
+        _id: answerId,
         ownerId: run.ownerId,
         threadId: run.threadId,
         sessionId: run.sessionId,

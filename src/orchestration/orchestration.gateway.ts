@@ -17,7 +17,9 @@ import type { Principal } from '../auth/principal.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ThreadsService } from '../threads/threads.service.js';
 import { toRunEvent, type RunEventDto } from './dto/run.response.dto.js';
-import { RunEventBus } from './events/run-event-bus.js';
+import { Cluster } from '../cluster/cluster.js';
+import { roomsOf, RunEventBus } from './events/run-event-bus.js';
+import { FINAL_EVENTS } from './events/run-events.js';
 import type { RunEvent, RunEventType } from './events/run-events.js';
 import { OrchestrationService } from './orchestration.service.js';
 
@@ -87,6 +89,28 @@ interface SocketState {
   inFlight: number;
 }
 
+/** A socket waiting to join a run's room in a cluster, once the events it replayed meet the live ones. */
+interface Joining {
+  socket: Socket;
+  runId: string;
+  /** The last seq it has been sent. */
+  after: number;
+  reading: boolean;
+  replayed: number;
+}
+
+/** A broadcast as the cluster adapter hands it over (socket.io-adapter's ClusterMessage). */
+interface ClusterBroadcast {
+  type: number;
+  nsp: string;
+  data?: { packet?: { data?: unknown[] }; opts?: { rooms?: string[] } };
+}
+
+/** socket.io-adapter's MessageType.BROADCAST. */
+const BROADCAST = 3;
+/** Runs whose last seq this instance remembers (a finished run is forgotten at its final event). */
+const MAX_SEEN = 10_000;
+
 /**
  * The /orchestration namespace. The handshake's `auth.token` is checked like an HTTP API key; a
  * client then subscribes to runs, threads or sessions it owns and receives their events. It only
@@ -110,7 +134,13 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
     private readonly sessions: SessionsService,
     private readonly threads: ThreadsService,
     private readonly metrics: MetricsService,
+    private readonly cluster: Cluster,
   ) {}
+
+  /** A cluster: the last seq of each run this instance's adapter has delivered. */
+  private readonly seen = new Map<string, number>();
+  /** A cluster: sockets catching up on a run before they join its room. */
+  private readonly joining = new Map<string, Set<Joining>>();
 
   handleConnection(): void {
     this.metrics.sockets.inc();
@@ -138,9 +168,8 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
           next(new Error('the server could not check the API key; try again'));
         });
     });
-    this.stopRelay = this.bus.listen(({ event, address }) => {
-      this.emit([`run:${address.runId}`, `thread:${address.threadId}`, `session:${address.sessionId}`], event);
-    });
+    if (this.cluster.enabled) this.followCluster(namespace);
+    else this.stopRelay = this.bus.listen(({ event, address }) => this.emit(roomsOf(address), event));
     // A revoked key's sockets are closed at once, without a recoverable session left behind.
     this.stopRevokes = this.keys.onRevoke((keyId) => {
       for (const socket of namespace.sockets.values()) {
@@ -160,6 +189,80 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
     const type = event.type;
     if (Array.isArray(rooms)) this.server.to(rooms).emit(type, payload);
     else rooms.emit(type, payload);
+  }
+
+  /**
+   * A cluster: the workers broadcast run events through the Redis Streams adapter, which delivers
+   * them to this instance's sockets itself. Each broadcast is seen here first, synchronously and
+   * in stream order: the run's last delivered seq is noted (a replaying socket joins the room
+   * exactly when its replay meets the live events), and the event goes to this process's other
+   * listeners (SSE streams, waits for a run's end).
+   */
+  private followCluster(namespace: Namespace): void {
+    const adapter = namespace.adapter as unknown as { onMessage(message: ClusterBroadcast, offset?: string): unknown };
+    const deliver = adapter.onMessage.bind(adapter);
+    adapter.onMessage = (message, offset) => {
+      // A repeat (a takeover broadcasts again what its predecessor may have sent) is not delivered.
+      if (message.type === BROADCAST && message.nsp === namespace.name && !this.heard(message)) return;
+      return deliver(message, offset);
+    };
+    this.bus.hearsOthers = true;
+  }
+
+  /** Notes a broadcast run event; false when this instance delivered it already. */
+  private heard(message: ClusterBroadcast): boolean {
+    const [, payload] = message.data?.packet?.data ?? [];
+    const event = payload as RunEvent | undefined;
+    if (event === undefined || typeof event.runId !== 'string' || typeof event.seq !== 'number') return true;
+    if (event.seq <= (this.seen.get(event.runId) ?? 0)) return false;
+    const rooms = message.data?.opts?.rooms ?? [];
+    const idIn = (kind: string) => rooms.find((r) => r.startsWith(`${kind}:`))?.slice(kind.length + 1) ?? '';
+    if (this.seen.size >= MAX_SEEN && !this.seen.has(event.runId)) this.seen.clear();
+    if (FINAL_EVENTS.includes(event.type)) this.seen.delete(event.runId);
+    else this.seen.set(event.runId, event.seq);
+    for (const joining of this.joining.get(event.runId) ?? []) {
+      if (joining.reading || event.seq <= joining.after) continue;
+      if (event.seq === joining.after + 1) this.joined(joining);
+      else void this.catchUp(joining); // events it has not been sent were stored meanwhile
+    }
+    this.bus.relay({
+      event,
+      address: { runId: event.runId, ownerId: '', threadId: idIn('thread'), sessionId: idIn('session') },
+    });
+    return true;
+  }
+
+  /** Joins the room now: the next event this instance delivers is the one after the socket's last. */
+  private joined(joining: Joining): void {
+    void joining.socket.join(`run:${joining.runId}`);
+    const set = this.joining.get(joining.runId);
+    set?.delete(joining);
+    if (set?.size === 0) this.joining.delete(joining.runId);
+  }
+
+  /**
+   * Sends the socket the stored events after its last, then joins it to the room once nothing lies
+   * between them and the live ones (every broadcast event is stored first).
+   */
+  private async catchUp(joining: Joining): Promise<void> {
+    joining.reading = true;
+    try {
+      for (;;) {
+        const events = await this.bus.eventsAfter(joining.runId, joining.after, Number.MAX_SAFE_INTEGER);
+        if (!joining.socket.connected) return this.joined(joining);
+        for (const event of events) if (event.seq > joining.after) this.emit(joining.socket, event);
+        joining.replayed += events.length;
+        joining.after = events.at(-1)?.seq ?? joining.after;
+        const last = events.at(-1);
+        if (last !== undefined && FINAL_EVENTS.includes(last.type)) return this.joined(joining);
+        const seen = this.seen.get(joining.runId);
+        if (seen === joining.after) return this.joined(joining);
+        // Not delivered here yet: the broadcast of after+1 joins it. Delivered beyond: read again.
+        if (seen === undefined || seen < joining.after) return;
+      }
+    } finally {
+      joining.reading = false;
+    }
   }
 
   @SubscribeMessage('subscribe')
@@ -219,6 +322,14 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
     if (target.kind !== 'run' || target.afterSeq === undefined) {
       await socket.join(room);
       return { ok: true, replayed: 0 };
+    }
+    if (this.cluster.enabled) {
+      const joining: Joining = { socket, runId: target.id, after: target.afterSeq, reading: false, replayed: 0 };
+      const set = this.joining.get(target.id) ?? new Set();
+      set.add(joining);
+      this.joining.set(target.id, set);
+      await this.catchUp(joining);
+      return { ok: true, replayed: joining.replayed };
     }
     // A live run's log is in memory: joining and replaying in the same tick leaves no gap and no repeat.
     const live = this.bus.liveEvents(target.id, target.afterSeq);

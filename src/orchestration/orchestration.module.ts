@@ -1,40 +1,29 @@
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
 import { AnalyticsModule } from '../analytics/analytics.module.js';
+import { Cluster } from '../cluster/cluster.js';
 import { ModelsModule } from '../models/models.module.js';
-import { ProvidersModule } from '../providers/providers.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { ThreadsModule } from '../threads/threads.module.js';
-import { RunEventBus } from './events/run-event-bus.js';
+import { LocalAdmission, RedisAdmission, RunAdmission } from './admission.js';
+import { EngineModule } from './engine.module.js';
 import { OrchestrationController } from './orchestration.controller.js';
-import { OrchestrationEngine } from './orchestration-engine.js';
 import { OrchestrationGateway } from './orchestration.gateway.js';
 import { OrchestrationService } from './orchestration.service.js';
-import { Run, RunEventRecord, RunEventRecordSchema, RunSchema } from './run.schema.js';
-import { RunEventsRepository } from './run-events.repository.js';
-import { RunsRepository } from './runs.repository.js';
 
+/** The API side of runs: REST, SSE and Socket.IO; the engine module executes them. */
 @Module({
-  imports: [
-    MongooseModule.forFeature([
-      { name: Run.name, schema: RunSchema },
-      { name: RunEventRecord.name, schema: RunEventRecordSchema },
-    ]),
-    ModelsModule,
-    AnalyticsModule,
-    ProvidersModule,
-    SessionsModule,
-    ThreadsModule,
-  ],
+  imports: [EngineModule, AnalyticsModule, ModelsModule, SessionsModule, ThreadsModule],
   controllers: [OrchestrationController],
   providers: [
-    RunsRepository,
-    RunEventsRepository,
-    RunEventBus,
-    OrchestrationEngine,
+    LocalAdmission,
+    {
+      provide: RunAdmission,
+      inject: [Cluster, LocalAdmission, RedisAdmission],
+      useFactory: (cluster: Cluster, local: LocalAdmission, redis: RedisAdmission) => (cluster.enabled ? redis : local),
+    },
     OrchestrationService,
     OrchestrationGateway,
   ],
-  exports: [RunEventBus, OrchestrationService],
+  exports: [EngineModule, OrchestrationService],
 })
 export class OrchestrationModule {}

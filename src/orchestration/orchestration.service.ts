@@ -29,6 +29,9 @@ import {
 import type { ListRunsQueryDto, RunEventsQueryDto } from './dto/run-queries.dto.js';
 import { RunEventBus } from './events/run-event-bus.js';
 import { FINAL_EVENTS } from './events/run-events.js';
+import { Cluster } from '../cluster/cluster.js';
+import { RunAdmission } from './admission.js';
+import { RunQueue } from './jobs/run-jobs.js';
 import { OrchestrationEngine } from './orchestration-engine.js';
 import type { RunOptions } from './run.schema.js';
 import { RunsRepository, type RunRecord } from './runs.repository.js';
@@ -47,27 +50,34 @@ export class OrchestrationService {
     private readonly messages: MessagesService,
     private readonly models: ModelsService,
     private readonly config: AppConfig,
+    private readonly admission: RunAdmission,
+    private readonly queue: RunQueue,
+    private readonly cluster: Cluster,
   ) {}
 
   async start(principal: Principal, dto: OrchestrateDto, ids = new IdSource()): Promise<RunCreatedDto> {
-    const limits = this.config.orchestration;
-    if (this.engine.activeRunsOf(principal.keyId) >= limits.maxRunsPerKey) {
-      throw new HttpException(
-        `This API key already has ${limits.maxRunsPerKey} runs going (MAX_RUNS_PER_KEY); wait for one to end or cancel one`,
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
+    // Taken in the same order on every attempt, so an idempotent retry gives each object its id again.
+    const [newThreadId, messageId, runId] = [ids.next(), ids.next(), ids.next()];
+    const refused = await this.admission.admit(principal.keyId, runId.toHexString());
+    if (refused !== null) throw new HttpException(refused, HttpStatus.TOO_MANY_REQUESTS);
+    try {
+      return await this.store(principal, dto, newThreadId, messageId, runId);
+    } catch (error) {
+      await this.admission.release(principal.keyId, runId.toHexString()).catch(() => undefined);
+      throw error;
     }
-    if (this.engine.gate.busy) {
-      throw new HttpException(
-        `The server has ${limits.maxInflightCalls} model calls in flight (MAX_INFLIGHT_CALLS); try again shortly`,
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
-    }
+  }
+
+  private async store(
+    principal: Principal,
+    dto: OrchestrateDto,
+    newThreadId: Types.ObjectId,
+    messageId: Types.ObjectId,
+    runId: Types.ObjectId,
+  ): Promise<RunCreatedDto> {
     const session = await this.sessions.requireActive(principal, dto.sessionId);
     const options = await this.resolveOptions(dto, session.settings);
 
-    // Taken in the same order on every attempt, so an idempotent retry gives each object its id again.
-    const [newThreadId, messageId, runId] = [ids.next(), ids.next(), ids.next()];
     let threadId: string;
     if (dto.threadId !== undefined) {
       const thread = await this.threads.require(principal, dto.threadId);
@@ -92,19 +102,24 @@ export class OrchestrationService {
       new IdSource([messageId.toHexString()]),
     );
 
-    const { doc: run, created } = await this.runs.insert({
-      _id: runId,
-      ownerId: session.ownerId,
-      keyId: principal.keyId,
-      sessionId: session._id,
-      threadId: new Types.ObjectId(threadId),
-      promptMessageId: new Types.ObjectId(message.id),
-      strategy: dto.strategy ?? session.settings.defaultStrategy,
-      prompt: dto.prompt,
-      options,
-      totals: { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unknownCostCalls: 0 },
-    });
-    if (created) this.engine.start(run);
+    const { doc: run, created } = await this.runs.insert(
+      {
+        _id: runId,
+        ownerId: session.ownerId,
+        keyId: principal.keyId,
+        sessionId: session._id,
+        threadId: new Types.ObjectId(threadId),
+        promptMessageId: new Types.ObjectId(message.id),
+        strategy: dto.strategy ?? session.settings.defaultStrategy,
+        prompt: dto.prompt,
+        options,
+        totals: { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unknownCostCalls: 0 },
+      },
+      this.cluster.enabled ? 'queued' : 'running',
+    );
+    // A cluster: the job's id is the run's, so a retry that finds the run stored adds no second job.
+    if (this.cluster.enabled) await this.queue.enqueue(run._id.toHexString());
+    else if (created) this.engine.start(run);
     return { runId: run._id.toHexString(), threadId, status: run.status };
   }
 
@@ -166,6 +181,16 @@ export class OrchestrationService {
 
   async cancel(principal: Principal, id: string): Promise<RunSummaryDto> {
     const run = await this.require(principal, id);
+    if (this.cluster.enabled) {
+      if (run.status !== 'running' && run.status !== 'queued') {
+        throw new ConflictException(`run ${id} is ${run.status}; only a queued or running run can be cancelled`);
+      }
+      // Whichever worker runs it hears it at once; one that takes it from the queue later sees the flag.
+      await this.engine.requestCancel(id);
+      await this.admission.release(run.keyId, id);
+      await this.waitForEnd(id, 10_000);
+      return toRunSummary(await this.require(principal, id));
+    }
     if (run.status !== 'running' || !this.engine.cancel(id)) {
       throw new ConflictException(
         `run ${id} is ${run.status === 'running' ? 'not running on this server' : run.status}; only a running run can be cancelled`,
@@ -177,19 +202,29 @@ export class OrchestrationService {
 
   /** Waits until the run's final event (or `ms`); true when it ended. */
   waitForEnd(runId: string, ms = this.config.orchestration.waitMs): Promise<boolean> {
-    if (!this.engine.isRunning(runId) && !this.bus.isLive(runId)) return Promise.resolve(true);
+    if (!this.cluster.enabled && !this.engine.isRunning(runId) && !this.bus.isLive(runId)) {
+      return Promise.resolve(true);
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        stop();
-        resolve(false);
-      }, ms);
-      const stop = this.bus.listen(({ event }) => {
-        if (event.runId !== runId || !FINAL_EVENTS.includes(event.type)) return;
+      const done = (ended: boolean) => {
         clearTimeout(timer);
         stop();
-        // The final event is published before the bus stores it; the run document is already written.
-        resolve(true);
+        resolve(ended);
+      };
+      const timer = setTimeout(() => done(false), ms);
+      // The final event is published (or, in a cluster, broadcast) once the run document is written.
+      const stop = this.bus.listen(({ event }) => {
+        if (event.runId === runId && FINAL_EVENTS.includes(event.type)) done(true);
       });
+      // A cluster: the run may have ended before we listened; its document says so.
+      if (this.cluster.enabled) {
+        this.runs
+          .byId(runId)
+          .then((run) => {
+            if (run === null || (run.status !== 'queued' && run.status !== 'running')) done(true);
+          })
+          .catch(() => undefined);
+      }
     });
   }
 }

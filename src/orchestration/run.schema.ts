@@ -43,6 +43,14 @@ export interface RunStep {
   prompt: BuiltPrompt;
   startedAt: Date;
   endedAt: Date;
+  /**
+   * What the strategy asked for (role, iteration, the answer evaluated, the first candidate): a
+   * run taken over after its worker died reuses the stored step of the same call instead of
+   * calling the model again. Absent on steps stored before it was kept.
+   */
+  callKey?: string;
+  /** The usage record of the step's last attempt, recorded again (once) by a takeover. */
+  usageId?: string;
 }
 
 @Schema({ collection: 'runs', timestamps: true, versionKey: false })
@@ -118,6 +126,13 @@ export class Run {
 
   @Prop({ type: Types.ObjectId, default: null })
   answerMessageId: Types.ObjectId | null;
+
+  /**
+   * A cluster: the id the answer message gets, kept before it is stored, so a worker taking the
+   * run over after a death between the two stores the same message (found) instead of a second.
+   */
+  @Prop({ type: Types.ObjectId, default: null })
+  answerIdReserved?: Types.ObjectId | null;
 
   @Prop({ type: Object, required: true })
   totals: RunTotals;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, Types } from 'mongoose';
+import mongoose, { Model, Types } from 'mongoose';
 import { insertOrFind } from '../common/id-source.js';
 import { findOwned } from '../common/owned.js';
 import { pageQuery } from '../common/pagination.js';
@@ -17,6 +17,7 @@ export type RunChanges = Partial<
   Pick<
     Run,
     | 'status'
+    | 'answerIdReserved'
     | 'domain'
     | 'complexity'
     | 'domainReasons'
@@ -49,8 +50,16 @@ export class RunsRepository {
   constructor(@InjectModel(Run.name) private readonly runs: Model<Run>) {}
 
   /** Inserts a run; `created` is false when one with its `_id` was stored already (an idempotent retry). */
-  insert(run: NewRun & Pick<Run, '_id'>): Promise<{ doc: RunRecord; created: boolean }> {
-    return insertOrFind(this.runs, { ...run, status: 'running' });
+  insert(
+    run: NewRun & Pick<Run, '_id'>,
+    status: 'queued' | 'running' = 'running',
+  ): Promise<{ doc: RunRecord; created: boolean }> {
+    return insertOrFind(this.runs, { ...run, status });
+  }
+
+  /** The engine's read of a run it is to execute (by `_id` alone). */
+  byId(id: string): Promise<RunRecord | null> {
+    return this.runs.findById(new Types.ObjectId(id)).lean<RunRecord>().exec();
   }
 
   /** By `_id` alone (indexed on the embedded database), ownership checked on the document read. */
@@ -92,7 +101,9 @@ export class RunsRepository {
 
   /** Ends a run only if it is still running (a run ends once). */
   async finish(id: Types.ObjectId, changes: RunChanges): Promise<boolean> {
-    const result = await this.runs.updateOne({ _id: id, status: 'running' }, { $set: changes }).exec();
+    const result = await this.runs
+      .updateOne({ _id: id, status: mongoose.trusted({ $in: ['queued', 'running'] }) }, { $set: changes })
+      .exec();
     return result.modifiedCount === 1;
   }
 }

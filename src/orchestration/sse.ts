@@ -52,5 +52,6 @@ export async function streamRunEvents(
   for (const event of await bus.eventsAfter(runId, afterSeq, Number.MAX_SAFE_INTEGER)) deliver(event);
   replaying = false;
   for (const event of held.sort((a, b) => a.seq - b.seq)) deliver(event);
-  if (!bus.isLive(runId)) end(); // a run that ended earlier has nothing more to send
+  // A run that ended earlier has nothing more to send (in a cluster it may be going on elsewhere).
+  if (!bus.isLive(runId) && !bus.hearsOthers) end();
 }

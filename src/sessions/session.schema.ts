@@ -76,3 +76,23 @@ export const SessionSchema = SchemaFactory.createForClass(Session);
 SessionSchema.index({ ownerId: 1, _id: -1 });
 SessionSchema.index({ ownerId: 1, status: 1, _id: -1 });
 SessionSchema.index({ ownerId: 1, userId: 1, _id: -1 });
+
+/**
+ * What one writer (a process) added to a session's cost: `_id` is `<sessionId>|<writerId>`. Each
+ * process adds to its own document only, so no two processes update one document (FerretDB loses
+ * concurrent updates); a session's total is its own field (older data) plus the sum of these.
+ */
+@Schema({ collection: 'session_costs', versionKey: false })
+export class SessionCost {
+  @Prop({ type: String, required: true })
+  _id: string;
+
+  @Prop({ required: true })
+  sessionId: string;
+
+  @Prop({ required: true, default: 0 })
+  costUsd: number;
+}
+
+export const SessionCostSchema = SchemaFactory.createForClass(SessionCost);
+SessionCostSchema.index({ sessionId: 1 });

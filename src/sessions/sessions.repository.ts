@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, Types } from 'mongoose';
+import mongoose, { Model, Types } from 'mongoose';
 import { insertOrFind } from '../common/id-source.js';
 import { KeyedQueue } from '../common/keyed-queue.js';
 import { findOwned } from '../common/owned.js';
 import { pageQuery } from '../common/pagination.js';
-import { Session, SessionSettings, SessionStatus } from './session.schema.js';
+import { AppConfig } from '../config/app-config.js';
+import { Session, SessionCost, SessionSettings, SessionStatus } from './session.schema.js';
 
 export type SessionRecord = Session;
 export type OwnerScope = { ownerId?: string };
@@ -25,7 +26,31 @@ export interface SessionChanges {
 @Injectable()
 export class SessionsRepository {
   private readonly costWrites = new KeyedQueue();
-  constructor(@InjectModel(Session.name) private readonly sessions: Model<Session>) {}
+  private readonly writerId: string;
+  constructor(
+    @InjectModel(Session.name) private readonly sessions: Model<Session>,
+    @InjectModel(SessionCost.name) private readonly costs: Model<SessionCost>,
+    config: AppConfig,
+  ) {
+    this.writerId = config.writerId;
+  }
+
+  /** The sessions with their totals: their own field plus what every writer added. */
+  private async withCosts(docs: SessionRecord[]): Promise<SessionRecord[]> {
+    if (docs.length === 0) return docs;
+    const ids = docs.map((d) => d._id.toHexString());
+    const shards = await this.costs
+      .find(ids.length === 1 ? { sessionId: ids[0] } : { sessionId: mongoose.trusted({ $in: ids }) })
+      .lean<SessionCost[]>()
+      .exec();
+    const added = new Map<string, number>();
+    for (const s of shards) added.set(s.sessionId, (added.get(s.sessionId) ?? 0) + s.costUsd);
+    return docs.map((d) => ({ ...d, totalCostUsd: d.totalCostUsd + (added.get(d._id.toHexString()) ?? 0) }));
+  }
+
+  private async withCost(doc: SessionRecord | null): Promise<SessionRecord | null> {
+    return doc === null ? null : (await this.withCosts([doc]))[0];
+  }
 
   /** Inserts a session; one with the same `_id` (an idempotent retry) is found instead. */
   async insert(session: Pick<Session, '_id' | 'ownerId' | 'title' | 'userId' | 'settings'>): Promise<SessionRecord> {
@@ -35,61 +60,74 @@ export class SessionsRepository {
   }
 
   /** By `_id` alone (indexed on the embedded database), ownership checked on the document read. */
-  findById(scope: OwnerScope, id: string): Promise<SessionRecord | null> {
-    return findOwned(this.sessions, scope, new Types.ObjectId(id));
+  async findById(scope: OwnerScope, id: string): Promise<SessionRecord | null> {
+    return this.withCost(await findOwned(this.sessions, scope, new Types.ObjectId(id)));
   }
 
-  list(scope: OwnerScope, filter: SessionFilter, limit: number, cursor?: string): Promise<SessionRecord[]> {
+  async list(scope: OwnerScope, filter: SessionFilter, limit: number, cursor?: string): Promise<SessionRecord[]> {
     const page = pageQuery(cursor, 'newest');
     const where: Record<string, unknown> = { ...scope, ...page.filter };
     if (filter.status !== undefined) where.status = filter.status;
     if (filter.userId !== undefined) where.userId = filter.userId;
-    return this.sessions
-      .find(where)
-      .sort(page.sort)
-      .limit(limit + 1)
-      .lean<SessionRecord[]>()
-      .exec();
+    return this.withCosts(
+      await this.sessions
+        .find(where)
+        .sort(page.sort)
+        .limit(limit + 1)
+        .lean<SessionRecord[]>()
+        .exec(),
+    );
   }
 
-  update(scope: OwnerScope, id: string, changes: SessionChanges): Promise<SessionRecord | null> {
+  async update(scope: OwnerScope, id: string, changes: SessionChanges): Promise<SessionRecord | null> {
     const set: Record<string, unknown> = {};
     if (changes.title !== undefined) set.title = changes.title;
     if (changes.userId !== undefined) set.userId = changes.userId;
     for (const [name, value] of Object.entries(changes.settings ?? {})) {
       if (value !== undefined) set[`settings.${name}`] = value;
     }
-    return this.sessions
-      .findOneAndUpdate(
-        { ...scope, _id: new Types.ObjectId(id) },
-        { $set: set },
-        { returnDocument: 'after', runValidators: true },
-      )
-      .lean<SessionRecord>()
-      .exec();
+    return this.withCost(
+      await this.sessions
+        .findOneAndUpdate(
+          { ...scope, _id: new Types.ObjectId(id) },
+          { $set: set },
+          { returnDocument: 'after', runValidators: true },
+        )
+        .lean<SessionRecord>()
+        .exec(),
+    );
   }
 
   /** Ends an active session; null when it is missing or no longer active. */
-  end(scope: OwnerScope, id: string, status: Exclude<SessionStatus, 'active'>): Promise<SessionRecord | null> {
+  async end(scope: OwnerScope, id: string, status: Exclude<SessionStatus, 'active'>): Promise<SessionRecord | null> {
     const now = new Date();
-    return this.sessions
-      .findOneAndUpdate(
-        { ...scope, _id: new Types.ObjectId(id), status: 'active' },
-        { $set: { status, endedAt: now, lastActivityAt: now } },
-        { returnDocument: 'after' },
-      )
-      .lean<SessionRecord>()
-      .exec();
+    return this.withCost(
+      await this.sessions
+        .findOneAndUpdate(
+          { ...scope, _id: new Types.ObjectId(id), status: 'active' },
+          { $set: { status, endedAt: now, lastActivityAt: now } },
+          { returnDocument: 'after' },
+        )
+        .lean<SessionRecord>()
+        .exec(),
+    );
   }
 
   async touch(id: Types.ObjectId, at: Date = new Date()): Promise<void> {
     await this.sessions.updateOne({ _id: id }, { $set: { lastActivityAt: at } }).exec();
   }
 
-  /** Adds to the session's total; one session's additions are queued (see KeyedQueue). */
-  async addCost(id: Types.ObjectId, usd: number, at: Date = new Date()): Promise<void> {
-    await this.costWrites.run(id.toHexString(), () =>
-      this.sessions.updateOne({ _id: id }, { $inc: { totalCostUsd: usd }, $set: { lastActivityAt: at } }).exec(),
+  /** Adds to this writer's share of the session's total; one session's additions are queued (see KeyedQueue). */
+  async addCost(id: Types.ObjectId, usd: number): Promise<void> {
+    const sessionId = id.toHexString();
+    await this.costWrites.run(sessionId, () =>
+      this.costs
+        .updateOne(
+          { _id: `${sessionId}|${this.writerId}` },
+          { $inc: { costUsd: usd }, $setOnInsert: { sessionId } },
+          { upsert: true },
+        )
+        .exec(),
     );
   }
 }

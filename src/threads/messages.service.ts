@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.js';
 import { IdSource, isDuplicateKey } from '../common/id-source.js';
 import { KeyedQueue } from '../common/keyed-queue.js';
 import { Page, toPage } from '../common/pagination.js';
+import { ClusterLocks } from '../cluster/locks.js';
 import { AppConfig } from '../config/app-config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { CreateMessageDto } from './dto/create-message.dto.js';
@@ -30,6 +31,7 @@ export class MessagesService {
     private readonly threads: ThreadsService,
     private readonly sessions: SessionsService,
     private readonly config: AppConfig,
+    private readonly locks: ClusterLocks,
   ) {}
 
   async post(
@@ -75,32 +77,36 @@ export class MessagesService {
    */
   private append(message: Omit<NewMessage, 'parentId'> & { parentId?: Types.ObjectId | null }): Promise<MessageRecord> {
     const key = message.threadId.toHexString();
-    return this.appends.run(key, async () => {
-      const tail = this.unsavedTails.get(key) ?? (await this.threadsRepository.tail(message.threadId));
-      if (tail === null) throw new NotFoundException(`thread ${key} not found`);
-      const parentId =
-        message.parentId !== undefined
-          ? message.parentId
-          : (tail.lastMessageId ??
-            // Threads written before lastMessageId was kept: their newest message.
-            (tail.messageCount > 0
-              ? ((await this.messages.latest(message.ownerId, message.threadId))?._id ?? null)
-              : null));
-      let stored: MessageRecord;
-      try {
-        stored = await this.messages.insert({ ...message, parentId });
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-        const found = await this.messages.findById(message._id);
-        if (found === null || found.ownerId !== message.ownerId || !found.threadId.equals(message.threadId))
-          throw error;
-        return found;
-      }
-      const next = { messageCount: tail.messageCount + 1, lastMessageId: stored._id, lastMessageAt: stored.createdAt };
-      this.unsavedTails.set(key, next);
-      await this.saveTail(message.threadId, next, 0);
-      return stored;
-    });
+    return this.appends.run(key, () => this.locks.hold(`thread:${key}`, () => this.appendHeld(key, message)));
+  }
+
+  private async appendHeld(
+    key: string,
+    message: Omit<NewMessage, 'parentId'> & { parentId?: Types.ObjectId | null },
+  ): Promise<MessageRecord> {
+    const tail = this.unsavedTails.get(key) ?? (await this.threadsRepository.tail(message.threadId));
+    if (tail === null) throw new NotFoundException(`thread ${key} not found`);
+    const parentId =
+      message.parentId !== undefined
+        ? message.parentId
+        : (tail.lastMessageId ??
+          // Threads written before lastMessageId was kept: their newest message.
+          (tail.messageCount > 0
+            ? ((await this.messages.latest(message.ownerId, message.threadId))?._id ?? null)
+            : null));
+    let stored: MessageRecord;
+    try {
+      stored = await this.messages.insert({ ...message, parentId });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const found = await this.messages.findById(message._id);
+      if (found === null || found.ownerId !== message.ownerId || !found.threadId.equals(message.threadId)) throw error;
+      return found;
+    }
+    const next = { messageCount: tail.messageCount + 1, lastMessageId: stored._id, lastMessageAt: stored.createdAt };
+    this.unsavedTails.set(key, next);
+    await this.saveTail(message.threadId, next, 0);
+    return stored;
   }
 
   /** Writes a thread's count and newest message; on failure keeps them and tries again, in the thread's queue. */
@@ -116,7 +122,10 @@ export class MessagesService {
       );
       if (attempt >= TAIL_RETRIES) return; // the next append to the thread writes it
       setTimeout(
-        () => void this.appends.run(key, () => this.saveTail(threadId, tail, attempt + 1)),
+        () =>
+          void this.appends.run(key, () =>
+            this.locks.hold(`thread:${key}`, () => this.saveTail(threadId, tail, attempt + 1)),
+          ),
         TAIL_RETRY_MS,
       ).unref();
     }
@@ -158,8 +167,8 @@ export class MessagesService {
   }
 
   /** Stores a run's answer under the prompt it answers, with its provenance. */
-  recordAnswer(message: Omit<NewMessage, 'role' | '_id'>): Promise<MessageRecord> {
-    return this.append({ ...message, _id: new Types.ObjectId(), role: 'assistant' });
+  recordAnswer(message: Omit<NewMessage, 'role' | '_id'> & { _id?: Types.ObjectId }): Promise<MessageRecord> {
+    return this.append({ ...message, _id: message._id ?? new Types.ObjectId(), role: 'assistant' });
   }
 
   /** The path from the root down to `query.branch`, oldest first, paged like the full list. */

@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import type { Domain } from '../../common/domains.js';
 import { KeyedQueue } from '../../common/keyed-queue.js';
 import type { UsageRecorder } from '../../analytics/usage-recorder.js';
@@ -42,11 +43,12 @@ export interface CallOptions {
   interpret?: (text: string) => Evaluation | { error: string };
 }
 
-/** One attempt of a step: what the call gave, which candidate gave it, and its price. */
+/** One attempt of a step: what the call gave, which candidate gave it, its price and its usage record. */
 interface Attempt {
   call: CallOutcome;
   answeredBy: Candidate;
   costUsd: number | null;
+  usageId: string;
 }
 
 /** Where a broken step goes next: its own model once more, or the candidates after it. */
@@ -121,6 +123,8 @@ export class RunExecution {
   private stepCount = 0;
   /** Step writes go one after another (see KeyedQueue: FerretDB loses concurrent updates of a document). */
   private readonly writes = new KeyedQueue();
+  /** Steps an earlier process stored, by call key, in the order it made them (a takeover reuses them). */
+  private readonly stored = new Map<string, RunStep[]>();
 
   constructor(
     readonly run: RunRecord,
@@ -129,7 +133,65 @@ export class RunExecution {
     readonly budget: Budget,
     readonly history: ChatMessage[],
     readonly domain: Domain,
-  ) {}
+  ) {
+    // A run taken over: its stored steps are answers already paid for, and new steps number after them.
+    for (const step of run.steps) {
+      this.stepCount = Math.max(this.stepCount, step.index);
+      if (step.callKey === undefined) continue;
+      const same = this.stored.get(step.callKey) ?? [];
+      same.push(step);
+      this.stored.set(step.callKey, same);
+    }
+    if (run.steps.length > 0) {
+      Object.assign(this.totals, run.totals);
+      budget.settle({ amountUsd: 0 }, run.totals.costUsd);
+    }
+  }
+
+  /** Steps reused from the process that ran this run before (a takeover). */
+  reused = 0;
+
+  /** The stored step of the same call, if a process before this one made it; recorded in usage once. */
+  private reuse(key: string): RunStep | undefined {
+    const step = this.stored.get(key)?.shift();
+    if (step === undefined) return undefined;
+    this.reused += 1;
+    this.steps.push(step);
+    if (step.usageId !== undefined) {
+      const [provider] = step.modelId.split('/');
+      // An unreadable evaluation is a call that succeeded; any other error is the call's.
+      const callError = step.error?.errorClass === 'invalid_evaluation' ? null : step.error;
+      this.deps.usage
+        .recordOnce({
+          ...this.usageOf(step.stepId, step.role, provider, step.modelId, step.endedAt),
+          id: new Types.ObjectId(step.usageId),
+          usage: step.usage,
+          costUsd: step.costUsd,
+          latencyMs: step.latencyMs,
+          ttftMs: step.timeToFirstTokenMs,
+          status: callError === null ? 'succeeded' : 'failed',
+          errorClass: callError?.errorClass ?? null,
+        })
+        .catch(() => undefined);
+    }
+    return step;
+  }
+
+  private usageOf(stepId: string, role: StepRole, provider: string, modelId: string, at: Date) {
+    return {
+      ownerId: this.run.ownerId,
+      sessionId: this.run.sessionId.toHexString(),
+      threadId: this.run.threadId.toHexString(),
+      runId: this.runId,
+      stepId,
+      role,
+      strategy: this.run.strategy,
+      provider,
+      modelId,
+      domain: this.domain,
+      at,
+    };
+  }
 
   /** An answer's score as analytics may count it: none for a simulated one. */
   observedScore(stepId: string): number | null {
@@ -169,6 +231,9 @@ export class RunExecution {
     options: CallOptions = {},
   ): Promise<RunStep> {
     const [first] = candidates;
+    const callKey = `${role}|${iteration}|${options.evaluatesStepId ?? '-'}|${first.item.id}`;
+    const reused = this.reuse(callKey);
+    if (reused !== undefined) return reused;
     let reservation = this.reserve(first, prompt);
     if (reservation === null) throw new BudgetStop(this.budgetRefusal(role, first, prompt));
     const release = await this.deps.gate.acquire(this.signal).catch(() => {
@@ -193,7 +258,7 @@ export class RunExecution {
         // A retry the budget cannot hold leaves the step failed as it broke.
         const again = next === null || this.signal.aborted ? null : this.reserve(next.candidates[0], prompt);
         if (next === null || again === null) {
-          return await this.finish(role, stepId, iteration, options, attempt, attempts, startedAt, prompt);
+          return await this.finish(role, stepId, iteration, options, attempt, attempts, startedAt, prompt, callKey);
         }
         sameModelAgain = !next.sameModel;
         remaining = next.candidates;
@@ -273,29 +338,21 @@ export class RunExecution {
     else this.totals.unknownCostCalls += 1;
     this.totals.calls += 1;
     const endedAt = new Date();
+    const usageId = new Types.ObjectId();
     this.deps.usage.record({
-      ownerId: this.run.ownerId,
-      sessionId: this.run.sessionId.toHexString(),
-      threadId: this.run.threadId.toHexString(),
-      runId: this.runId,
-      stepId,
-      role,
-      strategy: this.run.strategy,
-      provider: answeredBy.item.provider,
-      modelId: answeredBy.item.id,
-      domain: this.domain,
+      ...this.usageOf(stepId, role, answeredBy.item.provider, answeredBy.item.id, endedAt),
+      id: usageId,
       usage: call.usage,
       costUsd: cost.totalUsd,
       latencyMs: call.latencyMs,
       ttftMs: call.timeToFirstTokenMs,
       status: call.error === null ? 'succeeded' : 'failed',
       errorClass: call.error?.errorClass ?? null,
-      at: endedAt,
     });
     if (warn && this.budget.limitUsd !== null) {
       this.publish('run.cost_warning', { spentUsd: this.budget.spentUsd, limitUsd: this.budget.limitUsd });
     }
-    return { call, answeredBy, costUsd: cost.totalUsd };
+    return { call, answeredBy, costUsd: cost.totalUsd, usageId: usageId.toHexString() };
   }
 
   /** The step as its last attempt left it: interpreted, stored and announced. */
@@ -304,10 +361,11 @@ export class RunExecution {
     stepId: string,
     iteration: number,
     options: CallOptions,
-    { call, answeredBy, costUsd }: Attempt,
+    { call, answeredBy, costUsd, usageId }: Attempt,
     attempts: number,
     startedAt: Date,
     prompt: BuiltPrompt,
+    callKey: string,
   ): Promise<RunStep> {
     const { text, usage, error } = call;
     let evaluation: Evaluation | null = null;
@@ -339,6 +397,8 @@ export class RunExecution {
       prompt,
       startedAt,
       endedAt: new Date(),
+      callKey,
+      usageId,
     };
     this.steps.push(step);
     const totals = { ...this.totals };

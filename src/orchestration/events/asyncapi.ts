@@ -14,6 +14,21 @@ const object = (properties: Record<string, Schema>): Schema => ({
 
 const totals = object({ calls: int, inputTokens: int, outputTokens: int, costUsd: num, unknownCostCalls: int });
 const role = { type: 'string', enum: ['primary', 'proposer', 'evaluator', 'refiner', 'aggregator'] };
+const stepSummary = object({
+  stepId: str,
+  role,
+  modelId: str,
+  iteration: int,
+  status: { type: 'string', enum: ['succeeded', 'failed'] },
+  text: str,
+  score: nullable(num),
+  evaluatesStepId: nullable(str),
+  inputTokens: int,
+  outputTokens: int,
+  costUsd: nullable(num),
+  latencyMs: int,
+  errorClass: nullable(str),
+});
 
 /**
  * Every event of the namespace with its summary and payload schema. Typed as a record over the
@@ -24,6 +39,11 @@ export const EVENT_DOCS: Record<RunEventType, { summary: string; data: Schema }>
   'run.started': {
     summary: 'The run has begun.',
     data: object({ sessionId: str, threadId: str, strategy: str, prompt: str }),
+  },
+  'run.resumed': {
+    summary:
+      'A worker took the run over from one that died or stopped: events go on after afterSeq; the stored steps are kept, and steps that were going start again under new ids.',
+    data: object({ afterSeq: int, reusedSteps: { type: 'array', items: stepSummary } }),
   },
   'run.domain_detected': {
     summary: "The prompt's domain and complexity, with the signals that decided them.",
@@ -60,21 +80,7 @@ export const EVENT_DOCS: Record<RunEventType, { summary: string; data: Schema }>
     summary:
       'A model call has ended: a response, evaluation, refinement or aggregation with tokens, cost, latency and score.',
     data: object({
-      step: object({
-        stepId: str,
-        role,
-        modelId: str,
-        iteration: int,
-        status: { type: 'string', enum: ['succeeded', 'failed'] },
-        text: str,
-        score: nullable(num),
-        evaluatesStepId: nullable(str),
-        inputTokens: int,
-        outputTokens: int,
-        costUsd: nullable(num),
-        latencyMs: int,
-        errorClass: nullable(str),
-      }),
+      step: stepSummary,
     }),
   },
   'run.iteration_completed': {

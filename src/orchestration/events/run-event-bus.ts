@@ -12,6 +12,11 @@ export interface RunAddress {
   sessionId: string;
 }
 
+/** The Socket.IO rooms a run's events go to: its run, thread and session subscribers. */
+export function roomsOf(address: RunAddress): string[] {
+  return [`run:${address.runId}`, `thread:${address.threadId}`, `session:${address.sessionId}`];
+}
+
 export interface Published {
   event: RunEvent;
   address: RunAddress;
@@ -44,6 +49,12 @@ export class RunEventBus {
   private readonly logger = new Logger(RunEventBus.name);
   private readonly runs = new Map<string, LiveRun>();
   private readonly listeners = new Set<(published: Published) => void>();
+  private readonly storedListeners = new Set<(published: Published) => void>();
+  /**
+   * True in a cluster's API process: its listeners also hear other processes' runs (relayed), so a
+   * run that is not live here may still be going elsewhere.
+   */
+  hearsOthers = false;
 
   constructor(
     private readonly store: RunEventsRepository,
@@ -75,20 +86,44 @@ export class RunEventBus {
     run.pending.push(event);
     if (FINAL_EVENTS.includes(type)) run.ended = true;
     this.scheduleWrite(run);
-    for (const listener of this.listeners) {
+    this.tell(this.listeners, { event, address: run.address });
+    return typed;
+  }
+
+  private tell(listeners: Set<(published: Published) => void>, published: Published): void {
+    for (const listener of listeners) {
       try {
-        listener({ event, address: run.address });
+        listener(published);
       } catch (error) {
         this.logger.error(`An event listener failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    return typed;
   }
 
-  /** Hears every event as it is published, synchronously. Returns the way to stop. */
+  /**
+   * Hears every event as it is published here, synchronously, and (in a cluster) every event that
+   * another process published, as it arrives. Returns the way to stop.
+   */
   listen(listener: (published: Published) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Hears each event published here once it is stored, in order (a cluster broadcasts it then). */
+  listenStored(listener: (published: Published) => void): () => void {
+    this.storedListeners.add(listener);
+    return () => this.storedListeners.delete(listener);
+  }
+
+  /** Stored events of a run taken over that its dead worker had not broadcast: to the stored listeners again. */
+  restored(address: RunAddress, events: RunEvent[]): void {
+    for (const event of events) this.tell(this.storedListeners, { event, address });
+  }
+
+  /** An event another process published (and stored), for this process's listeners. */
+  relay(published: Published): void {
+    if (this.runs.has(published.event.runId)) return; // published here: heard already
+    this.tell(this.listeners, published);
   }
 
   /**
@@ -143,8 +178,12 @@ export class RunEventBus {
       try {
         await this.store.insertMany(batch);
         failures = 0;
+        this.stored(run, batch);
       } catch (error) {
-        if (isDuplicateKey(error)) continue; // an earlier try stored them after all
+        if (isDuplicateKey(error)) {
+          this.stored(run, batch); // an earlier try stored some of them after all; the others are in now
+          continue;
+        }
         run.pending.unshift(...batch);
         failures += 1;
         this.logger.warn(
@@ -157,6 +196,11 @@ export class RunEventBus {
       this.logger.error(`${run.pending.length} events of run ${run.address.runId} are not stored yet; kept in memory`);
     }
     run.writing = null;
+  }
+
+  private stored(run: LiveRun, batch: RunEvent[]): void {
+    if (this.storedListeners.size === 0) return;
+    for (const event of batch) this.tell(this.storedListeners, { event, address: run.address });
   }
 
   /** Writes what is pending, a bounded number of times (the database may be down for good). */

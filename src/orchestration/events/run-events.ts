@@ -1,7 +1,15 @@
 import type { Domain } from '../../common/domains.js';
 
 export type StepRole = 'primary' | 'proposer' | 'evaluator' | 'refiner' | 'aggregator';
-export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'budget_exceeded', 'interrupted'] as const;
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'budget_exceeded',
+  'interrupted',
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface CandidateScore {
@@ -43,6 +51,12 @@ export interface RunTotals {
  */
 export interface RunEventPayloads {
   'run.started': { sessionId: string; threadId: string; strategy: string; prompt: string };
+  /**
+   * A worker took the run over from one that died or stopped (a cluster): events go on after
+   * `afterSeq`, the stored steps are kept and not called again, and the steps that were going (a
+   * `step.started` without its `step.completed`) start again under new step ids.
+   */
+  'run.resumed': { afterSeq: number; reusedSteps: StepSummary[] };
   'run.domain_detected': { domain: Domain; complexity: 'low' | 'medium' | 'high'; reasons: string[] };
   'run.model_selected': { candidates: CandidateScore[]; team: Record<string, string[]> };
   'step.started': { stepId: string; role: StepRole; modelId: string; iteration: number };

@@ -1,0 +1,45 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { AnalyticsModule } from '../analytics/analytics.module.js';
+import { ModelsModule } from '../models/models.module.js';
+import { ProvidersModule } from '../providers/providers.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { ThreadsModule } from '../threads/threads.module.js';
+import { RedisAdmission } from './admission.js';
+import { RunBroadcaster } from './events/run-broadcaster.js';
+import { RunEventBus } from './events/run-event-bus.js';
+import { RunQueue, RunWorker } from './jobs/run-jobs.js';
+import { OrchestrationEngine } from './orchestration-engine.js';
+import { Run, RunEventRecord, RunEventRecordSchema, RunSchema } from './run.schema.js';
+import { RunEventsRepository } from './run-events.repository.js';
+import { RunsRepository } from './runs.repository.js';
+
+/**
+ * What executes runs, without HTTP or sockets: the engine, its event bus and stores, and in a
+ * cluster the run queue, the job worker and the broadcaster. `worker.ts` boots this module alone.
+ */
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: Run.name, schema: RunSchema },
+      { name: RunEventRecord.name, schema: RunEventRecordSchema },
+    ]),
+    ModelsModule,
+    AnalyticsModule,
+    ProvidersModule,
+    SessionsModule,
+    ThreadsModule,
+  ],
+  providers: [
+    RunsRepository,
+    RunEventsRepository,
+    RunEventBus,
+    OrchestrationEngine,
+    RedisAdmission,
+    RunQueue,
+    RunWorker,
+    RunBroadcaster,
+  ],
+  exports: [RunsRepository, RunEventBus, OrchestrationEngine, RedisAdmission, RunQueue],
+})
+export class EngineModule {}

@@ -1,0 +1,114 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Queue, Worker, type Job } from 'bullmq';
+import { Cluster } from '../../cluster/cluster.js';
+import { AppConfig } from '../../config/app-config.js';
+import { RedisAdmission } from '../admission.js';
+import { OrchestrationEngine } from '../orchestration-engine.js';
+
+export const RUN_QUEUE = 'orx-runs';
+/** How long a stopping worker lets its runs go on before it hands them back to the queue. */
+const STOP_GRACE_MS = 10_000;
+
+interface RunJobData {
+  runId: string;
+}
+
+/** The queue of runs to execute (a cluster): the API stores a run `queued` and adds its job here. */
+@Injectable()
+export class RunQueue implements BeforeApplicationShutdown {
+  private queue: Queue<RunJobData> | null = null;
+
+  constructor(private readonly cluster: Cluster) {}
+
+  private get jobs(): Queue<RunJobData> {
+    this.queue ??= new Queue<RunJobData>(RUN_QUEUE, { connection: this.cluster.connect('queue') });
+    return this.queue;
+  }
+
+  /** The job's id is the run's: adding a run twice (an idempotent retry) leaves one job. */
+  async enqueue(runId: string): Promise<void> {
+    await this.jobs.add(
+      'run',
+      { runId },
+      {
+        jobId: runId,
+        // A stopping worker hands its runs back by failing their jobs: each hand-over is an attempt.
+        attempts: 100,
+        removeOnComplete: true,
+        removeOnFail: 1000,
+      },
+    );
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.queue?.close();
+  }
+}
+
+/** Raised by a job whose worker stops before the run ended: BullMQ gives it to another worker. */
+class HandedOver extends Error {
+  override name = 'HandedOver';
+}
+
+/**
+ * Takes run jobs and executes them with the engine (a cluster process with RUN_JOBS, or `npm run
+ * worker`). A worker that dies loses its job's lock; BullMQ's stalled-job check gives the job to
+ * another worker within about RUN_LOCK_MS, which goes on from the run's stored steps. While runs
+ * go, their admission slots are renewed and the calls in flight reported, every second.
+ */
+@Injectable()
+export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(RunWorker.name);
+  private worker: Worker<RunJobData> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly engine: OrchestrationEngine,
+    private readonly admission: RedisAdmission,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const cluster = this.config.cluster;
+    if (cluster === null || !cluster.runJobs) return;
+    this.worker = new Worker<RunJobData>(RUN_QUEUE, (job) => this.process(job), {
+      connection: this.cluster.connect('worker'),
+      concurrency: cluster.concurrency,
+      lockDuration: cluster.lockMs,
+      stalledInterval: cluster.lockMs,
+      maxStalledCount: 100,
+    });
+    this.worker.on('error', (error) => this.logger.warn(`Run worker: ${error.message}`));
+    this.timer = setInterval(() => void this.heartbeat(), 1000);
+    this.timer.unref();
+    void this.heartbeat();
+  }
+
+  private async process(job: Job<RunJobData>): Promise<void> {
+    const { runId } = job.data;
+    const { end, keyId } = await this.engine.runJob(runId);
+    if (end === 'handed_over') throw new HandedOver(`run ${runId} handed back: its worker stops`);
+    if (keyId !== null) await this.admission.release(keyId, runId).catch(() => undefined);
+  }
+
+  private async heartbeat(): Promise<void> {
+    const slots = this.engine.slots();
+    try {
+      await this.admission.renew(slots);
+      await this.admission.reportCalls(this.engine.gate.current);
+    } catch (error) {
+      this.logger.warn(`Renewing run slots failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** SIGTERM: no new jobs; runs going get STOP_GRACE_MS to end, then go back to the queue. */
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    if (this.worker === null) return;
+    const closing = this.worker.close();
+    await this.engine.stopAll(STOP_GRACE_MS);
+    await closing;
+    await this.admission.reportCalls(0).catch(() => undefined);
+  }
+}
