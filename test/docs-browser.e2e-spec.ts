@@ -2,7 +2,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { startApp, type TestApp } from './support/app.js';
 import { auth, createSession, createUserKey } from './support/factories.js';
 
-/** Debian's Chromium, installed by `npm test` (scripts/ensure-chromium.sh). */
+/** Debian's Chromium, installed by `npm test` (scripts/ensure-test-packages.sh). */
 const CHROMIUM = '/usr/bin/chromium';
 
 describe('Swagger UI in a real browser', () => {

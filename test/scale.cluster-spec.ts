@@ -1,0 +1,215 @@
+import { io, type Socket } from 'socket.io-client';
+import { simulatorProviderEnvironment } from '../src/config/providers.config.js';
+import { FINAL_EVENTS, type RunEventType } from '../src/orchestration/events/run-events.js';
+import { UpstreamSimulator } from '../src/simulator/simulator.js';
+import { ADMIN_KEY, freshDatabaseUri } from './support/app.js';
+import { buildDist, NodeProcess, RedisProcess } from './support/cluster.js';
+
+interface Seen {
+  type: RunEventType;
+  runId: string;
+  seq: number;
+}
+
+const headers = (key = ADMIN_KEY) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
+
+async function call<T = Record<string, unknown>>(
+  base: string,
+  path: string,
+  init: { method?: string; body?: unknown; key?: string } = {},
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(base + path, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: init.body === undefined ? { authorization: headers(init.key).authorization } : headers(init.key),
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as T };
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms: number,
+  last?: () => unknown,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last?.())})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The distributed mode as it is deployed: a real Redis, one database, two API instances that do
+ * not execute runs (RUN_JOBS=false) and two workers, all separate processes of the built app.
+ */
+describe('Scale out: two API instances and two workers on Redis', () => {
+  let redis: RedisProcess;
+  let sim: UpstreamSimulator;
+  let apiA: NodeProcess;
+  let apiB: NodeProcess;
+  const workers: NodeProcess[] = [];
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    buildDist();
+    redis = await RedisProcess.start();
+    // Slow enough that a run is still going when its worker is killed 1.5 s in.
+    sim = new UpstreamSimulator({ ttftMs: 150, tokenMs: 10, outputTokens: 40 });
+    const simUrl = await sim.listen(0);
+    env = {
+      PATH: process.env.PATH,
+      ...simulatorProviderEnvironment(simUrl),
+      MONGODB_URI: freshDatabaseUri(),
+      REDIS_URL: redis.url,
+      ADMIN_API_KEY: ADMIN_KEY,
+      LOG_LEVEL: 'warn',
+      MAX_RUNS_PER_KEY: '100',
+      RUN_LOCK_MS: '2000',
+      HOST: '127.0.0.1',
+    };
+    [apiA, apiB] = await Promise.all([
+      NodeProcess.api({ ...env, RUN_JOBS: 'false', WRITER_ID: 'api-a' }),
+      NodeProcess.api({ ...env, RUN_JOBS: 'false', WRITER_ID: 'api-b' }),
+    ]);
+    workers.push(
+      ...(await Promise.all([
+        NodeProcess.worker({ ...env, WRITER_ID: 'worker-1' }),
+        NodeProcess.worker({ ...env, WRITER_ID: 'worker-2' }),
+      ])),
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all([apiA, apiB, ...workers].filter(Boolean).map((p) => p.kill('SIGKILL')));
+    await sim?.close();
+    await redis?.stop();
+  });
+
+  async function watch(base: string, target: Record<string, string>): Promise<{ socket: Socket; seen: Seen[] }> {
+    const socket = io(`${base}/orchestration`, { auth: { token: ADMIN_KEY }, transports: ['websocket'] });
+    const seen: Seen[] = [];
+    socket.onAny((type: RunEventType, event: Seen) => seen.push({ type, runId: event.runId, seq: event.seq }));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    expect(await socket.emitWithAck('subscribe', target)).toEqual({ ok: true, replayed: 0 });
+    return { socket, seen };
+  }
+
+  it('should finish every run of a killed worker on the other, with gapless events seen once on another instance', async () => {
+    const { body: session } = await call<{ id: string }>(apiA.url, '/api/sessions', {
+      body: { title: 'scale', settings: { qualityThreshold: 10, maxIterations: 2 } },
+    });
+    const { socket, seen } = await watch(apiB.url, { sessionId: session.id });
+
+    const runIds: string[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      const { status, body } = await call<{ runId: string; status: string }>(apiA.url, '/api/orchestrate', {
+        body: { sessionId: session.id, prompt: `Write a function that sorts list number ${i}`, strategy: 'improve' },
+      });
+      expect(status).toBe(202);
+      expect(body.status).toBe('queued');
+      runIds.push(body.runId);
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    await workers[0].kill('SIGKILL');
+
+    const runs = await until(
+      'every run to end',
+      async () => {
+        const all = await Promise.all(
+          runIds.map(async (id) => (await call<Record<string, unknown>>(apiB.url, `/api/orchestrate/runs/${id}`)).body),
+        );
+        return all.every((r) => r.status !== 'queued' && r.status !== 'running') ? all : undefined;
+      },
+      90_000,
+    );
+    expect(runs.map((r) => r.status)).toEqual(runIds.map(() => 'succeeded'));
+    // The killed worker had runs going: some were taken over.
+    const resumed = seen.filter((e) => e.type === 'run.resumed').map((e) => e.runId);
+    expect(resumed.length).toBeGreaterThan(0);
+
+    let succeededSteps = 0;
+    let costs = 0;
+    for (const run of runs) {
+      const id = run.id as string;
+      // Events are stored in batches: the final one follows the run's end by a few milliseconds.
+      const stored = await until(
+        `the final event of run ${id}`,
+        async () => {
+          const { body } = await call<{ seq: number; type: RunEventType }[]>(
+            apiA.url,
+            `/api/orchestrate/runs/${id}/events?limit=1000`,
+          );
+          return FINAL_EVENTS.includes(body.at(-1)?.type as RunEventType) ? body : undefined;
+        },
+        5000,
+      );
+      expect(stored.map((e) => e.seq)).toEqual(stored.map((_, i) => i + 1));
+      // Every event exactly once on the socket of the other instance, in order.
+      expect(seen.filter((e) => e.runId === id).map((e) => e.seq)).toEqual(stored.map((e) => e.seq));
+      succeededSteps += (run.steps as { status: string }[]).filter((s) => s.status === 'succeeded').length;
+      costs += (run.totals as { costUsd: number }).costUsd;
+    }
+
+    const { body: after } = await call<{ totalCostUsd: number }>(apiB.url, `/api/sessions/${session.id}`);
+    expect(after.totalCostUsd).toBeCloseTo(costs, 9);
+    // Usage is written in batches: every succeeded step is counted once it is flushed.
+    let report: unknown = null;
+    const usage = await until(
+      'usage of every succeeded step',
+      async () => {
+        const { body } = await call<{ successes: number }>(apiB.url, `/api/analytics/sessions/${session.id}`);
+        report = { succeededSteps, body };
+        return body.successes >= succeededSteps ? body : undefined;
+      },
+      10_000,
+      () => report,
+    );
+    expect(usage.successes).toBeGreaterThanOrEqual(succeededSteps);
+    socket.disconnect();
+  }, 150_000);
+
+  it('should stop a run on a worker when it is cancelled through the other instance', async () => {
+    const { body: session } = await call<{ id: string }>(apiA.url, '/api/sessions', { body: { title: 'cancel' } });
+    const { socket, seen } = await watch(apiB.url, { sessionId: session.id });
+    const { body: run } = await call<{ runId: string }>(apiA.url, '/api/orchestrate', {
+      body: {
+        sessionId: session.id,
+        prompt: 'Explain how a hash map works',
+        strategy: 'improve',
+        qualityThreshold: 10,
+      },
+    });
+    await until(
+      'the first step',
+      () => Promise.resolve(seen.some((e) => e.type === 'step.started') ? true : undefined),
+      20_000,
+    );
+    const { status, body } = await call<{ status: string }>(apiB.url, `/api/orchestrate/runs/${run.runId}/cancel`, {
+      method: 'POST',
+    });
+    expect(status).toBe(200);
+    expect(body.status).toBe('cancelled');
+    expect(seen.filter((e) => e.runId === run.runId).at(-1)?.type).toBe('run.cancelled');
+    socket.disconnect();
+  }, 60_000);
+
+  it('should refuse on one instance a key revoked on the other', async () => {
+    const { body: created } = await call<{ id: string; key: string }>(apiA.url, '/api/keys', {
+      body: { name: 'revoked', role: 'user' },
+    });
+    expect((await call(apiB.url, '/api/sessions', { key: created.key })).status).toBe(200);
+    expect((await call(apiA.url, `/api/keys/${created.id}`, { method: 'DELETE' })).status).toBe(204);
+    await until(
+      'the revocation on the other instance',
+      async () => ((await call(apiB.url, '/api/sessions', { key: created.key })).status === 401 ? true : undefined),
+      3000,
+    );
+  });
+});

@@ -1,0 +1,117 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Jest runs from the repository root. */
+const ROOT = process.cwd();
+
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** Debian's redis-server (the test command installs it) on a free port, nothing saved to disk. */
+export class RedisProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly dir: string,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<RedisProcess> {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'orx-redis-'));
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir], {
+      stdio: 'ignore',
+    });
+    const redis = new RedisProcess(child, dir, `redis://127.0.0.1:${port}`);
+    for (let i = 0; i < 100; i += 1) {
+      if (
+        spawnSync('redis-cli', ['-p', String(port), 'ping'])
+          .stdout?.toString()
+          .trim() === 'PONG'
+      )
+        return redis;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('redis-server did not start');
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise((r) => this.child.once('exit', r));
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    await exited;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** One process of the built app (`dist/`): an API instance or a run worker, with its output kept. */
+export class NodeProcess {
+  readonly output: string[] = [];
+  private exited: Promise<void>;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number | null,
+  ) {
+    child.stdout?.on('data', (d: Buffer) => this.output.push(d.toString()));
+    child.stderr?.on('data', (d: Buffer) => this.output.push(d.toString()));
+    this.exited = new Promise((r) => child.once('exit', () => r()));
+  }
+
+  static async api(env: NodeJS.ProcessEnv): Promise<NodeProcess> {
+    const port = await freePort();
+    const p = new NodeProcess(spawnNode('dist/main.js', { ...env, PORT: String(port) }), port);
+    await p.ready(`http://127.0.0.1:${port}/health/ready`);
+    return p;
+  }
+
+  static async worker(env: NodeJS.ProcessEnv): Promise<NodeProcess> {
+    const port = await freePort();
+    const p = new NodeProcess(spawnNode('dist/worker.js', { ...env, WORKER_PORT: String(port) }), port);
+    await p.ready(`http://127.0.0.1:${port}/health`);
+    return p;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  private async ready(url: string): Promise<void> {
+    for (let i = 0; i < 300; i += 1) {
+      if (this.child.exitCode !== null) break;
+      if (
+        await fetch(url).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${url} did not come up:\n${this.output.join('').slice(-3000)}`);
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.child.exitCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+function spawnNode(script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, [join(ROOT, script)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Builds `dist/` (the processes a cluster spec starts run the built app, as `npm start` does). */
+export function buildDist(): void {
+  const result = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`nest build failed:\n${result.stdout}${result.stderr}`);
+}
