@@ -15,7 +15,7 @@ import { WorkerModule } from './worker.module.js';
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
   try {
-    config = AppConfig.fromEnv({ ...process.env, RUN_JOBS: 'true' });
+    config = AppConfig.forWorker();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\nSee .env.example for every variable and its rule.\n`);
@@ -23,7 +23,6 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  config.processRole = 'worker';
   if (config.cluster === null) {
     process.stderr.write('npm run worker needs REDIS_URL (and MONGODB_URI): a worker takes its runs from Redis.\n');
     process.exit(1);

@@ -46,12 +46,16 @@ export class AppConfig {
     lockMs: number;
   } | null;
   /** What this process is: the API server (`npm start`) or a run worker (`npm run worker`). */
-  processRole: 'api' | 'worker' = 'api';
+  readonly processRole: 'api' | 'worker';
   /** This process among the writers of sharded counters: `local` in one process, WRITER_ID or host:pid in a cluster. */
   readonly writerId: string;
   readonly resilience: Pick<ResilienceOptions, 'maxRetries' | 'cooldownFailures' | 'cooldownMs'>;
 
-  constructor(env: Environment & { providers?: ProviderSettings[]; extraModels?: CatalogueEntry[] }) {
+  constructor(
+    env: Environment & { providers?: ProviderSettings[]; extraModels?: CatalogueEntry[] },
+    processRole: 'api' | 'worker' = 'api',
+  ) {
+    this.processRole = processRole;
     this.port = env.PORT;
     this.host = env.HOST;
     this.mongodbUri = env.MONGODB_URI;
@@ -103,5 +107,10 @@ export class AppConfig {
 
   static fromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     return new AppConfig(parseEnvironment(env));
+  }
+
+  /** `npm run worker`: the same environment; a worker always executes runs (RUN_JOBS does not apply). */
+  static forWorker(env: NodeJS.ProcessEnv = process.env): AppConfig {
+    return new AppConfig(parseEnvironment({ ...env, RUN_JOBS: 'true' }), 'worker');
   }
 }
