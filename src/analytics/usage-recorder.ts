@@ -224,6 +224,8 @@ export interface RecorderOptions {
 export class UsageRecorder implements OnModuleInit {
   private readonly logger = new Logger(UsageRecorder.name);
   private records: UsageRecord[] = [];
+  /** Calls to record under a fixed id unless already stored (see recordOnce). */
+  private once: (CallUsage & { id: Types.ObjectId })[] = [];
   private pending = new Map<string, Increment>();
   private flushing: Promise<void> | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -288,18 +290,27 @@ export class UsageRecorder implements OnModuleInit {
 
   /**
    * Records a call that an earlier process may have recorded already (a step of a run taken over
-   * from a dead worker): written at once under its fixed id, and counted only if it was not there.
+   * from a dead worker): on the next flush it is written under its fixed id, and counted only if it
+   * was not there. A write the database refuses is tried again on the flush after.
    */
-  async recordOnce(call: CallUsage & { id: Types.ObjectId }): Promise<void> {
-    const at = call.at ?? new Date();
-    try {
-      await this.usage.insertMany([usageDocument(call, at)], { lean: true });
-    } catch (error) {
-      if (isDuplicateKey(error)) return;
-      throw error;
+  recordOnce(call: CallUsage & { id: Types.ObjectId }): void {
+    this.once.push({ ...call, at: call.at ?? new Date() });
+    void this.flush();
+  }
+
+  /** Writes the calls recorded once, before the rollups of this flush: their counts go with them. */
+  private async writeOnce(): Promise<void> {
+    while (this.once.length > 0) {
+      const call = this.once[0];
+      try {
+        await this.usage.insertMany([usageDocument(call, call.at as Date)], { lean: true });
+        for (const increment of callIncrements(call, call.at as Date, this.writer)) this.add(increment);
+        for (const listener of this.listeners) listener(call);
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error; // kept at the head for the next flush
+      }
+      this.once.shift();
     }
-    for (const increment of callIncrements(call, at, this.writer)) this.add(increment);
-    for (const listener of this.listeners) listener(call);
   }
 
   private add(increment: Increment): void {
@@ -317,15 +328,28 @@ export class UsageRecorder implements OnModuleInit {
     );
   }
 
-  /** Writes what is buffered; one flush at a time. */
+  /** Writes what is buffered; one flush at a time (a call during one joins it, and may miss what came after it began). */
   flush(): Promise<void> {
     this.flushing ??= this.write().finally(() => (this.flushing = null));
     return this.flushing;
   }
 
+  /** Resolves once a flush that began after this call has ended: what was recorded before is written, or kept after a refusal. */
+  async written(): Promise<void> {
+    await this.flushing;
+    await this.flush();
+  }
+
   private async write(): Promise<void> {
     // The in-memory copy of the rollups must be loaded before increments are applied to it.
     await this.store.whenLoaded();
+    try {
+      await this.writeOnce();
+    } catch (error) {
+      this.logger.warn(
+        `Writing ${this.once.length} usage records of a run taken over failed (${error instanceof Error ? error.message : String(error)}); kept for the next try`,
+      );
+    }
     const records = this.records;
     const pending = this.pending;
     if (records.length === 0 && pending.size === 0) return;
@@ -385,12 +409,13 @@ export class UsageRecorder implements OnModuleInit {
   /** At shutdown: a few tries to write everything. */
   private async drain(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    for (let attempt = 0; attempt < 5 && (this.records.length > 0 || this.pending.size > 0); attempt += 1) {
+    const left = () => this.records.length + this.once.length > 0 || this.pending.size > 0;
+    for (let attempt = 0; attempt < 5 && left(); attempt += 1) {
       await this.flush();
-      if (this.records.length > 0 || this.pending.size > 0) await new Promise((r) => setTimeout(r, 500));
+      if (left()) await new Promise((r) => setTimeout(r, 500));
     }
-    if (this.records.length > 0 || this.pending.size > 0) {
-      this.logger.error(`Shutting down with ${this.records.length} usage records not written`);
+    if (left()) {
+      this.logger.error(`Shutting down with ${this.records.length + this.once.length} usage records not written`);
     }
   }
 

@@ -19,7 +19,7 @@ import { CallGate } from './engine/call-gate.js';
 import { classifyPrompt } from './engine/domain-classifier.js';
 import { rankCandidates, type Candidate } from './engine/model-selector.js';
 import { answerPrompt } from './engine/prompts.js';
-import { BudgetStop, RunCancelled, RunExecution, summarise } from './engine/run-execution.js';
+import { BudgetStop, RunCancelled, RunExecution, summarise, takeoverUsage } from './engine/run-execution.js';
 import { NoModelError, planTeam, STRATEGY_RUNNERS, StepFailed, teamIds, type Team } from './engine/strategies.js';
 import { sentKey } from './events/run-broadcaster.js';
 import { RunEventBus, type RunAddress } from './events/run-event-bus.js';
@@ -173,6 +173,8 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     const run = await this.runs.byId(runId);
     if (run === null) return { end: 'ended', keyId: null };
     const lastSeq = await this.events.lastSeq(run._id);
+    // Taken over: the dead worker may have died with its steps' usage unwritten (even after the end).
+    for (const call of takeoverUsage(run)) this.usage.recordOnce(call);
     if (lastSeq > 0) {
       const sent = Number((await this.cluster.redis.get(sentKey(runId))) ?? 0);
       if (sent < lastSeq) this.bus.restored(addressOf(run), await this.events.after(runId, sent, lastSeq - sent));
@@ -185,6 +187,9 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     const cancelled = (await this.cluster.redis.exists(cancelFlag(runId))) === 1;
     const entry = this.launch(run, lastSeq, cancelled);
     await entry.done;
+    // The job completes only once the run's usage is written: a worker that dies after that leaves
+    // nothing of this run unwritten, and no takeover would come to write it.
+    await this.usage.written();
     return { end: entry.controller.signal.reason === 'handover' ? 'handed_over' : 'ended', keyId: run.keyId };
   }
 
@@ -379,7 +384,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
       }
       if (signal.aborted) {
         const reason = signal.reason === 'shutdown' ? 'shutdown' : 'cancel';
-        await this.addCost(run, totals);
+        await this.recordCost(run, totals);
         if (reason === 'shutdown') {
           await this.finish(run, 'interrupted', { totals });
           this.bus.publish(runId, 'run.interrupted', { reason: 'the server shut down while the run was going' });
@@ -401,7 +406,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
         if (failure.errorClass === 'internal') {
           this.logger.error(`Run ${runId} failed: ${error instanceof Error ? error.stack : String(error)}`);
         }
-        await this.addCost(run, totals);
+        await this.recordCost(run, totals);
         await this.finish(run, 'failed', { totals, error: failure });
         this.bus.publish(runId, 'run.failed', { ...failure, totals });
       }
@@ -451,7 +456,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
       });
       messageId = message._id;
     }
-    await this.addCost(run, totals);
+    await this.recordCost(run, totals);
     await this.finish(run, status, {
       totals,
       iterations: execution?.iterations ?? 0,
@@ -520,7 +525,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     this.usage.recordRun(outcome);
   }
 
-  private async addCost(run: RunRecord, totals: RunTotals): Promise<void> {
-    if (totals.costUsd > 0) await this.sessions.addCost({ _id: run.sessionId }, totals.costUsd);
+  private async recordCost(run: RunRecord, totals: RunTotals): Promise<void> {
+    if (totals.costUsd > 0) await this.sessions.setRunCost({ _id: run.sessionId }, run._id, totals.costUsd);
   }
 }

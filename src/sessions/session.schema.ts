@@ -78,9 +78,9 @@ SessionSchema.index({ ownerId: 1, status: 1, _id: -1 });
 SessionSchema.index({ ownerId: 1, userId: 1, _id: -1 });
 
 /**
- * What one writer (a process) added to a session's cost: `_id` is `<sessionId>|<writerId>`. Each
- * process adds to its own document only, so no two processes update one document (FerretDB loses
- * concurrent updates); a session's total is its own field (older data) plus the sum of these.
+ * What one run cost its session: `_id` is `<sessionId>|<runId>`, written by the process that ends
+ * the run. No document has two writers (FerretDB loses concurrent updates) and writing it again is
+ * harmless; a session's total is its own field (older data) plus the sum of these.
  */
 @Schema({ collection: 'session_costs', versionKey: false })
 export class SessionCost {

@@ -2,10 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model, Types } from 'mongoose';
 import { insertOrFind } from '../common/id-source.js';
-import { KeyedQueue } from '../common/keyed-queue.js';
 import { findOwned } from '../common/owned.js';
 import { pageQuery } from '../common/pagination.js';
-import { AppConfig } from '../config/app-config.js';
 import { Session, SessionCost, SessionSettings, SessionStatus } from './session.schema.js';
 
 export type SessionRecord = Session;
@@ -25,17 +23,12 @@ export interface SessionChanges {
 /** The only code that touches the sessions collection; every filter carries the owner scope. */
 @Injectable()
 export class SessionsRepository {
-  private readonly costWrites = new KeyedQueue();
-  private readonly writerId: string;
   constructor(
     @InjectModel(Session.name) private readonly sessions: Model<Session>,
     @InjectModel(SessionCost.name) private readonly costs: Model<SessionCost>,
-    config: AppConfig,
-  ) {
-    this.writerId = config.writerId;
-  }
+  ) {}
 
-  /** The sessions with their totals: their own field plus what every writer added. */
+  /** The sessions with their totals: their own field (older data) plus what each run cost. */
   private async withCosts(docs: SessionRecord[]): Promise<SessionRecord[]> {
     if (docs.length === 0) return docs;
     const ids = docs.map((d) => d._id.toHexString());
@@ -117,17 +110,18 @@ export class SessionsRepository {
     await this.sessions.updateOne({ _id: id }, { $set: { lastActivityAt: at } }).exec();
   }
 
-  /** Adds to this writer's share of the session's total; one session's additions are queued (see KeyedQueue). */
-  async addCost(id: Types.ObjectId, usd: number): Promise<void> {
+  /**
+   * Sets what one run cost its session (written once, by the process that ends the run). Set, not
+   * added: a worker that takes over a run whose predecessor died after writing it writes the same.
+   */
+  async setRunCost(id: Types.ObjectId, runId: Types.ObjectId, usd: number): Promise<void> {
     const sessionId = id.toHexString();
-    await this.costWrites.run(sessionId, () =>
-      this.costs
-        .updateOne(
-          { _id: `${sessionId}|${this.writerId}` },
-          { $inc: { costUsd: usd }, $setOnInsert: { sessionId } },
-          { upsert: true },
-        )
-        .exec(),
-    );
+    await this.costs
+      .updateOne(
+        { _id: `${sessionId}|${runId.toHexString()}` },
+        { $set: { sessionId, costUsd: usd } },
+        { upsert: true },
+      )
+      .exec();
   }
 }

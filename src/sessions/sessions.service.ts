@@ -1,3 +1,4 @@
+import type { Types } from 'mongoose';
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { IdSource } from '../common/id-source.js';
 import { Page, toPage } from '../common/pagination.js';
@@ -99,9 +100,9 @@ export class SessionsService {
     throw new ConflictException(`session ${id} is already ${current.status}`);
   }
 
-  /** Adds a run's cost to the session's total. */
-  addCost(session: Pick<SessionRecord, '_id'>, usd: number): Promise<void> {
-    return this.sessions.addCost(session._id, usd);
+  /** Records what a run cost, in the session's total. */
+  setRunCost(session: Pick<SessionRecord, '_id'>, runId: Types.ObjectId, usd: number): Promise<void> {
+    return this.sessions.setRunCost(session._id, runId, usd);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import type { Domain } from '../../common/domains.js';
 import { KeyedQueue } from '../../common/keyed-queue.js';
-import type { UsageRecorder } from '../../analytics/usage-recorder.js';
+import type { CallUsage, UsageRecorder } from '../../analytics/usage-recorder.js';
 import type { ModelsService } from '../../models/models.service.js';
 import { estimateCost } from '../../models/pricing.js';
 import type { ChatMessage } from '../../providers/provider.types.js';
@@ -83,6 +83,53 @@ class DeltaCoalescer {
   }
 }
 
+/** What a run's call records about where it belongs. */
+function callUsageOf(
+  run: RunRecord,
+  domain: Domain | null,
+  call: { stepId: string; role: StepRole; provider: string; modelId: string; at: Date },
+) {
+  return {
+    ownerId: run.ownerId,
+    sessionId: run.sessionId.toHexString(),
+    threadId: run.threadId.toHexString(),
+    runId: run._id.toHexString(),
+    strategy: run.strategy,
+    domain,
+    ...call,
+  };
+}
+
+/**
+ * A run taken over from a worker that died: the usage of each stored step's last attempt, to be
+ * recorded once (the dead worker may not have written it yet). A step is stored after its usage
+ * is recorded, so every stored step has one.
+ */
+export function takeoverUsage(run: RunRecord): (CallUsage & { id: Types.ObjectId })[] {
+  return run.steps
+    .filter((step) => step.usageId !== undefined)
+    .map((step) => {
+      // An unreadable evaluation is a call that succeeded; any other error is the call's.
+      const callError = step.error?.errorClass === 'invalid_evaluation' ? null : step.error;
+      return {
+        ...callUsageOf(run, run.domain, {
+          stepId: step.stepId,
+          role: step.role,
+          provider: step.modelId.split('/')[0],
+          modelId: step.modelId,
+          at: step.endedAt,
+        }),
+        id: new Types.ObjectId(step.usageId),
+        usage: step.usage,
+        costUsd: step.costUsd,
+        latencyMs: step.latencyMs,
+        ttftMs: step.timeToFirstTokenMs,
+        status: callError === null ? 'succeeded' : 'failed',
+        errorClass: callError?.errorClass ?? null,
+      };
+    });
+}
+
 export function summarise(step: RunStep): StepSummary {
   return {
     stepId: step.stepId,
@@ -148,49 +195,16 @@ export class RunExecution {
     }
   }
 
-  /** Steps reused from the process that ran this run before (a takeover). */
-  reused = 0;
-
-  /** The stored step of the same call, if a process before this one made it; recorded in usage once. */
+  /** The stored step of the same call, if a process before this one made it (its usage: takeoverUsage). */
   private reuse(key: string): RunStep | undefined {
     const step = this.stored.get(key)?.shift();
     if (step === undefined) return undefined;
-    this.reused += 1;
     this.steps.push(step);
-    if (step.usageId !== undefined) {
-      const [provider] = step.modelId.split('/');
-      // An unreadable evaluation is a call that succeeded; any other error is the call's.
-      const callError = step.error?.errorClass === 'invalid_evaluation' ? null : step.error;
-      this.deps.usage
-        .recordOnce({
-          ...this.usageOf(step.stepId, step.role, provider, step.modelId, step.endedAt),
-          id: new Types.ObjectId(step.usageId),
-          usage: step.usage,
-          costUsd: step.costUsd,
-          latencyMs: step.latencyMs,
-          ttftMs: step.timeToFirstTokenMs,
-          status: callError === null ? 'succeeded' : 'failed',
-          errorClass: callError?.errorClass ?? null,
-        })
-        .catch(() => undefined);
-    }
     return step;
   }
 
   private usageOf(stepId: string, role: StepRole, provider: string, modelId: string, at: Date) {
-    return {
-      ownerId: this.run.ownerId,
-      sessionId: this.run.sessionId.toHexString(),
-      threadId: this.run.threadId.toHexString(),
-      runId: this.runId,
-      stepId,
-      role,
-      strategy: this.run.strategy,
-      provider,
-      modelId,
-      domain: this.domain,
-      at,
-    };
+    return callUsageOf(this.run, this.domain, { stepId, role, provider, modelId, at });
   }
 
   /** An answer's score as analytics may count it: none for a simulated one. */
