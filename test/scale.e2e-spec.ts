@@ -52,6 +52,7 @@ describe('Scale out: two API instances and two workers on Redis', () => {
   let apiA: NodeProcess;
   let apiB: NodeProcess;
   const workers: NodeProcess[] = [];
+  const sockets: Socket[] = [];
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
@@ -84,6 +85,7 @@ describe('Scale out: two API instances and two workers on Redis', () => {
   }, 180_000);
 
   afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
     await Promise.all([apiA, apiB, ...workers].filter(Boolean).map((p) => p.kill('SIGKILL')));
     await sim?.close();
     await redis?.stop();
@@ -91,6 +93,7 @@ describe('Scale out: two API instances and two workers on Redis', () => {
 
   async function watch(base: string, target: Record<string, string>): Promise<{ socket: Socket; seen: Seen[] }> {
     const socket = io(`${base}/orchestration`, { auth: { token: ADMIN_KEY }, transports: ['websocket'] });
+    sockets.push(socket);
     const seen: Seen[] = [];
     socket.onAny((type: RunEventType, event: Seen) => seen.push({ type, runId: event.runId, seq: event.seq }));
     await new Promise<void>((resolve, reject) => {
