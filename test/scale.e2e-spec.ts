@@ -119,7 +119,15 @@ describe('Scale out: two API instances and two workers on Redis', () => {
       expect(body.status).toBe('queued');
       runIds.push(body.runId);
     }
-    await new Promise((r) => setTimeout(r, 1500));
+    // Killed mid-run: once the runs are under way and worker 1 holds some (their events are stored).
+    await until(
+      'worker 1 to hold runs under way',
+      async () => {
+        const health = (await (await fetch(`${workers[0].url}/health`)).json()) as { runs: number };
+        return health.runs > 0 && seen.some((e) => e.type === 'step.completed') ? true : undefined;
+      },
+      30_000,
+    );
     await workers[0].kill('SIGKILL');
 
     const runs = await until(
