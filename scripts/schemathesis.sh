@@ -50,7 +50,10 @@ for who in user admin; do
   [ "$who" = admin ] && key=$ADMIN
   echo "== schemathesis with the $who key =="
   SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=scripts "$VENV/bin/st" run docs/openapi.json --url "$BASE" -H "Authorization: Bearer $key" \
-    --checks all --no-color --seed 1 "$@" || status=1
+    --checks all --no-color --seed 1 "$@" >"$DATA/st.out" 2>&1 || status=1
+  # Its "=== … in 116.78s ===" banners read as a pytest run that executed no test: print them as
+  # plain headings, so the only closing count line of CI stays Jest's.
+  sed -E -e 's/^=+ (.*[^ =]) =+$/-- \1 --/' -e 's/^-- (.*) in ([0-9.]+s) --$/-- schemathesis: \1 (\2) --/' "$DATA/st.out"
 done
 if [ "$status" -ne 0 ]; then
   echo "schemathesis found problems; the server's log is below" >&2
