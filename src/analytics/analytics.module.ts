@@ -6,6 +6,7 @@ import { AnalyticsService } from './analytics.service.js';
 import { MetricsService } from './metrics.service.js';
 import { RollupStore } from './rollup-store.js';
 import { UsageRecorder } from './usage-recorder.js';
+import { UsageRepository } from './usage.repository.js';
 import {
   ModelRollup,
   ModelRollupSchema,
@@ -31,7 +32,7 @@ import {
     SessionsModule,
   ],
   controllers: [AnalyticsController, MetricsController],
-  providers: [RollupStore, UsageRecorder, AnalyticsService, MetricsService],
+  providers: [UsageRepository, RollupStore, UsageRecorder, AnalyticsService, MetricsService],
   exports: [UsageRecorder, AnalyticsService, MetricsService],
 })
 export class AnalyticsModule {}

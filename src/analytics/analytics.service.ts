@@ -1,7 +1,5 @@
 import { ForbiddenException, Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
 import { parseDateOrDateTime } from '../common/date-or-date-time.js';
-import mongoose, { Model } from 'mongoose';
 import type { Principal } from '../auth/principal.js';
 import type { ObservedStats } from './observed-stats.js';
 import { ERROR_CLASSES } from '../providers/provider.error.js';
@@ -21,7 +19,7 @@ import type {
 import { BUCKETS, bucketField, quantile } from './histogram.js';
 import { RollupStore, type RollupFilter } from './rollup-store.js';
 import { dayOf, type Rollup } from './usage-recorder.js';
-import { ModelRollup, RunRollup, SessionRollup, UsageRollup } from './usage.schema.js';
+import { UsageRepository } from './usage.repository.js';
 
 const FAILURE_CLASSES = [...ERROR_CLASSES, 'invalid_evaluation'];
 const OUTCOMES = ['succeeded', 'failed', 'cancelled', 'budget_exceeded', 'interrupted'];
@@ -71,10 +69,7 @@ export class AnalyticsService {
   private observedCache: { until: number; stats: Map<string, ObservedStats> } | null = null;
 
   constructor(
-    @InjectModel(UsageRollup.name) private readonly usageRollups: Model<UsageRollup>,
-    @InjectModel(ModelRollup.name) private readonly modelRollups: Model<ModelRollup>,
-    @InjectModel(SessionRollup.name) private readonly sessionRollups: Model<SessionRollup>,
-    @InjectModel(RunRollup.name) private readonly runRollups: Model<RunRollup>,
+    private readonly repository: UsageRepository,
     private readonly sessions: SessionsService,
     private readonly store: RollupStore,
   ) {}
@@ -101,7 +96,9 @@ export class AnalyticsService {
    * The documents are daily rollups, so a range reads a few per day and group.
    */
   private async group(rollup: Rollup, filter: RollupFilter, by: string | null, prefixes: string[]): Promise<Row[]> {
-    const docs = this.store.find(rollup, filter) ?? (await this.fromDatabase(rollup, filter, by, prefixes));
+    const docs =
+      this.store.find(rollup, filter) ??
+      (await this.repository.findRollups(rollup, filter, [...prefixes, ...(by === null ? [] : [by])]));
     const groups = new Map<string, Row>();
     for (const doc of docs) {
       const id = by === null ? null : doc[by];
@@ -119,31 +116,6 @@ export class AnalyticsService {
       }
     }
     return [...groups.values()];
-  }
-
-  /** The same documents read from the database (the in-memory copy is off or still loading). */
-  private fromDatabase(
-    rollup: Rollup,
-    filter: RollupFilter,
-    by: string | null,
-    prefixes: string[],
-  ): Promise<Record<string, unknown>[]> {
-    const match: Record<string, unknown> = {};
-    if (filter.ownerId !== undefined) match.ownerId = filter.ownerId;
-    if (filter.from !== undefined || filter.to !== undefined) {
-      match.day = mongoose.trusted({
-        ...(filter.from && { $gte: filter.from }),
-        ...(filter.to && { $lte: filter.to }),
-      });
-    }
-    if (filter.domain !== undefined) match.domain = filter.domain;
-    if (filter.sessionId !== undefined) match.sessionId = filter.sessionId;
-    const projection = Object.fromEntries([...prefixes, ...(by === null ? [] : [by])].map((f) => [f, 1]));
-    const read = <T>(model: Model<T>) => model.find(match, projection).lean<Record<string, unknown>[]>().exec();
-    if (rollup === 'usage') return read(this.usageRollups);
-    if (rollup === 'model') return read(this.modelRollups);
-    if (rollup === 'session') return read(this.sessionRollups);
-    return read(this.runRollups);
   }
 
   async usage(principal: Principal, query: UsageQueryDto): Promise<UsageReportDto> {

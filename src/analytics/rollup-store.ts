@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
 import { Cluster } from '../cluster/cluster.js';
 import { AppConfig } from '../config/app-config.js';
 import type { Increment, Rollup } from './usage-recorder.js';
-import { ModelRollup, RunRollup, SessionRollup, UsageRollup } from './usage.schema.js';
+import { UsageRepository } from './usage.repository.js';
+
+const ROLLUPS: Rollup[] = ['usage', 'model', 'session', 'run'];
 
 /** Where processes announce the rollup increments they wrote. */
 const ROLLUP_CHANNEL = 'rollups';
@@ -62,10 +62,7 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
   private loading: Promise<void> | null = null;
 
   constructor(
-    @InjectModel(UsageRollup.name) private readonly usageRollups: Model<UsageRollup>,
-    @InjectModel(ModelRollup.name) private readonly modelRollups: Model<ModelRollup>,
-    @InjectModel(SessionRollup.name) private readonly sessionRollups: Model<SessionRollup>,
-    @InjectModel(RunRollup.name) private readonly runRollups: Model<RunRollup>,
+    private readonly repository: UsageRepository,
     config: AppConfig,
     private readonly cluster: Cluster,
   ) {
@@ -104,13 +101,9 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
     const started = Date.now();
     while (!this.stopped) {
       try {
-        const read = async (rollup: Rollup, docs: Promise<unknown[]>) => {
-          for (const doc of await docs) this.put(rollup, doc as RollupDoc);
-        };
-        await read('usage', this.usageRollups.find({}).lean().exec());
-        await read('model', this.modelRollups.find({}).lean().exec());
-        await read('session', this.sessionRollups.find({}).lean().exec());
-        await read('run', this.runRollups.find({}).lean().exec());
+        for (const rollup of ROLLUPS) {
+          for (const doc of await this.repository.allRollups(rollup)) this.put(rollup, doc);
+        }
         this.ready = true;
         const count = Object.values(this.docs).reduce((sum, m) => sum + m.size, 0);
         this.logger.log(`Analytics rollups loaded in memory: ${count} documents in ${Date.now() - started} ms`);

@@ -1,13 +1,12 @@
-import { isDuplicateKey } from '../common/id-source.js';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import mongoose, { Model, Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { AppConfig } from '../config/app-config.js';
 import { ShutdownDrains } from '../database/shutdown-drains.js';
 import type { NormalizedUsage } from '../providers/provider.types.js';
 import { bucketField, bucketOf } from './histogram.js';
 import { RollupStore } from './rollup-store.js';
-import { ModelRollup, RunRollup, SessionRollup, UsageRecord, UsageRollup } from './usage.schema.js';
+import { UsageRepository } from './usage.repository.js';
+import type { UsageRecord } from './usage.schema.js';
 
 /** One model call, as every entry point reports it. */
 export interface CallUsage {
@@ -239,11 +238,7 @@ export class UsageRecorder implements OnModuleInit {
   private readonly runListeners = new Set<(run: RunOutcome) => void>();
 
   constructor(
-    @InjectModel(UsageRecord.name) private readonly usage: Model<UsageRecord>,
-    @InjectModel(UsageRollup.name) private readonly usageRollups: Model<UsageRollup>,
-    @InjectModel(ModelRollup.name) private readonly modelRollups: Model<ModelRollup>,
-    @InjectModel(SessionRollup.name) private readonly sessionRollups: Model<SessionRollup>,
-    @InjectModel(RunRollup.name) private readonly runRollups: Model<RunRollup>,
+    private readonly repository: UsageRepository,
     config: AppConfig,
     drains: ShutdownDrains,
     private readonly store: RollupStore,
@@ -302,12 +297,10 @@ export class UsageRecorder implements OnModuleInit {
   private async writeOnce(): Promise<void> {
     while (this.once.length > 0) {
       const call = this.once[0];
-      try {
-        await this.usage.insertMany([usageDocument(call, call.at as Date)], { lean: true });
+      // A refusal throws: the call stays at the head for the next flush.
+      if (await this.repository.insertRecords([usageDocument(call, call.at as Date)])) {
         for (const increment of callIncrements(call, call.at as Date, this.writer)) this.add(increment);
         for (const listener of this.listeners) listener(call);
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error; // kept at the head for the next flush
       }
       this.once.shift();
     }
@@ -361,22 +354,11 @@ export class UsageRecorder implements OnModuleInit {
       // again under their ids (recordOnce), counting those not stored; a stored record must mean
       // its counts are in too.
       for (const [key, entry] of pending) {
-        await this.modelOf(entry.rollup).updateOne(
-          { _id: entry.id },
-          { $inc: entry.inc, $setOnInsert: entry.set },
-          { upsert: true },
-        );
+        await this.repository.increment(entry);
         pending.delete(key);
         this.store.apply(entry);
       }
-      if (records.length > 0) {
-        try {
-          // Built by usageDocument, typed field by field: no need for Mongoose to hydrate and validate each.
-          await this.usage.insertMany(records, { ordered: false, lean: true });
-        } catch (error) {
-          if (!isDuplicateKey(error)) throw error; // a retry: some were written before
-        }
-      }
+      if (records.length > 0) await this.repository.insertRecords(records); // a retry: some may be stored
       records.length = 0;
       this.writing = 0;
     } catch (error) {
@@ -396,16 +378,6 @@ export class UsageRecorder implements OnModuleInit {
     }
   }
 
-  private modelOf(rollup: Rollup): Model<{ _id: string }> {
-    const models = {
-      usage: this.usageRollups,
-      model: this.modelRollups,
-      session: this.sessionRollups,
-      run: this.runRollups,
-    };
-    return models[rollup] as unknown as Model<{ _id: string }>;
-  }
-
   /** At shutdown: a few tries to write everything. */
   private async drain(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
@@ -423,8 +395,7 @@ export class UsageRecorder implements OnModuleInit {
   async removeExpired(now = new Date()): Promise<number> {
     const cutoff = new Date(now.getTime() - this.options.retentionDays * 86_400_000);
     try {
-      const result = await this.usage.deleteMany({ at: mongoose.trusted({ $lt: cutoff }) }).exec();
-      return result.deletedCount;
+      return await this.repository.removeRecordsBefore(cutoff);
     } catch (error) {
       this.logger.warn(`Removing expired usage failed: ${error instanceof Error ? error.message : String(error)}`);
       return 0;

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import mongoose, { Model } from 'mongoose';
+import { isDuplicateKey } from '../common/id-source.js';
+import type { RollupDoc, RollupFilter } from './rollup-store.js';
+import type { Increment, Rollup } from './usage-recorder.js';
+import { ModelRollup, RunRollup, SessionRollup, UsageRecord, UsageRollup } from './usage.schema.js';
+
+/**
+ * The only place that touches the usage records and the four rollup collections: the recorder
+ * writes them, the rollup store loads them, analytics reads them when the store is off.
+ */
+@Injectable()
+export class UsageRepository {
+  private readonly rollups: Record<Rollup, Model<{ _id: string }>>;
+
+  constructor(
+    @InjectModel(UsageRecord.name) private readonly records: Model<UsageRecord>,
+    @InjectModel(UsageRollup.name) usageRollups: Model<UsageRollup>,
+    @InjectModel(ModelRollup.name) modelRollups: Model<ModelRollup>,
+    @InjectModel(SessionRollup.name) sessionRollups: Model<SessionRollup>,
+    @InjectModel(RunRollup.name) runRollups: Model<RunRollup>,
+  ) {
+    this.rollups = {
+      usage: usageRollups,
+      model: modelRollups,
+      session: sessionRollups,
+      run: runRollups,
+    } as unknown as Record<Rollup, Model<{ _id: string }>>;
+  }
+
+  /**
+   * Writes raw records (built field by field by usageDocument: no need for Mongoose to hydrate and
+   * validate each). Records stored already (a retry, a takeover) are left as they are.
+   * @returns false when every record was stored already.
+   */
+  async insertRecords(records: UsageRecord[]): Promise<boolean> {
+    try {
+      await this.records.insertMany(records, { ordered: false, lean: true });
+      return true;
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      return false;
+    }
+  }
+
+  /** Adds an increment to its rollup document, created on its first increment. */
+  async increment({ rollup, id, inc, set }: Increment): Promise<void> {
+    await this.rollups[rollup].updateOne({ _id: id }, { $inc: inc, $setOnInsert: set }, { upsert: true });
+  }
+
+  /** Every document of a rollup (the in-memory copy's load). */
+  allRollups(rollup: Rollup): Promise<RollupDoc[]> {
+    return this.rollups[rollup].find({}).lean<RollupDoc[]>().exec();
+  }
+
+  /** The documents of a rollup that `filter` selects, with only the `fields` asked for. */
+  findRollups(rollup: Rollup, filter: RollupFilter, fields: string[]): Promise<Record<string, unknown>[]> {
+    const match: Record<string, unknown> = {};
+    if (filter.ownerId !== undefined) match.ownerId = filter.ownerId;
+    if (filter.from !== undefined || filter.to !== undefined) {
+      match.day = mongoose.trusted({
+        ...(filter.from && { $gte: filter.from }),
+        ...(filter.to && { $lte: filter.to }),
+      });
+    }
+    if (filter.domain !== undefined) match.domain = filter.domain;
+    if (filter.sessionId !== undefined) match.sessionId = filter.sessionId;
+    const projection = Object.fromEntries(fields.map((f) => [f, 1]));
+    return this.rollups[rollup].find(match, projection).lean<Record<string, unknown>[]>().exec();
+  }
+
+  /** Raw records older than `cutoff` go; rollups stay. */
+  async removeRecordsBefore(cutoff: Date): Promise<number> {
+    const result = await this.records.deleteMany({ at: mongoose.trusted({ $lt: cutoff }) }).exec();
+    return result.deletedCount;
+  }
+}
