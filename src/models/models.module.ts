@@ -3,6 +3,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { AnalyticsModule } from '../analytics/analytics.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { CatalogueModel, CatalogueModelSchema } from './model.schema.js';
+import { ModelCaller } from './model-caller.js';
 import { ModelsController } from './models.controller.js';
 import { ModelsRepository } from './models.repository.js';
 import { ModelsService } from './models.service.js';
@@ -14,7 +15,7 @@ import { ModelsService } from './models.service.js';
     AnalyticsModule,
   ],
   controllers: [ModelsController],
-  providers: [ModelsRepository, ModelsService],
-  exports: [ModelsService],
+  providers: [ModelsRepository, ModelCaller, ModelsService],
+  exports: [ModelsService, ModelCaller],
 })
 export class ModelsModule {}

@@ -1,11 +1,10 @@
 import { ConflictException, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
 import type { Domain } from '../common/domains.js';
-import { UsageRecorder } from '../analytics/usage-recorder.js';
 import type { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
 import { enableHint } from '../config/providers.config.js';
-import { ProvidersService, type CallOutcome } from '../providers/providers.service.js';
-import type { CooldownState, Target } from '../providers/resilience.js';
+import { ProvidersService } from '../providers/providers.service.js';
+import type { CooldownState } from '../providers/resilience.js';
 import { catalogueId, type CatalogueEntry, type ModelRole, type Pricing, type Specialties } from './catalogue-entry.js';
 import { CURATED_MODELS } from './curated-models.js';
 import type { ListModelsQueryDto } from './dto/list-models.query.dto.js';
@@ -15,8 +14,8 @@ import type { TestModelDto } from './dto/test-model.dto.js';
 import type { UpdateModelDto } from './dto/update-model.dto.js';
 import type { ModelOverrides } from './model.schema.js';
 import { ModelsRepository, type CatalogueRecord, type SeedFields } from './models.repository.js';
+import { ModelCaller } from './model-caller.js';
 import { lookUpCatalogue } from './price-catalogues.js';
-import { callCost, type CallCost } from './pricing.js';
 
 /** A catalogue model with the admin's overrides applied. */
 export interface CatalogueItem {
@@ -118,7 +117,7 @@ export class ModelsService implements OnModuleInit {
     private readonly models: ModelsRepository,
     private readonly providers: ProvidersService,
     private readonly config: AppConfig,
-    private readonly usage: UsageRecorder,
+    private readonly caller: ModelCaller,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -275,21 +274,20 @@ export class ModelsService implements OnModuleInit {
   /** A real minimal call through the resilience layer (retries, cooldown; no fallback). */
   async test(principal: Principal, id: string, dto: TestModelDto): Promise<ModelTestResponseDto> {
     const item = await this.require(id);
-    const target = this.target(item);
-    if (target === undefined) {
+    if (this.caller.target(item) === undefined) {
       const how = enableHint(
         this.config.providers.find((p) => p.id === item.provider),
         item.provider,
       );
       throw new ConflictException(`Provider ${item.provider} is not configured: ${how} to call ${item.id}`);
     }
-    const call = await this.providers.call(
-      [target],
+    const { call, cost } = await this.caller.call(
+      [item],
       { messages: [{ role: 'user', content: dto.prompt ?? TEST_PROMPT }], maxTokens: dto.maxTokens ?? 16 },
       new AbortController().signal,
+      { ownerId: principal.ownerId, role: 'test', strategy: null, domain: null },
     );
     const { usage, error } = call;
-    const cost = this.recordCall(principal.ownerId, item, call, 'test');
     return {
       modelId: item.id,
       ok: error === null,
@@ -302,42 +300,6 @@ export class ModelsService implements OnModuleInit {
       cost,
       error: error && { errorClass: error.errorClass, message: error.message },
     };
-  }
-
-  /** The cost of a call by this model, with a warning when it has to be recorded as unknown. */
-  priceCall(item: CatalogueItem, call: Pick<CallOutcome, 'usage' | 'error'>): CallCost {
-    const cost = callCost(item.pricing, call.usage, call.error === null);
-    if (!cost.known) {
-      const why = item.pricing === null ? (item.pricingNote ?? 'no price') : 'the provider reported no usage';
-      this.logger.warn(`Cost of a call to ${item.id} recorded as unknown: ${why}`);
-    }
-    return cost;
-  }
-
-  /** Prices a call made outside a run (the model test, the OpenAI-compatible gateway) and records its usage. */
-  recordCall(ownerId: string, item: CatalogueItem, call: CallOutcome, role: string): CallCost {
-    const cost = this.priceCall(item, call);
-    this.usage.record({
-      ownerId,
-      role,
-      strategy: null,
-      provider: item.provider,
-      modelId: item.id,
-      domain: null,
-      usage: call.usage,
-      costUsd: cost.totalUsd,
-      latencyMs: call.latencyMs,
-      ttftMs: call.timeToFirstTokenMs,
-      status: call.error === null ? 'succeeded' : 'failed',
-      errorClass: call.error?.errorClass ?? null,
-    });
-    return cost;
-  }
-
-  /** How to call a model, or undefined when its provider is not configured. */
-  target(item: Pick<CatalogueItem, 'provider' | 'model'>): Target | undefined {
-    const adapter = this.providers.adapter(item.provider);
-    return adapter && { provider: item.provider, model: item.model, adapter };
   }
 
   private async require(id: string): Promise<CatalogueItem> {

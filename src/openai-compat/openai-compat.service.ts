@@ -3,12 +3,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Principal } from '../auth/principal.js';
+import { ModelCaller } from '../models/model-caller.js';
 import { ModelsService, type CatalogueItem } from '../models/models.service.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import type { ErrorClass } from '../providers/provider.error.js';
 import type { FinishReason, NormalizedUsage } from '../providers/provider.types.js';
-import { ProvidersService } from '../providers/providers.service.js';
-import type { Target } from '../providers/resilience.js';
 import { STRATEGIES, type Strategy } from '../sessions/session.schema.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { MessagesService } from '../threads/messages.service.js';
@@ -52,14 +51,6 @@ function usageOf(u: NormalizedUsage | null) {
     completion_tokens_details: { reasoning_tokens: u?.reasoningTokens ?? 0 },
   };
 }
-
-interface Chosen {
-  item: CatalogueItem;
-  target: Target;
-}
-
-const itemOf = (chosen: Chosen[], target: Target): CatalogueItem =>
-  (chosen.find((c) => c.target === target) ?? chosen[0]).item;
 
 /** Writes an OpenAI-style SSE stream on the raw response. */
 class ChunkWriter {
@@ -147,7 +138,7 @@ class ChunkWriter {
 export class OpenAiCompatService {
   constructor(
     private readonly models: ModelsService,
-    private readonly providers: ProvidersService,
+    private readonly caller: ModelCaller,
     private readonly orchestration: OrchestrationService,
     private readonly sessions: SessionsService,
     private readonly threads: ThreadsService,
@@ -183,8 +174,8 @@ export class OpenAiCompatService {
       reply.header(OVERHEAD_HEADER, (upstreamStart - started).toFixed(2));
       writer.start(model);
     };
-    const call = await this.providers.call(
-      chosen.map(({ target }) => target),
+    const { call, item } = await this.caller.call(
+      chosen,
       {
         messages: chat.messages,
         maxTokens: chat.maxTokens,
@@ -193,20 +184,19 @@ export class OpenAiCompatService {
         stream: chat.stream,
       },
       abort.signal,
-      (text, target) => {
+      { ownerId: principal.ownerId, role: 'gateway', strategy: null, domain: null },
+      (text, answering) => {
         if (!chat.stream) return;
-        begin(itemOf(chosen, target).id);
+        begin(answering.id);
         writer.chunk({ content: text }, null);
       },
     );
     const upstreamMs = performance.now() - upstreamStart;
+    // `item`: the model that answered (a fallback, maybe; the first one when none did).
     const { text, usage, finishReason: finish, error: failure } = call;
-    // The model that answered: a fallback, maybe (the first one when none did).
-    const item = itemOf(chosen, call.target);
-    this.models.recordCall(principal.ownerId, item, call, 'gateway');
 
     if (failure !== null) {
-      const which = chosen.length === 1 ? item.id : `${chosen.map((c) => c.item.id).join(', ')} all failed; the last`;
+      const which = chosen.length === 1 ? item.id : `${chosen.map((c) => c.id).join(', ')} all failed; the last`;
       const error = new OpenAiError(STATUS_OF[failure.errorClass], `${which}: ${failure.message}`, {
         type: failure.errorClass === 'rate_limited' ? 'rate_limit_error' : 'api_error',
         code: failure.errorClass,
@@ -244,8 +234,8 @@ export class OpenAiCompatService {
    * naming its place; one whose provider is not configured or that is disabled is left out, and
    * only when none is left is it a 400.
    */
-  private async modelsOf(chat: ChatRequest): Promise<Chosen[]> {
-    const chosen: Chosen[] = [];
+  private async modelsOf(chat: ChatRequest): Promise<CatalogueItem[]> {
+    const chosen: CatalogueItem[] = [];
     const unavailable: { id: string; reason: string }[] = [];
     for (const [i, id] of [chat.model, ...chat.fallbacks].entries()) {
       const entry = await this.models.entry(id);
@@ -255,10 +245,9 @@ export class OpenAiCompatService {
           code: 'model_not_found',
         });
       }
-      const target = this.models.target(entry.item);
-      if (target === undefined || !entry.item.enabled) {
+      if (this.caller.target(entry.item) === undefined || !entry.item.enabled) {
         unavailable.push({ id, reason: entry.availability.unavailableReason ?? 'disabled' });
-      } else if (!chosen.some((c) => c.item.id === id)) chosen.push({ item: entry.item, target });
+      } else if (!chosen.some((c) => c.id === id)) chosen.push(entry.item);
     }
     if (chosen.length === 0) {
       throw new OpenAiError(

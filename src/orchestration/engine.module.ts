@@ -6,6 +6,9 @@ import { ProvidersModule } from '../providers/providers.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { ThreadsModule } from '../threads/threads.module.js';
 import { RedisAdmission } from './admission.js';
+import { RunFinisher } from './engine/run-finisher.js';
+import { RunPlanner } from './engine/run-planner.js';
+import { RunRecovery } from './engine/run-recovery.js';
 import { RunBroadcaster } from './events/run-broadcaster.js';
 import { RunEventBus } from './events/run-event-bus.js';
 import { RunQueue, RunWorker } from './jobs/run-jobs.js';
@@ -34,6 +37,9 @@ import { RunsRepository } from './runs.repository.js';
     RunsRepository,
     RunEventsRepository,
     RunEventBus,
+    RunPlanner,
+    RunFinisher,
+    RunRecovery,
     OrchestrationEngine,
     RedisAdmission,
     RunQueue,

@@ -1,12 +1,11 @@
 import { Types } from 'mongoose';
 import type { Domain } from '../../common/domains.js';
 import { KeyedQueue } from '../../common/keyed-queue.js';
-import type { CallUsage, UsageRecorder } from '../../analytics/usage-recorder.js';
-import type { ModelsService } from '../../models/models.service.js';
+import type { CallUsage } from '../../analytics/usage-recorder.js';
+import type { ModelCaller } from '../../models/model-caller.js';
 import { estimateCost } from '../../models/pricing.js';
 import type { ChatMessage } from '../../providers/provider.types.js';
-import type { CallOutcome, ProvidersService } from '../../providers/providers.service.js';
-import type { Target } from '../../providers/resilience.js';
+import type { CallOutcome } from '../../providers/providers.service.js';
 import type { RunEventBus } from '../events/run-event-bus.js';
 import type { RunEventPayloads, RunEventType, RunTotals, StepRole, StepSummary } from '../events/run-events.js';
 import type { RunRecord, RunsRepository } from '../runs.repository.js';
@@ -28,9 +27,7 @@ export class RunCancelled extends Error {
 }
 
 export interface ExecutionDeps {
-  models: ModelsService;
-  usage: UsageRecorder;
-  providers: ProvidersService;
+  caller: ModelCaller;
   runs: RunsRepository;
   bus: RunEventBus;
   gate: CallGate;
@@ -84,11 +81,7 @@ class DeltaCoalescer {
 }
 
 /** What a run's call records about where it belongs. */
-function callUsageOf(
-  run: RunRecord,
-  domain: Domain | null,
-  call: { stepId: string; role: StepRole; provider: string; modelId: string; at: Date },
-) {
+function callUsageOf<T extends { stepId: string; role: StepRole }>(run: RunRecord, domain: Domain | null, call: T) {
   return {
     ownerId: run.ownerId,
     sessionId: run.sessionId.toHexString(),
@@ -201,10 +194,6 @@ export class RunExecution {
     if (step === undefined) return undefined;
     this.steps.push(step);
     return step;
-  }
-
-  private usageOf(stepId: string, role: StepRole, provider: string, modelId: string, at: Date) {
-    return callUsageOf(this.run, this.domain, { stepId, role, provider, modelId, at });
   }
 
   /** An answer's score as analytics may count it: none for a simulated one. */
@@ -323,46 +312,31 @@ export class RunExecution {
     options: CallOptions,
     reservation: Reservation,
   ): Promise<Attempt> {
-    const [first] = candidates;
-    const maxTokens = this.run.options.maxTokens;
-    const byTarget = new Map(candidates.map((c) => [`${c.item.provider}/${c.item.model}`, c]));
-    const targets = candidates.map((c) => this.deps.models.target(c.item)).filter((t): t is Target => t !== undefined);
+    const byId = new Map(candidates.map((c) => [c.item.id, c]));
     const deltas = new DeltaCoalescer((chunk) => this.publish('step.delta', { stepId, text: chunk }));
-    const call = await this.deps.providers
+    const { call, item, cost, usageId } = await this.deps.caller
       .call(
-        targets,
+        candidates.map((c) => c.item),
         {
           messages: prompt.messages,
-          maxTokens,
+          maxTokens: this.run.options.maxTokens,
           temperature: this.run.options.temperature ?? undefined,
           json: options.json,
         },
         this.signal,
+        callUsageOf(this.run, this.domain, { stepId, role }),
         (text) => {
           if (options.interpret === undefined) deltas.push(text);
         },
       )
       .finally(() => deltas.flush());
-    const answeredBy = byTarget.get(`${call.target.provider}/${call.target.model}`) ?? first;
-    const cost = this.deps.models.priceCall(answeredBy.item, call);
+    const answeredBy = byId.get(item.id) ?? candidates[0];
     const warn = this.budget.settle(reservation, cost.totalUsd);
     this.totals.inputTokens += call.usage?.inputTokens ?? 0;
     this.totals.outputTokens += call.usage?.outputTokens ?? 0;
     if (cost.known) this.totals.costUsd += cost.totalUsd ?? 0;
     else this.totals.unknownCostCalls += 1;
     this.totals.calls += 1;
-    const endedAt = new Date();
-    const usageId = new Types.ObjectId();
-    this.deps.usage.record({
-      ...this.usageOf(stepId, role, answeredBy.item.provider, answeredBy.item.id, endedAt),
-      id: usageId,
-      usage: call.usage,
-      costUsd: cost.totalUsd,
-      latencyMs: call.latencyMs,
-      ttftMs: call.timeToFirstTokenMs,
-      status: call.error === null ? 'succeeded' : 'failed',
-      errorClass: call.error?.errorClass ?? null,
-    });
     if (warn && this.budget.limitUsd !== null) {
       this.publish('run.cost_warning', { spentUsd: this.budget.spentUsd, limitUsd: this.budget.limitUsd });
     }

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Cluster } from '../../cluster/cluster.js';
+import { UsageRecorder } from '../../analytics/usage-recorder.js';
 import { AppConfig } from '../../config/app-config.js';
 import { RedisAdmission } from '../admission.js';
 import { OrchestrationEngine } from '../orchestration-engine.js';
@@ -66,6 +67,7 @@ export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly cluster: Cluster,
     private readonly engine: OrchestrationEngine,
     private readonly admission: RedisAdmission,
+    private readonly usage: UsageRecorder,
     private readonly config: AppConfig,
   ) {}
 
@@ -88,6 +90,10 @@ export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async process(job: Job<RunJobData>): Promise<void> {
     const { runId } = job.data;
     const { end, keyId } = await this.engine.runJob(runId);
+    // The job completes only once the run's usage is written (its own, and what a takeover records
+    // again): a worker that dies after that leaves nothing of this run unwritten, and no takeover
+    // would come to write it.
+    await this.usage.written();
     if (end === 'handed_over') throw new HandedOver(`run ${runId} handed back: its worker stops`);
     if (keyId !== null) await this.admission.release(keyId, runId).catch(() => undefined);
   }
