@@ -68,6 +68,29 @@ describe('writes to one thread', () => {
       .expect(200);
     expect(branch.body.items.map((m: Json) => m.id)).toEqual(messages.map((m) => m.id));
   });
+
+  it('should answer 40 posts and 10 renames of one thread sent at once, keeping the exact count and a title sent', async () => {
+    const session = await createSession(t, key);
+    const thread = await createThread(t, key, session.id);
+    const titles = Array.from({ length: 10 }, (_, i) => `renamed ${i}`);
+    const answers = await Promise.all([
+      ...Array.from({ length: 40 }, (_, i) =>
+        t
+          .http()
+          .post(`/api/threads/${thread.id}/messages`)
+          .set(auth(key))
+          .send({ role: 'user', content: `message ${i}` }),
+      ),
+      ...titles.map((title) => t.http().patch(`/api/threads/${thread.id}`).set(auth(key)).send({ title })),
+    ]);
+    expect(answers.slice(0, 40).map((r) => r.status)).toEqual(Array.from({ length: 40 }, () => 201));
+    expect(answers.slice(40).map((r) => r.status)).toEqual(titles.map(() => 200));
+
+    const stored = await t.http().get(`/api/threads/${thread.id}`).set(auth(key)).expect(200);
+    expect(stored.body.messageCount).toBe(40);
+    expect(titles).toContain(stored.body.title);
+    expect(await allMessages(t, key, thread.id)).toHaveLength(40);
+  });
 });
 
 describe('Idempotency-Key', () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import mongoose, { Model, Types } from 'mongoose';
+import { Model, Types } from 'mongoose';
 import { insertOrFind } from '../common/id-source.js';
 import { findOwned } from '../common/owned.js';
 import { pageQuery } from '../common/pagination.js';
@@ -99,11 +99,14 @@ export class RunsRepository {
       .exec();
   }
 
-  /** Ends a run only if it is still running (a run ends once). */
+  /**
+   * Ends a run only if it is still queued or running (a run ends once). Read then written by `_id`
+   * alone: the embedded database indexes no other filter, and a run has one writer at a time.
+   */
   async finish(id: Types.ObjectId, changes: RunChanges): Promise<boolean> {
-    const result = await this.runs
-      .updateOne({ _id: id, status: mongoose.trusted({ $in: ['queued', 'running'] }) }, { $set: changes })
-      .exec();
-    return result.modifiedCount === 1;
+    const run = await this.runs.findById(id, { status: 1 }).lean<Pick<RunRecord, 'status'>>().exec();
+    if (run === null || (run.status !== 'queued' && run.status !== 'running')) return false;
+    await this.runs.updateOne({ _id: id }, { $set: changes }).exec();
+    return true;
   }
 }

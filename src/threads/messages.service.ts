@@ -2,14 +2,13 @@ import { BadRequestException, Injectable, Logger, NotFoundException, PayloadTooL
 import { Types } from 'mongoose';
 import type { Principal } from '../auth/principal.js';
 import { IdSource, isDuplicateKey } from '../common/id-source.js';
-import { KeyedQueue } from '../common/keyed-queue.js';
 import { Page, toPage } from '../common/pagination.js';
-import { ClusterLocks } from '../cluster/locks.js';
 import { AppConfig } from '../config/app-config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { CreateMessageDto } from './dto/create-message.dto.js';
 import { ListMessagesQueryDto } from './dto/list-messages.query.dto.js';
 import { MessageResponseDto, toMessageResponse } from './dto/message.response.dto.js';
+import { ThreadWrites } from './thread-writes.js';
 import { MessagesRepository, type MessageRecord, type NewMessage } from './messages.repository.js';
 import { ThreadsRepository, type ThreadTail } from './threads.repository.js';
 import { ThreadsService } from './threads.service.js';
@@ -21,7 +20,6 @@ const TAIL_RETRY_MS = 1000;
 @Injectable()
 export class MessagesService {
   private readonly logger = new Logger(MessagesService.name);
-  private readonly appends = new KeyedQueue();
   /** Thread counts not written yet because the database refused them after the message was stored. */
   private readonly unsavedTails = new Map<string, ThreadTail>();
 
@@ -31,7 +29,7 @@ export class MessagesService {
     private readonly threads: ThreadsService,
     private readonly sessions: SessionsService,
     private readonly config: AppConfig,
-    private readonly locks: ClusterLocks,
+    private readonly writes: ThreadWrites,
   ) {}
 
   async post(
@@ -77,7 +75,7 @@ export class MessagesService {
    */
   private append(message: Omit<NewMessage, 'parentId'> & { parentId?: Types.ObjectId | null }): Promise<MessageRecord> {
     const key = message.threadId.toHexString();
-    return this.appends.run(key, () => this.locks.hold(`thread:${key}`, () => this.appendHeld(key, message)));
+    return this.writes.run(key, () => this.appendHeld(key, message));
   }
 
   private async appendHeld(
@@ -122,10 +120,7 @@ export class MessagesService {
       );
       if (attempt >= TAIL_RETRIES) return; // the next append to the thread writes it
       setTimeout(
-        () =>
-          void this.appends.run(key, () =>
-            this.locks.hold(`thread:${key}`, () => this.saveTail(threadId, tail, attempt + 1)),
-          ),
+        () => void this.writes.run(key, () => this.saveTail(threadId, tail, attempt + 1)),
         TAIL_RETRY_MS,
       ).unref();
     }

@@ -8,6 +8,7 @@ import { MessagesService } from './messages.service.js';
 import { Thread, ThreadSchema } from './thread.schema.js';
 import { ThreadsController } from './threads.controller.js';
 import { ThreadsRepository } from './threads.repository.js';
+import { ThreadWrites } from './thread-writes.js';
 import { ThreadsService } from './threads.service.js';
 
 @Module({
@@ -19,7 +20,7 @@ import { ThreadsService } from './threads.service.js';
     ]),
   ],
   controllers: [ThreadsController, MessagesController],
-  providers: [ThreadsRepository, ThreadsService, MessagesRepository, MessagesService],
+  providers: [ThreadWrites, ThreadsRepository, ThreadsService, MessagesRepository, MessagesService],
   exports: [ThreadsService, MessagesService],
 })
 export class ThreadsModule {}

@@ -9,6 +9,7 @@ import { ThreadResponseDto, toThreadResponse } from './dto/thread.response.dto.j
 import { UpdateThreadDto } from './dto/update-thread.dto.js';
 import { MessagesRepository } from './messages.repository.js';
 import { ThreadRecord, ThreadsRepository } from './threads.repository.js';
+import { ThreadWrites } from './thread-writes.js';
 
 @Injectable()
 export class ThreadsService {
@@ -16,6 +17,7 @@ export class ThreadsService {
     private readonly threads: ThreadsRepository,
     private readonly messages: MessagesRepository,
     private readonly sessions: SessionsService,
+    private readonly writes: ThreadWrites,
   ) {}
 
   async create(principal: Principal, dto: CreateThreadDto, ids = new IdSource()): Promise<ThreadResponseDto> {
@@ -49,7 +51,10 @@ export class ThreadsService {
   }
 
   async update(principal: Principal, id: string, dto: UpdateThreadDto): Promise<ThreadResponseDto> {
-    const updated = await this.threads.update(ownerScope(principal), id, { title: dto.title, domain: dto.domain });
+    // In the thread's writer queue: an append's count written meanwhile is not lost.
+    const updated = await this.writes.run(id, () =>
+      this.threads.update(ownerScope(principal), id, { title: dto.title, domain: dto.domain }),
+    );
     if (updated === null) throw new NotFoundException(`thread ${id} not found`);
     return toThreadResponse(updated);
   }
