@@ -147,18 +147,22 @@ export class MessagesService {
     return path.reverse();
   }
 
-  /** The conversation that leads to `leafId` (it included), oldest first: the context given to models. */
+  /**
+   * The conversation that leads to `leafId` (it included), oldest first: the context given to
+   * models. Walked up from the leaf by `_id` (the one filter the embedded database indexes), so a
+   * run's start costs as much as its conversation is long, whatever else is stored.
+   */
   async conversation(ownerId: string, threadId: Types.ObjectId, leafId: string): Promise<MessageRecord[]> {
-    const path = (await this.pathTo(ownerId, threadId, leafId)) ?? [];
-    const byId = new Map(
-      (
-        await this.messages.findMany(
-          ownerId,
-          path.map((id) => new Types.ObjectId(id)),
-        )
-      ).map((m) => [m._id.toHexString(), m]),
-    );
-    return path.map((id) => byId.get(id)).filter((m) => m !== undefined);
+    const path: MessageRecord[] = [];
+    const seen = new Set<string>();
+    for (let id: Types.ObjectId | null = new Types.ObjectId(leafId); id !== null && !seen.has(id.toHexString());) {
+      seen.add(id.toHexString());
+      const message = await this.messages.findById(id);
+      if (message === null || message.ownerId !== ownerId || !message.threadId.equals(threadId)) break;
+      path.push(message);
+      id = message.parentId ?? null;
+    }
+    return path.reverse();
   }
 
   /** Stores a run's answer under the prompt it answers, with its provenance. */
