@@ -11,7 +11,7 @@ import { createApp } from '../dist/app.factory.js';
 import { AppConfig } from '../dist/config/app-config.js';
 import { simulatorProviderEnvironment } from '../dist/config/providers.config.js';
 import { UpstreamSimulator } from '../dist/simulator/simulator.js';
-import { machine, median, quantile, spread, writeResults } from './support.mjs';
+import { inFlightMs, machine, median, quantile, spread, writeResults } from './support.mjs';
 
 const ADMIN = 'orx_bench_admin_key_0123456789abcdef';
 const RUNS = Number(process.env.BENCH_RUNS ?? 99);
@@ -36,20 +36,6 @@ async function main() {
     const sessionId = (await api('/api/sessions', { title: 'engine bench' })).id;
     const models = ['openai/gpt-5.4-mini', 'anthropic/claude-haiku-4-5', 'mistral/mistral-small-2603'];
     const overhead = {};
-    // The upstream part of a run is the time some call was in flight: evaluations run in parallel,
-    // so their intervals are merged, not added.
-    const inFlightMs = (steps) => {
-      const spans = steps.map((s) => [new Date(s.endedAt).getTime() - s.latencyMs, new Date(s.endedAt).getTime()]).sort((a, b) => a[0] - b[0]);
-      let total = 0;
-      let [from, to] = spans[0];
-      for (const [a, b] of spans.slice(1)) {
-        if (a > to) {
-          total += to - from;
-          [from, to] = [a, b];
-        } else to = Math.max(to, b);
-      }
-      return total + (to - from);
-    };
     for (const strategy of ['route', 'improve']) {
       const passes = [];
       const all = [];

@@ -13,27 +13,13 @@ import { createApp } from '../dist/app.factory.js';
 import { AppConfig } from '../dist/config/app-config.js';
 import { simulatorProviderEnvironment } from '../dist/config/providers.config.js';
 import { UpstreamSimulator } from '../dist/simulator/simulator.js';
-import { machine, median, writeResults } from './support.mjs';
+import { inFlightMs, machine, median, writeResults } from './support.mjs';
 
 const ADMIN = 'orx_bench_admin_key_0123456789abcdef';
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 12);
 const BATCH = 500;
 const log = (line) => process.stdout.write(`${line}\n`);
-
-/** The time some upstream call was in flight: parallel evaluations' intervals merged, not added. */
-function inFlightMs(steps) {
-  const spans = steps.map((s) => [new Date(s.endedAt).getTime() - s.latencyMs, new Date(s.endedAt).getTime()]).sort((a, b) => a[0] - b[0]);
-  let total = 0;
-  let [from, to] = spans[0];
-  for (const [a, b] of spans.slice(1)) {
-    if (a > to) {
-      total += to - from;
-      [from, to] = [a, b];
-    } else to = Math.max(to, b);
-  }
-  return total + (to - from);
-}
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'orx-growth-'));

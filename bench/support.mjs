@@ -77,3 +77,20 @@ export function spread(passMedians, digits = 2) {
     text: `${median(sorted).toFixed(digits)} (${sorted[0].toFixed(digits)}–${sorted.at(-1).toFixed(digits)} over ${sorted.length} passes)`,
   };
 }
+
+/**
+ * The time some upstream call of a run was in flight, from its steps: parallel calls' intervals
+ * are merged, not added.
+ */
+export function inFlightMs(steps) {
+  const spans = steps.map((s) => [new Date(s.endedAt).getTime() - s.latencyMs, new Date(s.endedAt).getTime()]).sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let [from, to] = spans[0];
+  for (const [a, b] of spans.slice(1)) {
+    if (a > to) {
+      total += to - from;
+      [from, to] = [a, b];
+    } else to = Math.max(to, b);
+  }
+  return total + (to - from);
+}
