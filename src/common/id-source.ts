@@ -19,7 +19,10 @@ export class IdSource {
 
 /** True for MongoDB's duplicate-key error (an `_id` or unique index already taken). */
 export function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, writeErrors } = error as { code?: unknown; writeErrors?: { code?: unknown }[] };
+  // A bulk write's error carries the duplicates among its write errors.
+  return code === 11000 || (Array.isArray(writeErrors) && writeErrors.some((e) => e.code === 11000));
 }
 
 /**

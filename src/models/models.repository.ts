@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
+import { isDuplicateKey } from '../common/id-source.js';
 import mongoose, { Model } from 'mongoose';
 import { CatalogueModel, type ModelOverrides } from './model.schema.js';
 
@@ -16,17 +17,24 @@ export class ModelsRepository {
 
   /** Writes the seed fields of every entry (keeping overrides) and retires what is no longer seeded. */
   async seed(entries: SeedFields[]): Promise<void> {
-    if (entries.length > 0) {
-      await this.models.bulkWrite(
-        entries.map(({ _id, ...fields }) => ({
-          updateOne: {
-            filter: { _id },
-            update: { $set: { ...fields, retired: false }, $setOnInsert: { overrides: {} } },
-            upsert: true,
-          },
-        })),
-        { ordered: false },
-      );
+    // Processes starting together on an empty database seed at once: an upsert that meets the
+    // other's insert is a duplicate key (FerretDB and MongoDB alike); the next try updates it.
+    for (let attempt = 1; entries.length > 0; attempt += 1) {
+      try {
+        await this.models.bulkWrite(
+          entries.map(({ _id, ...fields }) => ({
+            updateOne: {
+              filter: { _id },
+              update: { $set: { ...fields, retired: false }, $setOnInsert: { overrides: {} } },
+              upsert: true,
+            },
+          })),
+          { ordered: false },
+        );
+        break;
+      } catch (error) {
+        if (!isDuplicateKey(error) || attempt >= 3) throw error;
+      }
     }
     await this.models.updateMany(
       { _id: mongoose.trusted({ $nin: entries.map((e) => e._id) }), retired: false },
