@@ -1,6 +1,6 @@
 import type { Pricing } from './catalogue-entry.js';
 import { lookUpCatalogue } from './price-catalogues.js';
-import { costOf, estimateCost } from './pricing.js';
+import { callCost, costOf, estimateCost, isFree } from './pricing.js';
 
 const MINI: Pricing = { inputPerMTok: 0.75, outputPerMTok: 4.5, cachedInputPerMTok: 0.075, tiers: [], source: 'test' };
 const LONG_CONTEXT: Pricing = {
@@ -68,6 +68,35 @@ describe('costOf', () => {
     };
     const cost = costOf(absurd, { inputTokens: 1_000, cachedInputTokens: 0, outputTokens: 10, reasoningTokens: 0 });
     expect(cost).toEqual({ known: false, inputUsd: null, cachedInputUsd: null, outputUsd: null, totalUsd: null });
+  });
+});
+
+describe('callCost', () => {
+  const FREE: Pricing = { inputPerMTok: 0, outputPerMTok: 0, cachedInputPerMTok: null, tiers: [], source: 'test' };
+
+  it('should cost a free model nothing, known, when the provider sends no usage', () => {
+    expect(callCost(FREE, null, true)).toEqual({
+      known: true,
+      inputUsd: 0,
+      cachedInputUsd: 0,
+      outputUsd: 0,
+      totalUsd: 0,
+    });
+  });
+
+  it("should leave a priced model's call without usage unknown, and a failed one free", () => {
+    expect(callCost(MINI, null, true).known).toBe(false);
+    expect(callCost(MINI, null, false)).toMatchObject({ known: true, totalUsd: 0 });
+    expect(callCost(null, null, false).known).toBe(false);
+  });
+
+  it('should not call a model free when one of its tiers costs something', () => {
+    const tiered: Pricing = {
+      ...FREE,
+      tiers: [{ aboveInputTokens: 1000, inputPerMTok: 0, outputPerMTok: 1, cachedInputPerMTok: null }],
+    };
+    expect(isFree(tiered)).toBe(false);
+    expect(callCost(tiered, null, true).known).toBe(false);
   });
 });
 

@@ -21,13 +21,21 @@ export const UNKNOWN_COST: CallCost = {
 
 const ZERO_COST: CallCost = { known: true, inputUsd: 0, cachedInputUsd: 0, outputUsd: 0, totalUsd: 0 };
 
+/** A price of nothing for every token, at every tier (a local model, a free endpoint). */
+export function isFree(pricing: Pricing | null): boolean {
+  const zero = (r: Omit<Pricing, 'tiers' | 'source'>) =>
+    r.inputPerMTok === 0 && r.outputPerMTok === 0 && (r.cachedInputPerMTok ?? 0) === 0;
+  return pricing !== null && zero(pricing) && pricing.tiers.every(zero);
+}
+
 /**
- * The cost to record for a call: from its usage when the provider reported one; a failed call
- * without usage is billed nothing when the price is known; otherwise unknown.
+ * The cost to record for a call: from its usage when the provider reported one; without usage, a
+ * failed call is billed nothing when the price is known, and so is any call to a free model;
+ * otherwise unknown.
  */
 export function callCost(pricing: Pricing | null, usage: NormalizedUsage | null, succeeded: boolean): CallCost {
   if (usage !== null) return costOf(pricing, usage);
-  return !succeeded && pricing !== null ? ZERO_COST : UNKNOWN_COST;
+  return (!succeeded && pricing !== null) || isFree(pricing) ? ZERO_COST : UNKNOWN_COST;
 }
 
 /** The rates that apply to a call with this many input tokens (the highest tier it passes). */
