@@ -222,7 +222,10 @@ describe('orchestration runs (POST /api/orchestrate)', () => {
     const [aggregate] = steps.filter((s) => s.role === 'aggregator');
     expect(steps.at(-1)).toBe(aggregate);
     expect(aggregate.prompt.id).toBe('aggregate');
-    for (const p of proposals) expect(aggregate.prompt.messages.at(-1).content).toContain(p.text);
+    // The responses go in the system message, the request alone is the user's turn.
+    for (const p of proposals) expect(aggregate.prompt.messages[0].content).toContain(p.text);
+    expect(aggregate.prompt.messages.at(-1)).toEqual({ role: 'user', content: 'Suggest a name for a bakery' });
+    expect(aggregate.prompt.version).toBe(2);
     expect(r.answer).toBe(aggregate.text);
     expect(r.team).toMatchObject({ proposers: expect.any(Array), aggregator: [aggregate.modelId] });
   });

@@ -8,6 +8,7 @@ import { ObjectIdParam } from '../common/parse-object-id.pipe.js';
 import { OrchestrateDto, OrchestrateQueryDto } from './dto/orchestrate.dto.js';
 import { ListRunsQueryDto, RunEventsQueryDto } from './dto/run-queries.dto.js';
 import { RunCreatedDto, RunEventDto, RunResponseDto, RunSummaryDto } from './dto/run.response.dto.js';
+import { StrategyListDto, toStrategyList } from './dto/strategy.response.dto.js';
 import { RunEventBus } from './events/run-event-bus.js';
 import { OrchestrationService } from './orchestration.service.js';
 import { streamRunEvents } from './sse.js';
@@ -48,6 +49,13 @@ export class OrchestrationController {
     if (query.wait !== true) return void reply.code(202).send(created);
     const ended = await this.orchestration.waitForEnd(created.runId);
     return void reply.code(ended ? 200 : 202).send(await this.orchestration.get(principal, created.runId));
+  }
+
+  /** Each strategy with the roles its team has and the options it reads: their defaults and limits. */
+  @Get('strategies')
+  @ApiOkResponse({ type: StrategyListDto })
+  strategies(): StrategyListDto {
+    return toStrategyList();
   }
 
   /** Your runs, newest first (without their steps). */

@@ -6,13 +6,14 @@ import {
   Injectable,
   NotFoundException,
 } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import { ownerScope, type Principal } from '../auth/principal.js';
 import { IdSource } from '../common/id-source.js';
 import { toPage, type Page } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
 import { ModelsService } from '../models/models.service.js';
-import { DEFAULT_SETTINGS } from '../sessions/session.schema.js';
+import { DEFAULT_SETTINGS, type Strategy } from '../sessions/session.schema.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { MessagesService } from '../threads/messages.service.js';
 import { ThreadsService } from '../threads/threads.service.js';
@@ -34,9 +35,10 @@ import { RunAdmission } from './admission.js';
 import { RunQueue } from './jobs/run-jobs.js';
 import { OrchestrationEngine } from './orchestration-engine.js';
 import type { RunOptions } from './run.schema.js';
+import { defaultOf, STRATEGY_OPTIONS, STRATEGY_SPECS, type StrategyOption } from './engine/strategy-catalogue.js';
 import { RunsRepository, type RunRecord } from './runs.repository.js';
 
-const DEFAULTS = { evaluators: 2, proposers: 3, layers: 1, evaluate: false, temperature: null };
+const DEFAULTS = { temperature: null };
 
 /** Starting, reading, following and cancelling runs; the engine executes them. */
 @Injectable()
@@ -76,7 +78,8 @@ export class OrchestrationService {
     runId: Types.ObjectId,
   ): Promise<RunCreatedDto> {
     const session = await this.sessions.requireActive(principal, dto.sessionId);
-    const options = await this.resolveOptions(dto, session.settings);
+    const strategy = dto.strategy ?? session.settings.defaultStrategy;
+    const options = await this.resolveOptions(dto, strategy, session.settings);
 
     let threadId: string;
     if (dto.threadId !== undefined) {
@@ -110,7 +113,7 @@ export class OrchestrationService {
         sessionId: session._id,
         threadId: new Types.ObjectId(threadId),
         promptMessageId: new Types.ObjectId(message.id),
-        strategy: dto.strategy ?? session.settings.defaultStrategy,
+        strategy,
         prompt: dto.prompt,
         options,
         totals: { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unknownCostCalls: 0 },
@@ -126,8 +129,27 @@ export class OrchestrationService {
   /** Request, then session settings, then defaults; the models named must exist. */
   private async resolveOptions(
     dto: OrchestrateDto,
+    strategy: Strategy,
     settings: Awaited<ReturnType<SessionsService['requireActive']>>['settings'],
   ): Promise<RunOptions> {
+    const reads: readonly StrategyOption[] = STRATEGY_SPECS[strategy].options;
+    const unread = (Object.keys(STRATEGY_OPTIONS) as StrategyOption[]).filter(
+      (option) => dto[option] !== undefined && !reads.includes(option),
+    );
+    if (unread.length > 0) {
+      const takers = (option: StrategyOption) =>
+        Object.entries(STRATEGY_SPECS)
+          .filter(([, spec]) => (spec.options as readonly string[]).includes(option))
+          .map(([name]) => name)
+          .join(', ');
+      throw new BadRequestException(
+        unread.map((o) => `${o} is not an option of ${strategy} runs (${takers(o)} read it)`).join('; '),
+      );
+    }
+    if ((strategy === 'council' || strategy === 'debate') && dto.proposers !== undefined && dto.proposers < 2) {
+      const who = strategy === 'council' ? 'members' : 'agents';
+      throw new BadRequestException(`proposers: a ${strategy} needs two ${who} or more`);
+    }
     if (dto.models !== undefined) {
       const known = new Set((await this.models.items()).map((m) => m.item.id));
       const unknown = dto.models.filter((m) => !known.has(m));
@@ -146,10 +168,13 @@ export class OrchestrationService {
       models: dto.models ?? null,
       preferredModels: [...(settings.preferredModels ?? [])],
       excludedModels: [...(settings.excludedModels ?? [])],
-      evaluators: dto.evaluators ?? DEFAULTS.evaluators,
-      proposers: dto.proposers ?? DEFAULTS.proposers,
-      layers: dto.layers ?? DEFAULTS.layers,
-      evaluate: dto.evaluate ?? DEFAULTS.evaluate,
+      evaluators: dto.evaluators ?? STRATEGY_OPTIONS.evaluators.default,
+      proposers: dto.proposers ?? STRATEGY_OPTIONS.proposers.default,
+      layers: dto.layers ?? STRATEGY_OPTIONS.layers.default,
+      rounds: dto.rounds ?? STRATEGY_OPTIONS.rounds.default,
+      evaluate: dto.evaluate ?? (defaultOf(strategy, 'evaluate') as boolean),
+      selfRecusal: dto.selfRecusal ?? STRATEGY_OPTIONS.selfRecusal.default,
+      seed: strategy === 'council' ? (dto.seed ?? randomBytes(8).toString('hex')) : null,
     };
   }
 

@@ -4,7 +4,7 @@ import type { Domain } from '../common/domains.js';
 import type { NormalizedUsage } from '../providers/provider.types.js';
 import type { Strategy } from '../sessions/session.schema.js';
 import type { Evaluation } from './engine/evaluation.js';
-import type { BuiltPrompt } from './engine/prompts.js';
+import type { BuiltPrompt, Criterion } from './engine/prompts.js';
 import type { CandidateScore, RunStatus, RunTotals, StepRole } from './events/run-events.js';
 
 /** The options a run was started with, after the session's settings and the defaults filled the gaps. */
@@ -20,7 +20,24 @@ export interface RunOptions {
   evaluators: number;
   proposers: number;
   layers: number;
+  /** debate: revision rounds after the first answers. */
+  rounds: number;
   evaluate: boolean;
+  /** council: no member reviews its own answer. */
+  selfRecusal: boolean;
+  /** council: what the reviewers' label orders are drawn from (given, or made at the start). */
+  seed: string | null;
+}
+
+/** A council member's review of the others' answers, as stored. */
+export interface StepReview {
+  /** label → the answer's step id, as this reviewer saw them. */
+  labels: Record<string, string>;
+  /** Step ids, best first. */
+  ranking: string[];
+  /** Each answer's rubric scores (1–10), by step id. */
+  scores: Record<string, Record<Criterion, number>>;
+  simulated: boolean;
 }
 
 /** One model call of a run, with everything needed to understand it afterwards. */
@@ -34,6 +51,8 @@ export interface RunStep {
   text: string;
   evaluation: Evaluation | null;
   evaluatesStepId: string | null;
+  /** A council review, with its labels mapped back to the answers (steps) they stood for. */
+  review?: StepReview | null;
   usage: NormalizedUsage | null;
   costUsd: number | null;
   latencyMs: number;
@@ -99,6 +118,10 @@ export class Run {
 
   @Prop({ type: Object, default: {} })
   team: Record<string, string[]>;
+
+  /** What the team had to make do with (a model judging its own answers, a ladder of weak models). */
+  @Prop({ type: [String], default: [] })
+  teamNotes: string[];
 
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
   steps: RunStep[];

@@ -23,6 +23,7 @@ export type RunChanges = Partial<
     | 'domainReasons'
     | 'candidates'
     | 'team'
+    | 'teamNotes'
     | 'iterations'
     | 'answer'
     | 'answerModelId'

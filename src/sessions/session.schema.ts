@@ -4,7 +4,7 @@ import { Types } from 'mongoose';
 export const SESSION_STATUSES = ['active', 'completed', 'terminated'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
-export const STRATEGIES = ['route', 'improve', 'ensemble', 'cascade', 'compare'] as const;
+export const STRATEGIES = ['route', 'improve', 'ensemble', 'cascade', 'compare', 'council', 'debate'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 export const DEFAULT_SETTINGS = {

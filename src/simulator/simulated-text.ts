@@ -66,3 +66,21 @@ export function simulatedEvaluation(seed: string, score?: number): string {
     ...(score === undefined ? { simulated: true } : {}),
   });
 }
+
+/**
+ * A simulated council review in strict JSON: rubric scores for each label and a ranking of all of
+ * them, both from a hash of the request (a queued score, when a test gave one, for every
+ * criterion of every answer, and no `simulated` flag), never from a judgement.
+ */
+export function simulatedReview(seed: string, labels: string[], score?: number): string {
+  const rng = new SeededWords(`review:${seed}`);
+  const scores = Object.fromEntries(
+    labels.map((label) => [label, Object.fromEntries(EVALUATION_CRITERIA.map((c) => [c, score ?? rng.int(5, 10)]))]),
+  );
+  const ranking = [...labels];
+  for (let i = ranking.length - 1; i > 0; i -= 1) {
+    const j = rng.int(0, i);
+    [ranking[i], ranking[j]] = [ranking[j], ranking[i]];
+  }
+  return JSON.stringify({ scores, ranking, ...(score === undefined ? { simulated: true } : {}) });
+}

@@ -3,7 +3,7 @@ import { countChatTokens } from '../common/tokens.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SeededWords, simulatedEvaluation } from './simulated-text.js';
+import { SeededWords, simulatedEvaluation, simulatedReview } from './simulated-text.js';
 
 /** How a simulated model behaves; per model, with `*` as the default for all. */
 export interface SimModelBehaviour {
@@ -17,6 +17,8 @@ export interface SimModelBehaviour {
   cachedInputTokens: number;
   /** Output tokens reported as reasoning tokens (OpenAI dialect). */
   reasoningTokens: number;
+  /** OpenAI dialect: report no usage at all, as some OpenAI-compatible servers do. */
+  omitUsage: boolean;
 }
 
 /** `invalid_json`: a normal answer whose text, asked for a JSON evaluation, is not JSON. */
@@ -50,6 +52,7 @@ export const DEFAULT_BEHAVIOUR: SimModelBehaviour = {
   outputTokens: 24,
   cachedInputTokens: 0,
   reasoningTokens: 0,
+  omitUsage: false,
 };
 
 /** The models the simulator lists; any other model id is answered as well. */
@@ -246,10 +249,14 @@ export class UpstreamSimulator {
     const rng = new SeededWords(seed);
     const limit = Math.max(1, Math.min(chat.maxTokens ?? behaviour.outputTokens, behaviour.outputTokens));
     const truncated = chat.maxTokens !== undefined && chat.maxTokens < behaviour.outputTokens;
+    // A council review asks for a ranking of labelled answers; any other JSON request is an evaluation.
+    const reviewed = /"ranking":\[((?:"[A-Z]",?)+)\]/.exec(chat.texts.join('\n'));
     const evaluation = () =>
       badJson
         ? 'The answer looks fine to me, but I would rather not rate it.'
-        : simulatedEvaluation(seed, this.takeScore(chat.model));
+        : reviewed
+          ? simulatedReview(seed, JSON.parse(`[${reviewed[1]}]`) as string[], this.takeScore(chat.model))
+          : simulatedEvaluation(seed, this.takeScore(chat.model));
     // An evaluation streams in pieces of 24 characters, so a stream can break inside one too.
     const json = chat.wantsJson ? evaluation() : '';
     const pieces = chat.wantsJson ? (json.match(/[\s\S]{1,24}/g) ?? ['']) : rng.tokens(limit);
@@ -274,7 +281,7 @@ export class UpstreamSimulator {
         res,
         200,
         chat.dialect === 'openai'
-          ? openAiCompletion(id, chat, text, stop, usage)
+          ? openAiCompletion(id, chat, text, stop, behaviour.omitUsage ? null : usage)
           : anthropicMessage(id, chat, text, stop, usage),
       );
       finished = true;
@@ -283,7 +290,9 @@ export class UpstreamSimulator {
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const stream =
-      chat.dialect === 'openai' ? openAiStream(id, chat, stop, usage) : anthropicStream(id, chat, stop, usage);
+      chat.dialect === 'openai'
+        ? openAiStream(id, chat, stop, behaviour.omitUsage ? null : usage)
+        : anthropicStream(id, chat, stop, usage);
     res.write(stream.start());
     for (let i = 0; i < pieces.length; i += 1) {
       if (i > 0) await sleep(behaviour.tokenMs);
@@ -442,7 +451,7 @@ function openAiUsage(u: Usage): Json {
   };
 }
 
-function openAiCompletion(id: string, chat: ChatRequest, text: string, stop: string, usage: Usage): Json {
+function openAiCompletion(id: string, chat: ChatRequest, text: string, stop: string, usage: Usage | null): Json {
   return {
     id,
     object: 'chat.completion',
@@ -452,7 +461,7 @@ function openAiCompletion(id: string, chat: ChatRequest, text: string, stop: str
     choices: [
       { index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: stop },
     ],
-    usage: openAiUsage(usage),
+    ...(usage === null ? {} : { usage: openAiUsage(usage) }),
   };
 }
 
@@ -488,7 +497,7 @@ interface StreamWriter {
   end(): string;
 }
 
-function openAiStream(id: string, chat: ChatRequest, stop: string, usage: Usage): StreamWriter {
+function openAiStream(id: string, chat: ChatRequest, stop: string, usage: Usage | null): StreamWriter {
   const created = now();
   const chunk = (choices: Json[], extra: Json = {}) =>
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: chat.model, system_fingerprint: 'orchestratex-simulator', choices, ...extra })}\n\n`;
@@ -497,7 +506,7 @@ function openAiStream(id: string, chat: ChatRequest, stop: string, usage: Usage)
     delta: (text) => chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]),
     end: () =>
       chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: stop }]) +
-      (chat.includeUsage ? chunk([], { usage: openAiUsage(usage) }) : '') +
+      (chat.includeUsage && usage !== null ? chunk([], { usage: openAiUsage(usage) }) : '') +
       'data: [DONE]\n\n',
   };
 }

@@ -1,6 +1,7 @@
 import { simulatorProviderEnvironment } from '../../src/config/providers.config.js';
 import { UpstreamSimulator } from '../../src/simulator/simulator.js';
 import { startApp, type TestApp } from './app.js';
+import { createSession, createUserKey } from './factories.js';
 
 /** The app with the six providers pointed at an upstream simulator of its own. */
 export async function startSimulatedApp(env: Record<string, string | undefined> = {}): Promise<{
@@ -31,4 +32,27 @@ export async function startSimulatedApp(env: Record<string, string | undefined> 
       await sim.close();
     },
   };
+}
+
+export type SimulatedApp = Awaited<ReturnType<typeof startSimulatedApp>>;
+
+/**
+ * For the describe it is called in: an app on a simulator of its own, a user key and a session
+ * (made before the tests, the simulator reset after each, all closed after them). `env` may be a
+ * function, called when the app starts (for files the describe makes first).
+ */
+export function useSimulatedSession(env: Record<string, string> | (() => Record<string, string>) = {}): {
+  env: SimulatedApp;
+  key: string;
+  sessionId: string;
+} {
+  const context = {} as { env: SimulatedApp; key: string; sessionId: string };
+  beforeAll(async () => {
+    context.env = await startSimulatedApp(typeof env === 'function' ? env() : env);
+    context.key = (await createUserKey(context.env.t)).key;
+    context.sessionId = (await createSession(context.env.t, context.key)).id;
+  });
+  afterEach(() => context.env.sim.reset());
+  afterAll(() => context.env.close());
+  return context;
 }

@@ -19,6 +19,7 @@ import {
 import { Optional } from '../../common/optional.js';
 import { SessionSettingsDto } from '../../sessions/dto/session-settings.dto.js';
 import { STRATEGIES, type Strategy } from '../../sessions/session.schema.js';
+import { STRATEGY_OPTIONS as LIMITS } from '../engine/strategy-catalogue.js';
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
@@ -76,28 +77,45 @@ export class OrchestrateDto extends PickType(SessionSettingsDto, ['maxIterations
   /** Evaluators per answer (improve, cascade, compare). Default 2. */
   @Optional()
   @IsInt()
-  @Min(1)
-  @Max(5)
+  @Min(LIMITS.evaluators.minimum)
+  @Max(LIMITS.evaluators.maximum)
   evaluators?: number;
 
-  /** Proposers (ensemble) or compared models (compare). Default 3. */
+  /** Models that answer: proposers (ensemble), compared models (compare), members (council). Default 3. */
   @Optional()
   @IsInt()
-  @Min(1)
-  @Max(8)
+  @Min(LIMITS.proposers.minimum)
+  @Max(LIMITS.proposers.maximum)
   proposers?: number;
 
   /** ensemble: proposer layers before the aggregator. Default 1. */
   @Optional()
   @IsInt()
-  @Min(1)
-  @Max(3)
+  @Min(LIMITS.layers.minimum)
+  @Max(LIMITS.layers.maximum)
   layers?: number;
 
-  /** compare: have each answer evaluated. Default false. */
+  /** debate: rounds in which each agent revises its answer after reading the others'. Default 2. */
+  @Optional()
+  @IsInt()
+  @Min(LIMITS.rounds.minimum)
+  @Max(LIMITS.rounds.maximum)
+  rounds?: number;
+
+  /** compare: have each answer evaluated (default false). debate: a judge writes the final answer (default true). */
   @Optional()
   @IsBoolean()
   evaluate?: boolean;
+
+  /** council: no member reviews its own answer. Default true. */
+  @Optional()
+  @IsBoolean()
+  selfRecusal?: boolean;
+
+  /** council: what the reviewers' label orders are drawn from; made at the start when left out, and stored on the run. */
+  @Optional()
+  @Matches(/^[\w.-]{1,64}$/, { message: "seed must be 1 to 64 letters, digits, '.', '_' or '-'" })
+  seed?: string;
 }
 
 export class OrchestrateQueryDto {

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { UsageDto } from '../../models/dto/model-test.response.dto.js';
 import { STRATEGIES, type Strategy } from '../../sessions/session.schema.js';
-import { RUN_STATUSES, type RunEvent, type RunStatus } from '../events/run-events.js';
+import { RUN_STATUSES, STEP_ROLES, type RunEvent, type RunStatus } from '../events/run-events.js';
 import type { RunRecord } from '../runs.repository.js';
 import type { RunStep } from '../run.schema.js';
 
@@ -40,6 +40,18 @@ export class EvaluationDto {
   simulated: boolean;
 }
 
+/** A council member's review: the answers it saw under labels, and how it ranked and scored them. */
+export class ReviewDto {
+  /** label → the step id of the answer shown under it (the mapping the reviewer did not see). */
+  labels: Record<string, string>;
+  /** Step ids, best first. */
+  ranking: string[];
+  /** Rubric scores (1–10 per criterion) of each answer, by step id. */
+  scores: Record<string, Record<string, number>>;
+  /** The reviewer declared it simulated (the upstream simulator does): not a judgement. */
+  simulated: boolean;
+}
+
 export class ChatMessageDto {
   @ApiProperty({ enum: ['system', 'user', 'assistant'] })
   role: 'system' | 'user' | 'assistant';
@@ -61,7 +73,7 @@ export class StepErrorDto {
 export class RunStepDto {
   stepId: string;
   index: number;
-  @ApiProperty({ enum: ['primary', 'proposer', 'evaluator', 'refiner', 'aggregator'] })
+  @ApiProperty({ enum: STEP_ROLES })
   role: string;
   modelId: string;
   iteration: number;
@@ -72,6 +84,9 @@ export class RunStepDto {
   evaluation: EvaluationDto | null;
   @ApiProperty({ type: String, nullable: true })
   evaluatesStepId: string | null;
+  /** A council review (role reviewer); null for every other step. */
+  @ApiProperty({ type: ReviewDto, nullable: true })
+  review: ReviewDto | null;
   @ApiProperty({ type: UsageDto, nullable: true })
   usage: UsageDto | null;
   /** Null: unknown price (or no usage reported). */
@@ -133,6 +148,8 @@ export class RunResponseDto extends RunSummaryDto {
   candidates: CandidateDto[];
   /** Model ids by the part they play. */
   team: Record<string, string[]>;
+  /** What the team had to make do with: a model judging its own answers, a ladder of models weak in the domain. */
+  teamNotes: string[];
   steps: RunStepDto[];
 }
 
@@ -173,9 +190,12 @@ export function toRunSummary(run: RunRecord): RunSummaryDto {
 }
 
 function toStep(step: RunStep): RunStepDto {
+  // callKey and usageId are the engine's own (a takeover's bookkeeping), not the client's.
+  const { callKey: _callKey, usageId: _usageId, ...shown } = step;
   return {
-    ...step,
+    ...shown,
     evaluation: step.evaluation && { ...step.evaluation, scores: { ...step.evaluation.scores } },
+    review: step.review ? { ...step.review, ranking: [...step.review.ranking] } : null,
     prompt: { id: step.prompt.id, version: step.prompt.version, messages: step.prompt.messages.map((m) => ({ ...m })) },
     startedAt: new Date(step.startedAt).toISOString(),
     endedAt: new Date(step.endedAt).toISOString(),
@@ -188,6 +208,7 @@ export function toRunResponse(run: RunRecord): RunResponseDto {
     domainReasons: [...(run.domainReasons ?? [])],
     candidates: (run.candidates ?? []).map((c) => ({ ...c })),
     team: { ...run.team },
+    teamNotes: [...(run.teamNotes ?? [])],
     steps: (run.steps ?? []).map(toStep),
   };
 }

@@ -18,7 +18,7 @@ function strings(value: unknown): string[] {
 }
 
 /** The first balanced {...} in a text: models wrap JSON in prose or code fences. */
-function jsonObjectIn(text: string): unknown {
+export function jsonObjectIn(text: string): unknown {
   const start = text.indexOf('{');
   if (start < 0) return undefined;
   let depth = 0;
@@ -44,6 +44,21 @@ function jsonObjectIn(text: string): unknown {
   return undefined;
 }
 
+/** Every criterion's score, each a number from 1 to 10 (numeric strings accepted). */
+export function readScores(source: unknown): { scores: Record<Criterion, number> } | { error: string } {
+  const given = (typeof source === 'object' && source !== null ? source : {}) as Record<string, unknown>;
+  const scores = {} as Record<Criterion, number>;
+  for (const criterion of EVALUATION_CRITERIA) {
+    const raw = given[criterion];
+    const value = typeof raw === 'string' ? Number(raw) : raw;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > 10) {
+      return { error: `no score from 1 to 10 for ${criterion}` };
+    }
+    scores[criterion] = value;
+  }
+  return { scores };
+}
+
 /**
  * Reads an evaluator's answer. Tolerant of prose or fences around the object, of scores given as
  * numeric strings and of a flat shape without `scores`; strict about what counts: every criterion
@@ -57,15 +72,9 @@ export function parseEvaluation(text: string): Evaluation | { error: string } {
     string,
     unknown
   >;
-  const scores = {} as Record<Criterion, number>;
-  for (const criterion of EVALUATION_CRITERIA) {
-    const raw = source[criterion];
-    const value = typeof raw === 'string' ? Number(raw) : raw;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > 10) {
-      return { error: `the evaluation has no score from 1 to 10 for ${criterion}` };
-    }
-    scores[criterion] = value;
-  }
+  const read = readScores(source);
+  if ('error' in read) return { error: `the evaluation has ${read.error}` };
+  const { scores } = read;
   const score = EVALUATION_CRITERIA.reduce((sum, c) => sum + scores[c], 0) / EVALUATION_CRITERIA.length;
   return {
     scores,

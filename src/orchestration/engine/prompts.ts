@@ -8,7 +8,11 @@ export const PROMPT_VERSIONS = {
   answer: 1,
   evaluate: 1,
   refine: 1,
-  aggregate: 1,
+  aggregate: 2,
+  review: 1,
+  chair: 1,
+  debate: 1,
+  judge: 1,
 } as const;
 export type PromptId = keyof typeof PROMPT_VERSIONS;
 
@@ -76,18 +80,77 @@ export function refinementPrompt(
   ]);
 }
 
+/**
+ * The aggregator (Mixture-of-Agents): the responses go in the system message, as in the paper, and
+ * the request alone is the user's turn, so the answer is written to the user, not as one more
+ * numbered response.
+ */
 export function aggregationPrompt(history: ChatMessage[], prompt: string, proposals: string[]): BuiltPrompt {
-  const numbered = proposals.map((p, i) => `Response ${i + 1}:\n${p}`).join('\n\n');
+  const listed = proposals.map((p, i) => `${i + 1}. ${p}`).join('\n\n');
   return built('aggregate', [
     {
       role: 'system',
       content:
         'You have been given several responses to the latest request from different models. Critically evaluate ' +
         'them, recognising that some may be wrong or biased, and synthesise one answer that is better than each. ' +
-        'Do not simply copy one; do not mention the responses.',
+        'Do not simply copy one. Write only the answer: do not mention, number or label the responses.\n\n' +
+        `Responses:\n${listed}`,
     },
     ...history,
-    { role: 'user', content: `${prompt}\n\n---\n${numbered}` },
+    { role: 'user', content: prompt },
+  ]);
+}
+
+/**
+ * A council member's review of answers shown under labels only (no model names, in an order
+ * shuffled for this reviewer): rubric scores for each, and a strict ranking.
+ */
+export function reviewPrompt(prompt: string, answers: { label: string; text: string }[], domain: string): BuiltPrompt {
+  const labels = answers.map((a) => a.label);
+  const rubric = `{${EVALUATION_CRITERIA.map((c) => `"${c}":n`).join(',')}}`;
+  const shape = `{"scores":{${labels.map((l) => `"${l}":${rubric}`).join(',')}},"ranking":[${labels.map((l) => `"${l}"`).join(',')}]}`;
+  return built('review', [
+    {
+      role: 'system',
+      content:
+        `You are a strict reviewer. Answers to the request are shown under the labels ${labels.join(', ')}; ` +
+        'you are not told who wrote them. Score each from 1 (very poor) to 10 (excellent) on ' +
+        `${EVALUATION_CRITERIA.join(', ')} (expertise in ${domain}), then rank them from best to worst, each ` +
+        'label exactly once, no ties. Respond with JSON only, exactly of this shape (ranking best first): ' +
+        shape,
+    },
+    {
+      role: 'user',
+      content: `Request:\n${prompt}\n\n${answers.map((a) => `Answer ${a.label}:\n${a.text}`).join('\n\n')}`,
+    },
+  ]);
+}
+
+/**
+ * The council's chairman: the members' answers under labels, the council's aggregate ranking and
+ * each answer's mean scores; it writes the final answer to the user.
+ */
+export function chairmanPrompt(
+  history: ChatMessage[],
+  prompt: string,
+  answers: { label: string; text: string; meanScore: number | null }[],
+  ranking: string[],
+): BuiltPrompt {
+  const listed = answers
+    .map((a) => `Answer ${a.label}${a.meanScore === null ? '' : ` (mean review score ${a.meanScore}/10)`}:\n${a.text}`)
+    .join('\n\n');
+  return built('chair', [
+    {
+      role: 'system',
+      content:
+        'You chair a council of models. Its members answered the latest request independently, then reviewed ' +
+        `each other's answers anonymously; the council ranks them ${ranking.join(' > ')} (best first). Write the ` +
+        'final answer to the request: keep what the best-ranked answers get right, correct what the reviews ' +
+        'found wrong, and do not mention the council, the answers or their labels.\n\n' +
+        listed,
+    },
+    ...history,
+    { role: 'user', content: prompt },
   ]);
 }
 
@@ -106,4 +169,45 @@ export function layeredAnswerPrompt(
     content: `${base.messages[0].content} Other models answered as below; use what is right in them and correct what is not.\n\n${notes}`,
   };
   return base;
+}
+
+/**
+ * A debate round (Du et al., 2023): the agent's own latest answer, then the other agents' latest
+ * answers (unnamed), and the request to give an updated answer.
+ */
+export function debatePrompt(history: ChatMessage[], prompt: string, own: string, others: string[]): BuiltPrompt {
+  const listed = others.map((o, i) => `Agent ${i + 1}:\n${o}`).join('\n\n');
+  return built('debate', [
+    {
+      role: 'system',
+      content:
+        'You are an expert assistant taking part in a debate with other agents about the latest request. Read ' +
+        'their answers critically, as advice that may be wrong, and write your complete updated answer. Do not ' +
+        'mention the other agents or the debate.',
+    },
+    ...history,
+    { role: 'user', content: prompt },
+    { role: 'assistant', content: own },
+    {
+      role: 'user',
+      content: `These are the latest answers of the other agents:\n\n${listed}\n\nUsing their reasoning as additional advice, give your updated answer to the request.`,
+    },
+  ]);
+}
+
+/** The debate's judge: the agents' final answers, unnamed; it writes the final answer. */
+export function judgePrompt(history: ChatMessage[], prompt: string, answers: string[]): BuiltPrompt {
+  const listed = answers.map((a, i) => `Answer ${i + 1}:\n${a}`).join('\n\n');
+  return built('judge', [
+    {
+      role: 'system',
+      content:
+        'You judge a debate between agents on the latest request. Below are their final answers after several ' +
+        'rounds of reading each other. Decide what is right, where they agree and where they still disagree, and ' +
+        'write the final answer to the request. Do not mention the debate, the agents or the answers.\n\n' +
+        listed,
+    },
+    ...history,
+    { role: 'user', content: prompt },
+  ]);
 }

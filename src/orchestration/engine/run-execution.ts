@@ -9,12 +9,13 @@ import type { CallOutcome } from '../../providers/providers.service.js';
 import type { RunEventBus } from '../events/run-event-bus.js';
 import type { RunEventPayloads, RunEventType, RunTotals, StepRole, StepSummary } from '../events/run-events.js';
 import type { RunRecord, RunsRepository } from '../runs.repository.js';
-import type { RunStep } from '../run.schema.js';
+import type { RunStep, StepReview } from '../run.schema.js';
 import type { Budget, Reservation } from './budget.js';
 import type { CallGate } from './call-gate.js';
 import { parseEvaluation, type Evaluation } from './evaluation.js';
 import type { Candidate } from './model-selector.js';
-import { evaluationPrompt, type BuiltPrompt } from './prompts.js';
+import { parseReview } from './council.js';
+import { evaluationPrompt, reviewPrompt, type BuiltPrompt } from './prompts.js';
 
 /** The next call would pass the run's cost limit: the run stops with its best answer so far. */
 export class BudgetStop extends Error {
@@ -33,11 +34,22 @@ export interface ExecutionDeps {
   gate: CallGate;
 }
 
+const asEvaluation = (text: string): Interpretation | { error: string } => {
+  const read = parseEvaluation(text);
+  return 'error' in read ? read : { evaluation: read };
+};
+
+/** What a judging step's answer was read as. */
+export interface Interpretation {
+  evaluation?: Evaluation;
+  review?: StepReview;
+}
+
 export interface CallOptions {
   json?: boolean;
   evaluatesStepId?: string;
-  /** Turns the answer into an evaluation; a refusal marks the step failed with the reason. */
-  interpret?: (text: string) => Evaluation | { error: string };
+  /** Reads the answer as an evaluation or a review; a refusal marks the step failed with the reason. */
+  interpret?: (text: string) => Interpretation | { error: string };
 }
 
 /** One attempt of a step: what the call gave, which candidate gave it, its price and its usage record. */
@@ -133,6 +145,7 @@ export function summarise(step: RunStep): StepSummary {
     text: step.text,
     score: step.evaluation?.score ?? null,
     evaluatesStepId: step.evaluatesStepId,
+    ranking: step.review?.ranking ?? null,
     inputTokens: step.usage?.inputTokens ?? 0,
     outputTokens: step.usage?.outputTokens ?? 0,
     costUsd: step.costUsd,
@@ -357,6 +370,7 @@ export class RunExecution {
   ): Promise<RunStep> {
     const { text, usage, error } = call;
     let evaluation: Evaluation | null = null;
+    let review: StepReview | null = null;
     let failure: { errorClass: string; message: string } | null = error && {
       errorClass: error.errorClass,
       message: error.message,
@@ -364,7 +378,10 @@ export class RunExecution {
     if (failure === null && options.interpret !== undefined) {
       const read = options.interpret(text);
       if ('error' in read) failure = { errorClass: 'invalid_evaluation', message: read.error };
-      else evaluation = read;
+      else {
+        evaluation = read.evaluation ?? null;
+        review = read.review ?? null;
+      }
     }
     const step: RunStep = {
       stepId,
@@ -376,6 +393,7 @@ export class RunExecution {
       text,
       evaluation,
       evaluatesStepId: options.evaluatesStepId ?? null,
+      review,
       usage,
       costUsd,
       latencyMs: call.latencyMs,
@@ -408,7 +426,7 @@ export class RunExecution {
   ): Promise<{ score: number | null; evaluations: Evaluation[] }> {
     const prompt = evaluationPrompt(this.run.prompt, answer.text, this.domain);
     const one = async (evaluator: Candidate): Promise<Evaluation | null> => {
-      const options = { json: true, evaluatesStepId: answer.stepId, interpret: parseEvaluation };
+      const options = { json: true, evaluatesStepId: answer.stepId, interpret: asEvaluation };
       let step = await this.call('evaluator', [evaluator], iteration, prompt, options);
       if (step.error?.errorClass === 'invalid_evaluation') {
         step = await this.call('evaluator', [evaluator], iteration, prompt, options);
@@ -423,6 +441,40 @@ export class RunExecution {
         ? null
         : Math.round((usable.reduce((sum, e) => sum + e.score, 0) / usable.length) * 100) / 100;
     return { score, evaluations: usable };
+  }
+
+  /**
+   * A council member's review of the answers under `labels` (label → step id): its rubric scores
+   * and strict ranking, mapped back to the steps; tried once more when it cannot be read, and null
+   * when it still cannot (the step is recorded failed).
+   */
+  async review(
+    labels: Record<string, string>,
+    reviewer: Candidate,
+    answers: Map<string, RunStep>,
+    iteration: number,
+  ): Promise<StepReview | null> {
+    const shown = Object.entries(labels).map(([label, stepId]) => ({ label, text: answers.get(stepId)?.text ?? '' }));
+    const prompt = reviewPrompt(this.run.prompt, shown, this.domain);
+    const interpret = (text: string): Interpretation | { error: string } => {
+      const read = parseReview(text, Object.keys(labels));
+      if ('error' in read) return read;
+      const step = (label: string) => labels[label];
+      return {
+        review: {
+          labels: { ...labels },
+          ranking: read.ranking.map(step),
+          scores: Object.fromEntries(Object.entries(read.scores).map(([label, scores]) => [step(label), scores])),
+          simulated: read.simulated,
+        },
+      };
+    };
+    const options = { json: true, interpret };
+    let step = await this.call('reviewer', [reviewer], iteration, prompt, options);
+    if (step.error?.errorClass === 'invalid_evaluation') {
+      step = await this.call('reviewer', [reviewer], iteration, prompt, options);
+    }
+    return step.review ?? null;
   }
 
   /** Calls in parallel (proposers, compared models); each result or null when it failed. */

@@ -218,7 +218,10 @@ export class RunFinisher {
           : team.ladder.length > 0
             ? team.ladder.slice(0, 1)
             : team.proposers;
-    const answers = (x?.steps ?? []).filter((s) => s.status === 'succeeded' && s.role !== 'evaluator');
+    // Answers, not judgements: evaluations and council reviews are not on the leaderboard as answers.
+    const answers = (x?.steps ?? []).filter(
+      (s) => s.status === 'succeeded' && s.role !== 'evaluator' && s.role !== 'reviewer',
+    );
     const simulated = (x?.simulatedScores.size ?? 0) > 0;
     const endedAt = new Date();
     const outcome: RunOutcome = {

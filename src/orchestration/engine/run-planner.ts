@@ -94,11 +94,12 @@ export class RunPlanner {
       observed: await this.analytics.observed(),
     });
     let team: Team;
+    const notes: string[] = [];
     try {
       // A run taken over keeps its team, so that its stored steps answer the same calls.
       team =
         (run.steps.length > 0 ? restoreTeam(run.team, ranked) : null) ??
-        planTeam(run.strategy, ranked, run.options, domain);
+        planTeam(run.strategy, ranked, run.options, domain, notes);
     } catch (error) {
       const why = left.slice(0, 6).map((l) => `${l.modelId}: ${l.reason}`);
       throw error instanceof NoModelError && why.length > 0
@@ -108,8 +109,8 @@ export class RunPlanner {
     const candidates = ranked
       .slice(0, CANDIDATES_SHOWN)
       .map((c) => ({ modelId: c.item.id, score: c.score, reasons: c.reasons }));
-    await this.runs.update(run._id, { candidates, team: teamIds(team) });
-    this.bus.publish(runId, 'run.model_selected', { candidates, team: teamIds(team) });
+    await this.runs.update(run._id, { candidates, team: teamIds(team), teamNotes: notes });
+    this.bus.publish(runId, 'run.model_selected', { candidates, team: teamIds(team), notes });
 
     return { domain, team, history: fitHistory(earlier, team, run.options.maxTokens, run.prompt) };
   }

@@ -2,7 +2,17 @@ import type { Domain } from '../../common/domains.js';
 import type { Strategy } from '../../sessions/session.schema.js';
 import type { RunOptions } from '../run.schema.js';
 import { pickTeam, type Candidate } from './model-selector.js';
-import { aggregationPrompt, answerPrompt, layeredAnswerPrompt, refinementPrompt } from './prompts.js';
+import { aggregateRanks, labelsFor, reviewSheets } from './council.js';
+import {
+  aggregationPrompt,
+  answerPrompt,
+  chairmanPrompt,
+  debatePrompt,
+  EVALUATION_CRITERIA,
+  judgePrompt,
+  layeredAnswerPrompt,
+  refinementPrompt,
+} from './prompts.js';
 import type { RunExecution } from './run-execution.js';
 
 /** The models of a run by the part they play; `fallbacks` answer if the first cannot start. */
@@ -23,12 +33,51 @@ export class NoModelError extends Error {
   override name = 'NoModelError';
 }
 
-/** Picks the team a strategy needs from the ranked candidates. */
-export function planTeam(strategy: Strategy, ranked: Candidate[], options: RunOptions, domain: Domain): Team {
+/**
+ * Evaluators other than `authors` when there are any; else the authors judge their own answers,
+ * and a note says so (a model tends to rate its own answers higher).
+ */
+function evaluatorsFor(ranked: Candidate[], n: number, authors: Candidate[], notes: string[]): Candidate[] {
+  const others = pickTeam(ranked, 'evaluator', n, authors);
+  if (others.length > 0) return others;
+  const own = pickTeam(ranked, 'evaluator', n).filter((c) => authors.includes(c));
+  if (own.length > 0) {
+    notes.push(
+      `${own.map((c) => c.item.id).join(', ')} evaluates its own answers: no other available model can evaluate ` +
+        '(a model tends to rate its own answers higher; allow another model or provider for an independent judge)',
+    );
+  }
+  return own;
+}
+
+/** Picks the team a strategy needs from the ranked candidates; `notes` hears what it had to make do with. */
+export function planTeam(
+  strategy: Strategy,
+  ranked: Candidate[],
+  options: RunOptions,
+  domain: Domain,
+  notes: string[] = [],
+): Team {
   const team: Team = { primary: [], evaluators: [], proposers: [], aggregator: [], ladder: [], fallbacks: [] };
   const need = (role: string, found: Candidate[]) => {
     if (found.length === 0) throw new NoModelError(`no available model can be the ${role} of a ${strategy} run`);
     return found;
+  };
+  const twoOrMore = (role: string, found: Candidate[]) => {
+    need(role, found);
+    if (found.length < 2) {
+      throw new NoModelError(
+        `a ${strategy} needs two ${role}s or more, and only ${found[0].item.id} is available to answer`,
+      );
+    }
+    return found;
+  };
+  // The one who writes an answer from the others' (aggregator, chairman, judge): the best model
+  // suited to aggregation, else the strongest writer; the next aggregators stand by.
+  const synthesiser = (role: string) => {
+    const suited = pickTeam(ranked, 'aggregator', 1);
+    team.aggregator = need(role, suited.length > 0 ? suited : pickTeam(ranked, 'primary', 1));
+    team.fallbacks = pickTeam(ranked, 'aggregator', 2, team.aggregator);
   };
   switch (strategy) {
     case 'route':
@@ -36,28 +85,44 @@ export function planTeam(strategy: Strategy, ranked: Candidate[], options: RunOp
       team.primary = need('primary', pickTeam(ranked, 'primary', 1));
       team.fallbacks = pickTeam(ranked, 'primary', 2, team.primary);
       if (strategy === 'improve') {
-        team.evaluators = need('evaluator', pickTeam(ranked, 'evaluator', options.evaluators, team.primary));
+        team.evaluators = need('evaluator', evaluatorsFor(ranked, options.evaluators, team.primary, notes));
       }
       break;
     }
     case 'ensemble': {
       team.proposers = need('proposer', pickTeam(ranked, 'primary', options.proposers));
-      // Without a model suited to aggregation, the strongest writer aggregates.
-      const aggregators = pickTeam(ranked, 'aggregator', 1);
-      team.aggregator = need('aggregator', aggregators.length > 0 ? aggregators : pickTeam(ranked, 'primary', 1));
-      team.fallbacks = pickTeam(ranked, 'aggregator', 2, team.aggregator);
+      synthesiser('aggregator');
       break;
     }
     case 'cascade': {
-      const adequate = ranked.filter(
-        (c) => c.item.roles.includes('primary') && c.item.specialties[domain] >= ADEQUATE_STRENGTH,
-      );
+      const writers = ranked.filter((c) => c.item.roles.includes('primary'));
+      let adequate = writers.filter((c) => c.item.specialties[domain] >= ADEQUATE_STRENGTH);
+      if (adequate.length === 0 && writers.length > 0) {
+        // Models added without `specialties` (PROVIDERS_FILE) are 0.5 everywhere: climb over all.
+        notes.push(
+          `no available model has a strength of ${ADEQUATE_STRENGTH} or more in ${domain} (a model from PROVIDERS_FILE ` +
+            'without specialties counts 0.5 in every domain): the ladder climbs over every writer, cheapest first',
+        );
+        adequate = writers;
+      }
       const price = (c: Candidate) => c.estimateUsd ?? Infinity;
       team.ladder = need(
         'first rung',
         [...adequate].sort((a, b) => price(a) - price(b) || b.score - a.score).slice(0, options.maxIterations),
       );
       team.evaluators = need('evaluator', pickTeam(ranked, 'evaluator', options.evaluators));
+      break;
+    }
+    case 'council': {
+      team.proposers = twoOrMore('member', pickTeam(ranked, 'primary', options.proposers));
+      synthesiser('chairman');
+      break;
+    }
+    case 'debate': {
+      team.proposers = twoOrMore('agent', pickTeam(ranked, 'primary', options.proposers));
+      if (options.evaluate) {
+        synthesiser('judge');
+      }
       break;
     }
     case 'compare': {
@@ -158,7 +223,104 @@ async function ensemble(x: RunExecution, team: Team): Promise<void> {
     layers + 1,
     aggregationPrompt(x.history, x.run.prompt, references),
   );
-  if (aggregate.status === 'succeeded') x.best = { step: aggregate, score: null };
+  if (aggregate.status === 'succeeded') x.best = { step: withoutLeadingLabel(aggregate), score: null };
+}
+
+/**
+ * The answer without a label it may open with ("Response 2:", "**Answer 1.**"): an aggregator
+ * sometimes writes as if it were one more of the responses it was shown. The stored step keeps
+ * what the model wrote.
+ */
+function withoutLeadingLabel<T extends { text: string }>(step: T): T {
+  const text = step.text.replace(
+    /^\s*(?:\*\*)?\s*(?:response|answer|reference)\s*(?:\d+|[A-Z])\s*(?:\*\*)?\s*[:.)–-]\s*(?:\*\*)?\s*/i,
+    '',
+  );
+  return text === step.text || text.trim() === '' ? step : { ...step, text };
+}
+
+const meanOf = (values: number[]) => Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 100) / 100;
+
+/**
+ * `council` (after Karpathy's llm-council): members answer independently; each reviews the
+ * others' answers under labels shuffled for it from the run's seed (its own left out with
+ * selfRecusal), with rubric scores and a strict ranking; the rankings are aggregated (Borda count,
+ * mean rank, Kendall's W); a chairman writes the final answer from the answers and the ranking.
+ * The answers' mean review scores are their scores (and feed the leaderboard).
+ */
+async function council(x: RunExecution, team: Team): Promise<void> {
+  x.iterations = 1;
+  const prompt = answerPrompt(x.history, x.run.prompt, x.domain);
+  const steps = await x.parallel(team.proposers.map((p) => x.call('proposer', [p], 1, prompt)));
+  const answered = steps.filter((s) => s.status === 'succeeded');
+  if (answered.length === 0) throw new StepFailed(steps[0]?.error ?? null);
+  for (const s of answered) x.consider(s, null);
+  if (answered.length === 1) return; // nothing to review: the one answer stands
+
+  const seed = x.run.options.seed ?? x.runId;
+  const { selfRecusal } = x.run.options;
+  const ids = answered.map((s) => s.stepId);
+  const members = team.proposers.map((p) => ({
+    reviewer: p.item.id,
+    stepId: answered.find((s) => s.modelId === p.item.id)?.stepId ?? '',
+  }));
+  const sheets = reviewSheets(members, ids, seed, selfRecusal);
+  const byStep = new Map(answered.map((s) => [s.stepId, s]));
+  const reviews = (
+    await x.parallel(sheets.map((sheet, i) => x.review(sheet.labels, team.proposers[i], byStep, 2)))
+  ).filter((r) => r !== null);
+
+  const { ranked, agreement } = aggregateRanks(
+    ids,
+    reviews.map((r) => r.ranking),
+  );
+  const meanScore = (id: string): number | null => {
+    const given = reviews.flatMap((r) =>
+      r.scores[id] ? [meanOf(EVALUATION_CRITERIA.map((c) => r.scores[id][c]))] : [],
+    );
+    return given.length === 0 ? null : meanOf(given);
+  };
+  const simulated = reviews.length > 0 && reviews.every((r) => r.simulated);
+  for (const s of answered) {
+    const score = meanScore(s.stepId);
+    if (score !== null && simulated) x.simulatedScores.add(s.stepId);
+    x.consider(s, score);
+  }
+  x.publish('run.ranked', {
+    ranking: ranked.map((r) => ({
+      stepId: r.id,
+      modelId: byStep.get(r.id)?.modelId ?? '',
+      borda: r.borda,
+      meanRank: r.meanRank,
+      meanScore: meanScore(r.id),
+      reviews: r.ballots,
+    })),
+    agreement,
+    reviews: reviews.length,
+    selfRecusal,
+    seed,
+  });
+
+  // The chairman sees the answers under labels of its own, in the members' order, and the ranking.
+  const order = ranked.length > 0 ? ranked.map((r) => r.id) : ids;
+  const labels = labelsFor(answered.length);
+  const labelOf = new Map(ids.map((id, i) => [id, labels[i]]));
+  const chair = await x.call(
+    'chairman',
+    [...team.aggregator, ...team.fallbacks],
+    3,
+    chairmanPrompt(
+      x.history,
+      x.run.prompt,
+      answered.map((s, i) => ({ label: labels[i], text: s.text, meanScore: meanScore(s.stepId) })),
+      order.map((id) => labelOf.get(id) ?? '?'),
+    ),
+  );
+  if (chair.status === 'succeeded') x.best = { step: withoutLeadingLabel(chair), score: null };
+  else {
+    const top = byStep.get(order[0]);
+    if (top !== undefined) x.best = { step: top, score: meanScore(top.stepId) }; // the council's choice
+  }
 }
 
 /** `cascade` (FrugalGPT): the cheapest adequate model answers; below the threshold, the next stronger one. */
@@ -199,6 +361,83 @@ async function compare(x: RunExecution, team: Team): Promise<void> {
   answered.forEach((s, i) => x.consider(s, scores[i]));
 }
 
+/** The words of a text, for comparing answers. */
+const wordsOf = (text: string) => new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
+
+/** Jaccard similarity of two word sets: 1 the same words, 0 none in common. */
+function overlap(a: Set<string>, b: Set<string>): number {
+  let shared = 0;
+  for (const w of a) if (b.has(w)) shared += 1;
+  const union = a.size + b.size - shared;
+  return union === 0 ? 1 : shared / union;
+}
+
+/**
+ * The consensus of a round: the answer closest to the others (highest mean word overlap), the
+ * first of the closest when tied.
+ */
+export function consensusOf<T extends { text: string }>(answers: T[]): T {
+  const words = answers.map((a) => wordsOf(a.text));
+  let best = 0;
+  let bestScore = -1;
+  answers.forEach((_, i) => {
+    const others = words.filter((_, j) => j !== i);
+    const score = others.length === 0 ? 1 : others.reduce((sum, w) => sum + overlap(words[i], w), 0) / others.length;
+    if (score > bestScore) [best, bestScore] = [i, score];
+  });
+  return answers[best];
+}
+
+/**
+ * `debate` (Du et al., "Improving Factuality and Reasoning in Language Models through Multiagent
+ * Debate", 2023): the agents answer; then for `rounds` rounds each one revises its answer after
+ * reading the others' latest answers (unnamed); a judge writes the final answer from the last
+ * round's, or with `evaluate: false` the last round's consensus is the answer. An agent whose
+ * revision fails keeps its previous answer.
+ */
+async function debate(x: RunExecution, team: Team): Promise<void> {
+  const prompt = answerPrompt(x.history, x.run.prompt, x.domain);
+  const first = await x.parallel(team.proposers.map((p) => x.call('proposer', [p], 1, prompt)));
+  // Each agent's latest answer that succeeded, in the agents' order.
+  let latest = first.map((s) => (s.status === 'succeeded' ? s : null));
+  if (latest.every((s) => s === null)) throw new StepFailed(first[0]?.error ?? null);
+  x.iterations = 1;
+  for (let round = 1; round <= x.run.options.rounds; round += 1) {
+    const standing = latest.filter((s) => s !== null);
+    if (standing.length < 2) break; // no one to debate with
+    const revised = await x.parallel(
+      team.proposers.map((agent, i) => {
+        const own = latest[i];
+        if (own === null) return Promise.resolve(null);
+        const others = standing.filter((s) => s !== own).map((s) => s.text);
+        return x.call('debater', [agent], round + 1, debatePrompt(x.history, x.run.prompt, own.text, others));
+      }),
+    );
+    latest = latest.map((s, i) => (revised[i]?.status === 'succeeded' ? revised[i] : s));
+    x.iterations = round + 1;
+    x.publish('run.iteration_completed', { iteration: round + 1, score: null, bestScore: null });
+  }
+  const final = latest.filter((s) => s !== null);
+  for (const s of final) x.consider(s, null);
+  if (x.run.options.evaluate && final.length > 1) {
+    const judged = await x.call(
+      'judge',
+      [...team.aggregator, ...team.fallbacks],
+      x.iterations + 1,
+      judgePrompt(
+        x.history,
+        x.run.prompt,
+        final.map((s) => s.text),
+      ),
+    );
+    if (judged.status === 'succeeded') {
+      x.best = { step: withoutLeadingLabel(judged), score: null };
+      return;
+    }
+  }
+  x.best = { step: consensusOf(final), score: null };
+}
+
 /** A step the strategy cannot do without failed for good. */
 export class StepFailed extends Error {
   override name = 'StepFailed';
@@ -213,4 +452,6 @@ export const STRATEGY_RUNNERS: Record<Strategy, (x: RunExecution, team: Team) =>
   ensemble,
   cascade,
   compare,
+  council,
+  debate,
 };

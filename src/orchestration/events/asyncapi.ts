@@ -1,4 +1,4 @@
-import type { RunEventType } from './run-events.js';
+import { STEP_ROLES, type RunEventType } from './run-events.js';
 
 type Schema = Record<string, unknown>;
 
@@ -13,7 +13,7 @@ const object = (properties: Record<string, Schema>): Schema => ({
 });
 
 const totals = object({ calls: int, inputTokens: int, outputTokens: int, costUsd: num, unknownCostCalls: int });
-const role = { type: 'string', enum: ['primary', 'proposer', 'evaluator', 'refiner', 'aggregator'] };
+const role = { type: 'string', enum: [...STEP_ROLES] };
 const stepSummary = object({
   stepId: str,
   role,
@@ -23,6 +23,7 @@ const stepSummary = object({
   text: str,
   score: nullable(num),
   evaluatesStepId: nullable(str),
+  ranking: nullable({ type: 'array', items: str }),
   inputTokens: int,
   outputTokens: int,
   costUsd: nullable(num),
@@ -54,13 +55,36 @@ export const EVENT_DOCS: Record<RunEventType, { summary: string; data: Schema }>
     }),
   },
   'run.model_selected': {
-    summary: 'The best candidates with their scores and reasons, and the team by role.',
+    summary:
+      'The best candidates with their scores and reasons, the team by role, and notes on what the team had to make do with (a model judging its own answers, a ladder of models weak in the domain).',
     data: object({
       candidates: {
         type: 'array',
         items: object({ modelId: str, score: num, reasons: { type: 'array', items: str } }),
       },
       team: { type: 'object', additionalProperties: { type: 'array', items: str } },
+      notes: { type: 'array', items: str },
+    }),
+  },
+  'run.ranked': {
+    summary:
+      "council: the members' reviews aggregated, best first: each answer's Borda count (on a ballot of k answers the first gets k−1 points), mean rank, mean rubric score (1–10; null when no review scored it) and reviews; agreement is Kendall's W over the reviews (null when it cannot be measured), with the seed the reviewers' label orders came from.",
+    data: object({
+      ranking: {
+        type: 'array',
+        items: object({
+          stepId: str,
+          modelId: str,
+          borda: int,
+          meanRank: num,
+          meanScore: nullable(num),
+          reviews: int,
+        }),
+      },
+      agreement: nullable(num),
+      reviews: int,
+      selfRecusal: { type: 'boolean' },
+      seed: str,
     }),
   },
   'step.started': {

@@ -1,6 +1,17 @@
 import type { Domain } from '../../common/domains.js';
 
-export type StepRole = 'primary' | 'proposer' | 'evaluator' | 'refiner' | 'aggregator';
+export const STEP_ROLES = [
+  'primary',
+  'proposer',
+  'evaluator',
+  'refiner',
+  'aggregator',
+  'reviewer',
+  'chairman',
+  'debater',
+  'judge',
+] as const;
+export type StepRole = (typeof STEP_ROLES)[number];
 export const RUN_STATUSES = [
   'queued',
   'running',
@@ -28,6 +39,8 @@ export interface StepSummary {
   score: number | null;
   /** The step an evaluation judges. */
   evaluatesStepId: string | null;
+  /** A council review: the answers it ranked (step ids), best first. */
+  ranking: string[] | null;
   inputTokens: number;
   outputTokens: number;
   costUsd: number | null;
@@ -58,7 +71,7 @@ export interface RunEventPayloads {
    */
   'run.resumed': { afterSeq: number; reusedSteps: StepSummary[] };
   'run.domain_detected': { domain: Domain; complexity: 'low' | 'medium' | 'high'; reasons: string[] };
-  'run.model_selected': { candidates: CandidateScore[]; team: Record<string, string[]> };
+  'run.model_selected': { candidates: CandidateScore[]; team: Record<string, string[]>; notes: string[] };
   'step.started': { stepId: string; role: StepRole; modelId: string; iteration: number };
   'step.delta': { stepId: string; text: string };
   /**
@@ -77,6 +90,25 @@ export interface RunEventPayloads {
   };
   'step.completed': { step: StepSummary };
   'run.iteration_completed': { iteration: number; score: number | null; bestScore: number | null };
+  /**
+   * council: the members' reviews aggregated. Each answer's Borda count (on a ballot of k answers
+   * the first gets k−1 points), mean rank and mean rubric score (1–10, null when no review scored
+   * it), best first; `agreement` is Kendall's W over the reviews (null when it cannot be measured).
+   */
+  'run.ranked': {
+    ranking: {
+      stepId: string;
+      modelId: string;
+      borda: number;
+      meanRank: number;
+      meanScore: number | null;
+      reviews: number;
+    }[];
+    agreement: number | null;
+    reviews: number;
+    selfRecusal: boolean;
+    seed: string;
+  };
   'run.cost_warning': { spentUsd: number; limitUsd: number };
   'run.threshold_met': { iteration: number; score: number; threshold: number };
   'run.completed': {

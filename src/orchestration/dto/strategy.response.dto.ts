@@ -1,0 +1,68 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { STRATEGIES, type Strategy } from '../../sessions/session.schema.js';
+import {
+  COMMON_OPTIONS,
+  STRATEGY_OPTIONS,
+  STRATEGY_SPECS,
+  defaultOf,
+  type OptionSpec,
+  type StrategyOption,
+} from '../engine/strategy-catalogue.js';
+
+export class StrategyOptionDto {
+  name: string;
+  @ApiProperty({ enum: ['integer', 'boolean', 'string'] })
+  type: string;
+  description: string;
+  /** Null: none (the server makes one, or the option is off). */
+  @ApiProperty({ oneOf: [{ type: 'number' }, { type: 'boolean' }, { type: 'string' }], nullable: true })
+  default: number | boolean | string | null;
+  @ApiProperty({ type: Number, nullable: true })
+  minimum: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  maximum: number | null;
+}
+
+export class StrategyDto {
+  @ApiProperty({ enum: STRATEGIES })
+  name: Strategy;
+  summary: string;
+  /** The roles of its team (the `team` of `run.model_selected`). */
+  roles: string[];
+  /** The least number of distinct models it runs with. */
+  minModels: number;
+  /** The options it reads besides the common ones; any other strategy option is refused with a 400. */
+  options: StrategyOptionDto[];
+  /** The options every strategy reads (see POST /api/orchestrate). */
+  commonOptions: string[];
+}
+
+export class StrategyListDto {
+  @ApiProperty({ type: StrategyDto, isArray: true })
+  data: StrategyDto[];
+}
+
+const toOption = (strategy: Strategy, name: StrategyOption, spec: OptionSpec): StrategyOptionDto => ({
+  name,
+  type: spec.type,
+  description: spec.description,
+  default: defaultOf(strategy, name),
+  minimum: spec.minimum ?? null,
+  maximum: spec.maximum ?? null,
+});
+
+export function toStrategyList(): StrategyListDto {
+  return {
+    data: STRATEGIES.map((name) => {
+      const spec = STRATEGY_SPECS[name];
+      return {
+        name,
+        summary: spec.summary,
+        roles: [...spec.roles],
+        minModels: spec.minModels,
+        options: spec.options.map((o) => toOption(name, o, STRATEGY_OPTIONS[o])),
+        commonOptions: [...COMMON_OPTIONS],
+      };
+    }),
+  };
+}

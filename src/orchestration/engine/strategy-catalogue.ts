@@ -1,0 +1,141 @@
+import type { Strategy } from '../../sessions/session.schema.js';
+
+/** A run option a strategy reads, as `GET /api/orchestrate/strategies` describes it. */
+export interface OptionSpec {
+  type: 'integer' | 'boolean' | 'string';
+  description: string;
+  /** Null: none (the server makes one, or the option is off). */
+  default: number | boolean | string | null;
+  minimum?: number;
+  maximum?: number;
+}
+
+/**
+ * The options only some strategies read: their defaults and limits are these (the request DTO's
+ * validators use the same figures), and a run of a strategy that does not read one refuses it.
+ */
+export const STRATEGY_OPTIONS = {
+  evaluators: {
+    type: 'integer',
+    description: 'Evaluators per answer.',
+    default: 2,
+    minimum: 1,
+    maximum: 5,
+  },
+  proposers: {
+    type: 'integer',
+    description: 'Models that answer: ensemble proposers, compared models, council members.',
+    default: 3,
+    minimum: 1,
+    maximum: 8,
+  },
+  layers: {
+    type: 'integer',
+    description: 'Proposer layers before the aggregator.',
+    default: 1,
+    minimum: 1,
+    maximum: 3,
+  },
+  evaluate: {
+    type: 'boolean',
+    description:
+      'compare: have each answer evaluated. debate: a judge writes the final answer (else the consensus of the last round is the answer).',
+    default: false,
+  },
+  rounds: {
+    type: 'integer',
+    description: "Rounds in which each agent revises its answer after reading the others' latest answers.",
+    default: 2,
+    minimum: 1,
+    maximum: 4,
+  },
+  selfRecusal: {
+    type: 'boolean',
+    description: 'No member reviews its own answer.',
+    default: true,
+  },
+  seed: {
+    type: 'string',
+    description:
+      "What the reviewers' label orders are drawn from (1–64 letters, digits, '.', '_' or '-'); made at the start when left out, and stored on the run.",
+    default: null,
+  },
+} as const satisfies Record<string, OptionSpec>;
+export type StrategyOption = keyof typeof STRATEGY_OPTIONS;
+
+/** The options every strategy reads (their limits are the session settings'). */
+export const COMMON_OPTIONS = [
+  'models',
+  'costLimitUsd',
+  'maxTokens',
+  'temperature',
+  'maxIterations',
+  'qualityThreshold',
+] as const;
+
+export interface StrategySpec {
+  summary: string;
+  /** The roles of its team (the `team` of `run.model_selected`). */
+  roles: string[];
+  /** The least number of distinct models it can run with. */
+  minModels: number;
+  options: StrategyOption[];
+  /** Where its default differs from the option's own. */
+  defaults?: Partial<Record<StrategyOption, number | boolean>>;
+}
+
+/** The default of `option` on a run of `strategy`. */
+export function defaultOf(strategy: Strategy, option: StrategyOption): number | boolean | string | null {
+  return STRATEGY_SPECS[strategy].defaults?.[option] ?? STRATEGY_OPTIONS[option].default;
+}
+
+export const STRATEGY_SPECS: Record<Strategy, StrategySpec> = {
+  route: {
+    summary: 'The specialist model of the domain answers. One call.',
+    roles: ['primary', 'fallbacks'],
+    minModels: 1,
+    options: [],
+  },
+  improve: {
+    summary:
+      'The primary answers; evaluators score it; below qualityThreshold the primary rewrites it with their critiques, up to maxIterations. The best-scored version is the answer.',
+    roles: ['primary', 'evaluators', 'fallbacks'],
+    minModels: 2,
+    options: ['evaluators'],
+  },
+  ensemble: {
+    summary:
+      'Mixture-of-Agents: proposers answer in parallel, layer by layer; an aggregator writes one answer from theirs.',
+    roles: ['proposers', 'aggregator', 'fallbacks'],
+    minModels: 1,
+    options: ['proposers', 'layers'],
+  },
+  cascade: {
+    summary:
+      'FrugalGPT: the cheapest adequate model answers; below qualityThreshold, the next stronger one, up to maxIterations rungs.',
+    roles: ['ladder', 'evaluators'],
+    minModels: 2,
+    options: ['evaluators'],
+  },
+  compare: {
+    summary: 'The same prompt to several models in parallel; each answer kept, evaluated when evaluate is true.',
+    roles: ['proposers', 'evaluators'],
+    minModels: 1,
+    options: ['proposers', 'evaluate', 'evaluators'],
+  },
+  council: {
+    summary:
+      "Members answer independently; each reviews the others' answers anonymised (labels shuffled per reviewer from the seed; its own left out with selfRecusal) with rubric scores and a strict ranking; ranks are aggregated (Borda count, mean rank, Kendall's W); a chairman writes the final answer from the answers and the reviews.",
+    roles: ['proposers', 'aggregator', 'fallbacks'],
+    minModels: 2,
+    options: ['proposers', 'selfRecusal', 'seed'],
+  },
+  debate: {
+    summary:
+      "Multiagent debate (Du et al., 2023): proposers agents answer, then for rounds rounds each revises its answer after reading the others' latest ones; a judge writes the final answer from the last round (with evaluate false, the last round's consensus is the answer: the one closest to the others).",
+    roles: ['proposers', 'aggregator', 'fallbacks'],
+    minModels: 2,
+    options: ['proposers', 'rounds', 'evaluate'],
+    defaults: { evaluate: true },
+  },
+};
