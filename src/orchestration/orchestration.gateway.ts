@@ -314,7 +314,7 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
     try {
       if (target.kind === 'run') await this.orchestration.require(principal, target.id);
       else if (target.kind === 'thread') await this.threads.require(principal, target.id);
-      else await this.sessions.require(principal, target.id);
+      else await this.sessions.requireOwned(principal, target.id);
     } catch {
       return { ok: false, error: `${target.kind} ${target.id} not found` };
     }

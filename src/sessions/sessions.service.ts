@@ -66,6 +66,12 @@ export class SessionsService {
     return session;
   }
 
+  /** A 404 unless the session is the principal's (its costs are not read: a socket's subscribe). */
+  async requireOwned(principal: Principal, id: string): Promise<void> {
+    if (!(await this.sessions.exists(ownerScope(principal), id)))
+      throw new NotFoundException(`session ${id} not found`);
+  }
+
   /** Like require(), and the session must still be active (409 otherwise). */
   async requireActive(principal: Principal, id: string): Promise<SessionRecord> {
     const session = await this.require(principal, id);
