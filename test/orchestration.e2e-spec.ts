@@ -230,6 +230,40 @@ describe('orchestration runs (POST /api/orchestrate)', () => {
     expect(r.team).toMatchObject({ proposers: expect.any(Array), aggregator: [aggregate.modelId] });
   });
 
+  it("should ask for the evaluation's JSON schema where the provider enforces one, and by prompt elsewhere", async () => {
+    const r = await run({ prompt: 'Explain what a hash map is', models: PINNED, maxIterations: 1, evaluators: 2 });
+    const evaluations = (r.steps as Json[]).filter((s) => s.role === 'evaluator');
+    const enforced = evaluations.filter((s) => /^(openai|mistral|xai)\//.test(s.modelId));
+    expect(evaluations.length).toBe(2);
+    const { formats } = env.sim.getStats();
+    expect(formats['json_schema:evaluation'] ?? 0).toBe(enforced.length);
+    // An Anthropic evaluator is asked in its system prompt; no JSON mode is sent to anyone.
+    expect(formats.json_object ?? 0).toBe(0);
+    for (const s of evaluations) expect(s).toMatchObject({ status: 'succeeded', evaluation: expect.any(Object) });
+  });
+
+  it('should run Self-MoA: samples of the one best model, which aggregates them itself', async () => {
+    const r = await run({
+      prompt: 'Suggest a name for a bookshop',
+      strategy: 'ensemble',
+      models: PINNED,
+      proposers: 3,
+      selfMoa: true,
+    });
+    expect(r.status).toBe('succeeded');
+    expect(r.options).toMatchObject({ selfMoa: true });
+    const steps = r.steps as Json[];
+    const samples = steps.filter((s) => s.role === 'proposer');
+    expect(samples).toHaveLength(3);
+    expect(new Set(samples.map((s) => s.modelId)).size).toBe(1);
+    expect(r.team.proposers).toEqual([samples[0].modelId, samples[0].modelId, samples[0].modelId]);
+    const [aggregate] = steps.filter((s) => s.role === 'aggregator');
+    expect(aggregate.modelId).toBe(samples[0].modelId);
+    expect(r.answer).toBe(aggregate.text);
+    // The references stay anonymous: no model is named to the aggregator.
+    for (const model of PINNED) expect(JSON.stringify(aggregate.prompt.messages)).not.toContain(model);
+  });
+
   it('should cascade from the cheapest adequate model up until one is scored at the threshold', async () => {
     env.sim.queueScores('*', [4, 4, 9, 9]);
     const models = [

@@ -5,7 +5,18 @@ export const MODEL_ROLES = ['primary', 'evaluator', 'critic', 'aggregator'] as c
 export type ModelRole = (typeof MODEL_ROLES)[number];
 
 /** What a model can do beyond plain chat (every catalogue model streams). */
-export const CAPABILITIES = ['json_output', 'reasoning', 'vision', 'tool_calls', 'long_context'] as const;
+/**
+ * `structured_output`: the provider enforces a JSON schema on the answer (OpenAI-compatible
+ * `response_format: json_schema`); evaluations and reviews then ask for theirs.
+ */
+export const CAPABILITIES = [
+  'json_output',
+  'structured_output',
+  'reasoning',
+  'vision',
+  'tool_calls',
+  'long_context',
+] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 /** Strength per domain, 0 (useless) to 1 (best there is). */

@@ -30,7 +30,19 @@ function entry(
   capabilities: Capability[],
   prices: PriceReference | undefined,
 ): CatalogueEntry {
-  return { provider, model, name, specialties, qualityPrior, roles, capabilities, prices, origin: 'curated' };
+  // These providers document `response_format: json_schema` for their chat models.
+  const structured = ['openai', 'xai', 'mistral'].includes(provider) ? (['structured_output'] as const) : [];
+  return {
+    provider,
+    model,
+    name,
+    specialties,
+    qualityPrior,
+    roles,
+    capabilities: [...capabilities, ...structured],
+    prices,
+    origin: 'curated',
+  };
 }
 
 const openai = (model: string, name: string, s: Specialties, q: number, roles: ModelRole[], caps: Capability[]) =>

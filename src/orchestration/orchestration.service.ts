@@ -172,6 +172,7 @@ export class OrchestrationService {
       proposers: dto.proposers ?? STRATEGY_OPTIONS.proposers.default,
       layers: dto.layers ?? STRATEGY_OPTIONS.layers.default,
       rounds: dto.rounds ?? STRATEGY_OPTIONS.rounds.default,
+      selfMoa: dto.selfMoa ?? STRATEGY_OPTIONS.selfMoa.default,
       evaluate: dto.evaluate ?? (defaultOf(strategy, 'evaluate') as boolean),
       selfRecusal: dto.selfRecusal ?? STRATEGY_OPTIONS.selfRecusal.default,
       seed: strategy === 'council' ? (dto.seed ?? randomBytes(8).toString('hex')) : null,

@@ -20,6 +20,8 @@ export interface RunOptions {
   evaluators: number;
   proposers: number;
   layers: number;
+  /** ensemble: samples of the best model instead of several models. */
+  selfMoa: boolean;
   /** debate: revision rounds after the first answers. */
   rounds: number;
   evaluate: boolean;

@@ -3,14 +3,24 @@ export interface ChatMessage {
   content: string;
 }
 
+/** A JSON schema for a structured answer, named as OpenAI's `json_schema` response format wants. */
+export interface JsonSchemaFormat {
+  name: string;
+  schema: Record<string, unknown>;
+}
+
 export interface CompletionRequest {
   /** The model id as the provider knows it (no provider prefix). */
   model: string;
   messages: ChatMessage[];
   maxTokens?: number;
   temperature?: number;
-  /** Ask for a JSON object answer (evaluations). */
-  json?: boolean;
+  /**
+   * Ask for a JSON object answer: `true` any object (JSON mode), a schema that object's shape
+   * where the provider enforces one (OpenAI-compatible `response_format: json_schema`; the
+   * Anthropic adapter asks for JSON in the system prompt either way).
+   */
+  json?: boolean | JsonSchemaFormat;
   /**
    * `false`: ask for the whole answer in one response (no server-sent events) and hear its events
    * at once when it arrives; cheaper when nobody watches the text grow. Streams by default.

@@ -39,6 +39,11 @@ export interface Fault {
 
 export interface SimStats {
   requests: Record<string, number>;
+  /**
+   * Requests per response format asked for: `json_schema:<name>`, `json_object`, or `text` (none);
+   * an Anthropic request is always `text` (its protocol has no such field).
+   */
+  formats: Record<string, number>;
   /** Requests per dialect's endpoint: `/v1/chat/completions` (OpenAI) or `/v1/messages` (Anthropic). */
   endpoints: Record<string, number>;
   /** Requests whose client went away before the answer was complete. */
@@ -66,6 +71,7 @@ interface ChatRequest {
   maxTokens: number | undefined;
   texts: string[];
   wantsJson: boolean;
+  format: string;
 }
 
 type Json = Record<string, unknown>;
@@ -83,7 +89,7 @@ export class UpstreamSimulator {
   private readonly behaviours = new Map<string, Partial<SimModelBehaviour>>();
   private readonly faults = new Map<string, Fault[]>();
   private readonly scores = new Map<string, number[]>();
-  private stats: SimStats = { requests: {}, endpoints: {}, clientAborts: 0, faultsServed: 0 };
+  private stats: SimStats = { requests: {}, formats: {}, endpoints: {}, clientAborts: 0, faultsServed: 0 };
 
   constructor(private readonly defaults: Partial<SimModelBehaviour> = {}) {
     this.behaviours.set('*', defaults);
@@ -132,7 +138,7 @@ export class UpstreamSimulator {
     this.behaviours.set('*', this.defaults);
     this.faults.clear();
     this.scores.clear();
-    this.stats = { requests: {}, endpoints: {}, clientAborts: 0, faultsServed: 0 };
+    this.stats = { requests: {}, formats: {}, endpoints: {}, clientAborts: 0, faultsServed: 0 };
   }
 
   getStats(): SimStats {
@@ -231,6 +237,7 @@ export class UpstreamSimulator {
     this.stats.requests[chat.model] = (this.stats.requests[chat.model] ?? 0) + 1;
     const endpoint = chat.dialect === 'openai' ? '/v1/chat/completions' : '/v1/messages';
     this.stats.endpoints[endpoint] = (this.stats.endpoints[endpoint] ?? 0) + 1;
+    this.stats.formats[chat.format] = (this.stats.formats[chat.format] ?? 0) + 1;
     const behaviour = this.behaviourOf(chat.model);
     const fault = this.takeFault(chat.model, chat.wantsJson);
     let finished = false;
@@ -429,6 +436,12 @@ function parseChat(dialect: 'openai' | 'anthropic', body: Json): ChatRequest | s
     texts,
     wantsJson:
       format === 'json_object' || format === 'json_schema' || /respond (only )?with (a )?json/i.test(everything),
+    format:
+      format === 'json_schema'
+        ? `json_schema:${String(((body.response_format as Json).json_schema as Json | undefined)?.name)}`
+        : format === 'json_object'
+          ? 'json_object'
+          : 'text',
   };
 }
 

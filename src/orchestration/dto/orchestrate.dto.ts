@@ -95,6 +95,11 @@ export class OrchestrateDto extends PickType(SessionSettingsDto, ['maxIterations
   @Max(LIMITS.layers.maximum)
   layers?: number;
 
+  /** ensemble: Self-MoA, samples of the one best model instead of several models. Default false. */
+  @Optional()
+  @IsBoolean()
+  selfMoa?: boolean;
+
   /** debate: rounds in which each agent revises its answer after reading the others'. Default 2. */
   @Optional()
   @IsInt()

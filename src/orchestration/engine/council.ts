@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { jsonObjectIn, readScores } from './evaluation.js';
+import { jsonObjectIn, readScores, RUBRIC_SCHEMA, strictObject } from './evaluation.js';
 import type { Criterion } from './prompts.js';
 
 /** The labels answers are shown under in a review: A, B, C… */
@@ -52,6 +52,17 @@ export function reviewSheets(
     const labels = labelsFor(order.length);
     return { reviewer, labels: Object.fromEntries(labels.map((label, i) => [label, order[i]])) };
   });
+}
+
+/** A review's shape for answers under `labels`, for a provider that enforces a schema. */
+export function reviewFormat(labels: string[]) {
+  return {
+    name: 'review',
+    schema: strictObject({
+      scores: strictObject(Object.fromEntries(labels.map((l) => [l, RUBRIC_SCHEMA]))),
+      ranking: { type: 'array', items: { type: 'string', enum: labels } },
+    }),
+  };
 }
 
 /** A review as a reviewer gave it, by label. */

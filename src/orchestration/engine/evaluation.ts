@@ -11,6 +11,28 @@ export interface Evaluation {
   simulated: boolean;
 }
 
+/** An object of exactly these properties, every one required (what strict structured outputs accept). */
+export const strictObject = (properties: Record<string, unknown>) => ({
+  type: 'object',
+  properties,
+  required: Object.keys(properties),
+  additionalProperties: false,
+});
+
+/** Every criterion's score (the range, 1 to 10, is asked in the prompt and checked on reading). */
+export const RUBRIC_SCHEMA = strictObject(Object.fromEntries(EVALUATION_CRITERIA.map((c) => [c, { type: 'number' }])));
+
+/** The evaluation's shape, for a provider that enforces a schema. */
+export const EVALUATION_FORMAT = {
+  name: 'evaluation',
+  schema: strictObject({
+    scores: RUBRIC_SCHEMA,
+    strengths: { type: 'array', items: { type: 'string' } },
+    weaknesses: { type: 'array', items: { type: 'string' } },
+    suggestions: { type: 'array', items: { type: 'string' } },
+  }),
+};
+
 function strings(value: unknown): string[] {
   if (typeof value === 'string') return value.trim() === '' ? [] : [value.trim()];
   if (!Array.isArray(value)) return [];

@@ -4,7 +4,7 @@ import { KeyedQueue } from '../../common/keyed-queue.js';
 import type { CallUsage } from '../../analytics/usage-recorder.js';
 import type { ModelCaller } from '../../models/model-caller.js';
 import { estimateCost } from '../../models/pricing.js';
-import type { ChatMessage } from '../../providers/provider.types.js';
+import type { ChatMessage, CompletionRequest } from '../../providers/provider.types.js';
 import type { CallOutcome } from '../../providers/providers.service.js';
 import type { RunEventBus } from '../events/run-event-bus.js';
 import type { RunEventPayloads, RunEventType, RunTotals, StepRole, StepSummary } from '../events/run-events.js';
@@ -12,9 +12,9 @@ import type { RunRecord, RunsRepository } from '../runs.repository.js';
 import type { RunStep, StepReview } from '../run.schema.js';
 import type { Budget, Reservation } from './budget.js';
 import type { CallGate } from './call-gate.js';
-import { parseEvaluation, type Evaluation } from './evaluation.js';
+import { EVALUATION_FORMAT, parseEvaluation, type Evaluation } from './evaluation.js';
 import type { Candidate } from './model-selector.js';
-import { parseReview } from './council.js';
+import { parseReview, reviewFormat } from './council.js';
 import { evaluationPrompt, reviewPrompt, type BuiltPrompt } from './prompts.js';
 
 /** The next call would pass the run's cost limit: the run stops with its best answer so far. */
@@ -39,6 +39,9 @@ const asEvaluation = (text: string): Interpretation | { error: string } => {
   return 'error' in read ? read : { evaluation: read };
 };
 
+/** Whether the candidate's provider enforces a JSON schema (else the prompt asks for the shape). */
+const structured = (c: Candidate) => c.item.capabilities.includes('structured_output');
+
 /** What a judging step's answer was read as. */
 export interface Interpretation {
   evaluation?: Evaluation;
@@ -46,7 +49,9 @@ export interface Interpretation {
 }
 
 export interface CallOptions {
-  json?: boolean;
+  json?: CompletionRequest['json'];
+  /** This call's sampling temperature, over the run's (Self-MoA samples). */
+  temperature?: number;
   evaluatesStepId?: string;
   /** Reads the answer as an evaluation or a review; a refusal marks the step failed with the reason. */
   interpret?: (text: string) => Interpretation | { error: string };
@@ -333,7 +338,7 @@ export class RunExecution {
         {
           messages: prompt.messages,
           maxTokens: this.run.options.maxTokens,
-          temperature: this.run.options.temperature ?? undefined,
+          temperature: options.temperature ?? this.run.options.temperature ?? undefined,
           json: options.json,
         },
         this.signal,
@@ -426,7 +431,11 @@ export class RunExecution {
   ): Promise<{ score: number | null; evaluations: Evaluation[] }> {
     const prompt = evaluationPrompt(this.run.prompt, answer.text, this.domain);
     const one = async (evaluator: Candidate): Promise<Evaluation | null> => {
-      const options = { json: true, evaluatesStepId: answer.stepId, interpret: asEvaluation };
+      const options = {
+        json: structured(evaluator) ? EVALUATION_FORMAT : true,
+        evaluatesStepId: answer.stepId,
+        interpret: asEvaluation,
+      };
       let step = await this.call('evaluator', [evaluator], iteration, prompt, options);
       if (step.error?.errorClass === 'invalid_evaluation') {
         step = await this.call('evaluator', [evaluator], iteration, prompt, options);
@@ -469,7 +478,7 @@ export class RunExecution {
         },
       };
     };
-    const options = { json: true, interpret };
+    const options = { json: structured(reviewer) ? reviewFormat(Object.keys(labels)) : true, interpret };
     let step = await this.call('reviewer', [reviewer], iteration, prompt, options);
     if (step.error?.errorClass === 'invalid_evaluation') {
       step = await this.call('reviewer', [reviewer], iteration, prompt, options);

@@ -26,6 +26,9 @@ export interface Team {
   fallbacks: Candidate[];
 }
 
+/** Self-MoA's sampling temperature when the run sets none (the paper samples at 0.7). */
+const SELF_MOA_TEMPERATURE = 0.7;
+
 /** A model with at least this strength in the domain is adequate to start a cascade. */
 const ADEQUATE_STRENGTH = 0.6;
 
@@ -90,6 +93,14 @@ export function planTeam(
       break;
     }
     case 'ensemble': {
+      if (options.selfMoa) {
+        // Self-MoA: the best model answers several times and aggregates its own samples.
+        const [best] = need('proposer', pickTeam(ranked, 'primary', 1));
+        team.proposers = Array.from({ length: options.proposers }, () => best);
+        team.aggregator = [best];
+        team.fallbacks = pickTeam(ranked, 'aggregator', 2, team.aggregator);
+        break;
+      }
       team.proposers = need('proposer', pickTeam(ranked, 'primary', options.proposers));
       synthesiser('aggregator');
       break;
@@ -210,7 +221,9 @@ async function ensemble(x: RunExecution, team: Team): Promise<void> {
   const layers = x.run.options.layers;
   for (let layer = 1; layer <= layers; layer += 1) {
     const prompt = layeredAnswerPrompt(x.history, x.run.prompt, x.domain, references);
-    const steps = await x.parallel(team.proposers.map((p) => x.call('proposer', [p], layer, prompt)));
+    // Self-MoA samples one model: at a temperature that makes its samples differ.
+    const sampling = x.run.options.selfMoa ? { temperature: x.run.options.temperature ?? SELF_MOA_TEMPERATURE } : {};
+    const steps = await x.parallel(team.proposers.map((p) => x.call('proposer', [p], layer, prompt, sampling)));
     const answered = steps.filter((s) => s.status === 'succeeded');
     if (answered.length === 0) throw new StepFailed(steps[0]?.error ?? null);
     references = answered.map((s) => s.text);

@@ -42,6 +42,12 @@ export const STRATEGY_OPTIONS = {
       'compare: have each answer evaluated. debate: a judge writes the final answer (else the consensus of the last round is the answer).',
     default: false,
   },
+  selfMoa: {
+    type: 'boolean',
+    description:
+      'Self-MoA (arXiv 2502.00674): the proposers are proposers samples of the one best model (at temperature 0.7 unless the run sets one), and it aggregates them too.',
+    default: false,
+  },
   rounds: {
     type: 'integer',
     description: "Rounds in which each agent revises its answer after reading the others' latest answers.",
@@ -108,7 +114,7 @@ export const STRATEGY_SPECS: Record<Strategy, StrategySpec> = {
       'Mixture-of-Agents: proposers answer in parallel, layer by layer; an aggregator writes one answer from theirs.',
     roles: ['proposers', 'aggregator', 'fallbacks'],
     minModels: 1,
-    options: ['proposers', 'layers'],
+    options: ['proposers', 'layers', 'selfMoa'],
   },
   cascade: {
     summary:

@@ -50,6 +50,13 @@ function eventsOf(
 }
 
 /** Chat Completions through the official SDK: OpenAI and every OpenAI-compatible API. */
+/** JSON mode, or a strict schema where one is given (OpenAI structured outputs; llama.cpp enforces it with a grammar). */
+function responseFormat(json: NonNullable<CompletionRequest['json']>) {
+  return typeof json === 'object'
+    ? { type: 'json_schema' as const, json_schema: { name: json.name, schema: json.schema, strict: true } }
+    : { type: 'json_object' as const };
+}
+
 export class OpenAiAdapter implements ProviderAdapter {
   readonly protocol = 'openai';
   private readonly client: OpenAI;
@@ -71,7 +78,7 @@ export class OpenAiAdapter implements ProviderAdapter {
       messages: request.messages,
       ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-      ...(request.json ? { response_format: { type: 'json_object' as const } } : {}),
+      ...(request.json ? { response_format: responseFormat(request.json) } : {}),
     };
     if (request.stream === false) {
       return guardedStream<ChatCompletion>(
