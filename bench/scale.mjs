@@ -137,15 +137,18 @@ async function main() {
     const cancels = [];
     const { body: session } = await api(apiA.url, '/api/sessions', { title: 'cancels' });
     const socket = await watch({ sessionId: session.id });
+    // Listened to before each run starts: its first step may begin before the POST answers.
+    const started = new Set();
+    const startWaiters = new Map();
+    socket.on('step.started', (event) => {
+      started.add(event.runId);
+      startWaiters.get(event.runId)?.();
+    });
     for (let i = 0; i < CROSSINGS; i += 1) {
       const { body: run } = await api(apiA.url, '/api/orchestrate', { sessionId: session.id, prompt: `Explain cancel ${i}`, strategy: 'improve', qualityThreshold: 10 });
       await new Promise((resolve) => {
-        const onStep = (event) => {
-          if (event.runId !== run.runId) return;
-          socket.off('step.started', onStep);
-          resolve();
-        };
-        socket.on('step.started', onStep);
+        if (started.has(run.runId)) return resolve();
+        startWaiters.set(run.runId, resolve);
       });
       const cancelled = new Promise((resolve) => {
         const onEnd = (event) => {
