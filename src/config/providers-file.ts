@@ -206,6 +206,7 @@ export function readProvidersFile(
       baseUrl: p.baseUrl.replace(/\/+$/, ''),
       apiKey,
       keyVariable: p.apiKeyVariable ?? null,
+      listsModels: false,
     });
   });
 

@@ -9,6 +9,8 @@ export interface ProviderDefinition {
   keyVariable: string | null;
   baseUrlVariable: string;
   defaultBaseUrl: string;
+  /** A server of one's own: its models are the ones it lists (`GET /models`), not the catalogue's. */
+  listsModels?: boolean;
 }
 
 /** Built-in providers. OpenAI-style base URLs end in /v1; Anthropic's is the host root. */
@@ -76,6 +78,7 @@ export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [
     keyVariable: null,
     baseUrlVariable: 'OLLAMA_BASE_URL',
     defaultBaseUrl: 'http://localhost:11434/v1',
+    listsModels: true,
   },
 ];
 
@@ -89,6 +92,8 @@ export interface ProviderSettings {
   /** Never logged, never returned by the API. */
   apiKey: string | undefined;
   keyVariable: string | null;
+  /** Its models are the ones its server lists (Ollama). */
+  listsModels: boolean;
 }
 
 /** Reads the providers' variables; returns the problems found (each naming its variable). */
@@ -116,6 +121,7 @@ export function readProviders(env: NodeJS.ProcessEnv): { providers: ProviderSett
       baseUrl,
       apiKey: key,
       keyVariable: definition.keyVariable,
+      listsModels: definition.listsModels === true,
     };
   });
   return { providers, problems };

@@ -147,6 +147,7 @@ export class ModelsService implements OnModuleInit {
     const cooldown = this.providers.resilience.cooldownState(item);
     let reason: UnavailableReason | null = null;
     if (this.providers.adapter(item.provider) === undefined) reason = 'provider_not_configured';
+    else if (this.providers.serves(item.provider, item.model) === false) reason = 'not_on_server';
     else if (!item.enabled) reason = 'disabled';
     else if (cooldown === 'open') reason = 'cooling_down';
     return { available: reason === null, unavailableReason: reason, cooldown };

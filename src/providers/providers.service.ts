@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { displayUrl, type ProviderSettings } from '../config/providers.config.js';
 import { AnthropicAdapter } from './adapters/anthropic.adapter.js';
@@ -25,11 +25,17 @@ export interface CallOutcome {
 }
 
 const RECENT_WINDOW = 100;
+const LISTING_INTERVAL_MS = 60_000;
+const LISTING_TIMEOUT_MS = 3_000;
 
 /** The configured providers, their adapters, and the one resilience layer all calls go through. */
 @Injectable()
-export class ProvidersService implements OnApplicationShutdown {
+export class ProvidersService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ProvidersService.name);
   readonly resilience: Resilience;
+  /** The models each self-hosted server lists (Ollama), once it has answered. */
+  private readonly served = new Map<string, Set<string>>();
+  private listing: NodeJS.Timeout | null = null;
   private readonly http = new UpstreamHttp();
   private readonly adapters = new Map<string, ProviderAdapter>();
   private readonly recent = new Map<string, boolean[]>();
@@ -53,7 +59,44 @@ export class ProvidersService implements OnApplicationShutdown {
     return provider.protocol === 'anthropic' ? new AnthropicAdapter(options) : new OpenAiAdapter(options);
   }
 
+  /** Asks each self-hosted server which models it has, now and every minute (never blocking startup). */
+  onApplicationBootstrap(): void {
+    const servers = this.config.providers.filter((p) => p.enabled && p.listsModels);
+    if (servers.length === 0) return;
+    const refresh = () => void Promise.all(servers.map((p) => this.listModels(p)));
+    refresh();
+    this.listing = setInterval(refresh, LISTING_INTERVAL_MS).unref();
+  }
+
+  private async listModels(provider: ProviderSettings): Promise<void> {
+    try {
+      const response = await fetch(`${provider.baseUrl}/models`, {
+        headers: provider.apiKey ? { authorization: `Bearer ${provider.apiKey}` } : {},
+        signal: AbortSignal.timeout(LISTING_TIMEOUT_MS),
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const { data } = (await response.json()) as { data?: { id?: unknown }[] };
+      const ids = (data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+      this.served.set(provider.id, new Set(ids));
+    } catch (error) {
+      // Unknown, not empty: its models stay available, and a call that fails cools them down.
+      this.logger.warn(
+        `Listing the models of ${provider.name} (${displayUrl(provider.baseUrl)}) failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  /**
+   * Whether a self-hosted provider's server has the model (Ollama lists `llama3.3:latest` for
+   * `llama3.3`); undefined when the provider lists none or its server has not answered yet.
+   */
+  serves(providerId: string, model: string): boolean | undefined {
+    const served = this.served.get(providerId);
+    return served === undefined ? undefined : served.has(model) || served.has(`${model}:latest`);
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    if (this.listing !== null) clearInterval(this.listing);
     await this.http.close();
   }
 

@@ -89,6 +89,7 @@ export class UpstreamSimulator {
   private readonly behaviours = new Map<string, Partial<SimModelBehaviour>>();
   private readonly faults = new Map<string, Fault[]>();
   private readonly scores = new Map<string, number[]>();
+  private listed: string[] = [...SIM_MODELS];
   private stats: SimStats = { requests: {}, formats: {}, endpoints: {}, clientAborts: 0, faultsServed: 0 };
 
   constructor(private readonly defaults: Partial<SimModelBehaviour> = {}) {
@@ -193,11 +194,16 @@ export class UpstreamSimulator {
     this.sendJson(res, 404, { error: { message: `No route ${req.method} ${path}`, type: 'not_found' } });
   }
 
+  /** What `GET /v1/models` lists (as a self-hosted server lists what it has pulled); SIM_MODELS by default. */
+  listModelsAs(ids: readonly string[]): void {
+    this.listed = [...ids];
+  }
+
   private listModels(res: ServerResponse): void {
     const created = 1_700_000_000;
     this.sendJson(res, 200, {
       object: 'list',
-      data: SIM_MODELS.map((id) => ({ id, object: 'model', created, owned_by: 'orchestratex-simulator' })),
+      data: this.listed.map((id) => ({ id, object: 'model', created, owned_by: 'orchestratex-simulator' })),
     });
   }
 

@@ -36,7 +36,8 @@ export class PricingDto {
   source: string;
 }
 
-export const UNAVAILABLE_REASONS = ['provider_not_configured', 'disabled', 'cooling_down'] as const;
+/** `not_on_server`: a self-hosted server (Ollama) does not list the model: pull it there first. */
+export const UNAVAILABLE_REASONS = ['provider_not_configured', 'not_on_server', 'disabled', 'cooling_down'] as const;
 export type UnavailableReason = (typeof UNAVAILABLE_REASONS)[number];
 
 export class ModelResponseDto {
