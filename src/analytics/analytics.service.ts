@@ -241,7 +241,7 @@ export class AnalyticsService {
 
   /** One session's totals over its whole life (owner-checked like every session route). */
   async session(principal: Principal, sessionId: string): Promise<SessionUsageDto> {
-    await this.sessions.require(principal, sessionId);
+    await this.sessions.requireOwned(principal, sessionId);
     const rows = await this.group('session', { sessionId }, null, CALL_PREFIXES);
     return usageGroup(sessionId, rows[0] ?? { _id: sessionId });
   }

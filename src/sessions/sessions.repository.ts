@@ -57,6 +57,14 @@ export class SessionsRepository {
     return this.withCost(await findOwned(this.sessions, scope, new Types.ObjectId(id)));
   }
 
+  /**
+   * The session document by `_id` alone, its `totalCostUsd` without the runs' costs (summing them
+   * reads session_costs, which the embedded database scans whole): for checks that need no total.
+   */
+  findDocument(scope: OwnerScope, id: string): Promise<SessionRecord | null> {
+    return findOwned(this.sessions, scope, new Types.ObjectId(id));
+  }
+
   /** Whether the session exists for this owner: by `_id` alone, without summing its costs. */
   async exists(scope: OwnerScope, id: string): Promise<boolean> {
     return (await findOwned(this.sessions, scope, new Types.ObjectId(id))) !== null;

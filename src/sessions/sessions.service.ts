@@ -72,9 +72,13 @@ export class SessionsService {
       throw new NotFoundException(`session ${id} not found`);
   }
 
-  /** Like require(), and the session must still be active (409 otherwise). */
+  /**
+   * Like require(), and the session must still be active (409 otherwise). Its `totalCostUsd` is
+   * not summed: posts and run starts need the session, not its total.
+   */
   async requireActive(principal: Principal, id: string): Promise<SessionRecord> {
-    const session = await this.require(principal, id);
+    const session = await this.sessions.findDocument(ownerScope(principal), id);
+    if (session === null) throw new NotFoundException(`session ${id} not found`);
     if (session.status !== 'active') {
       throw new ConflictException(`session ${id} is ${session.status}; start a new session to continue`);
     }

@@ -34,7 +34,7 @@ export class ThreadsService {
   }
 
   async list(principal: Principal, query: ListThreadsQueryDto): Promise<Page<ThreadResponseDto>> {
-    if (query.sessionId !== undefined) await this.sessions.require(principal, query.sessionId);
+    if (query.sessionId !== undefined) await this.sessions.requireOwned(principal, query.sessionId);
     const docs = await this.threads.list(ownerScope(principal), query.sessionId, query.limit, query.cursor);
     return toPage(docs, query.limit, toThreadResponse);
   }
