@@ -65,11 +65,6 @@ export class SessionsRepository {
     return findOwned(this.sessions, scope, new Types.ObjectId(id));
   }
 
-  /** Whether the session exists for this owner: by `_id` alone, without summing its costs. */
-  async exists(scope: OwnerScope, id: string): Promise<boolean> {
-    return (await findOwned(this.sessions, scope, new Types.ObjectId(id))) !== null;
-  }
-
   async list(scope: OwnerScope, filter: SessionFilter, limit: number, cursor?: string): Promise<SessionRecord[]> {
     const page = pageQuery(cursor, 'newest');
     const where: Record<string, unknown> = { ...scope, ...page.filter };

@@ -68,8 +68,14 @@ export class SessionsService {
 
   /** A 404 unless the session is the principal's (its costs are not read: a socket's subscribe). */
   async requireOwned(principal: Principal, id: string): Promise<void> {
-    if (!(await this.sessions.exists(ownerScope(principal), id)))
-      throw new NotFoundException(`session ${id} not found`);
+    await this.requireDocument(principal, id);
+  }
+
+  /** The session without its runs' costs summed, or the same 404 as require(). */
+  private async requireDocument(principal: Principal, id: string): Promise<SessionRecord> {
+    const session = await this.sessions.findDocument(ownerScope(principal), id);
+    if (session === null) throw new NotFoundException(`session ${id} not found`);
+    return session;
   }
 
   /**
@@ -77,8 +83,7 @@ export class SessionsService {
    * not summed: posts and run starts need the session, not its total.
    */
   async requireActive(principal: Principal, id: string): Promise<SessionRecord> {
-    const session = await this.sessions.findDocument(ownerScope(principal), id);
-    if (session === null) throw new NotFoundException(`session ${id} not found`);
+    const session = await this.requireDocument(principal, id);
     if (session.status !== 'active') {
       throw new ConflictException(`session ${id} is ${session.status}; start a new session to continue`);
     }

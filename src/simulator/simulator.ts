@@ -282,6 +282,8 @@ export class UpstreamSimulator {
       reasoningTokens: Math.min(behaviour.reasoningTokens, outputTokens),
     };
     const stop = truncated && !chat.wantsJson ? 'length' : 'stop';
+    // What an OpenAI-dialect answer reports (none, for a server that sends no usage).
+    const reported = behaviour.omitUsage ? null : usage;
     const id = `${chat.dialect === 'openai' ? 'chatcmpl' : 'msg'}_sim_${randomBytes(6).toString('hex')}`;
 
     await sleep(behaviour.ttftMs);
@@ -294,7 +296,7 @@ export class UpstreamSimulator {
         res,
         200,
         chat.dialect === 'openai'
-          ? openAiCompletion(id, chat, text, stop, behaviour.omitUsage ? null : usage)
+          ? openAiCompletion(id, chat, text, stop, reported)
           : anthropicMessage(id, chat, text, stop, usage),
       );
       finished = true;
@@ -303,9 +305,7 @@ export class UpstreamSimulator {
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const stream =
-      chat.dialect === 'openai'
-        ? openAiStream(id, chat, stop, behaviour.omitUsage ? null : usage)
-        : anthropicStream(id, chat, stop, usage);
+      chat.dialect === 'openai' ? openAiStream(id, chat, stop, reported) : anthropicStream(id, chat, stop, usage);
     res.write(stream.start());
     for (let i = 0; i < pieces.length; i += 1) {
       if (i > 0) await sleep(behaviour.tokenMs);

@@ -66,6 +66,14 @@ export function jsonObjectIn(text: string): unknown {
   return undefined;
 }
 
+/** The mean of some scores, to two decimals. */
+export const meanOf = (values: number[]): number =>
+  Math.round((values.reduce((sum, v) => sum + v, 0) / values.length) * 100) / 100;
+
+/** A rubric's overall score: the mean of its criteria. */
+export const rubricMean = (scores: Record<Criterion, number>): number =>
+  meanOf(EVALUATION_CRITERIA.map((c) => scores[c]));
+
 /** Every criterion's score, each a number from 1 to 10 (numeric strings accepted). */
 export function readScores(source: unknown): { scores: Record<Criterion, number> } | { error: string } {
   const given = (typeof source === 'object' && source !== null ? source : {}) as Record<string, unknown>;
@@ -97,10 +105,9 @@ export function parseEvaluation(text: string): Evaluation | { error: string } {
   const read = readScores(source);
   if ('error' in read) return { error: `the evaluation has ${read.error}` };
   const { scores } = read;
-  const score = EVALUATION_CRITERIA.reduce((sum, c) => sum + scores[c], 0) / EVALUATION_CRITERIA.length;
   return {
     scores,
-    score: Math.round(score * 100) / 100,
+    score: rubricMean(scores),
     strengths: strings(root.strengths),
     weaknesses: strings(root.weaknesses),
     suggestions: strings(root.suggestions),

@@ -12,7 +12,7 @@ import type { RunRecord, RunsRepository } from '../runs.repository.js';
 import type { RunStep, StepReview } from '../run.schema.js';
 import type { Budget, Reservation } from './budget.js';
 import type { CallGate } from './call-gate.js';
-import { EVALUATION_FORMAT, parseEvaluation, type Evaluation } from './evaluation.js';
+import { EVALUATION_FORMAT, meanOf, parseEvaluation, type Evaluation } from './evaluation.js';
 import type { Candidate } from './model-selector.js';
 import { parseReview, reviewFormat } from './council.js';
 import { evaluationPrompt, reviewPrompt, type BuiltPrompt } from './prompts.js';
@@ -436,19 +436,12 @@ export class RunExecution {
         evaluatesStepId: answer.stepId,
         interpret: asEvaluation,
       };
-      let step = await this.call('evaluator', [evaluator], iteration, prompt, options);
-      if (step.error?.errorClass === 'invalid_evaluation') {
-        step = await this.call('evaluator', [evaluator], iteration, prompt, options);
-      }
-      return step.evaluation;
+      return (await this.judge('evaluator', evaluator, iteration, prompt, options)).evaluation;
     };
     const evaluations = await settleAll(evaluators.map(one));
     const usable = evaluations.filter((e): e is Evaluation => e !== null);
     if (usable.length > 0 && usable.every((e) => e.simulated)) this.simulatedScores.add(answer.stepId);
-    const score =
-      usable.length === 0
-        ? null
-        : Math.round((usable.reduce((sum, e) => sum + e.score, 0) / usable.length) * 100) / 100;
+    const score = usable.length === 0 ? null : meanOf(usable.map((e) => e.score));
     return { score, evaluations: usable };
   }
 
@@ -479,11 +472,20 @@ export class RunExecution {
       };
     };
     const options = { json: structured(reviewer) ? reviewFormat(Object.keys(labels)) : true, interpret };
-    let step = await this.call('reviewer', [reviewer], iteration, prompt, options);
-    if (step.error?.errorClass === 'invalid_evaluation') {
-      step = await this.call('reviewer', [reviewer], iteration, prompt, options);
-    }
-    return step.review ?? null;
+    return (await this.judge('reviewer', reviewer, iteration, prompt, options)).review ?? null;
+  }
+
+  /** A judging call (an evaluation, a review), asked once more when its answer cannot be read. */
+  private async judge(
+    role: StepRole,
+    judge: Candidate,
+    iteration: number,
+    prompt: BuiltPrompt,
+    options: CallOptions,
+  ): Promise<RunStep> {
+    const step = await this.call(role, [judge], iteration, prompt, options);
+    if (step.error?.errorClass !== 'invalid_evaluation') return step;
+    return this.call(role, [judge], iteration, prompt, options);
   }
 
   /** Calls in parallel (proposers, compared models); each result or null when it failed. */

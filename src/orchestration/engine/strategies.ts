@@ -3,12 +3,12 @@ import type { Strategy } from '../../sessions/session.schema.js';
 import type { RunOptions } from '../run.schema.js';
 import { pickTeam, type Candidate } from './model-selector.js';
 import { aggregateRanks, labelsFor, reviewSheets } from './council.js';
+import { meanOf, rubricMean } from './evaluation.js';
 import {
   aggregationPrompt,
   answerPrompt,
   chairmanPrompt,
   debatePrompt,
-  EVALUATION_CRITERIA,
   judgePrompt,
   layeredAnswerPrompt,
   refinementPrompt,
@@ -252,8 +252,6 @@ function withoutLeadingLabel<T extends { text: string }>(step: T): T {
   return text === step.text || text.trim() === '' ? step : { ...step, text };
 }
 
-const meanOf = (values: number[]) => Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 100) / 100;
-
 /**
  * `council` (after Karpathy's llm-council): members answer independently; each reviews the
  * others' answers under labels shuffled for it from the run's seed (its own left out with
@@ -287,12 +285,14 @@ async function council(x: RunExecution, team: Team): Promise<void> {
     ids,
     reviews.map((r) => r.ranking),
   );
-  const meanScore = (id: string): number | null => {
-    const given = reviews.flatMap((r) =>
-      r.scores[id] ? [meanOf(EVALUATION_CRITERIA.map((c) => r.scores[id][c]))] : [],
-    );
-    return given.length === 0 ? null : meanOf(given);
-  };
+  // Each answer's mean review score, over the reviews that scored it (null when none did).
+  const scores = new Map(
+    ids.map((id) => {
+      const given = reviews.flatMap((r) => (r.scores[id] ? [rubricMean(r.scores[id])] : []));
+      return [id, given.length === 0 ? null : meanOf(given)];
+    }),
+  );
+  const meanScore = (id: string): number | null => scores.get(id) ?? null;
   const simulated = reviews.length > 0 && reviews.every((r) => r.simulated);
   for (const s of answered) {
     const score = meanScore(s.stepId);

@@ -49,7 +49,6 @@ function eventsOf(
   return events;
 }
 
-/** Chat Completions through the official SDK: OpenAI and every OpenAI-compatible API. */
 /** JSON mode, or a strict schema where one is given (OpenAI structured outputs; llama.cpp enforces it with a grammar). */
 function responseFormat(json: NonNullable<CompletionRequest['json']>) {
   return typeof json === 'object'
@@ -57,6 +56,7 @@ function responseFormat(json: NonNullable<CompletionRequest['json']>) {
     : { type: 'json_object' as const };
 }
 
+/** Chat Completions through the official SDK: OpenAI and every OpenAI-compatible API. */
 export class OpenAiAdapter implements ProviderAdapter {
   readonly protocol = 'openai';
   private readonly client: OpenAI;
