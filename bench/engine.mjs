@@ -3,34 +3,16 @@
 // a 0 ms simulator, in 3 passes with their spread), and Socket.IO fan-out:
 // 1,000 clients subscribed to one session, the latency from an event's timestamp to its arrival.
 // `npm run bench:engine`.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { io } from 'socket.io-client';
-import { createApp } from '../dist/app.factory.js';
-import { AppConfig } from '../dist/config/app-config.js';
-import { simulatorProviderEnvironment } from '../dist/config/providers.config.js';
-import { UpstreamSimulator } from '../dist/simulator/simulator.js';
-import { inFlightMs, machine, median, quantile, spread, writeResults } from './support.mjs';
+import { BENCH_ADMIN_KEY, inFlightMs, machine, median, quantile, spread, startBenchServer, writeResults } from './support.mjs';
 
-const ADMIN = 'orx_bench_admin_key_0123456789abcdef';
 const RUNS = Number(process.env.BENCH_RUNS ?? 99);
 const PASSES = Number(process.env.BENCH_PASSES ?? 3);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
 const log = (line) => process.stdout.write(`${line}\n`);
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'orx-engine-'));
-  const sim = new UpstreamSimulator();
-  const simUrl = await sim.listen(0);
-  const app = await createApp(AppConfig.fromEnv({ ADMIN_API_KEY: ADMIN, DATA_DIR: dataDir, LOG_LEVEL: 'warn', MAX_RUNS_PER_KEY: '1000', ...simulatorProviderEnvironment(simUrl) }));
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  const api = async (path, body) => {
-    const res = await fetch(`${base}${path}`, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
+  const { sim, base, api, close } = await startBenchServer('engine');
   const sockets = [];
   try {
     const sessionId = (await api('/api/sessions', { title: 'engine bench' })).id;
@@ -60,7 +42,7 @@ async function main() {
     let received = 0;
     await Promise.all(
       Array.from({ length: CLIENTS }, () => new Promise((resolve, reject) => {
-        const socket = io(`${base}/orchestration`, { auth: { token: ADMIN }, transports: ['websocket'], reconnection: false, forceNew: true });
+        const socket = io(`${base}/orchestration`, { auth: { token: BENCH_ADMIN_KEY }, transports: ['websocket'], reconnection: false, forceNew: true });
         sockets.push(socket);
         socket.onAny((_type, event) => {
           latencies.push(Date.now() - new Date(event.at).getTime());
@@ -95,9 +77,7 @@ async function main() {
     log(`\n${table}`);
   } finally {
     for (const s of sockets) s.disconnect();
-    await app.close();
-    await sim.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
 }
 

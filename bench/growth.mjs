@@ -4,36 +4,18 @@
 // run_events, messages, threads, sessions, usage) hold that many runs of another owner, cloned
 // from real runs made first; then route and improve runs are timed against a 0 ms simulator.
 // `npm run bench:growth` (BENCH_SIZES=1000,10000,50000 by default).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
-import { createApp } from '../dist/app.factory.js';
-import { AppConfig } from '../dist/config/app-config.js';
-import { simulatorProviderEnvironment } from '../dist/config/providers.config.js';
-import { UpstreamSimulator } from '../dist/simulator/simulator.js';
-import { inFlightMs, machine, median, writeResults } from './support.mjs';
+import { inFlightMs, machine, median, startBenchServer, writeResults } from './support.mjs';
 
-const ADMIN = 'orx_bench_admin_key_0123456789abcdef';
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 12);
 const BATCH = 500;
 const log = (line) => process.stdout.write(`${line}\n`);
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'orx-growth-'));
-  const sim = new UpstreamSimulator();
-  const simUrl = await sim.listen(0);
-  const app = await createApp(AppConfig.fromEnv({ ADMIN_API_KEY: ADMIN, DATA_DIR: dataDir, LOG_LEVEL: 'warn', MAX_RUNS_PER_KEY: '1000', ...simulatorProviderEnvironment(simUrl) }));
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const { app, api, close } = await startBenchServer('growth');
   const db = app.get(getConnectionToken()).db;
-  const api = async (path, body) => {
-    const res = await fetch(`${base}${path}`, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
   const models = ['openai/gpt-5.4-mini', 'anthropic/claude-haiku-4-5', 'mistral/mistral-small-2603'];
   const rows = [];
   try {
@@ -121,9 +103,7 @@ async function main() {
     writeResults('growth', { date, machine: machine(), rows }, table);
     log(`\n${table}`);
   } finally {
-    await app.close();
-    await sim.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
 }
 

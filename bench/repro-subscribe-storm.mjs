@@ -6,23 +6,11 @@
 // the subscribe now checks ownership by _id alone and all 1,000 are answered in about 3 s. The
 // stall itself (many concurrent scans and a write on the embedded FerretDB) is not understood yet.
 // Usage: npx nest build && RUNS=200 node bench/repro-subscribe-storm.mjs (FDB=<binary> for another FerretDB build).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { MongoClient } from 'mongodb';
-import { createApp } from '../dist/app.factory.js';
-import { AppConfig } from '../dist/config/app-config.js';
-import { simulatorProviderEnvironment } from '../dist/config/providers.config.js';
-import { UpstreamSimulator } from '../dist/simulator/simulator.js';
-const ADMIN = 'orx_bench_admin_key_0123456789abcdef';
-const sim = new UpstreamSimulator();
-const simUrl = await sim.listen(0);
-const app = await createApp(AppConfig.fromEnv({ ADMIN_API_KEY: ADMIN, DATA_DIR: mkdtempSync(join(tmpdir(), 'orx-p-')), LOG_LEVEL: 'warn', MAX_RUNS_PER_KEY: '1000', ...(process.env.FDB ? { FERRETDB_BIN: process.env.FDB } : {}), ...simulatorProviderEnvironment(simUrl) }));
-await app.listen({ port: 0, host: '127.0.0.1' });
-const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-const api = async (path, body) => (await fetch(`${base}${path}`, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) })).json();
+import { BENCH_ADMIN_KEY, startBenchServer } from './support.mjs';
+const { app, base, api } = await startBenchServer('storm', process.env.FDB ? { FERRETDB_BIN: process.env.FDB } : {});
 const sessionId = (await api('/api/sessions', { title: 'p' })).id;
 for (let i = 0; i < Number(process.env.RUNS ?? 60); i++) await api('/api/orchestrate?wait=true', { sessionId, prompt: `Explain ${i}`, strategy: 'route' });
 let connected = 0, acked = 0, errors = 0;
@@ -31,18 +19,18 @@ app.get(getConnectionToken()).set('debug', (coll, method) => { const k = `${coll
 const t0 = Date.now();
 const sockets = [];
 for (let i = 0; i < 1000; i++) {
-  const s = io(`${base}/orchestration`, { auth: { token: ADMIN }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const s = io(`${base}/orchestration`, { auth: { token: BENCH_ADMIN_KEY }, transports: ['websocket'], reconnection: false, forceNew: true });
   sockets.push(s);
   s.once('connect', () => { connected++; s.emitWithAck('subscribe', { sessionId }).then(() => acked++, () => errors++); });
   s.once('connect_error', (e) => { errors++; if (errors < 3) console.log('connect_error', e.message); });
 }
 for (let k = 0; k < 8; k++) { await new Promise((r) => setTimeout(r, 1000)); console.log(`${Date.now() - t0} ms: connected ${connected} acked ${acked} errors ${errors}`, JSON.stringify([...ops])); if (acked + errors >= 1000) break; }
 const t1 = Date.now();
-const probe = await Promise.race([fetch(`${base}/api/sessions/${sessionId}`, { headers: { authorization: `Bearer ${ADMIN}` } }).then((r) => r.status), new Promise((r) => setTimeout(() => r('timeout'), 8000))]);
+const probe = await Promise.race([fetch(`${base}/api/sessions/${sessionId}`, { headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}` } }).then((r) => r.status), new Promise((r) => setTimeout(() => r('timeout'), 8000))]);
 console.log('GET session:', probe, Date.now() - t1, 'ms');
 const probe2 = await Promise.race([fetch(`${base}/health/live`).then((r) => r.status), new Promise((r) => setTimeout(() => r('timeout'), 8000))]);
 console.log('health/live:', probe2);
-const probe3 = await Promise.race([fetch(`${base}/api/orchestrate/strategies`, { headers: { authorization: `Bearer ${ADMIN}` } }).then((r) => r.status), new Promise((r) => setTimeout(() => r('timeout'), 8000))]);
+const probe3 = await Promise.race([fetch(`${base}/api/orchestrate/strategies`, { headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}` } }).then((r) => r.status), new Promise((r) => setTimeout(() => r('timeout'), 8000))]);
 console.log('strategies (no db):', probe3);
 const conn = app.get(getConnectionToken());
 const host = conn.getClient().options.hosts[0];

@@ -1,7 +1,7 @@
 // What the benchmarks share: the machine line, nearest-rank quantiles, what a process tree uses
 // (from /proc), and writing their results.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 /** Nearest-rank q-quantile of ascending `sorted` values. */
@@ -93,4 +93,39 @@ export function inFlightMs(steps) {
     } else to = Math.max(to, b);
   }
   return total + (to - from);
+}
+
+export const BENCH_ADMIN_KEY = 'orx_bench_admin_key_0123456789abcdef';
+
+/**
+ * The built server on the embedded database in a temporary folder, with every provider pointed at
+ * an upstream simulator of its own; `api` calls it with the admin key (a non-2xx throws) and
+ * `close` stops both and removes the folder.
+ */
+export async function startBenchServer(name, env = {}) {
+  const [{ createApp }, { AppConfig }, { simulatorProviderEnvironment }, { UpstreamSimulator }] = await Promise.all([
+    import('../dist/app.factory.js'),
+    import('../dist/config/app-config.js'),
+    import('../dist/config/providers.config.js'),
+    import('../dist/simulator/simulator.js'),
+  ]);
+  const dataDir = mkdtempSync(join(tmpdir(), `orx-${name}-`));
+  const sim = new UpstreamSimulator();
+  const simUrl = await sim.listen(0);
+  const app = await createApp(
+    AppConfig.fromEnv({ ADMIN_API_KEY: BENCH_ADMIN_KEY, DATA_DIR: dataDir, LOG_LEVEL: 'warn', MAX_RUNS_PER_KEY: '1000', ...simulatorProviderEnvironment(simUrl), ...env }),
+  );
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const api = async (path, body) => {
+    const res = await fetch(`${base}${path}`, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const close = async () => {
+    await app.close();
+    await sim.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { app, sim, base, api, close };
 }
