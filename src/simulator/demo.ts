@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { demoServerEnvironment, simulatorSettings } from '../config/simulator-environment.js';
+import { runDemoServer } from './demo-server.js';
 import { UpstreamSimulator } from './simulator.js';
 
 /**
@@ -14,16 +13,7 @@ async function main(): Promise<void> {
   const url = await simulator.listen(settings.port, settings.host);
   process.stdout.write(`Demo: upstream simulator on ${url}; every provider points at it (no real model is called)\n`);
 
-  const server = spawn(process.execPath, [fileURLToPath(new URL('../main.js', import.meta.url))], {
-    env: demoServerEnvironment(url),
-    stdio: 'inherit',
-  });
-  const stop = (signal: NodeJS.Signals) => server.kill(signal);
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  server.once('exit', (code, signal) => {
-    void simulator.close().then(() => process.exit(code ?? (signal ? 0 : 1)));
-  });
+  runDemoServer(demoServerEnvironment(url), () => simulator.close());
 }
 
 main().catch((error: unknown) => {
