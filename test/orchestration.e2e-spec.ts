@@ -123,6 +123,11 @@ describe('orchestration runs (POST /api/orchestrate)', () => {
     const bad = evaluations.filter((s) => s.modelId === judge);
     expect(bad).toHaveLength(2);
     expect(bad.every((s) => s.status === 'failed' && s.error.errorClass === 'invalid_evaluation')).toBe(true);
+    // The second ask is the first one and a note of what could not be read in the first answer.
+    const [asked, again] = bad.map((s) => s.prompt.messages as Json[]);
+    expect(again.slice(0, -1)).toEqual(asked);
+    expect(again.at(-1)).toMatchObject({ role: 'user' });
+    expect(again.at(-1)?.content).toContain(`could not be read: ${bad[0].error.message}`);
     const good = evaluations.filter((s) => s.modelId !== judge);
     expect(good).toHaveLength(1);
     expect(r.score).toBe(good[0].evaluation.score);

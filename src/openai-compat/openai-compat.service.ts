@@ -14,6 +14,7 @@ import { MessagesService } from '../threads/messages.service.js';
 import { ThreadsService } from '../threads/threads.service.js';
 import { readChatRequest, type ChatRequest } from './chat-request.js';
 import { OpenAiError } from './openai-error.js';
+import { chatCompletionBody } from '../common/openai-wire.js';
 
 const ORCHESTRATE = 'orchestratex/';
 const SESSION_HEADER = 'x-orchestratex-session';
@@ -212,21 +213,9 @@ export class OpenAiCompatService {
       return writer.end();
     }
     const overhead = performance.now() - started - upstreamMs;
-    void reply.header(OVERHEAD_HEADER, overhead.toFixed(2)).send({
-      id: completionId(),
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model: item.id,
-      choices: [
-        {
-          index: 0,
-          message: { role: 'assistant', content: text, refusal: null },
-          logprobs: null,
-          finish_reason: finishOf(finish),
-        },
-      ],
-      usage: usageOf(usage),
-    });
+    void reply
+      .header(OVERHEAD_HEADER, overhead.toFixed(2))
+      .send(chatCompletionBody(completionId(), item.id, text, finishOf(finish), usageOf(usage)));
   }
 
   /**
@@ -322,21 +311,7 @@ export class OpenAiCompatService {
       if (chat.includeUsage) writer.usage(usageOf(usage));
       return writer.end();
     }
-    void reply.send({
-      id: `chatcmpl-${created.runId}`,
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model: chat.model,
-      choices: [
-        {
-          index: 0,
-          message: { role: 'assistant', content: run.answer, refusal: null },
-          logprobs: null,
-          finish_reason: 'stop',
-        },
-      ],
-      usage: usageOf(usage),
-    });
+    void reply.send(chatCompletionBody(`chatcmpl-${created.runId}`, chat.model, run.answer, 'stop', usageOf(usage)));
   }
 
   /** The key's own session for OpenAI-compatible runs, created the first time. */

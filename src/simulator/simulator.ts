@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SeededWords, simulatedEvaluation, simulatedReview } from './simulated-text.js';
+import { chatCompletionBody } from '../common/openai-wire.js';
 
 /** How a simulated model behaves; per model, with `*` as the default for all. */
 export interface SimModelBehaviour {
@@ -471,17 +472,9 @@ function openAiUsage(u: Usage): Json {
 }
 
 function openAiCompletion(id: string, chat: ChatRequest, text: string, stop: string, usage: Usage | null): Json {
-  return {
-    id,
-    object: 'chat.completion',
-    created: now(),
-    model: chat.model,
+  return chatCompletionBody(id, chat.model, text, stop, usage === null ? undefined : openAiUsage(usage), {
     system_fingerprint: 'orchestratex-simulator',
-    choices: [
-      { index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: stop },
-    ],
-    ...(usage === null ? {} : { usage: openAiUsage(usage) }),
-  };
+  });
 }
 
 function anthropicStop(stop: string): string {

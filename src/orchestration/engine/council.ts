@@ -60,7 +60,12 @@ export function reviewFormat(labels: string[]) {
     name: 'review',
     schema: strictObject({
       scores: strictObject(Object.fromEntries(labels.map((l) => [l, RUBRIC_SCHEMA]))),
-      ranking: { type: 'array', items: { type: 'string', enum: labels } },
+      ranking: {
+        type: 'array',
+        items: { type: 'string', enum: labels },
+        minItems: labels.length,
+        maxItems: labels.length,
+      },
     }),
   };
 }

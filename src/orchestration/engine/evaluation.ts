@@ -1,4 +1,4 @@
-import { EVALUATION_CRITERIA, type Criterion } from './prompts.js';
+import { EVALUATION_CRITERIA, MAX_POINTS, type Criterion } from './prompts.js';
 
 export interface Evaluation {
   scores: Record<Criterion, number>;
@@ -19,17 +19,22 @@ export const strictObject = (properties: Record<string, unknown>) => ({
   additionalProperties: false,
 });
 
-/** Every criterion's score (the range, 1 to 10, is asked in the prompt and checked on reading). */
-export const RUBRIC_SCHEMA = strictObject(Object.fromEntries(EVALUATION_CRITERIA.map((c) => [c, { type: 'number' }])));
+/** A criterion's score: a whole number from 1 to 10 (an enum, which grammar-based servers enforce too). */
+const SCORE_SCHEMA = { type: 'integer', enum: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] };
+
+/** Every criterion's score. */
+export const RUBRIC_SCHEMA = strictObject(Object.fromEntries(EVALUATION_CRITERIA.map((c) => [c, SCORE_SCHEMA])));
+
+const POINTS_SCHEMA = { type: 'array', items: { type: 'string' }, maxItems: MAX_POINTS };
 
 /** The evaluation's shape, for a provider that enforces a schema. */
 export const EVALUATION_FORMAT = {
   name: 'evaluation',
   schema: strictObject({
     scores: RUBRIC_SCHEMA,
-    strengths: { type: 'array', items: { type: 'string' } },
-    weaknesses: { type: 'array', items: { type: 'string' } },
-    suggestions: { type: 'array', items: { type: 'string' } },
+    strengths: POINTS_SCHEMA,
+    weaknesses: POINTS_SCHEMA,
+    suggestions: POINTS_SCHEMA,
   }),
 };
 

@@ -6,10 +6,10 @@ import type { ChatMessage } from '../../providers/provider.types.js';
  */
 export const PROMPT_VERSIONS = {
   answer: 1,
-  evaluate: 1,
+  evaluate: 2,
   refine: 1,
   aggregate: 2,
-  review: 1,
+  review: 2,
   chair: 1,
   debate: 1,
   judge: 1,
@@ -24,6 +24,9 @@ export interface BuiltPrompt {
 
 export const EVALUATION_CRITERIA = ['accuracy', 'relevance', 'clarity', 'completeness', 'domain_expertise'] as const;
 export type Criterion = (typeof EVALUATION_CRITERIA)[number];
+
+/** Strengths, weaknesses, suggestions: at most this many each (a bound a small model needs to stop). */
+export const MAX_POINTS = 3;
 
 const built = (id: PromptId, messages: ChatMessage[]): BuiltPrompt => ({ id, version: PROMPT_VERSIONS[id], messages });
 
@@ -44,14 +47,35 @@ export function evaluationPrompt(prompt: string, answer: string, domain: string)
     {
       role: 'system',
       content:
-        'You are a strict reviewer. Score the answer to the request from 1 (very poor) to 10 (excellent) on ' +
-        `${EVALUATION_CRITERIA.join(', ')} (expertise in ${domain}). Name its strengths, its weaknesses and ` +
-        'concrete suggestions to improve it. Respond with JSON only, exactly of this shape: ' +
+        'You are a strict reviewer. Score the answer to the request with a whole number from 1 (very poor) to 10 ' +
+        `(excellent) on ${EVALUATION_CRITERIA.join(', ')} (expertise in ${domain}). Name up to ${MAX_POINTS} of its ` +
+        `strengths, up to ${MAX_POINTS} weaknesses and up to ${MAX_POINTS} concrete suggestions to improve it, each ` +
+        'in one short sentence. Respond with JSON only, exactly of this shape: ' +
         '{"scores":{"accuracy":n,"relevance":n,"clarity":n,"completeness":n,"domain_expertise":n},' +
         '"strengths":["…"],"weaknesses":["…"],"suggestions":["…"]}',
     },
     { role: 'user', content: `Request:\n${prompt}\n\nAnswer to review:\n${answer}` },
   ]);
+}
+
+/**
+ * A judging prompt asked once more after its answer could not be read: the same messages and a
+ * note of what was wrong (a different prompt, so a model that samples deterministically does not
+ * give the same unreadable answer again).
+ */
+export function reaskPrompt(prompt: BuiltPrompt, problem: string): BuiltPrompt {
+  return {
+    ...prompt,
+    messages: [
+      ...prompt.messages,
+      {
+        role: 'user',
+        content:
+          `Your previous reply could not be read: ${problem}. Reply again with the JSON object only, ` +
+          'exactly of the shape asked, every text one short sentence.',
+      },
+    ],
+  };
 }
 
 export function refinementPrompt(
@@ -114,7 +138,7 @@ export function reviewPrompt(prompt: string, answers: { label: string; text: str
       role: 'system',
       content:
         `You are a strict reviewer. Answers to the request are shown under the labels ${labels.join(', ')}; ` +
-        'you are not told who wrote them. Score each from 1 (very poor) to 10 (excellent) on ' +
+        'you are not told who wrote them. Score each with a whole number from 1 (very poor) to 10 (excellent) on ' +
         `${EVALUATION_CRITERIA.join(', ')} (expertise in ${domain}), then rank them from best to worst, each ` +
         'label exactly once, no ties. Respond with JSON only, exactly of this shape (ranking best first): ' +
         shape,

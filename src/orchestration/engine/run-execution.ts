@@ -15,7 +15,7 @@ import type { CallGate } from './call-gate.js';
 import { EVALUATION_FORMAT, meanOf, parseEvaluation, type Evaluation } from './evaluation.js';
 import type { Candidate } from './model-selector.js';
 import { parseReview, reviewFormat } from './council.js';
-import { evaluationPrompt, reviewPrompt, type BuiltPrompt } from './prompts.js';
+import { evaluationPrompt, reaskPrompt, reviewPrompt, type BuiltPrompt } from './prompts.js';
 
 /** The next call would pass the run's cost limit: the run stops with its best answer so far. */
 export class BudgetStop extends Error {
@@ -485,7 +485,7 @@ export class RunExecution {
   ): Promise<RunStep> {
     const step = await this.call(role, [judge], iteration, prompt, options);
     if (step.error?.errorClass !== 'invalid_evaluation') return step;
-    return this.call(role, [judge], iteration, prompt, options);
+    return this.call(role, [judge], iteration, reaskPrompt(prompt, step.error.message), options);
   }
 
   /** Calls in parallel (proposers, compared models); each result or null when it failed. */
