@@ -4,6 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SeededWords, simulatedEvaluation, simulatedReview } from './simulated-text.js';
+import {
+  acknowledgement,
+  readAgentAsk,
+  toolCallsFor,
+  valueFor,
+  type AgentAsk,
+  type SimToolCall,
+} from './simulated-agent.js';
 import { chatCompletionBody } from '../common/openai-wire.js';
 
 /** How a simulated model behaves; per model, with `*` as the default for all. */
@@ -41,8 +49,8 @@ export interface Fault {
 export interface SimStats {
   requests: Record<string, number>;
   /**
-   * Requests per response format asked for: `json_schema:<name>`, `json_object`, or `text` (none);
-   * an Anthropic request is always `text` (its protocol has no such field).
+   * Requests per response format asked for: `json_schema:<name>` (OpenAI), `json_schema` (an
+   * Anthropic `output_config.format`), `json_object`, or `text` (none).
    */
   formats: Record<string, number>;
   /** Requests per dialect's endpoint: `/v1/chat/completions` (OpenAI) or `/v1/messages` (Anthropic). */
@@ -73,7 +81,17 @@ interface ChatRequest {
   texts: string[];
   wantsJson: boolean;
   format: string;
+  /** Tools, tool results, images and a schema: what an agent-like answer is made from. */
+  ask: AgentAsk;
+  /** An evaluation or a council review (the engine's judging prompts), not a client's own schema. */
+  judging: boolean;
 }
+
+/** One piece of a streamed answer: text, a tool call's start, or a piece of its arguments. */
+type Piece =
+  | { kind: 'text'; text: string }
+  | { kind: 'tool_start'; index: number; call: SimToolCall }
+  | { kind: 'tool_args'; index: number; text: string };
 
 type Json = Record<string, unknown>;
 
@@ -263,7 +281,7 @@ export class UpstreamSimulator {
     const rng = new SeededWords(seed);
     const limit = Math.max(1, Math.min(chat.maxTokens ?? behaviour.outputTokens, behaviour.outputTokens));
     const truncated = chat.maxTokens !== undefined && chat.maxTokens < behaviour.outputTokens;
-    // A council review asks for a ranking of labelled answers; any other JSON request is an evaluation.
+    // A council review asks for a ranking of labelled answers; any other judging request is an evaluation.
     const reviewed = /"ranking":\[((?:"[A-Z]",?)+)\]/.exec(chat.texts.join('\n'));
     const evaluation = () =>
       badJson
@@ -271,10 +289,36 @@ export class UpstreamSimulator {
         : reviewed
           ? simulatedReview(seed, JSON.parse(`[${reviewed[1]}]`) as string[], this.takeScore(chat.model))
           : simulatedEvaluation(seed, this.takeScore(chat.model));
-    // An evaluation streams in pieces of 24 characters, so a stream can break inside one too.
-    const json = chat.wantsJson ? evaluation() : '';
-    const pieces = chat.wantsJson ? (json.match(/[\s\S]{1,24}/g) ?? ['']) : rng.tokens(limit);
-    const outputTokens = chat.wantsJson ? countTokens(json) : pieces.length;
+    const calls = toolCallsFor(chat.ask, seed, chat.dialect === 'openai' ? 'call_sim_' : 'toolu_sim_');
+    const fromSchema = chat.ask.schema !== null && !chat.judging;
+    // JSON (an evaluation, or an object of the client's schema) streams in pieces of 24 characters,
+    // so a stream can break inside one too; tool arguments likewise.
+    const json =
+      calls.length > 0
+        ? ''
+        : fromSchema
+          ? JSON.stringify(valueFor(chat.ask.schema ?? {}, rng))
+          : chat.wantsJson
+            ? evaluation()
+            : '';
+    const chunked = (text: string) => text.match(/[\s\S]{1,24}/g) ?? [''];
+    const opening = acknowledgement(chat.ask);
+    const pieces: Piece[] =
+      calls.length > 0
+        ? calls.flatMap((call, index): Piece[] => [
+            { kind: 'tool_start', index, call },
+            ...chunked(call.arguments).map((text): Piece => ({ kind: 'tool_args', index, text })),
+          ])
+        : (json !== '' ? chunked(json) : [...(opening ? [opening] : []), ...rng.tokens(limit)]).map((text): Piece => ({
+            kind: 'text',
+            text,
+          }));
+    const outputTokens =
+      calls.length > 0
+        ? countTokens(calls.map((c) => c.name + c.arguments).join(''))
+        : json !== ''
+          ? countTokens(json)
+          : pieces.length - (opening ? 1 : 0) + (opening ? countTokens(opening) : 0);
     const inputTokens = countChatTokens(chat.texts);
     const usage = {
       inputTokens,
@@ -282,7 +326,7 @@ export class UpstreamSimulator {
       cachedInputTokens: Math.min(behaviour.cachedInputTokens, inputTokens),
       reasoningTokens: Math.min(behaviour.reasoningTokens, outputTokens),
     };
-    const stop = truncated && !chat.wantsJson ? 'length' : 'stop';
+    const stop = calls.length > 0 ? 'tool_calls' : truncated && json === '' ? 'length' : 'stop';
     // What an OpenAI-dialect answer reports (none, for a server that sends no usage).
     const reported = behaviour.omitUsage ? null : usage;
     const id = `${chat.dialect === 'openai' ? 'chatcmpl' : 'msg'}_sim_${randomBytes(6).toString('hex')}`;
@@ -292,13 +336,13 @@ export class UpstreamSimulator {
     if (!chat.stream) {
       await sleep(behaviour.tokenMs * Math.max(0, pieces.length - 1));
       if (res.destroyed) return;
-      const text = pieces.join('');
+      const text = pieces.map((p) => (p.kind === 'text' ? p.text : '')).join('');
       this.sendJson(
         res,
         200,
         chat.dialect === 'openai'
-          ? openAiCompletion(id, chat, text, stop, reported)
-          : anthropicMessage(id, chat, text, stop, usage),
+          ? openAiCompletion(id, chat, text, calls, stop, reported)
+          : anthropicMessage(id, chat, text, calls, stop, usage),
       );
       finished = true;
       return;
@@ -307,7 +351,7 @@ export class UpstreamSimulator {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const stream =
       chat.dialect === 'openai' ? openAiStream(id, chat, stop, reported) : anthropicStream(id, chat, stop, usage);
-    res.write(stream.start());
+    res.write(stream.start(calls.length > 0));
     for (let i = 0; i < pieces.length; i += 1) {
       if (i > 0) await sleep(behaviour.tokenMs);
       if (res.destroyed) return;
@@ -325,9 +369,9 @@ export class UpstreamSimulator {
             : 'event: content_block_delta\ndata: {"type": "content_block_delta", "delta": {\n\n',
         );
       }
-      res.write(stream.delta(pieces[i]));
+      res.write(stream.piece(pieces[i]));
     }
-    res.end(stream.end());
+    res.end(stream.end(calls.length));
     finished = true;
   }
 
@@ -434,6 +478,7 @@ function parseChat(dialect: 'openai' | 'anthropic', body: Json): ChatRequest | s
   if (dialect === 'anthropic' && typeof maxTokens !== 'number') return 'max_tokens is required';
   const format = (body.response_format as Json | undefined)?.type;
   const everything = texts.join('\n');
+  const ask = readAgentAsk(dialect, body);
   return {
     dialect,
     model: body.model,
@@ -442,13 +487,21 @@ function parseChat(dialect: 'openai' | 'anthropic', body: Json): ChatRequest | s
     maxTokens: typeof maxTokens === 'number' ? maxTokens : undefined,
     texts,
     wantsJson:
-      format === 'json_object' || format === 'json_schema' || /respond (only )?with (a )?json/i.test(everything),
+      format === 'json_object' ||
+      format === 'json_schema' ||
+      ask.schema !== null ||
+      /respond (only )?with (a )?json/i.test(everything),
     format:
       format === 'json_schema'
         ? `json_schema:${String(((body.response_format as Json).json_schema as Json | undefined)?.name)}`
         : format === 'json_object'
           ? 'json_object'
-          : 'text',
+          : ask.schema !== null
+            ? 'json_schema'
+            : 'text',
+    ask,
+    // The engine's evaluation and review prompts give the shape they want, scores first.
+    judging: /"scores":\{/.test(everything),
   };
 }
 
@@ -471,14 +524,34 @@ function openAiUsage(u: Usage): Json {
   };
 }
 
-function openAiCompletion(id: string, chat: ChatRequest, text: string, stop: string, usage: Usage | null): Json {
-  return chatCompletionBody(id, chat.model, text, stop, usage === null ? undefined : openAiUsage(usage), {
-    system_fingerprint: 'orchestratex-simulator',
-  });
+const openAiToolCall = (call: SimToolCall) => ({
+  id: call.id,
+  type: 'function',
+  function: { name: call.name, arguments: call.arguments },
+});
+
+function openAiCompletion(
+  id: string,
+  chat: ChatRequest,
+  text: string,
+  calls: SimToolCall[],
+  stop: string,
+  usage: Usage | null,
+): Json {
+  const body = chatCompletionBody(
+    id,
+    chat.model,
+    calls.length > 0 ? null : text,
+    stop,
+    usage === null ? undefined : openAiUsage(usage),
+    { system_fingerprint: 'orchestratex-simulator' },
+  );
+  if (calls.length > 0) Object.assign(body.choices[0].message, { tool_calls: calls.map(openAiToolCall) });
+  return body;
 }
 
 function anthropicStop(stop: string): string {
-  return stop === 'length' ? 'max_tokens' : 'end_turn';
+  return stop === 'length' ? 'max_tokens' : stop === 'tool_calls' ? 'tool_use' : 'end_turn';
 }
 
 function anthropicUsage(u: Usage): Json {
@@ -490,13 +563,23 @@ function anthropicUsage(u: Usage): Json {
   };
 }
 
-function anthropicMessage(id: string, chat: ChatRequest, text: string, stop: string, usage: Usage): Json {
+function anthropicMessage(
+  id: string,
+  chat: ChatRequest,
+  text: string,
+  calls: SimToolCall[],
+  stop: string,
+  usage: Usage,
+): Json {
   return {
     id,
     type: 'message',
     role: 'assistant',
     model: chat.model,
-    content: [{ type: 'text', text }],
+    content:
+      calls.length > 0
+        ? calls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: JSON.parse(c.arguments) as unknown }))
+        : [{ type: 'text', text }],
     stop_reason: anthropicStop(stop),
     stop_sequence: null,
     usage: anthropicUsage(usage),
@@ -504,18 +587,30 @@ function anthropicMessage(id: string, chat: ChatRequest, text: string, stop: str
 }
 
 interface StreamWriter {
-  start(): string;
-  delta(text: string): string;
-  end(): string;
+  /** The opening events; `tools`: the answer is tool calls, not text. */
+  start(tools: boolean): string;
+  piece(piece: Piece): string;
+  /** The closing events, after `calls` tool calls (0: a text answer). */
+  end(calls: number): string;
 }
 
 function openAiStream(id: string, chat: ChatRequest, stop: string, usage: Usage | null): StreamWriter {
   const created = now();
   const chunk = (choices: Json[], extra: Json = {}) =>
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: chat.model, system_fingerprint: 'orchestratex-simulator', choices, ...extra })}\n\n`;
+  const delta = (d: Json) => chunk([{ index: 0, delta: d, logprobs: null, finish_reason: null }]);
   return {
-    start: () => chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]),
-    delta: (text) => chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]),
+    start: (tools) => delta({ role: 'assistant', content: tools ? null : '' }),
+    piece: (p) =>
+      p.kind === 'text'
+        ? delta({ content: p.text })
+        : p.kind === 'tool_start'
+          ? delta({
+              tool_calls: [
+                { index: p.index, id: p.call.id, type: 'function', function: { name: p.call.name, arguments: '' } },
+              ],
+            })
+          : delta({ tool_calls: [{ index: p.index, function: { arguments: p.text } }] }),
     end: () =>
       chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: stop }]) +
       (chat.includeUsage && usage !== null ? chunk([], { usage: openAiUsage(usage) }) : '') +
@@ -526,7 +621,7 @@ function openAiStream(id: string, chat: ChatRequest, stop: string, usage: Usage 
 function anthropicStream(id: string, chat: ChatRequest, stop: string, usage: Usage): StreamWriter {
   const event = (name: string, data: Json) => `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`;
   return {
-    start: () =>
+    start: (tools) =>
       event('message_start', {
         message: {
           id,
@@ -539,11 +634,20 @@ function anthropicStream(id: string, chat: ChatRequest, stop: string, usage: Usa
           usage: { ...anthropicUsage(usage), output_tokens: 1 },
         },
       }) +
-      event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) +
+      (tools ? '' : event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } })) +
       event('ping', {}),
-    delta: (text) => event('content_block_delta', { index: 0, delta: { type: 'text_delta', text } }),
-    end: () =>
-      event('content_block_stop', { index: 0 }) +
+    piece: (p) =>
+      p.kind === 'text'
+        ? event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: p.text } })
+        : p.kind === 'tool_start'
+          ? (p.index > 0 ? event('content_block_stop', { index: p.index - 1 }) : '') +
+            event('content_block_start', {
+              index: p.index,
+              content_block: { type: 'tool_use', id: p.call.id, name: p.call.name, input: {} },
+            })
+          : event('content_block_delta', { index: p.index, delta: { type: 'input_json_delta', partial_json: p.text } }),
+    end: (calls) =>
+      event('content_block_stop', { index: Math.max(0, calls - 1) }) +
       event('message_delta', {
         delta: { stop_reason: anthropicStop(stop), stop_sequence: null },
         usage: { output_tokens: usage.outputTokens },
