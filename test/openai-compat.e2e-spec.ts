@@ -1,24 +1,18 @@
 import OpenAI from 'openai';
 import { UsageRecorder } from '../src/analytics/usage-recorder.js';
 import { ADMIN_KEY } from './support/app.js';
-import { auth, createUserKey } from './support/factories.js';
-import { startSimulatedApp } from './support/simulated.js';
+import { auth } from './support/factories.js';
+import { startGateway, type SimulatedApp } from './support/simulated.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('the OpenAI-compatible endpoint (/v1), driven by the official openai SDK', () => {
-  let env: Awaited<ReturnType<typeof startSimulatedApp>>;
+  let env: SimulatedApp;
   let client: OpenAI;
   let key: string;
   let baseURL: string;
 
-  beforeAll(async () => {
-    env = await startSimulatedApp({ USAGE_FLUSH_INTERVAL_MS: '60000' });
-    await env.t.app.listen({ port: 0, host: '127.0.0.1' });
-    baseURL = `${(await env.t.app.getUrl()).replace('[::1]', '127.0.0.1')}/v1`;
-    key = (await createUserKey(env.t)).key;
-    client = new OpenAI({ apiKey: key, baseURL, maxRetries: 0 });
-  });
+  beforeAll(async () => ({ env, client, key, baseURL } = await startGateway({ USAGE_FLUSH_INTERVAL_MS: '60000' })));
   afterEach(() => env.sim.reset());
   afterAll(() => env.close());
 

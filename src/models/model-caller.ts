@@ -42,7 +42,8 @@ export class ModelCaller {
 
   /**
    * Calls the first of `items` that answers (those whose provider is not configured are left
-   * out); `onText` hears the answer's text as it streams, with the model writing it.
+   * out); `onText` hears the answer's text as it streams, with the model writing it, and `onRaw`
+   * the provider's own events on the fast path (`request.passthrough`).
    */
   async call(
     items: CatalogueItem[],
@@ -50,12 +51,19 @@ export class ModelCaller {
     signal: AbortSignal,
     context: CallContext,
     onText: (text: string, item: CatalogueItem) => void = () => undefined,
+    onRaw?: (data: string, item: CatalogueItem) => void,
   ): Promise<PricedCall> {
     const byTarget = new Map(items.map((item) => [`${item.provider}/${item.model}`, item]));
     const itemOf = (target: Target | undefined) =>
       (target && byTarget.get(`${target.provider}/${target.model}`)) ?? items[0];
     const targets = items.map((item) => this.target(item)).filter((t): t is Target => t !== undefined);
-    const call = await this.providers.call(targets, request, signal, (text, target) => onText(text, itemOf(target)));
+    const call = await this.providers.call(
+      targets,
+      request,
+      signal,
+      (text, target) => onText(text, itemOf(target)),
+      onRaw && ((data, target) => onRaw(data, itemOf(target))),
+    );
     const item = itemOf(call.target);
     const cost = callCost(item.pricing, call.usage, call.error === null);
     if (!cost.known) {

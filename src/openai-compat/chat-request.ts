@@ -1,15 +1,18 @@
 import type { ChatMessage } from '../providers/provider.types.js';
 import { OpenAiError } from './openai-error.js';
 
-/** A Chat Completions request, checked. Fields OpenAI clients send that do not change the answer are ignored. */
+/**
+ * A Chat Completions request: what the gateway itself reads of it, checked. The rest of the body
+ * goes to the provider as it is (same protocol) or translated (`anthropic-translation.ts`).
+ */
 export interface ChatRequest {
+  /** The body as the client sent it. */
+  body: Record<string, unknown>;
   model: string;
-  messages: ChatMessage[];
   stream: boolean;
   includeUsage: boolean;
   maxTokens: number | undefined;
   temperature: number | undefined;
-  json: boolean;
   /** A session id, when the `user` field carries one (orchestratex/<strategy> models). */
   user: string | undefined;
   /** Catalogue ids to try in turn when `model` fails before answering (LiteLLM's `fallbacks` field). */
@@ -36,6 +39,21 @@ function textOf(content: unknown, at: string): string {
   throw bad(`${at}.content`, `${at}.content must be a string or an array of text parts`);
 }
 
+/** The messages as text only (an orchestration's thread): a tool message or an image part is a 400. */
+export function textMessages(body: Record<string, unknown>): ChatMessage[] {
+  const messages = body.messages as unknown[];
+  return messages.map((raw: unknown, i) => {
+    const m = raw as { role?: unknown; content?: unknown };
+    const at = `messages[${i}]`;
+    if (typeof m !== 'object' || m === null) throw bad(at, `${at} must be an object`);
+    const role = m.role === 'developer' ? 'system' : m.role;
+    if (role !== 'system' && role !== 'user' && role !== 'assistant') {
+      throw bad(`${at}.role`, `${at}.role must be one of system, developer, user, assistant`);
+    }
+    return { role, content: textOf(m.content, at) };
+  });
+}
+
 /** Reads a request body the way OpenAI does, with OpenAI-style errors naming the parameter. */
 export function readChatRequest(body: Record<string, unknown>): ChatRequest {
   const {
@@ -47,22 +65,15 @@ export function readChatRequest(body: Record<string, unknown>): ChatRequest {
     max_completion_tokens,
     temperature,
     n,
-    response_format,
     user,
     fallbacks,
   } = body;
   if (typeof model !== 'string' || model.trim() === '') throw bad('model', 'you must provide a model parameter');
   if (!Array.isArray(messages) || messages.length === 0) throw bad('messages', 'messages must be a non-empty array');
-  const chat: ChatMessage[] = messages.map((raw: unknown, i) => {
-    const m = raw as { role?: unknown; content?: unknown };
-    const at = `messages[${i}]`;
-    if (typeof m !== 'object' || m === null) throw bad(at, `${at} must be an object`);
-    const role = m.role === 'developer' ? 'system' : m.role;
-    if (role !== 'system' && role !== 'user' && role !== 'assistant') {
-      throw bad(`${at}.role`, `${at}.role must be one of system, developer, user, assistant`);
-    }
-    return { role, content: textOf(m.content, at) };
-  });
+  if (messages.some((m) => typeof m !== 'object' || m === null || Array.isArray(m))) {
+    const i = messages.findIndex((m) => typeof m !== 'object' || m === null || Array.isArray(m));
+    throw bad(`messages[${i}]`, `messages[${i}] must be an object`);
+  }
   if (stream !== undefined && stream !== null && typeof stream !== 'boolean')
     throw bad('stream', 'stream must be a boolean');
   const ceiling = max_completion_tokens ?? max_tokens;
@@ -89,15 +100,13 @@ export function readChatRequest(body: Record<string, unknown>): ChatRequest {
   ) {
     throw bad('fallbacks', `fallbacks must be an array of at most ${MAX_FALLBACKS} model ids`);
   }
-  const format = (response_format as { type?: unknown } | undefined)?.type;
   return {
+    body,
     model: model.trim(),
-    messages: chat,
     stream: stream === true,
     includeUsage: (stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
     maxTokens: (ceiling as number | null | undefined) ?? undefined,
     temperature: temperature ?? undefined,
-    json: format === 'json_object' || format === 'json_schema',
     user: typeof user === 'string' && user.length > 0 ? user : undefined,
     fallbacks: ((fallbacks as string[] | null | undefined) ?? []).map((f) => f.trim()),
   };

@@ -21,6 +21,12 @@ export class OpenAiCompatController {
     return this.compat.list();
   }
 
+  /** One model by id (`openai/gpt-5.4-mini` with its slash as it is, or encoded as %2F). */
+  @Get('models/*')
+  model(@Req() request: FastifyRequest): ReturnType<OpenAiCompatService['retrieve']> {
+    return this.compat.retrieve((request.params as Record<string, string>)['*'] ?? '');
+  }
+
   @Post('chat/completions')
   @HttpCode(200)
   @Idempotent()

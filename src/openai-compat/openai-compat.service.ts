@@ -7,18 +7,29 @@ import { ModelCaller } from '../models/model-caller.js';
 import { ModelsService, type CatalogueItem } from '../models/models.service.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import type { ErrorClass } from '../providers/provider.error.js';
-import type { FinishReason, NormalizedUsage } from '../providers/provider.types.js';
+import type { NormalizedUsage } from '../providers/provider.types.js';
 import { STRATEGIES, type Strategy } from '../sessions/session.schema.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { MessagesService } from '../threads/messages.service.js';
 import { ThreadsService } from '../threads/threads.service.js';
-import { readChatRequest, type ChatRequest } from './chat-request.js';
+import { AnthropicToOpenAiStream, fromAnthropicMessage, toAnthropicRequest } from './anthropic-translation.js';
+import { readChatRequest, textMessages, type ChatRequest } from './chat-request.js';
 import { OpenAiError } from './openai-error.js';
 import { chatCompletionBody } from '../common/openai-wire.js';
 
 const ORCHESTRATE = 'orchestratex/';
 const SESSION_HEADER = 'x-orchestratex-session';
 const OVERHEAD_HEADER = 'x-orchestratex-overhead-ms';
+/** The catalogue model that answered (a fallback, maybe). */
+const MODEL_HEADER = 'x-orchestratex-model';
+
+/** The answer's `model` field, as the provider wrote it (its own model id). */
+const MODEL_FIELD = /"model":\s*"(?:[^"\\]|\\.)*"/;
+/** An answer or chunk with the catalogue id the client knows in `model`, without parsing the rest. */
+const withModel = (data: string, id: string) => data.replace(MODEL_FIELD, `"model":${JSON.stringify(id)}`);
+
+/** An OpenAI stream's usage-only chunk (`choices: []`), told without parsing the others. */
+const isUsageChunk = (event: string) => event.includes('"usage"') && /"choices":\s*\[\s*\]/.test(event);
 
 /** Upstream failures as OpenAI statuses. */
 const STATUS_OF: Record<ErrorClass, number> = {
@@ -37,9 +48,6 @@ const STATUS_OF: Record<ErrorClass, number> = {
 
 /** A completion id like OpenAI's (randomUUID draws from a buffered pool; randomBytes costs a syscall each time). */
 const completionId = () => `chatcmpl-orx${randomUUID().replaceAll('-', '')}`;
-
-const finishOf = (reason: FinishReason | null) =>
-  reason === 'length' || reason === 'content_filter' || reason === 'tool_calls' ? reason : 'stop';
 
 function usageOf(u: NormalizedUsage | null) {
   const input = u?.inputTokens ?? 0;
@@ -69,10 +77,17 @@ class ChunkWriter {
   /** Sends the headers and the role chunk; `model` is the one answering. */
   start(model: string): void {
     if (this.started) return;
+    this.open();
+    this.model = model;
+    this.chunk({ role: 'assistant', content: '' }, null);
+  }
+
+  /** Sends the headers only: the chunks that follow are the provider's own (`raw`). */
+  open(): void {
+    if (this.started) return;
     this.started = true;
     this.id = completionId();
     this.created = Math.floor(Date.now() / 1000);
-    this.model = model;
     this.reply.hijack();
     const raw = this.reply.raw;
     for (const [name, value] of Object.entries(this.reply.getHeaders()))
@@ -83,7 +98,16 @@ class ChunkWriter {
       connection: 'keep-alive',
       ...this.headers,
     });
-    this.chunk({ role: 'assistant', content: '' }, null);
+  }
+
+  /** One server-sent event as given (`data: …`). */
+  raw(event: string): void {
+    this.reply.raw.write(`${event}\n\n`);
+  }
+
+  /** Ends a stream whose last event (`data: [DONE]`) was written already. */
+  close(): void {
+    this.reply.raw.end();
   }
 
   chunk(delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}): void {
@@ -159,43 +183,64 @@ export class OpenAiCompatService {
     return { object: 'list', data };
   }
 
+  /** A model as `GET /v1/models` lists it; one that is not listed (unknown or unavailable) is a 404. */
+  async retrieve(id: string): Promise<{ id: string; object: 'model'; created: number; owned_by: string }> {
+    const found = (await this.list()).data.find((m) => m.id === id);
+    if (found === undefined) {
+      throw new OpenAiError(404, `The model '${id}' does not exist or is not available (GET /v1/models lists them)`, {
+        param: 'model',
+        code: 'model_not_found',
+      });
+    }
+    return found;
+  }
+
   async complete(principal: Principal, request: FastifyRequest, reply: FastifyReply, started: number): Promise<void> {
     const chat = readChatRequest(request.body as Record<string, unknown>);
     if (chat.model.startsWith(ORCHESTRATE)) return this.orchestrate(principal, chat, request, reply, started);
 
     const chosen = await this.modelsOf(chat);
+    // The client's body goes as it is to OpenAI-compatible providers; Anthropic ones get its translation.
+    const { fallbacks: _ours, ...forwarded } = chat.body;
+    const protocols = new Set(chosen.map((item) => this.caller.target(item)?.adapter.protocol));
+    const passthrough = {
+      openai: forwarded,
+      ...(protocols.has('anthropic') ? { anthropic: toAnthropicRequest(forwarded) } : {}),
+    };
     const abort = new AbortController();
     request.raw.on('close', () => {
       if (!reply.raw.writableEnded) abort.abort();
     });
     const writer = new ChunkWriter(reply, {});
     const upstreamStart = performance.now();
-    const begin = (model: string) => {
-      if (writer.started) return;
-      reply.header(OVERHEAD_HEADER, (upstreamStart - started).toFixed(2));
-      writer.start(model);
+    let translator: AnthropicToOpenAiStream | undefined;
+    const onRaw = (data: string, answering: CatalogueItem) => {
+      if (!chat.stream) return;
+      if (!writer.started) {
+        reply.header(OVERHEAD_HEADER, (upstreamStart - started).toFixed(2));
+        reply.header(MODEL_HEADER, answering.id);
+        writer.open();
+      }
+      if (this.protocolOf(answering) === 'openai') {
+        // The usage chunk was asked for on the client's behalf only when it did not ask itself.
+        if (!chat.includeUsage && isUsageChunk(data)) return;
+        writer.raw(withModel(data, answering.id));
+      } else {
+        translator ??= new AnthropicToOpenAiStream(completionId(), answering.id, chat.includeUsage);
+        for (const line of translator.push(data)) writer.raw(line);
+      }
     };
+    let whole: { data: string; item: CatalogueItem } | undefined;
     const { call, item } = await this.caller.call(
       chosen,
-      {
-        messages: chat.messages,
-        maxTokens: chat.maxTokens,
-        temperature: chat.temperature,
-        json: chat.json,
-        stream: chat.stream,
-      },
+      { messages: [], passthrough, stream: chat.stream },
       abort.signal,
       { ownerId: principal.ownerId, role: 'gateway', strategy: null, domain: null },
-      (text, answering) => {
-        if (!chat.stream) return;
-        begin(answering.id);
-        writer.chunk({ content: text }, null);
-      },
+      undefined,
+      (data, answering) => (chat.stream ? onRaw(data, answering) : (whole = { data, item: answering })),
     );
     const upstreamMs = performance.now() - upstreamStart;
-    // `item`: the model that answered (a fallback, maybe; the first one when none did).
-    const { text, usage, finishReason: finish, error: failure } = call;
-
+    const failure = call.error;
     if (failure !== null) {
       const which = chosen.length === 1 ? item.id : `${chosen.map((c) => c.id).join(', ')} all failed; the last`;
       const error = new OpenAiError(STATUS_OF[failure.errorClass], `${which}: ${failure.message}`, {
@@ -207,15 +252,22 @@ export class OpenAiCompatService {
       return writer.end();
     }
     if (chat.stream) {
-      begin(item.id);
-      writer.chunk({}, finishOf(finish));
-      if (chat.includeUsage) writer.usage(usageOf(usage));
-      return writer.end();
+      // An OpenAI-compatible stream ends with its own [DONE]; a translated one with the translator's.
+      return writer.close();
     }
+    if (whole === undefined)
+      throw new OpenAiError(502, `${item.id}: the provider sent no answer`, { code: 'malformed' });
     const overhead = performance.now() - started - upstreamMs;
-    void reply
-      .header(OVERHEAD_HEADER, overhead.toFixed(2))
-      .send(chatCompletionBody(completionId(), item.id, text, finishOf(finish), usageOf(usage)));
+    void reply.header(OVERHEAD_HEADER, overhead.toFixed(2)).header(MODEL_HEADER, whole.item.id);
+    if (this.protocolOf(whole.item) === 'openai') {
+      void reply.type('application/json').send(withModel(whole.data, whole.item.id));
+    } else {
+      void reply.send(fromAnthropicMessage(whole.data, completionId(), whole.item.id));
+    }
+  }
+
+  private protocolOf(item: CatalogueItem): string | undefined {
+    return this.caller.target(item)?.adapter.protocol;
   }
 
   /**
@@ -266,7 +318,16 @@ export class OpenAiCompatService {
         { param: 'model', code: 'model_not_found' },
       );
     }
-    const last = chat.messages.at(-1);
+    for (const field of ['tools', 'tool_choice', 'response_format']) {
+      if (chat.body[field] !== undefined && chat.body[field] !== null) {
+        throw new OpenAiError(400, `${field}: orchestratex/* models do not take it`, {
+          param: field,
+          code: 'invalid_value',
+        });
+      }
+    }
+    const messages = textMessages(chat.body);
+    const last = messages.at(-1);
     if (last === undefined || last.role !== 'user')
       throw new OpenAiError(400, 'the last message must be the user prompt', { param: 'messages' });
     const header = request.headers[SESSION_HEADER];
@@ -276,7 +337,7 @@ export class OpenAiCompatService {
       sessionId,
       title: last.content.replace(/\s+/g, ' ').slice(0, 80),
     });
-    for (const message of chat.messages.slice(0, -1)) await this.messages.post(principal, thread.id, message);
+    for (const message of messages.slice(0, -1)) await this.messages.post(principal, thread.id, message);
 
     const created = await this.orchestration.start(principal, {
       sessionId,

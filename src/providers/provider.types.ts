@@ -26,6 +26,13 @@ export interface CompletionRequest {
    * at once when it arrives; cheaper when nobody watches the text grow. Streams by default.
    */
   stream?: boolean;
+  /**
+   * The gateway's path: a request body in each wire protocol the call may meet (the client's own,
+   * model id aside, and its translation), sent as it is by the adapter of that protocol, whose
+   * answer comes back as `raw` events (with `usage` and `finish` read from them). The other fields
+   * are then unused.
+   */
+  passthrough?: Partial<Record<WireProtocol, Record<string, unknown>>>;
 }
 
 /** Token usage in one shape for every provider. */
@@ -44,7 +51,9 @@ export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' |
 export type ProviderEvent =
   | { type: 'delta'; text: string }
   | { type: 'usage'; usage: NormalizedUsage }
-  | { type: 'finish'; reason: FinishReason };
+  | { type: 'finish'; reason: FinishReason }
+  /** The fast path: one server-sent event (`data: …`) of a stream, or a whole JSON answer, as the provider sent it. */
+  | { type: 'raw'; data: string };
 
 export type WireProtocol = 'openai' | 'anthropic';
 
@@ -69,7 +78,7 @@ export async function collect(events: AsyncIterable<ProviderEvent>): Promise<Com
   for await (const event of events) {
     if (event.type === 'delta') text += event.text;
     else if (event.type === 'usage') usage = event.usage;
-    else finishReason = event.reason;
+    else if (event.type === 'finish') finishReason = event.reason;
   }
   return { text, usage, finishReason };
 }

@@ -115,13 +115,15 @@ export class ProvidersService implements OnApplicationBootstrap, OnApplicationSh
 
   /**
    * One call through the resilience layer, gathered: text, usage, finish reason, timings, attempts
-   * and the typed error if it failed. `onDelta` hears the text as it streams, and which target gives it.
+   * and the typed error if it failed. `onDelta` hears the text as it streams, and which target gives it;
+   * `onRaw` the provider's own events on the fast path (`request.passthrough`).
    */
   async call(
     targets: Target[],
     request: Omit<CompletionRequest, 'model'>,
     signal: AbortSignal,
     onDelta: (text: string, target: Target) => void = () => undefined,
+    onRaw: (data: string, target: Target) => void = () => undefined,
   ): Promise<CallOutcome> {
     const started = performance.now();
     const outcome: CallOutcome = {
@@ -145,6 +147,9 @@ export class ProvidersService implements OnApplicationBootstrap, OnApplicationSh
           outcome.timeToFirstTokenMs ??= Math.round(performance.now() - started);
           outcome.text += event.text;
           onDelta(event.text, outcome.target);
+        } else if (event.type === 'raw') {
+          outcome.timeToFirstTokenMs ??= Math.round(performance.now() - started);
+          onRaw(event.data, outcome.target);
         } else if (event.type === 'usage') outcome.usage = event.usage;
         else outcome.finishReason = event.reason;
       }

@@ -1,3 +1,4 @@
+import OpenAI from 'openai';
 import { simulatorProviderEnvironment } from '../../src/config/providers.config.js';
 import { UpstreamSimulator } from '../../src/simulator/simulator.js';
 import { startApp, type TestApp } from './app.js';
@@ -55,4 +56,18 @@ export function useSimulatedSession(env: Record<string, string> | (() => Record<
   afterEach(() => context.env.sim.reset());
   afterAll(() => context.env.close());
   return context;
+}
+
+/** The app on a simulator, listening on a port, with a user key and an openai SDK client of `/v1`. */
+export async function startGateway(env: Record<string, string | undefined> = {}): Promise<{
+  env: SimulatedApp;
+  client: OpenAI;
+  key: string;
+  baseURL: string;
+}> {
+  const app = await startSimulatedApp(env);
+  await app.t.app.listen({ port: 0, host: '127.0.0.1' });
+  const baseURL = `${(await app.t.app.getUrl()).replace('[::1]', '127.0.0.1')}/v1`;
+  const key = (await createUserKey(app.t)).key;
+  return { env: app, client: new OpenAI({ apiKey: key, baseURL, maxRetries: 0 }), key, baseURL };
 }

@@ -7,7 +7,8 @@ import type {
   ProviderEvent,
 } from '../provider.types.js';
 import type { AdapterOptions } from './openai.adapter.js';
-import { guardedStream } from './sdk-errors.js';
+import { ProviderError } from '../provider.error.js';
+import { guardedStream, passthroughBody, sseData, sseEvents } from './sdk-errors.js';
 
 /** Anthropic requires max_tokens; this is ours when the caller names none. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
@@ -44,6 +45,8 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 
   stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+    if (request.passthrough !== undefined)
+      return this.forward(passthroughBody(request, 'anthropic'), request.model, signal);
     const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content);
     if (request.json) system.push('Respond with JSON only: a single JSON object, no prose around it.');
     const messages = request.messages
@@ -101,6 +104,70 @@ export class AnthropicAdapter implements ProviderAdapter {
         { type: 'finish', reason },
         { type: 'usage', usage },
       ],
+    );
+  }
+
+  /**
+   * The gateway's path: a Messages body sent as it is (the provider's model id), the answer read
+   * as bytes; only the events that carry usage or the stop reason are parsed.
+   */
+  private forward(client: Record<string, unknown>, model: string, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+    const streaming = client.stream === true;
+    const body = { ...client, model } as unknown as Anthropic.MessageCreateParams;
+    const usage: NormalizedUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
+    const count = (u: Partial<Anthropic.Usage> | undefined) => {
+      if (u === undefined) return;
+      if (u.input_tokens !== undefined) {
+        usage.cachedInputTokens = u.cache_read_input_tokens ?? 0;
+        usage.inputTokens = u.input_tokens + usage.cachedInputTokens + (u.cache_creation_input_tokens ?? 0);
+      }
+      if (u.output_tokens !== undefined) usage.outputTokens = u.output_tokens;
+    };
+    let reason: FinishReason = 'other';
+    return guardedStream<string>(
+      this.options,
+      model,
+      signal,
+      async (guarded) => {
+        const response = await this.client.messages.create(body, { signal: guarded }).asResponse();
+        return streaming ? sseEvents(response.body as AsyncIterable<Uint8Array>) : [await response.text()];
+      },
+      (data): ProviderEvent[] => {
+        if (!streaming) {
+          let message: Anthropic.Message;
+          try {
+            message = JSON.parse(data) as Anthropic.Message;
+          } catch {
+            throw new ProviderError('malformed', 'The provider answered with JSON that cannot be read');
+          }
+          count(message.usage);
+          return [
+            { type: 'raw', data },
+            { type: 'finish', reason: finishReason(message.stop_reason) },
+            { type: 'usage', usage: { ...usage } },
+          ];
+        }
+        if (data.includes('"message_start"') || data.includes('"message_delta"')) {
+          try {
+            const event = JSON.parse(sseData(data)) as Anthropic.MessageStreamEvent;
+            if (event.type === 'message_start') count(event.message.usage);
+            else if (event.type === 'message_delta') {
+              count(event.usage as Partial<Anthropic.Usage>);
+              reason = finishReason(event.delta.stop_reason);
+            }
+          } catch {
+            // passed on as it is: the client reads it
+          }
+        }
+        return [{ type: 'raw', data }];
+      },
+      () =>
+        streaming
+          ? [
+              { type: 'finish', reason },
+              { type: 'usage', usage },
+            ]
+          : [],
     );
   }
 }

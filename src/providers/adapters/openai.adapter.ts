@@ -2,7 +2,8 @@ import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
 import type { CompletionRequest, FinishReason, ProviderAdapter, ProviderEvent } from '../provider.types.js';
-import { guardedStream } from './sdk-errors.js';
+import { ProviderError } from '../provider.error.js';
+import { guardedStream, passthroughBody, sseData, sseEvents } from './sdk-errors.js';
 
 export interface AdapterOptions {
   provider: string;
@@ -73,6 +74,8 @@ export class OpenAiAdapter implements ProviderAdapter {
   }
 
   stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+    if (request.passthrough !== undefined)
+      return this.forward(passthroughBody(request, 'openai'), request.model, signal);
     const body = {
       model: request.model,
       messages: request.messages,
@@ -100,5 +103,54 @@ export class OpenAiAdapter implements ProviderAdapter {
         ),
       ({ choices: [choice], usage }) => eventsOf(choice?.delta?.content, choice?.finish_reason, usage),
     );
+  }
+
+  /**
+   * The fast path: the client's body with the provider's model id, and usage always asked for on a
+   * stream (a usage chunk the client did not ask for is left out by the gateway). The SDK sends it
+   * (its errors and statuses as for every call); the answer is read as bytes, and only the events
+   * that carry usage or a finish reason are parsed.
+   */
+  private forward(client: Record<string, unknown>, model: string, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+    const streaming = client.stream === true;
+    const body = {
+      ...client,
+      model,
+      ...(streaming
+        ? { stream_options: { ...(client.stream_options as object | undefined), include_usage: true } }
+        : {}),
+    } as unknown as Parameters<OpenAI['chat']['completions']['create']>[0];
+    return guardedStream<string>(
+      this.options,
+      model,
+      signal,
+      async (guarded) => {
+        const response = await this.client.chat.completions.create(body, { signal: guarded }).asResponse();
+        return streaming ? sseEvents(response.body as AsyncIterable<Uint8Array>) : [await response.text()];
+      },
+      (data) => [{ type: 'raw', data }, ...(streaming ? chunkEvents(data) : wholeEvents(data))],
+    );
+  }
+}
+
+/** Usage and finish reason of one streamed chunk, parsed only when the chunk can carry them. */
+function chunkEvents(event: string): ProviderEvent[] {
+  if (!event.includes('"usage"') && !event.includes('"finish_reason":"')) return [];
+  const data = sseData(event);
+  if (data === '[DONE]') return [];
+  try {
+    const chunk = JSON.parse(data) as ChatCompletionChunk;
+    return eventsOf(null, chunk.choices?.[0]?.finish_reason, chunk.usage);
+  } catch {
+    return [];
+  }
+}
+
+function wholeEvents(text: string): ProviderEvent[] {
+  try {
+    const completion = JSON.parse(text) as ChatCompletion;
+    return eventsOf(null, completion.choices?.[0]?.finish_reason, completion.usage);
+  } catch {
+    throw new ProviderError('malformed', 'The provider answered with JSON that cannot be read');
   }
 }

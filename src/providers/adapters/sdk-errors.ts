@@ -1,6 +1,6 @@
 import { LinkedAbort } from '../../common/linked-abort.js';
 import { classOfStatus, ErrorClass, parseRetryAfter, ProviderError } from '../provider.error.js';
-import type { ProviderEvent } from '../provider.types.js';
+import type { CompletionRequest, ProviderEvent, WireProtocol } from '../provider.types.js';
 
 interface SdkApiError {
   status?: number;
@@ -102,4 +102,38 @@ export async function* guardedStream<E>(
   } finally {
     watchdog.dispose();
   }
+}
+
+/** The passthrough body in `protocol`; a request without one cannot go to a provider of it. */
+export function passthroughBody(request: CompletionRequest, protocol: WireProtocol): Record<string, unknown> {
+  const body = request.passthrough?.[protocol];
+  if (body === undefined) {
+    throw new ProviderError('bad_request', `This request cannot be sent to a provider of the ${protocol} protocol`);
+  }
+  return body;
+}
+
+/** The events of a server-sent-event stream, one block (`event: …` / `data: …` lines) each, as the provider wrote them. */
+export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncIterable<string> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const bytes of body) {
+    buffered += decoder.decode(bytes, { stream: true });
+    let end: number;
+    while ((end = buffered.search(/\r?\n\r?\n/)) >= 0) {
+      const event = buffered.slice(0, end);
+      buffered = buffered.slice(end).replace(/^\r?\n\r?\n/, '');
+      if (event.trim() !== '') yield event;
+    }
+  }
+  if (buffered.trim() !== '') yield buffered;
+}
+
+/** The `data:` of one server-sent event. */
+export function sseData(event: string): string {
+  return event
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(5).replace(/^ /, ''))
+    .join('\n');
 }
