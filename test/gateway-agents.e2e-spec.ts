@@ -3,6 +3,7 @@ import { ChatOpenAI } from '@langchain/openai';
 import { generateObject, generateText, stepCountIs, tool } from 'ai';
 import OpenAI from 'openai';
 import { z } from 'zod';
+import { auth } from './support/factories.js';
 import { startGateway, type SimulatedApp } from './support/simulated.js';
 
 /** The two protocols: an OpenAI model's body goes as it is, an Anthropic model's is translated. */
@@ -170,6 +171,72 @@ describe('the gateway for agent clients: tools, images and schemas on both proto
         confidence: expect.any(Number),
       });
     });
+  });
+
+  /** A streamed orchestratex completion as the bytes arrive: when each SSE block came, and what it held. */
+  async function streamedRun(model: string): Promise<{ blocks: { at: number; text: string }[]; runId: string }> {
+    const response = await fetch(`${baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model,
+        messages: [{ role: 'user', content: 'Explain why the sky is blue' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    });
+    expect(response.status).toBe(200);
+    const blocks: { at: number; text: string }[] = [];
+    let buffered = '';
+    for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += Buffer.from(bytes).toString('utf8');
+      const parts = buffered.split('\n\n');
+      buffered = parts.pop() ?? '';
+      for (const text of parts) blocks.push({ at: Date.now(), text });
+    }
+    return { blocks, runId: response.headers.get('x-orchestratex-run-id') ?? '' };
+  }
+  const contentOf = (blocks: { text: string }[]) =>
+    blocks
+      .filter((b) => b.text.startsWith('data: {'))
+      .map((b) => JSON.parse(b.text.slice(6)) as OpenAI.ChatCompletionChunk)
+      .filter((c) => typeof c.choices[0]?.delta.content === 'string' && c.choices[0].delta.content !== '');
+  const runOf = async (runId: string) =>
+    (await env.t.http().get(`/api/orchestrate/runs/${runId}`).set(auth(key)).expect(200)).body as {
+      answer: string;
+      totals: { calls: number; costUsd: number };
+      steps: { role: string; startedAt: string; endedAt: string }[];
+    };
+
+  it('should stream orchestratex/improve live: bytes before its first step ends, the answer in several chunks', async () => {
+    env.sim.configure('*', { ttftMs: 300, tokenMs: 5 });
+    const { blocks, runId } = await streamedRun('orchestratex/improve');
+    const run = await runOf(runId);
+    expect(blocks[0].at).toBeLessThan(Date.parse(run.steps[0].endedAt));
+    // Stage progress as comments while it runs.
+    expect(blocks.some((b) => b.text.startsWith(': step.started s1 primary '))).toBe(true);
+    const chunks = contentOf(blocks);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.map((c) => c.choices[0].delta.content).join('')).toBe(run.answer);
+    // The usage is the whole run's, and says so.
+    const usage = blocks.find((b) => b.text.includes('"usage"'));
+    expect(JSON.parse(usage?.text.slice(6) ?? '{}')).toMatchObject({
+      orchestratex: { runId, calls: run.totals.calls, costUsd: run.totals.costUsd },
+    });
+    expect(blocks.at(-1)?.text).toBe('data: [DONE]');
+  });
+
+  it("should stream orchestratex/route's answer as its model writes it, before that step ends", async () => {
+    env.sim.configure('*', { tokenMs: 20 });
+    const { blocks, runId } = await streamedRun('orchestratex/route');
+    const run = await runOf(runId);
+    const chunks = contentOf(blocks);
+    expect(chunks.length).toBeGreaterThan(5);
+    expect(chunks.map((c) => c.choices[0].delta.content).join('')).toBe(run.answer);
+    const firstText = blocks.find(
+      (b) => b.text.startsWith('data: {') && b.text.includes('"content":"') && !b.text.includes('"content":""'),
+    );
+    expect(firstText?.at).toBeLessThan(Date.parse(run.steps[0].endedAt));
   });
 
   it('should retrieve one model by id (GET /v1/models/{id}), and 404 one it does not list', async () => {

@@ -5,6 +5,8 @@ import { performance } from 'node:perf_hooks';
 import type { Principal } from '../auth/principal.js';
 import { ModelCaller } from '../models/model-caller.js';
 import { ModelsService, type CatalogueItem } from '../models/models.service.js';
+import type { RunResponseDto } from '../orchestration/dto/run.response.dto.js';
+import { FINAL_EVENTS } from '../orchestration/events/run-events.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import type { ErrorClass } from '../providers/provider.error.js';
 import type { NormalizedUsage } from '../providers/provider.types.js';
@@ -20,6 +22,37 @@ import { chatCompletionBody } from '../common/openai-wire.js';
 const ORCHESTRATE = 'orchestratex/';
 const SESSION_HEADER = 'x-orchestratex-session';
 const OVERHEAD_HEADER = 'x-orchestratex-overhead-ms';
+/** An orchestration's calls and cost, on a response that was not streamed. */
+const RUN_CALLS_HEADER = 'x-orchestratex-run-calls';
+const RUN_COST_HEADER = 'x-orchestratex-run-cost-usd';
+const KEEP_ALIVE_MS = 5_000;
+/** The role whose text is a strategy's answer as it is written (the others choose theirs after the fact). */
+const LIVE_WRITER: Partial<Record<Strategy, string>> = {
+  route: 'primary',
+  ensemble: 'aggregator',
+  council: 'chairman',
+  debate: 'judge',
+};
+
+/** A run's tokens as the usage of one completion: every call of the run. */
+const runUsage = (run: RunResponseDto) =>
+  usageOf({
+    inputTokens: run.totals.inputTokens,
+    outputTokens: run.totals.outputTokens,
+    cachedInputTokens: 0,
+    reasoningTokens: 0,
+  });
+
+const runFailure = (run: RunResponseDto) =>
+  new OpenAiError(
+    run.status === 'failed' ? 502 : 409,
+    `run ${run.id} ended ${run.status}: ${run.error?.message ?? 'no answer'}`,
+    {
+      type: 'api_error',
+      code: run.error?.errorClass ?? run.status,
+    },
+  );
+
 /** The catalogue model that answered (a fallback, maybe). */
 const MODEL_HEADER = 'x-orchestratex-model';
 
@@ -122,7 +155,7 @@ class ChunkWriter {
     });
   }
 
-  usage(usage: ReturnType<typeof usageOf>): void {
+  usage(usage: ReturnType<typeof usageOf>, extra: Record<string, unknown> = {}): void {
     this.write({
       id: this.id,
       object: 'chat.completion.chunk',
@@ -130,7 +163,13 @@ class ChunkWriter {
       model: this.model,
       choices: [],
       usage,
+      ...extra,
     });
+  }
+
+  /** An SSE comment: clients skip it; it shows progress and keeps the connection alive. */
+  comment(text: string): void {
+    if (!this.reply.raw.writableEnded) this.reply.raw.write(`: ${text.replace(/\n/g, ' ')}\n\n`);
   }
 
   error(error: OpenAiError): void {
@@ -348,31 +387,88 @@ export class OpenAiCompatService {
       temperature: chat.temperature,
     });
     reply.header('x-orchestratex-run-id', created.runId);
+    if (chat.stream) return this.streamRun(principal, chat, reply, created.runId, strategy);
     await this.orchestration.waitForEnd(created.runId);
     const run = await this.orchestration.get(principal, created.runId);
-    if (run.answer === null) {
-      throw new OpenAiError(
-        run.status === 'failed' ? 502 : 409,
-        `run ${run.id} ended ${run.status}: ${run.error?.message ?? 'no answer'}`,
-        { type: 'api_error', code: run.error?.errorClass ?? run.status },
+    if (run.answer === null) throw runFailure(run);
+    void reply
+      .header(OVERHEAD_HEADER, (performance.now() - started).toFixed(2))
+      .header(RUN_CALLS_HEADER, String(run.totals.calls))
+      .header(RUN_COST_HEADER, run.totals.costUsd.toFixed(6))
+      .send(chatCompletionBody(`chatcmpl-${created.runId}`, chat.model, run.answer, 'stop', runUsage(run)));
+  }
+
+  /**
+   * An orchestration streamed live: the role chunk at once, each stage as an SSE comment (and a
+   * keep-alive every few seconds), the final writer's tokens as it writes them (route's primary,
+   * the ensemble's aggregator, the council's chairman, the debate's judge), else the chosen answer
+   * in pieces when the run ends; the usage chunk is the whole run's, with its calls and cost.
+   */
+  private async streamRun(
+    principal: Principal,
+    chat: ChatRequest,
+    reply: FastifyReply,
+    runId: string,
+    strategy: Strategy,
+  ): Promise<void> {
+    const writer = new ChunkWriter(reply, { 'x-orchestratex-run-id': runId });
+    writer.start(chat.model);
+    const liveRole = LIVE_WRITER[strategy];
+    let liveStep: string | null = null;
+    let streamed = '';
+    let broken = false;
+    let stop: (() => void) | undefined;
+    const keepAlive = setInterval(() => writer.comment('keep-alive'), KEEP_ALIVE_MS);
+    reply.raw.on('close', () => {
+      // A client that went away does not keep its run going.
+      if (!reply.raw.writableEnded) void this.orchestration.cancel(principal, runId).catch(() => undefined);
+    });
+    await new Promise<void>((resolve) => {
+      const follow = this.orchestration.follow(runId, 0, (event) => {
+        if (event.type === 'step.delta') {
+          if (event.data.stepId === liveStep && !broken) {
+            streamed += event.data.text;
+            writer.chunk({ content: event.data.text }, null);
+          }
+          return;
+        }
+        if (event.type === 'step.started') {
+          if (event.data.role === liveRole && liveStep === null) liveStep = event.data.stepId;
+          writer.comment(`${event.type} ${event.data.stepId} ${event.data.role} ${event.data.modelId}`);
+        } else if (event.type === 'step.retried') {
+          if (event.data.stepId === liveStep && streamed !== '') broken = true;
+          writer.comment(`${event.type} ${event.data.stepId} ${event.data.errorClass}`);
+        } else writer.comment(event.type);
+        if (FINAL_EVENTS.includes(event.type)) resolve();
+      });
+      stop = follow;
+      follow.replayed.catch(() => resolve());
+    });
+    clearInterval(keepAlive);
+    stop?.();
+    const run = await this.orchestration.get(principal, runId);
+    if (run.answer === null || broken || (streamed !== '' && !streamed.trim().endsWith(run.answer.trim()))) {
+      writer.error(
+        run.answer === null
+          ? runFailure(run)
+          : new OpenAiError(
+              502,
+              `run ${runId}: the answer's stream broke and was retried; read the answer from the run`,
+              {
+                code: 'stream_broken',
+              },
+            ),
       );
-    }
-    const usage = {
-      inputTokens: run.totals.inputTokens,
-      outputTokens: run.totals.outputTokens,
-      cachedInputTokens: 0,
-      reasoningTokens: 0,
-    };
-    reply.header(OVERHEAD_HEADER, (performance.now() - started).toFixed(2));
-    if (chat.stream) {
-      const writer = new ChunkWriter(reply, { 'x-orchestratex-run-id': created.runId });
-      writer.start(chat.model);
-      writer.chunk({ content: run.answer }, null);
-      writer.chunk({}, 'stop');
-      if (chat.includeUsage) writer.usage(usageOf(usage));
       return writer.end();
     }
-    void reply.send(chatCompletionBody(`chatcmpl-${created.runId}`, chat.model, run.answer, 'stop', usageOf(usage)));
+    // An answer chosen after the fact (the best-scored one) goes out now, a few words a chunk.
+    if (streamed === '')
+      for (const piece of run.answer.match(/(?:\S+\s*){1,4}/g) ?? []) writer.chunk({ content: piece }, null);
+    writer.comment(`run ${runId} ${run.status}: ${run.totals.calls} calls, $${run.totals.costUsd.toFixed(6)}`);
+    writer.chunk({}, 'stop');
+    if (chat.includeUsage)
+      writer.usage(runUsage(run), { orchestratex: { runId, calls: run.totals.calls, costUsd: run.totals.costUsd } });
+    writer.end();
   }
 
   /** The key's own session for OpenAI-compatible runs, created the first time. */

@@ -29,7 +29,8 @@ import {
 } from './dto/run.response.dto.js';
 import type { ListRunsQueryDto, RunEventsQueryDto } from './dto/run-queries.dto.js';
 import { RunEventBus } from './events/run-event-bus.js';
-import { FINAL_EVENTS } from './events/run-events.js';
+import { followRun } from './sse.js';
+import { FINAL_EVENTS, type RunEvent } from './events/run-events.js';
 import { Cluster } from '../cluster/cluster.js';
 import { RunAdmission } from './admission.js';
 import { RunQueue } from './jobs/run-jobs.js';
@@ -224,6 +225,11 @@ export class OrchestrationService {
     }
     await this.waitForEnd(id, 10_000);
     return toRunSummary(await this.require(principal, id));
+  }
+
+  /** A run's events after `afterSeq`, past then live, to `deliver` (see followRun); returns the way to stop. */
+  follow(runId: string, afterSeq: number, deliver: (event: RunEvent) => void): ReturnType<typeof followRun> {
+    return followRun(this.bus, runId, afterSeq, deliver);
   }
 
   /** Waits until the run's final event (or `ms`); true when it ended. */
