@@ -140,7 +140,7 @@ async function startUpstream(target) {
     mkdirSync(join(root, '.cache/eval'), { recursive: true });
     writeFileSync(file, JSON.stringify(localProvidersFile(url)));
     return {
-      env: { PROVIDERS_FILE: file, PROVIDER_TIMEOUT_MS: '300000', ORCHESTRATE_WAIT_MS: '600000' },
+      env: { PROVIDERS_FILE: file, PROVIDER_TIMEOUT_MS: '300000', PROVIDER_DEADLINE_MS: '600000', ORCHESTRATE_WAIT_MS: '600000' },
       close: () => server.close(),
       figures: () => ({ ...server.stats, tokensPerSecond: server.tokensPerSecond() }),
     };

@@ -49,7 +49,7 @@ export class AppConfig {
   readonly processRole: 'api' | 'worker';
   /** This process among the writers of sharded counters: `local` in one process, WRITER_ID or host:pid in a cluster. */
   readonly writerId: string;
-  readonly resilience: Pick<ResilienceOptions, 'maxRetries' | 'cooldownFailures' | 'cooldownMs'>;
+  readonly resilience: Pick<ResilienceOptions, 'maxRetries' | 'cooldownFailures' | 'cooldownMs' | 'deadlineMs'>;
 
   constructor(
     env: Environment & { providers?: ProviderSettings[]; extraModels?: CatalogueEntry[] },
@@ -102,6 +102,7 @@ export class AppConfig {
       maxRetries: env.PROVIDER_MAX_RETRIES,
       cooldownFailures: env.PROVIDER_COOLDOWN_FAILURES,
       cooldownMs: env.PROVIDER_COOLDOWN_MS,
+      deadlineMs: env.PROVIDER_DEADLINE_MS,
     };
   }
 

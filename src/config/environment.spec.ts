@@ -77,5 +77,7 @@ describe('provider variables', () => {
       'XAI_BASE_URL="ftp://x.ai": must be an http:// or https:// URL',
     );
     expect(() => parseEnvironment({ PROVIDER_TIMEOUT_MS: '5' })).toThrow('PROVIDER_TIMEOUT_MS');
+    expect(() => parseEnvironment({ PROVIDER_DEADLINE_MS: '10' })).toThrow('PROVIDER_DEADLINE_MS');
+    expect(parseEnvironment({ PROVIDER_DEADLINE_MS: '600000' }).PROVIDER_DEADLINE_MS).toBe(600_000);
   });
 });

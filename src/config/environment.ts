@@ -215,6 +215,13 @@ export class Environment {
   @Max(600_000)
   PROVIDER_TIMEOUT_MS = 60_000;
 
+  /** The whole of one model call (every retry, fallback and the answer's stream included). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  PROVIDER_DEADLINE_MS = 120_000;
+
   @Transform(toInt)
   @IsInt()
   @Min(0)

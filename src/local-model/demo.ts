@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       DATA_DIR: dataDir,
       // One generation at a time on a CPU: a call may wait for several others before its first token.
       PROVIDER_TIMEOUT_MS: '300000',
+      PROVIDER_DEADLINE_MS: '600000',
       ORCHESTRATE_WAIT_MS: '600000',
       ...process.env,
       PROVIDERS_FILE: providersFile,

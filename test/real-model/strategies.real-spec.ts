@@ -58,6 +58,7 @@ describe('every strategy on a real language model (SmolLM2-135M, node-llama-cpp)
       PROVIDERS_FILE: local.providersFile,
       // One generation at a time on one thread: a call can wait for several before it.
       PROVIDER_TIMEOUT_MS: '300000',
+      PROVIDER_DEADLINE_MS: '600000',
       ORCHESTRATE_WAIT_MS: '600000',
     });
     key = (await createUserKey(t)).key;
