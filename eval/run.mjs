@@ -135,12 +135,13 @@ async function startUpstream(target) {
   }
   if (target === 'local') {
     const { startLocalModel, localProvidersFile } = await import(join(root, 'dist/local-model/local-model.js'));
+    const { LOCAL_MODEL_TIMEOUTS } = await import(join(root, 'dist/config/simulator-environment.js'));
     const { server, url } = await startLocalModel({ log: (line) => process.stderr.write(`${line}\n`) });
     const file = join(root, '.cache/eval/providers.local.json');
     mkdirSync(join(root, '.cache/eval'), { recursive: true });
     writeFileSync(file, JSON.stringify(localProvidersFile(url)));
     return {
-      env: { PROVIDERS_FILE: file, PROVIDER_TIMEOUT_MS: '300000', PROVIDER_DEADLINE_MS: '600000', ORCHESTRATE_WAIT_MS: '600000' },
+      env: { PROVIDERS_FILE: file, ...LOCAL_MODEL_TIMEOUTS },
       close: () => server.close(),
       figures: () => ({ ...server.stats, tokensPerSecond: server.tokensPerSecond() }),
     };

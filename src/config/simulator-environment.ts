@@ -38,3 +38,42 @@ export function simulatorSettings(
 export function demoServerEnvironment(simulatorUrl: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return { DATA_DIR: './data/demo', ...env, ...simulatorProviderEnvironment(simulatorUrl) };
 }
+
+/** The local model's own settings (`npm run local-model`, `npm run demo:real`, the real-model suite). */
+export function localModelSettings(
+  defaultPort: number,
+  env: NodeJS.ProcessEnv = process.env,
+): { port: number; threads: number; python: string; dataDir: string } {
+  const threads = intOf(env, 'LOCAL_MODEL_THREADS', 1);
+  if (threads < 1) throw new Error(`LOCAL_MODEL_THREADS=${JSON.stringify(env.LOCAL_MODEL_THREADS)}: must be 1 or more`);
+  return {
+    port: intOf(env, 'LOCAL_MODEL_PORT', defaultPort),
+    threads,
+    python: env.PYTHON ?? 'python3',
+    dataDir: env.DATA_DIR ?? './data/demo-real',
+  };
+}
+
+/** Timeouts for a server whose model generates one answer at a time on a CPU: a call may wait for several others. */
+export const LOCAL_MODEL_TIMEOUTS = {
+  PROVIDER_TIMEOUT_MS: '300000',
+  PROVIDER_DEADLINE_MS: '600000',
+  ORCHESTRATE_WAIT_MS: '600000',
+};
+
+/**
+ * The server's environment for `npm run demo:real`: the caller's own, with the local model's
+ * providers file, and the timeouts a one-generation-at-a-time CPU server needs unless given.
+ */
+export function realDemoServerEnvironment(
+  providersFile: string,
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  return {
+    DATA_DIR: dataDir,
+    ...LOCAL_MODEL_TIMEOUTS,
+    ...env,
+    PROVIDERS_FILE: providersFile,
+  };
+}

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { localModelSettings, realDemoServerEnvironment } from '../config/simulator-environment.js';
 import { runDemoServer } from '../simulator/demo-server.js';
 import { localProvidersFile, startLocalModel } from './local-model.js';
 
@@ -9,11 +10,12 @@ import { localProvidersFile, startLocalModel } from './local-model.js';
  * 135M-parameter model's: real, and often wrong.
  */
 async function main(): Promise<void> {
-  const dataDir = resolve(process.env.DATA_DIR ?? './data/demo-real');
-  const threads = Number(process.env.LOCAL_MODEL_THREADS ?? 1);
+  const { port, threads, python, dataDir: dir } = localModelSettings(0);
+  const dataDir = resolve(dir);
   const { server, url } = await startLocalModel({
-    port: Number(process.env.LOCAL_MODEL_PORT ?? 0),
+    port,
     threads,
+    python,
     log: (line) => process.stdout.write(`${line}\n`),
   });
   mkdirSync(dataDir, { recursive: true });
@@ -23,18 +25,7 @@ async function main(): Promise<void> {
     `Demo: SmolLM2-135M-Instruct on ${url}/v1 (node-llama-cpp, ${threads} thread${threads === 1 ? '' : 's'}), ` +
       `registered as local/smollm2-135m and local/smollm2-135m-warm by ${providersFile}\n`,
   );
-  runDemoServer(
-    {
-      DATA_DIR: dataDir,
-      // One generation at a time on a CPU: a call may wait for several others before its first token.
-      PROVIDER_TIMEOUT_MS: '300000',
-      PROVIDER_DEADLINE_MS: '600000',
-      ORCHESTRATE_WAIT_MS: '600000',
-      ...process.env,
-      PROVIDERS_FILE: providersFile,
-    },
-    () => server.close(),
-  );
+  runDemoServer(realDemoServerEnvironment(providersFile, dataDir), () => server.close());
 }
 
 main().catch((error: unknown) => {

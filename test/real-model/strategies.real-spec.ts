@@ -1,3 +1,4 @@
+import { LOCAL_MODEL_TIMEOUTS } from '../../src/config/simulator-environment.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { auth, createSession, createUserKey } from '../support/factories.js';
 import { LOCAL_MODEL_NAMES, LOCAL_PROVIDER } from '../../src/local-model/local-model.js';
@@ -56,10 +57,7 @@ describe('every strategy on a real language model (SmolLM2-135M, node-llama-cpp)
     local = await startLocalModelProcess();
     t = await startApp({
       PROVIDERS_FILE: local.providersFile,
-      // One generation at a time on one thread: a call can wait for several before it.
-      PROVIDER_TIMEOUT_MS: '300000',
-      PROVIDER_DEADLINE_MS: '600000',
-      ORCHESTRATE_WAIT_MS: '600000',
+      ...LOCAL_MODEL_TIMEOUTS,
     });
     key = (await createUserKey(t)).key;
     sessionId = (await createSession(t, key)).id;
