@@ -32,6 +32,7 @@ describe('API keys', () => {
     const listed = await t.http().get('/api/keys?limit=100').set(auth(ADMIN_KEY)).expect(200);
     const entry = listed.body.items.find((k: { id: string }) => k.id === id);
     expect(entry).toEqual({
+      limits: { models: null, usdPerDay: null, usdPerMonth: null, usdTotal: null, rpm: null, tpm: null },
       id,
       name: 'ci bot',
       role: 'user',

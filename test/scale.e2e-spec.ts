@@ -223,4 +223,51 @@ describe('Scale out: two API instances and two workers on Redis', () => {
       3000,
     );
   });
+
+  it('should hold a key to one budget and one rpm across both instances (the counters are in Redis)', async () => {
+    const chat = (base: string, key: string) =>
+      call<{ error?: { code: string } }>(base, '/v1/chat/completions', {
+        key,
+        body: { model: 'openai/gpt-5.4-mini', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 24 },
+      });
+    const keyWith = async (limits: Record<string, unknown>) =>
+      (await call<{ id: string; key: string }>(apiA.url, '/api/keys', { body: { name: 'limited', limits } })).body;
+    const spendOf = async (base: string, id: string) =>
+      (await call<{ spend: { usdToday: number; usdHeld: number } }>(base, `/api/keys/${id}`)).body.spend;
+
+    const probe = await keyWith({ rpm: 1000 });
+    expect((await chat(apiA.url, probe.key)).status).toBe(200);
+    const one = (await spendOf(apiB.url, probe.id)).usdToday;
+    expect(one).toBeGreaterThan(0);
+
+    const budgeted = await keyWith({ usdPerDay: one * 5 });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => chat(i % 2 === 0 ? apiA.url : apiB.url, budgeted.key)),
+    );
+    const ok = results.filter((r) => r.status === 200).length;
+    expect(ok).toBeGreaterThanOrEqual(1);
+    expect(ok).toBeLessThanOrEqual(5);
+    for (const r of results.filter((r) => r.status !== 200)) {
+      expect(r.status).toBe(429);
+      expect(r.body.error?.code).toBe('usdPerDay_exceeded');
+    }
+    const spend = await spendOf(apiB.url, budgeted.id);
+    expect(spend.usdToday).toBeLessThanOrEqual(one * 5);
+    expect(spend.usdToday).toBeCloseTo(one * ok, 12);
+    expect(spend.usdHeld).toBe(0);
+
+    const rated = await keyWith({ rpm: 10 });
+    for (let i = 0; i < 10; i++) expect((await chat(i % 2 === 0 ? apiA.url : apiB.url, rated.key)).status).toBe(200);
+    expect((await chat(apiA.url, rated.key)).status).toBe(429);
+    expect((await chat(apiB.url, rated.key)).status).toBe(429);
+    // Lifted on one instance, lifted on the other at once.
+    expect(
+      (await call(apiA.url, `/api/keys/${rated.id}`, { method: 'PATCH', body: { limits: { rpm: null } } })).status,
+    ).toBe(200);
+    await until(
+      'the lifted limit on the other instance',
+      async () => ((await chat(apiB.url, rated.key)).status === 200 ? true : undefined),
+      3000,
+    );
+  });
 });

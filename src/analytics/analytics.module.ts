@@ -8,6 +8,8 @@ import { RollupStore } from './rollup-store.js';
 import { UsageRecorder } from './usage-recorder.js';
 import { UsageRepository } from './usage.repository.js';
 import {
+  KeyRollup,
+  KeyRollupSchema,
   ModelRollup,
   ModelRollupSchema,
   RunRollup,
@@ -28,11 +30,12 @@ import {
       { name: ModelRollup.name, schema: ModelRollupSchema },
       { name: SessionRollup.name, schema: SessionRollupSchema },
       { name: RunRollup.name, schema: RunRollupSchema },
+      { name: KeyRollup.name, schema: KeyRollupSchema },
     ]),
     SessionsModule,
   ],
   controllers: [AnalyticsController, MetricsController],
   providers: [UsageRepository, RollupStore, UsageRecorder, AnalyticsService, MetricsService],
-  exports: [UsageRecorder, AnalyticsService, MetricsService],
+  exports: [UsageRecorder, UsageRepository, RollupStore, AnalyticsService, MetricsService],
 })
 export class AnalyticsModule {}

@@ -120,13 +120,16 @@ export class AnalyticsService {
 
   async usage(principal: Principal, query: UsageQueryDto): Promise<UsageReportDto> {
     const { match, from, to } = this.scope(principal, query);
-    const field = { day: 'day', provider: 'provider', model: 'modelId', session: 'sessionId', strategy: 'strategy' }[
-      query.groupBy
-    ];
-    const rows =
-      query.groupBy === 'session'
-        ? await this.group('session', match, field, CALL_PREFIXES)
-        : await this.group('usage', match, field, CALL_PREFIXES);
+    const field = {
+      day: 'day',
+      provider: 'provider',
+      model: 'modelId',
+      session: 'sessionId',
+      strategy: 'strategy',
+      key: 'keyId',
+    }[query.groupBy];
+    const rollup = query.groupBy === 'session' || query.groupBy === 'key' ? query.groupBy : 'usage';
+    const rows = await this.group(rollup, match, field, CALL_PREFIXES);
     const groups = rows.map((row) => usageGroup(keyOf(row._id), row));
     groups.sort((a, b) =>
       query.groupBy === 'day' ? a.key.localeCompare(b.key) : b.calls - a.calls || a.key.localeCompare(b.key),
@@ -146,10 +149,11 @@ export class AnalyticsService {
           unknownCostCalls: r.n_unknownCostCalls ?? 0,
         }))
         .sort((a, b) => b.costUsd - a.costUsd || a.key.localeCompare(b.key));
-    const [byProvider, byModel, bySession] = await Promise.all([
+    const [byProvider, byModel, bySession, byKey] = await Promise.all([
       this.group('usage', match, 'provider', accumulators).then(lines),
       this.group('usage', match, 'modelId', accumulators).then(lines),
       this.group('session', match, 'sessionId', accumulators).then(lines),
+      this.group('key', match, 'keyId', accumulators).then(lines),
     ]);
     const total = (f: 'calls' | 'costUsd' | 'unknownCostCalls') => byProvider.reduce((sum, l) => sum + l[f], 0);
     return {
@@ -161,6 +165,7 @@ export class AnalyticsService {
       byProvider,
       byModel,
       bySession,
+      byKey,
     };
   }
 

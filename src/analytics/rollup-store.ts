@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config.js';
 import type { Increment, Rollup } from './usage-recorder.js';
 import { UsageRepository } from './usage.repository.js';
 
-const ROLLUPS: Rollup[] = ['usage', 'model', 'session', 'run'];
+const ROLLUPS: Rollup[] = ['usage', 'model', 'session', 'run', 'key'];
 
 /** Where processes announce the rollup increments they wrote. */
 const ROLLUP_CHANNEL = 'rollups';
@@ -18,6 +18,7 @@ export interface RollupFilter {
   to?: Date;
   domain?: string;
   sessionId?: string;
+  keyId?: string;
 }
 
 /**
@@ -38,6 +39,7 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
     model: new Map(),
     session: new Map(),
     run: new Map(),
+    key: new Map(),
   };
   /** Per rollup, the documents of each owner: a user's query reads only its own. */
   private readonly byOwner: Record<Rollup, Map<string, RollupDoc[]>> = {
@@ -45,6 +47,7 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
     model: new Map(),
     session: new Map(),
     run: new Map(),
+    key: new Map(),
   };
   /**
    * Per rollup, the same counters summed over all owners (the owner part of the key replaced by
@@ -55,6 +58,7 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
     model: new Map(),
     session: new Map(),
     run: new Map(),
+    key: new Map(),
   };
   readonly enabled: boolean;
   private ready = false;
@@ -191,7 +195,8 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
         (filter.from === undefined || d.day >= filter.from) &&
         (filter.to === undefined || d.day <= filter.to) &&
         (filter.domain === undefined || d.domain === filter.domain) &&
-        (filter.sessionId === undefined || d.sessionId === filter.sessionId),
+        (filter.sessionId === undefined || d.sessionId === filter.sessionId) &&
+        (filter.keyId === undefined || d.keyId === filter.keyId),
     );
   }
 }

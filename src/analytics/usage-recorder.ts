@@ -11,6 +11,8 @@ import type { UsageRecord } from './usage.schema.js';
 /** One model call, as every entry point reports it. */
 export interface CallUsage {
   ownerId: string;
+  /** The API key the call was made with (its spend and limits); null for calls of no key. */
+  keyId?: string | null;
   sessionId?: string | null;
   threadId?: string | null;
   runId?: string | null;
@@ -54,7 +56,7 @@ export interface RunOutcome {
   improvements: { modelId: string; provider: string; delta: number }[];
 }
 
-export type Rollup = 'usage' | 'model' | 'session' | 'run';
+export type Rollup = 'usage' | 'model' | 'session' | 'run' | 'key';
 export interface Increment {
   rollup: Rollup;
   id: string;
@@ -83,6 +85,7 @@ export function usageDocument(call: CallUsage, at: Date): UsageRecord {
   return {
     _id: call.id ?? new Types.ObjectId(),
     ownerId: call.ownerId,
+    keyId: call.keyId ?? null,
     sessionId: call.sessionId ? new Types.ObjectId(call.sessionId) : null,
     threadId: call.threadId ? new Types.ObjectId(call.threadId) : null,
     runId: call.runId ? new Types.ObjectId(call.runId) : null,
@@ -144,6 +147,9 @@ export function callIncrements(call: CallUsage, at: Date, writer = LOCAL_WRITER)
       { day, ownerId: call.ownerId, sessionId: call.sessionId },
       counts,
     );
+  }
+  if (call.keyId) {
+    add('key', [dayKey(day), call.ownerId, call.keyId], { day, ownerId: call.ownerId, keyId: call.keyId }, counts);
   }
   add(
     'model',
@@ -381,6 +387,9 @@ export class UsageRecorder implements OnModuleInit {
   /** At shutdown: a few tries to write everything. */
   private async drain(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
+    // A flush under way holds its batch outside the buffer: wait for it (a refusal puts the batch
+    // back), or the connection would close under it and what it held be lost.
+    await this.flushing;
     const left = () => this.records.length + this.once.length > 0 || this.pending.size > 0;
     for (let attempt = 0; attempt < 5 && left(); attempt += 1) {
       await this.flush();

@@ -4,10 +4,10 @@ import mongoose, { Model } from 'mongoose';
 import { isDuplicateKey } from '../common/id-source.js';
 import type { RollupDoc, RollupFilter } from './rollup-store.js';
 import type { Increment, Rollup } from './usage-recorder.js';
-import { ModelRollup, RunRollup, SessionRollup, UsageRecord, UsageRollup } from './usage.schema.js';
+import { KeyRollup, ModelRollup, RunRollup, SessionRollup, UsageRecord, UsageRollup } from './usage.schema.js';
 
 /**
- * The only place that touches the usage records and the four rollup collections: the recorder
+ * The only place that touches the usage records and the five rollup collections: the recorder
  * writes them, the rollup store loads them, analytics reads them when the store is off.
  */
 @Injectable()
@@ -20,12 +20,14 @@ export class UsageRepository {
     @InjectModel(ModelRollup.name) modelRollups: Model<ModelRollup>,
     @InjectModel(SessionRollup.name) sessionRollups: Model<SessionRollup>,
     @InjectModel(RunRollup.name) runRollups: Model<RunRollup>,
+    @InjectModel(KeyRollup.name) keyRollups: Model<KeyRollup>,
   ) {
     this.rollups = {
       usage: usageRollups,
       model: modelRollups,
       session: sessionRollups,
       run: runRollups,
+      key: keyRollups,
     } as unknown as Record<Rollup, Model<{ _id: string }>>;
   }
 
@@ -66,6 +68,7 @@ export class UsageRepository {
     }
     if (filter.domain !== undefined) match.domain = filter.domain;
     if (filter.sessionId !== undefined) match.sessionId = filter.sessionId;
+    if (filter.keyId !== undefined) match.keyId = filter.keyId;
     const projection = Object.fromEntries(fields.map((f) => [f, 1]));
     return this.rollups[rollup].find(match, projection).lean<Record<string, unknown>[]>().exec();
   }

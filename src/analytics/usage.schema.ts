@@ -6,6 +6,8 @@ import { Schema as MongooseSchema, Types } from 'mongoose';
 export class UsageRecord {
   _id: Types.ObjectId;
   @Prop({ required: true }) ownerId: string;
+  /** The API key the call was made with; null for calls of no stored key. */
+  @Prop({ type: String, default: null }) keyId: string | null;
   @Prop({ type: Types.ObjectId, default: null }) sessionId: Types.ObjectId | null;
   @Prop({ type: Types.ObjectId, default: null }) threadId: Types.ObjectId | null;
   @Prop({ type: Types.ObjectId, default: null }) runId: Types.ObjectId | null;
@@ -108,3 +110,19 @@ export class RunRollup {
 export const RunRollupSchema = SchemaFactory.createForClass(RunRollup);
 RunRollupSchema.index({ ownerId: 1, day: 1 });
 RunRollupSchema.index({ day: 1 });
+
+/** Daily counters per owner × API key (`_id` = day|owner|key): a key's spend, its limits' baseline. */
+@Schema({ collection: 'key_rollups', versionKey: false, minimize: false })
+export class KeyRollup {
+  @Prop({ type: String }) _id: string;
+  @Prop({ required: true }) day: Date;
+  @Prop({ required: true }) ownerId: string;
+  @Prop({ required: true }) keyId: string;
+  @Prop(counters) n: Record<string, number>;
+  @Prop(counters) fail: Record<string, number>;
+  @Prop(counters) lat: Record<string, number>;
+  @Prop(counters) ttft: Record<string, number>;
+}
+export const KeyRollupSchema = SchemaFactory.createForClass(KeyRollup);
+KeyRollupSchema.index({ ownerId: 1, day: 1 });
+KeyRollupSchema.index({ day: 1 });

@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { Types } from 'mongoose';
+import { Schema as MongooseSchema, Types } from 'mongoose';
+import type { KeyLimits } from './limits/key-limits.js';
 
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -30,6 +31,10 @@ export class ApiKey {
 
   @Prop({ type: Date, default: null })
   lastUsedAt: Date | null;
+
+  /** Models, spend and rates the key is held to; null: none (limits.ts). */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  limits: KeyLimits | null;
 
   createdAt: Date;
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
+import { KeyedQueue } from '../common/keyed-queue.js';
 import { pageQuery } from '../common/pagination.js';
 import { ApiKey } from './api-key.schema.js';
 
@@ -8,9 +9,14 @@ export type ApiKeyRecord = ApiKey;
 
 @Injectable()
 export class ApiKeysRepository {
+  /** Writes to one key's document one at a time (a touch must not write back limits it read before a change). */
+  private readonly writes = new KeyedQueue();
+
   constructor(@InjectModel(ApiKey.name) private readonly keys: Model<ApiKey>) {}
 
-  async insert(key: Pick<ApiKey, '_id' | 'name' | 'role' | 'ownerId' | 'prefix' | 'hash'>): Promise<ApiKeyRecord> {
+  async insert(
+    key: Pick<ApiKey, '_id' | 'name' | 'role' | 'ownerId' | 'prefix' | 'hash' | 'limits'>,
+  ): Promise<ApiKeyRecord> {
     const created = await this.keys.create(key);
     return created.toObject();
   }
@@ -34,14 +40,25 @@ export class ApiKeysRepository {
   }
 
   revoke(id: string): Promise<ApiKeyRecord | null> {
-    return this.keys
-      .findOneAndUpdate(
-        { _id: new Types.ObjectId(id), revokedAt: null },
-        { $set: { revokedAt: new Date() } },
-        { returnDocument: 'after' },
-      )
-      .lean<ApiKeyRecord>()
-      .exec();
+    return this.writes.run(id, () =>
+      this.keys
+        .findOneAndUpdate(
+          { _id: new Types.ObjectId(id), revokedAt: null },
+          { $set: { revokedAt: new Date() } },
+          { returnDocument: 'after' },
+        )
+        .lean<ApiKeyRecord>()
+        .exec(),
+    );
+  }
+
+  update(id: string, set: Partial<Pick<ApiKey, 'name' | 'limits'>>): Promise<ApiKeyRecord | null> {
+    return this.writes.run(id, () =>
+      this.keys
+        .findOneAndUpdate({ _id: new Types.ObjectId(id) }, { $set: set }, { returnDocument: 'after' })
+        .lean<ApiKeyRecord>()
+        .exec(),
+    );
   }
 
   findById(id: string): Promise<ApiKeyRecord | null> {
@@ -49,6 +66,8 @@ export class ApiKeysRepository {
   }
 
   async touch(id: Types.ObjectId, at: Date): Promise<void> {
-    await this.keys.updateOne({ _id: id }, { $set: { lastUsedAt: at } }).exec();
+    await this.writes.run(id.toHexString(), () =>
+      this.keys.updateOne({ _id: id }, { $set: { lastUsedAt: at } }).exec(),
+    );
   }
 }

@@ -7,8 +7,16 @@ import { Page, toPage } from '../common/pagination.js';
 import { ownerScope, Principal } from './principal.js';
 import { AuthThrottle, TooManyAuthFailures } from './auth-throttle.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
-import { CreateApiKeyDto } from './dto/create-api-key.dto.js';
-import { ApiKeyResponseDto, CreatedApiKeyResponseDto, toApiKeyResponse } from './dto/api-key.response.dto.js';
+import { CreateApiKeyDto, UpdateApiKeyDto } from './dto/create-api-key.dto.js';
+import {
+  ApiKeyDetailDto,
+  ApiKeyResponseDto,
+  CreatedApiKeyResponseDto,
+  toApiKeyResponse,
+} from './dto/api-key.response.dto.js';
+import type { KeyLimitsDto } from './dto/key-limits.dto.js';
+import { NO_LIMITS, type KeyLimits } from './limits/key-limits.js';
+import { KeyLimitsService } from './limits/key-limits.service.js';
 
 export const KEY_PREFIX = 'orx_';
 const DISPLAY_PREFIX_LENGTH = KEY_PREFIX.length + 8;
@@ -49,6 +57,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     private readonly keys: ApiKeysRepository,
     private readonly config: AppConfig,
     private readonly cluster: Cluster,
+    private readonly limits: KeyLimitsService,
   ) {
     if (config.adminApiKey !== undefined) this.envAdminHash = hashKey(config.adminApiKey);
     this.throttle = new AuthThrottle(config.authFailures.limit, config.authFailures.windowMs);
@@ -90,8 +99,29 @@ export class ApiKeysService implements OnApplicationBootstrap {
       ownerId: dto.ownerId ?? id.toHexString(),
       prefix: key.slice(0, DISPLAY_PREFIX_LENGTH),
       hash: hashKey(key).toString('hex'),
+      limits: dto.limits === undefined ? null : mergeLimits(null, dto.limits),
     });
     return { ...toApiKeyResponse(record), key };
+  }
+
+  /** A key with its limits and what it has spent (admins: any key). */
+  async get(id: string): Promise<ApiKeyDetailDto> {
+    const record = await this.keys.findById(id);
+    if (record === null) throw new NotFoundException(`API key ${id} not found`);
+    return { ...toApiKeyResponse(record), spend: await this.limits.spend(id) };
+  }
+
+  /** Renames a key or changes its limits; the new limits hold for its next request, in every process. */
+  async update(id: string, dto: UpdateApiKeyDto): Promise<ApiKeyDetailDto> {
+    const current = await this.keys.findById(id);
+    if (current === null) throw new NotFoundException(`API key ${id} not found`);
+    const updated = await this.keys.update(id, {
+      ...(dto.name !== undefined && { name: dto.name }),
+      ...(dto.limits !== undefined && { limits: mergeLimits(current.limits, dto.limits) }),
+    });
+    if (updated === null) throw new NotFoundException(`API key ${id} not found`);
+    await this.limits.changed(id);
+    return { ...toApiKeyResponse(updated), spend: await this.limits.spend(id) };
   }
 
   async list(principal: Principal, limit: number, cursor?: string): Promise<Page<ApiKeyResponseDto>> {
@@ -166,4 +196,14 @@ export class ApiKeysService implements OnApplicationBootstrap {
     this.lastTouched.set(keyId, now);
     this.keys.touch(new Types.ObjectId(keyId), new Date(now)).catch(() => this.lastTouched.delete(keyId));
   }
+}
+
+/** Limits after a change: fields left out keep theirs, `null` removes one; none left is null. */
+function mergeLimits(current: KeyLimits | null, change: KeyLimitsDto): KeyLimits | null {
+  const merged: KeyLimits = { ...NO_LIMITS, ...current };
+  for (const field of Object.keys(NO_LIMITS) as (keyof KeyLimits)[]) {
+    const value = change[field];
+    if (value !== undefined) (merged as unknown as Record<string, unknown>)[field] = value;
+  }
+  return Object.values(merged).every((v) => v === null) ? null : merged;
 }

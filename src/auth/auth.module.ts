@@ -6,12 +6,27 @@ import { ApiKey, ApiKeySchema } from './api-key.schema.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
+import { Cluster } from '../cluster/cluster.js';
+import { KeyLimitsService } from './limits/key-limits.service.js';
+import { KeyMeter, LocalKeyMeter, RedisKeyMeter } from './limits/key-meter.js';
 
 @Global()
 @Module({
   imports: [MongooseModule.forFeature([{ name: ApiKey.name, schema: ApiKeySchema }])],
   controllers: [ApiKeysController],
-  providers: [ApiKeysRepository, ApiKeysService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
-  exports: [ApiKeysService],
+  providers: [
+    ApiKeysRepository,
+    ApiKeysService,
+    LocalKeyMeter,
+    RedisKeyMeter,
+    {
+      provide: KeyMeter,
+      inject: [Cluster, LocalKeyMeter, RedisKeyMeter],
+      useFactory: (cluster: Cluster, local: LocalKeyMeter, redis: RedisKeyMeter) => (cluster.enabled ? redis : local),
+    },
+    KeyLimitsService,
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+  ],
+  exports: [ApiKeysService, KeyLimitsService],
 })
 export class AuthModule {}

@@ -83,6 +83,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException && typeof retryAfterMs === 'number') {
       void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     }
+    // A refusal by a key's limits says where the key stands (x-ratelimit-*).
+    const headers = (exception as { headers?: unknown } | null)?.headers;
+    if (exception instanceof HttpException && typeof headers === 'object' && headers !== null) {
+      for (const [name, value] of Object.entries(headers))
+        if (typeof value === 'string') void reply.header(name, value);
+    }
     const { status } = classified;
     const fastifyCode = (exception as { code?: string; cause?: { code?: string } }).cause?.code;
     const message =

@@ -19,6 +19,10 @@ export const CAPABILITIES = [
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
+/** `chat` models answer prompts (and take part in runs); `embedding` models only serve POST /v1/embeddings. */
+export const MODEL_KINDS = ['chat', 'embedding'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
 /** Strength per domain, 0 (useless) to 1 (best there is). */
 export type Specialties = Record<Domain, number>;
 
@@ -55,6 +59,8 @@ export interface CatalogueEntry {
   /** The id the provider's API expects. */
   model: string;
   name: string;
+  /** Default `chat`. */
+  kind?: ModelKind;
   specialties: Specialties;
   /** Our prior belief in the model's overall answer quality, 0 to 1; analytics refines it. */
   qualityPrior: number;

@@ -60,6 +60,19 @@ const meta = (model: string, name: string, s: Specialties, q: number, roles: Mod
     model: model.toLowerCase(),
   });
 
+/** An embedding model: no domain strengths, no roles (runs never use it), only POST /v1/embeddings. */
+function embedding(provider: 'openai' | 'mistral', model: string, name: string): CatalogueEntry {
+  return {
+    ...entry(provider, model, name, strengths(0, 0, 0, 0, 0, 0, 0, 0), 0, [], [], {
+      catalogue: 'genai-prices',
+      provider,
+    }),
+    kind: 'embedding',
+    capabilities: [],
+    maxOutputTokens: 0,
+  };
+}
+
 export const CURATED_MODELS: readonly CatalogueEntry[] = [
   openai(
     'gpt-5.6-sol',
@@ -290,4 +303,7 @@ export const CURATED_MODELS: readonly CatalogueEntry[] = [
     pricing: { inputPerMTok: 0, outputPerMTok: 0, cachedInputPerMTok: 0, source: 'self-hosted (no per-token charge)' },
     contextWindow: 40960,
   },
+  embedding('openai', 'text-embedding-3-small', 'OpenAI text-embedding-3-small'),
+  embedding('openai', 'text-embedding-3-large', 'OpenAI text-embedding-3-large'),
+  embedding('mistral', 'mistral-embed', 'Mistral Embed'),
 ];

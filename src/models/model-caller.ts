@@ -2,14 +2,19 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { UsageRecorder, type CallUsage } from '../analytics/usage-recorder.js';
 import type { CompletionRequest } from '../providers/provider.types.js';
-import { ProvidersService, type CallOutcome } from '../providers/providers.service.js';
+import { emptyOutcome, ProvidersService, type CallOutcome } from '../providers/providers.service.js';
 import type { Target } from '../providers/resilience.js';
 import type { CatalogueItem } from './models.service.js';
-import { callCost, type CallCost } from './pricing.js';
+import { callCost, UNKNOWN_COST, type CallCost } from './pricing.js';
+import { KeyLimitExceeded } from '../auth/limits/key-limit.error.js';
+import { KeyLimitsService, type Hold } from '../auth/limits/key-limits.service.js';
+import { ProviderError } from '../providers/provider.error.js';
 
 /** Where a call belongs, for its usage record: everything but what the call itself tells. */
-export type CallContext = Pick<CallUsage, 'ownerId' | 'role' | 'strategy' | 'domain'> &
-  Partial<Pick<CallUsage, 'sessionId' | 'threadId' | 'runId' | 'stepId'>>;
+export type CallContext = Pick<CallUsage, 'ownerId' | 'role' | 'strategy' | 'domain'> & {
+  /** The API key the call is made for: held to its limits and counted in its spend. */
+  keyId: string | null;
+} & Partial<Pick<CallUsage, 'sessionId' | 'threadId' | 'runId' | 'stepId'>>;
 
 /** A call as every caller needs it: the outcome, the catalogue model that answered, its price and its record. */
 export interface PricedCall {
@@ -18,6 +23,8 @@ export interface PricedCall {
   item: CatalogueItem;
   cost: CallCost;
   usageId: Types.ObjectId;
+  /** Set when the key's limits refused the call: nothing was sent, nothing recorded. */
+  refusal?: KeyLimitExceeded;
 }
 
 /**
@@ -32,6 +39,7 @@ export class ModelCaller {
   constructor(
     private readonly providers: ProvidersService,
     private readonly usage: UsageRecorder,
+    private readonly limits: KeyLimitsService,
   ) {}
 
   /** How to call a model, or undefined when its provider is not configured. */
@@ -43,7 +51,8 @@ export class ModelCaller {
   /**
    * Calls the first of `items` that answers (those whose provider is not configured are left
    * out); `onText` hears the answer's text as it streams, with the model writing it, and `onRaw`
-   * the provider's own events on the fast path (`request.passthrough`).
+   * the provider's own events on the fast path (`request.passthrough`). The key's limits hold the
+   * call's most before it is made (a refusal comes back as `refusal`) and its real cost after.
    */
   async call(
     items: CatalogueItem[],
@@ -57,6 +66,15 @@ export class ModelCaller {
     const itemOf = (target: Target | undefined) =>
       (target && byTarget.get(`${target.provider}/${target.model}`)) ?? items[0];
     const targets = items.map((item) => this.target(item)).filter((t): t is Target => t !== undefined);
+    let hold: Hold | undefined;
+    if (context.keyId !== null && targets.length > 0) {
+      try {
+        hold = await this.limits.hold(context.keyId, items, request);
+      } catch (error) {
+        if (!(error instanceof KeyLimitExceeded)) throw error;
+        return this.refused(items[0], targets[0], error);
+      }
+    }
     const call = await this.providers.call(
       targets,
       request,
@@ -66,6 +84,7 @@ export class ModelCaller {
     );
     const item = itemOf(call.target);
     const cost = callCost(item.pricing, call.usage, call.error === null);
+    if (hold !== undefined) this.limits.settle(hold, cost.totalUsd, call.usage);
     if (!cost.known) {
       const why = item.pricing === null ? (item.pricingNote ?? 'no price') : 'the provider reported no usage';
       this.logger.warn(`Cost of a call to ${item.id} recorded as unknown: ${why}`);
@@ -84,5 +103,11 @@ export class ModelCaller {
       errorClass: call.error?.errorClass ?? null,
     });
     return { call, item, cost, usageId };
+  }
+
+  /** A call the key's limits refused, as a failed outcome (a run step fails with it). */
+  private refused(item: CatalogueItem, target: Target, refusal: KeyLimitExceeded): PricedCall {
+    const call = emptyOutcome(target, new ProviderError('key_limit', refusal.message));
+    return { call, item, cost: UNKNOWN_COST, usageId: new Types.ObjectId(), refusal };
   }
 }

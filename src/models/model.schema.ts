@@ -1,5 +1,12 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import type { Capability, ModelRole, Pricing, Specialties } from './catalogue-entry.js';
+import {
+  MODEL_KINDS,
+  type Capability,
+  type ModelKind,
+  type ModelRole,
+  type Pricing,
+  type Specialties,
+} from './catalogue-entry.js';
 
 /** What an admin changed (PATCH /api/models/:id); it wins over the catalogue and survives reseeding. */
 export interface ModelOverrides {
@@ -33,6 +40,10 @@ export class CatalogueModel {
 
   @Prop({ required: true, enum: ['curated', 'providers_file'] })
   origin: 'curated' | 'providers_file';
+
+  /** Embedding models serve only POST /v1/embeddings; runs never use them. */
+  @Prop({ type: String, enum: MODEL_KINDS, default: 'chat' })
+  kind: ModelKind;
 
   @Prop({ type: Object, required: true })
   specialties: Specialties;

@@ -5,7 +5,14 @@ import { AppConfig } from '../config/app-config.js';
 import { enableHint } from '../config/providers.config.js';
 import { ProvidersService } from '../providers/providers.service.js';
 import type { CooldownState } from '../providers/resilience.js';
-import { catalogueId, type CatalogueEntry, type ModelRole, type Pricing, type Specialties } from './catalogue-entry.js';
+import {
+  catalogueId,
+  type CatalogueEntry,
+  type ModelKind,
+  type ModelRole,
+  type Pricing,
+  type Specialties,
+} from './catalogue-entry.js';
 import { CURATED_MODELS } from './curated-models.js';
 import type { ListModelsQueryDto } from './dto/list-models.query.dto.js';
 import type { ModelTestResponseDto } from './dto/model-test.response.dto.js';
@@ -15,6 +22,7 @@ import type { UpdateModelDto } from './dto/update-model.dto.js';
 import type { ModelOverrides } from './model.schema.js';
 import { ModelsRepository, type CatalogueRecord, type SeedFields } from './models.repository.js';
 import { ModelCaller } from './model-caller.js';
+import { KeyLimitsService } from '../auth/limits/key-limits.service.js';
 import { lookUpCatalogue } from './price-catalogues.js';
 
 /** A catalogue model with the admin's overrides applied. */
@@ -24,6 +32,7 @@ export interface CatalogueItem {
   model: string;
   name: string;
   origin: 'curated' | 'providers_file';
+  kind: ModelKind;
   enabled: boolean;
   priority: number;
   specialties: Specialties;
@@ -54,6 +63,7 @@ function applyOverrides(record: CatalogueRecord): CatalogueItem {
     model: record.model,
     name: record.name,
     origin: record.origin,
+    kind: record.kind ?? 'chat',
     enabled: o.enabled ?? true,
     priority: o.priority ?? 0,
     specialties: { ...record.specialties, ...o.specialties },
@@ -80,13 +90,14 @@ function seedFieldsOf(entry: CatalogueEntry, now: Date): SeedFields {
         contextWindow: null,
         maxOutputTokens: null,
       }
-    : lookUpCatalogue(entry.prices, entry.model, now);
+    : lookUpCatalogue(entry.prices, entry.model, now, entry.kind);
   return {
     _id: catalogueId(entry),
     provider: entry.provider,
     model: entry.model,
     name: entry.name,
     origin: entry.origin,
+    kind: entry.kind ?? 'chat',
     specialties: entry.specialties,
     qualityPrior: entry.qualityPrior,
     roles: entry.roles,
@@ -118,6 +129,7 @@ export class ModelsService implements OnModuleInit {
     private readonly providers: ProvidersService,
     private readonly config: AppConfig,
     private readonly caller: ModelCaller,
+    private readonly limits: KeyLimitsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -218,6 +230,7 @@ export class ModelsService implements OnModuleInit {
       ({ item, availability }) =>
         (query.provider === undefined || item.provider === query.provider) &&
         (query.capability === undefined || item.capabilities.includes(query.capability)) &&
+        (query.kind === undefined || item.kind === query.kind) &&
         (query.role === undefined || item.roles.includes(query.role)) &&
         (query.available === undefined || availability.available === query.available),
     );
@@ -282,12 +295,14 @@ export class ModelsService implements OnModuleInit {
       );
       throw new ConflictException(`Provider ${item.provider} is not configured: ${how} to call ${item.id}`);
     }
-    const { call, cost } = await this.caller.call(
+    await this.limits.admit(principal.keyId);
+    const { call, cost, refusal } = await this.caller.call(
       [item],
       { messages: [{ role: 'user', content: dto.prompt ?? TEST_PROMPT }], maxTokens: dto.maxTokens ?? 16 },
       new AbortController().signal,
-      { ownerId: principal.ownerId, role: 'test', strategy: null, domain: null },
+      { ownerId: principal.ownerId, keyId: principal.keyId, role: 'test', strategy: null, domain: null },
     );
+    if (refusal !== undefined) throw refusal;
     const { usage, error } = call;
     return {
       modelId: item.id,

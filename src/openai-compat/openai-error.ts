@@ -35,7 +35,10 @@ export function openAiErrorBody(
   message: string,
   exception: unknown,
 ): { error: { message: string; type: string; param: string | null; code: string | null } } {
-  const details = exception instanceof OpenAiError ? exception.details : {};
+  // OpenAiError, and the other errors that say their OpenAI type and code (a key's limits).
+  const said = (exception as { details?: unknown } | null)?.details;
+  const details: OpenAiError['details'] =
+    exception instanceof HttpException && typeof said === 'object' && said !== null ? said : {};
   return {
     error: {
       message,

@@ -31,6 +31,7 @@ import type { ListRunsQueryDto, RunEventsQueryDto } from './dto/run-queries.dto.
 import { RunEventBus } from './events/run-event-bus.js';
 import { followRun } from './sse.js';
 import { FINAL_EVENTS, type RunEvent } from './events/run-events.js';
+import { KeyLimitsService } from '../auth/limits/key-limits.service.js';
 import { Cluster } from '../cluster/cluster.js';
 import { RunAdmission } from './admission.js';
 import { RunQueue } from './jobs/run-jobs.js';
@@ -56,9 +57,20 @@ export class OrchestrationService {
     private readonly admission: RunAdmission,
     private readonly queue: RunQueue,
     private readonly cluster: Cluster,
+    private readonly limits: KeyLimitsService,
   ) {}
 
-  async start(principal: Principal, dto: OrchestrateDto, ids = new IdSource()): Promise<RunCreatedDto> {
+  /**
+   * Starts a run: counted against the key's rpm first (unless `admitted`: the caller counted the
+   * request already), then admitted against the runs going and the calls in flight.
+   */
+  async start(
+    principal: Principal,
+    dto: OrchestrateDto,
+    ids = new IdSource(),
+    { admitted = false } = {},
+  ): Promise<RunCreatedDto> {
+    if (!admitted) await this.limits.admit(principal.keyId);
     // Taken in the same order on every attempt, so an idempotent retry gives each object its id again.
     const [newThreadId, messageId, runId] = [ids.next(), ids.next(), ids.next()];
     const refused = await this.admission.admit(principal.keyId, runId.toHexString());
@@ -81,6 +93,7 @@ export class OrchestrationService {
     const session = await this.sessions.requireActive(principal, dto.sessionId);
     const strategy = dto.strategy ?? session.settings.defaultStrategy;
     const options = await this.resolveOptions(dto, strategy, session.settings);
+    if (options.models !== null) await this.limits.requireModels(principal.keyId, options.models);
 
     let threadId: string;
     if (dto.threadId !== undefined) {
@@ -152,11 +165,17 @@ export class OrchestrationService {
       throw new BadRequestException(`proposers: a ${strategy} needs two ${who} or more`);
     }
     if (dto.models !== undefined) {
-      const known = new Set((await this.models.items()).map((m) => m.item.id));
-      const unknown = dto.models.filter((m) => !known.has(m));
+      const kinds = new Map((await this.models.items()).map((m) => [m.item.id, m.item.kind]));
+      const unknown = dto.models.filter((m) => !kinds.has(m));
       if (unknown.length > 0) {
         throw new BadRequestException(
           `models: not in the catalogue: ${unknown.join(', ')} (GET /api/models lists them)`,
+        );
+      }
+      const embedding = dto.models.filter((m) => kinds.get(m) === 'embedding');
+      if (embedding.length > 0) {
+        throw new BadRequestException(
+          `models: ${embedding.join(', ')} ${embedding.length === 1 ? 'is an embedding model' : 'are embedding models'}, which answer no prompt`,
         );
       }
     }

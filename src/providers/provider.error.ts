@@ -9,6 +9,8 @@ export const ERROR_CLASSES = [
   'malformed',
   'cancelled',
   'cooling_down',
+  /** Refused by the API key's own limits (budget, tpm, allowed models) before any call was made. */
+  'key_limit',
   'unknown',
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];

@@ -33,6 +33,8 @@ export interface CompletionRequest {
    * are then unused.
    */
   passthrough?: Partial<Record<WireProtocol, Record<string, unknown>>>;
+  /** The API the passthrough body is for: Chat Completions (default) or embeddings (OpenAI-compatible only). */
+  endpoint?: 'chat' | 'embeddings';
 }
 
 /** Token usage in one shape for every provider. */

@@ -24,6 +24,20 @@ export interface CallOutcome {
   error: ProviderError | null;
 }
 
+/** An outcome before anything was sent: no text, no usage, no attempt. */
+export function emptyOutcome(target: Target, error: ProviderError | null = null): CallOutcome {
+  return {
+    target,
+    text: '',
+    usage: null,
+    finishReason: null,
+    latencyMs: 0,
+    timeToFirstTokenMs: null,
+    attempts: 0,
+    error,
+  };
+}
+
 const RECENT_WINDOW = 100;
 const LISTING_INTERVAL_MS = 60_000;
 const LISTING_TIMEOUT_MS = 3_000;
@@ -126,16 +140,7 @@ export class ProvidersService implements OnApplicationBootstrap, OnApplicationSh
     onRaw: (data: string, target: Target) => void = () => undefined,
   ): Promise<CallOutcome> {
     const started = performance.now();
-    const outcome: CallOutcome = {
-      target: targets[0],
-      text: '',
-      usage: null,
-      finishReason: null,
-      latencyMs: 0,
-      timeToFirstTokenMs: null,
-      attempts: 0,
-      error: null,
-    };
+    const outcome = emptyOutcome(targets[0]);
     try {
       const events = this.resilience.stream(targets, request, signal, (report) => {
         outcome.attempts += 1;

@@ -3,6 +3,7 @@ import { countChatTokens } from '../common/tokens.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { simulatedEmbeddings } from './simulated-embeddings.js';
 import { SeededWords, simulatedEvaluation, simulatedReview } from './simulated-text.js';
 import {
   acknowledgement,
@@ -209,8 +210,26 @@ export class UpstreamSimulator {
       if (typeof parsed === 'string') return this.sendError(res, dialect, 400, 'invalid_request_error', parsed);
       return this.answer(req, res, parsed);
     }
+    if (req.method === 'POST' && path === '/v1/embeddings') return this.embed(req, res);
     if (path.startsWith('/_sim/')) return this.control(req, res, path);
     this.sendJson(res, 404, { error: { message: `No route ${req.method} ${path}`, type: 'not_found' } });
+  }
+
+  /** OpenAI's and Mistral's embeddings endpoint; faults are served as on chat (HTTP ones only). */
+  private async embed(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJson(req);
+    if (body === undefined)
+      return this.sendError(res, 'openai', 400, 'invalid_request_error', 'Body is not valid JSON');
+    if (!hasKey(req, 'openai')) return this.sendError(res, 'openai', 401, 'authentication_error', 'Missing API key');
+    const model = typeof body.model === 'string' ? body.model : '';
+    this.stats.requests[model] = (this.stats.requests[model] ?? 0) + 1;
+    this.stats.endpoints['/v1/embeddings'] = (this.stats.endpoints['/v1/embeddings'] ?? 0) + 1;
+    const fault = this.takeFault(model, false);
+    if (fault !== undefined && fault.type !== 'invalid_json') return this.serveFault(res, 'openai', fault);
+    const answer = simulatedEmbeddings(body);
+    const { ttftMs } = this.behaviourOf(model);
+    if (ttftMs > 0) await new Promise((r) => setTimeout(r, ttftMs));
+    this.sendJson(res, answer.status, answer.body);
   }
 
   /** What `GET /v1/models` lists (as a self-hosted server lists what it has pulled); SIM_MODELS by default. */
@@ -272,7 +291,7 @@ export class UpstreamSimulator {
 
     const badJson = fault?.type === 'invalid_json';
     if (fault !== undefined && !badJson && !(chat.stream && (fault.type === 'reset' || fault.type === 'malformed'))) {
-      this.serveFault(res, chat, fault);
+      this.serveFault(res, chat.dialect, fault);
       finished = fault.type !== 'hang';
       return;
     }
@@ -375,7 +394,7 @@ export class UpstreamSimulator {
     finished = true;
   }
 
-  private serveFault(res: ServerResponse, chat: ChatRequest, fault: Fault): void {
+  private serveFault(res: ServerResponse, dialect: 'openai' | 'anthropic', fault: Fault): void {
     switch (fault.type) {
       case 'hang':
         return; // never answers: the client's timeout has to fire
@@ -387,29 +406,15 @@ export class UpstreamSimulator {
         res.end('{"id": "broken", "choices": [');
         return;
       case '429':
-        return this.sendError(
-          res,
-          chat.dialect,
-          429,
-          'rate_limit_error',
-          'Simulated rate limit',
-          fault.retryAfterSeconds,
-        );
+        return this.sendError(res, dialect, 429, 'rate_limit_error', 'Simulated rate limit', fault.retryAfterSeconds);
       case '503':
-        return this.sendError(
-          res,
-          chat.dialect,
-          503,
-          'overloaded_error',
-          'Simulated overload',
-          fault.retryAfterSeconds,
-        );
+        return this.sendError(res, dialect, 503, 'overloaded_error', 'Simulated overload', fault.retryAfterSeconds);
       case '500':
-        return this.sendError(res, chat.dialect, 500, 'api_error', 'Simulated server error');
+        return this.sendError(res, dialect, 500, 'api_error', 'Simulated server error');
       case '401':
-        return this.sendError(res, chat.dialect, 401, 'authentication_error', 'Simulated invalid API key');
+        return this.sendError(res, dialect, 401, 'authentication_error', 'Simulated invalid API key');
       case '400':
-        return this.sendError(res, chat.dialect, 400, 'invalid_request_error', 'Simulated bad request');
+        return this.sendError(res, dialect, 400, 'invalid_request_error', 'Simulated bad request');
       case 'invalid_json':
         return; // not an HTTP fault: answer() sends text that is not JSON
     }

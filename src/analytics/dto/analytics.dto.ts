@@ -4,7 +4,7 @@ import { DateOrDateTime } from '../../common/date-or-date-time.js';
 import { Optional } from '../../common/optional.js';
 import { DOMAINS, type Domain } from '../../common/domains.js';
 
-export const GROUP_BY = ['day', 'provider', 'model', 'session', 'strategy'] as const;
+export const GROUP_BY = ['day', 'provider', 'model', 'session', 'strategy', 'key'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
 /** A range of whole UTC days; default the last 30 days. Admin keys may name one owner. */
@@ -100,6 +100,8 @@ export class CostReportDto {
   byProvider: CostLineDto[];
   byModel: CostLineDto[];
   bySession: CostLineDto[];
+  /** Per API key (its id; `env:ADMIN_API_KEY` for calls made with ADMIN_API_KEY). */
+  byKey: CostLineDto[];
 }
 
 export class LeaderboardRowDto {

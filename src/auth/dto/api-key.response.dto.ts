@@ -2,6 +2,8 @@ import { ApiProperty } from '@nestjs/swagger';
 import { PageOf } from '../../common/pagination.js';
 import { ROLES, type Role } from '../api-key.schema.js';
 import type { ApiKeyRecord } from '../api-keys.repository.js';
+import { NO_LIMITS } from '../limits/key-limits.js';
+import { KeyLimitsResponseDto, KeySpendDto } from './key-limits.dto.js';
 
 export class ApiKeyResponseDto {
   id: string;
@@ -16,6 +18,12 @@ export class ApiKeyResponseDto {
   lastUsedAt: string | null;
   @ApiProperty({ type: String, nullable: true })
   revokedAt: string | null;
+  limits: KeyLimitsResponseDto;
+}
+
+/** One key with what it has spent. */
+export class ApiKeyDetailDto extends ApiKeyResponseDto {
+  spend: KeySpendDto;
 }
 
 export class CreatedApiKeyResponseDto extends ApiKeyResponseDto {
@@ -35,5 +43,6 @@ export function toApiKeyResponse(doc: ApiKeyRecord): ApiKeyResponseDto {
     createdAt: doc.createdAt.toISOString(),
     lastUsedAt: doc.lastUsedAt ? doc.lastUsedAt.toISOString() : null,
     revokedAt: doc.revokedAt ? doc.revokedAt.toISOString() : null,
+    limits: { ...NO_LIMITS, ...doc.limits },
   };
 }

@@ -1,6 +1,9 @@
-import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { Optional } from '../../common/optional.js';
+import { RequireSome } from '../../common/require-some.js';
 import { ROLES, type Role } from '../api-key.schema.js';
+import { KeyLimitsDto } from './key-limits.dto.js';
 
 export class CreateApiKeyDto {
   /** A label to recognise the key by. */
@@ -21,4 +24,25 @@ export class CreateApiKeyDto {
   @IsString()
   @Matches(/^[\w.@:-]{1,100}$/, { message: 'ownerId must be 1-100 letters, digits or . _ @ : -' })
   ownerId?: string;
+
+  /** Models, spend and rates the key is held to (none by default). */
+  @Optional()
+  @ValidateNested()
+  @Type(() => KeyLimitsDto)
+  limits?: KeyLimitsDto;
+}
+
+/** Admin changes to a key: its name, its limits (merged: a limit left out stays, `null` removes it). */
+@RequireSome('name', 'limits')
+export class UpdateApiKeyDto {
+  @Optional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name?: string;
+
+  @Optional()
+  @ValidateNested()
+  @Type(() => KeyLimitsDto)
+  limits?: KeyLimitsDto;
 }

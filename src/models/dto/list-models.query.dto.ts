@@ -3,7 +3,14 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsString, MinLength } from 'class-validator';
 import { Optional } from '../../common/optional.js';
 import { DOMAINS, type Domain } from '../../common/domains.js';
-import { CAPABILITIES, MODEL_ROLES, type Capability, type ModelRole } from '../catalogue-entry.js';
+import {
+  CAPABILITIES,
+  MODEL_KINDS,
+  MODEL_ROLES,
+  type Capability,
+  type ModelKind,
+  type ModelRole,
+} from '../catalogue-entry.js';
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
@@ -25,6 +32,12 @@ export class ListModelsQueryDto {
   @ApiProperty({ enum: CAPABILITIES, required: false })
   @IsIn(CAPABILITIES)
   capability?: Capability;
+
+  /** Only chat models, or only embedding models. */
+  @Optional()
+  @ApiProperty({ enum: MODEL_KINDS, required: false })
+  @IsIn(MODEL_KINDS)
+  kind?: ModelKind;
 
   /** Only models suited to this role. */
   @Optional()

@@ -1,6 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { Domain } from '../../common/domains.js';
-import { CAPABILITIES, MODEL_ROLES, type Capability, type ModelRole } from '../catalogue-entry.js';
+import {
+  CAPABILITIES,
+  MODEL_KINDS,
+  MODEL_ROLES,
+  type Capability,
+  type ModelKind,
+  type ModelRole,
+} from '../catalogue-entry.js';
 import type { Availability, CatalogueItem } from '../models.service.js';
 
 export class SpecialtiesDto {
@@ -50,6 +57,9 @@ export class ModelResponseDto {
   /** `curated`: our catalogue; `providers_file`: added by PROVIDERS_FILE. */
   @ApiProperty({ enum: ['curated', 'providers_file'] })
   origin: 'curated' | 'providers_file';
+  /** `chat`: answers prompts and takes part in runs; `embedding`: serves only POST /v1/embeddings. */
+  @ApiProperty({ enum: MODEL_KINDS })
+  kind: ModelKind;
   enabled: boolean;
   /** Higher goes first among equals. */
   priority: number;
@@ -92,6 +102,7 @@ export function toModelResponse(item: CatalogueItem, availability: Availability,
     model: item.model,
     name: item.name,
     origin: item.origin,
+    kind: item.kind,
     enabled: item.enabled,
     priority: item.priority,
     specialties: { ...item.specialties },

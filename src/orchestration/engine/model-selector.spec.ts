@@ -12,6 +12,7 @@ function model(id: string, coding: number, quality: number, overrides: Partial<C
     model: name,
     name,
     origin: 'curated',
+    kind: 'chat',
     enabled: true,
     priority: 0,
     specialties: { ...(Object.fromEntries(DOMAINS.map((d) => [d, 0.5])) as CatalogueItem['specialties']), coding },
@@ -103,6 +104,16 @@ describe('rankCandidates', () => {
     const { ranked, left } = rankCandidates(input({ only: ['b/cheap', 'c/mid'] }));
     expect(ranked.map((c) => c.item.id)).toEqual(['c/mid', 'b/cheap']);
     expect(left).toEqual([]);
+  });
+
+  it("should leave out the models the run's key may not use, saying so, and embedding models always", () => {
+    const models = [
+      ...input().models,
+      { item: model('e/embed', 1, 1, { kind: 'embedding' }), availability: AVAILABLE },
+    ];
+    const { ranked, left } = rankCandidates(input({ models, allowed: (id) => id !== 'a/strong' }));
+    expect(ranked.map((c) => c.item.id)).toEqual(['d/unpriced', 'c/mid', 'b/cheap']);
+    expect(left).toEqual([{ modelId: 'a/strong', reason: "not allowed for the run's API key" }]);
   });
 });
 

@@ -5,6 +5,8 @@ import type { Availability, CatalogueItem } from '../../models/models.service.js
 import type { Complexity } from './domain-classifier.js';
 
 export interface SelectionInput {
+  /** The models the run's API key may call (its allow-list); all when absent. */
+  allowed?: (modelId: string) => boolean;
   models: { item: CatalogueItem; availability: Availability }[];
   domain: Domain;
   complexity: Complexity;
@@ -44,9 +46,12 @@ export function rankCandidates(input: SelectionInput): {
   const left: { modelId: string; reason: string }[] = [];
   const usable: { item: CatalogueItem; estimateUsd: number | null }[] = [];
   for (const { item, availability } of input.models) {
+    // An embedding model answers no prompt: never a candidate, not even worth a reason.
+    if (item.kind === 'embedding') continue;
     const estimateUsd = input.estimateUsd(item);
     let reason: string | null = null;
     if (input.only !== undefined && !input.only.includes(item.id)) reason = 'not among the requested models';
+    else if (input.allowed !== undefined && !input.allowed(item.id)) reason = "not allowed for the run's API key";
     else if (!availability.available) reason = `unavailable: ${availability.unavailableReason ?? 'unknown'}`;
     else if (input.excluded.includes(item.id)) reason = 'excluded by the session';
     else if (input.costLimitUsd !== null && estimateUsd === null)

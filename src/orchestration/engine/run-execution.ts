@@ -101,6 +101,7 @@ class DeltaCoalescer {
 function callUsageOf<T extends { stepId: string; role: StepRole }>(run: RunRecord, domain: Domain | null, call: T) {
   return {
     ownerId: run.ownerId,
+    keyId: run.keyId ?? null,
     sessionId: run.sessionId.toHexString(),
     threadId: run.threadId.toHexString(),
     runId: run._id.toHexString(),

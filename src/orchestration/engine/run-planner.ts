@@ -3,6 +3,7 @@ import { countTokens } from 'gpt-tokenizer';
 import { AnalyticsService } from '../../analytics/analytics.service.js';
 import type { Domain } from '../../common/domains.js';
 import { countChatTokens } from '../../common/tokens.js';
+import { KeyLimitsService } from '../../auth/limits/key-limits.service.js';
 import { ModelsService } from '../../models/models.service.js';
 import { estimateCostOfTokens } from '../../models/pricing.js';
 import type { ChatMessage } from '../../providers/provider.types.js';
@@ -68,6 +69,7 @@ export class RunPlanner {
     private readonly messages: MessagesService,
     private readonly runs: RunsRepository,
     private readonly bus: RunEventBus,
+    private readonly limits: KeyLimitsService,
   ) {}
 
   /** @param onDomain hears the domain as soon as it is known (a run may still fail to find a team). */
@@ -82,8 +84,11 @@ export class RunPlanner {
     this.bus.publish(runId, 'run.domain_detected', { domain, complexity, reasons });
 
     const probeTokens = countChatTokens(answerPrompt(earlier, run.prompt, domain).messages.map((m) => m.content));
+    // The key's allow-list: its runs use only the models it may call.
+    const allowed = await this.limits.allows(run.keyId ?? null);
     const { ranked, left } = rankCandidates({
       models: await this.models.items(),
+      allowed,
       domain,
       complexity,
       preferred: run.options.preferredModels,

@@ -74,8 +74,12 @@ export class OpenAiAdapter implements ProviderAdapter {
   }
 
   stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
-    if (request.passthrough !== undefined)
-      return this.forward(passthroughBody(request, 'openai'), request.model, signal);
+    if (request.passthrough !== undefined) {
+      const body = passthroughBody(request, 'openai');
+      return request.endpoint === 'embeddings'
+        ? this.embed(body, request.model, signal)
+        : this.forward(body, request.model, signal);
+    }
     const body = {
       model: request.model,
       messages: request.messages,
@@ -106,6 +110,38 @@ export class OpenAiAdapter implements ProviderAdapter {
   }
 
   /**
+   * `POST /embeddings` with the client's body (model id swapped), answered as the provider's bytes;
+   * only its usage is read. Through the SDK, so errors and statuses are classified as for chat.
+   */
+  private embed(client: Record<string, unknown>, model: string, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+    // The SDK asks for base64 when no format is given (and decodes it itself, which asResponse skips):
+    // the API's own default, float, is named so that the client gets what it asked for.
+    const body = { ...client, model, encoding_format: client.encoding_format ?? 'float' } as unknown as Parameters<
+      OpenAI['embeddings']['create']
+    >[0];
+    return guardedStream<string>(
+      this.options,
+      model,
+      signal,
+      async (guarded) => [await (await this.client.embeddings.create(body, { signal: guarded }).asResponse()).text()],
+      (text) => {
+        const tokens = EMBEDDING_USAGE.exec(text.slice(-2000));
+        const usage = tokens && {
+          inputTokens: Number(tokens[1]),
+          outputTokens: 0,
+          cachedInputTokens: 0,
+          reasoningTokens: 0,
+        };
+        return [
+          { type: 'raw', data: text },
+          ...(usage ? [{ type: 'usage' as const, usage }] : []),
+          { type: 'finish', reason: 'stop' },
+        ];
+      },
+    );
+  }
+
+  /**
    * The fast path: the client's body with the provider's model id, and usage always asked for on a
    * stream (a usage chunk the client did not ask for is left out by the gateway). The SDK sends it
    * (its errors and statuses as for every call); the answer is read as bytes, and only the events
@@ -132,6 +168,9 @@ export class OpenAiAdapter implements ProviderAdapter {
     );
   }
 }
+
+/** The usage of an embeddings answer, read from its end (the vectors before it are not parsed). */
+const EMBEDDING_USAGE = /"usage"\s*:\s*\{[^}]*?"prompt_tokens"\s*:\s*(\d+)/;
 
 /** Usage and finish reason of one streamed chunk, parsed only when the chunk can carry them. */
 function chunkEvents(event: string): ProviderEvent[] {

@@ -1,0 +1,93 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
+
+/** More USD than this per key and window is surely a mistake. */
+const MAX_USD = 1_000_000_000;
+
+/**
+ * Limits to set on a key. Each field left out stays as it is; `null` removes that limit. Spend is
+ * counted in USD from the catalogue's prices, per UTC day, UTC month and in total, over every
+ * call made with the key (orchestration steps included).
+ */
+export class KeyLimitsDto {
+  /**
+   * The catalogue models the key may use: ids, or patterns where `*` stands for any characters
+   * (`openai/*`, `*-mini`). `orchestratex/<strategy>` runs use only these. `null`: every model.
+   */
+  @ApiProperty({ type: [String], nullable: true, required: false, example: ['openai/*', 'anthropic/claude-haiku-4-5'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @Matches(/^[\w.:@/*-]{1,200}$/, {
+    each: true,
+    message: 'models: each must be a model id or a pattern of 1-200 letters, digits or . _ : @ / * -',
+  })
+  models?: string[] | null;
+
+  @ApiProperty({ type: Number, nullable: true, required: false, minimum: 0, example: 5 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(MAX_USD)
+  usdPerDay?: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, required: false, minimum: 0 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(MAX_USD)
+  usdPerMonth?: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, required: false, minimum: 0 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(MAX_USD)
+  usdTotal?: number | null;
+
+  /** Requests per minute: `/v1` requests that reach a model, runs started, model tests. */
+  @ApiProperty({ type: Number, nullable: true, required: false, minimum: 1, example: 60 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  rpm?: number | null;
+
+  /** Tokens (input and output) per minute over every call of the key. */
+  @ApiProperty({ type: Number, nullable: true, required: false, minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000_000)
+  tpm?: number | null;
+}
+
+/** A key's limits as they stand: `null` is no limit. */
+export class KeyLimitsResponseDto {
+  @ApiProperty({ type: [String], nullable: true })
+  models: string[] | null;
+  @ApiProperty({ type: Number, nullable: true })
+  usdPerDay: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  usdPerMonth: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  usdTotal: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  rpm: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  tpm: number | null;
+}
+
+/** What the key has spent (USD, from the catalogue's prices) and holds in flight. */
+export class KeySpendDto {
+  /** The current UTC day. */
+  usdToday: number;
+  /** The current UTC month. */
+  usdThisMonth: number;
+  usdTotal: number;
+  /** Held by calls in flight at their most; replaced by their real cost when they end. */
+  usdHeld: number;
+  /** Input and output tokens of the last minute, with those held by calls in flight. */
+  tokensLastMinute: number;
+}

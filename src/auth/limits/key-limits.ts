@@ -1,0 +1,104 @@
+import type { CatalogueItem } from '../../models/models.service.js';
+import { estimateCostOfTokens } from '../../models/pricing.js';
+import type { CompletionRequest } from '../../providers/provider.types.js';
+
+/** What an admin may set on a key (each null: no limit). */
+export interface KeyLimits {
+  /** Catalogue ids or patterns (`*` stands for any characters: `openai/*`, `*-mini`); null: every model. */
+  models: string[] | null;
+  usdPerDay: number | null;
+  usdPerMonth: number | null;
+  usdTotal: number | null;
+  /** Requests per minute: each `/v1` request that reaches a model, each run started, each model test. */
+  rpm: number | null;
+  /** Tokens (input and output) per minute over every call of the key, run steps included. */
+  tpm: number | null;
+}
+
+export const NO_LIMITS: KeyLimits = {
+  models: null,
+  usdPerDay: null,
+  usdPerMonth: null,
+  usdTotal: null,
+  rpm: null,
+  tpm: null,
+};
+
+export const BUDGETS = ['usdPerDay', 'usdPerMonth', 'usdTotal'] as const;
+export type Budget = (typeof BUDGETS)[number];
+export type LimitName = Budget | 'rpm' | 'tpm' | 'models';
+
+export const hasBudget = (limits: KeyLimits) => BUDGETS.some((b) => limits[b] !== null);
+
+const patternCache = new Map<string, RegExp>();
+function patternOf(pattern: string): RegExp {
+  let re = patternCache.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
+        .join('.*')}$`,
+    );
+    if (patternCache.size < 10_000) patternCache.set(pattern, re);
+  }
+  return re;
+}
+
+/** Whether the key may call this catalogue model. */
+export function modelAllowed(limits: KeyLimits | null, modelId: string): boolean {
+  if (limits === null || limits.models === null) return true;
+  return limits.models.some((p) => (p.includes('*') ? patternOf(p).test(modelId) : p === modelId));
+}
+
+/** An image counts for at most this many input tokens (OpenAI's high-detail and Anthropic's largest are below it). */
+const IMAGE_TOKENS = 3_000;
+const IMAGE_PART = /"type":\s*"(?:image_url|image|input_image)"/g;
+/** The output ceiling of a model that states none. */
+const DEFAULT_OUTPUT_CEILING = 128_000;
+
+/** The most a call may use and cost: what a key's limits hold before it is made. */
+export interface CallBound {
+  tokens: number;
+  /** Null when a model's price is unknown. */
+  usd: number | null;
+}
+
+/**
+ * An upper bound of a call: every byte of the request's JSON counted as a token (a BPE token is one
+ * byte or more), images at their largest, the output at its ceiling (`max_tokens`, else the model's
+ * limit), no cache discount. Over several models (fallbacks), the most any of them may take.
+ */
+export function callBound(items: CatalogueItem[], request: Omit<CompletionRequest, 'model'>): CallBound {
+  let tokens = 0;
+  let usd: number | null = 0;
+  for (const item of items) {
+    const body = request.passthrough?.anthropic ?? request.passthrough?.openai;
+    const json = JSON.stringify(body ?? request.messages);
+    const input = Buffer.byteLength(json) + (json.match(IMAGE_PART)?.length ?? 0) * IMAGE_TOKENS;
+    const asked = body?.max_completion_tokens ?? body?.max_tokens ?? request.maxTokens;
+    const output =
+      item.kind === 'embedding'
+        ? 0
+        : typeof asked === 'number' && asked > 0
+          ? asked
+          : (item.maxOutputTokens ?? item.contextWindow ?? DEFAULT_OUTPUT_CEILING);
+    tokens = Math.max(tokens, input + output);
+    const cost = estimateCostOfTokens(item.pricing, input, output).maxUsd;
+    usd = usd === null || cost === null ? null : Math.max(usd, cost);
+  }
+  return { tokens, usd };
+}
+
+/** A day's and a month's bucket (UTC) and when each ends. */
+export function windowsOf(now: number): { day: string; month: string; dayEndsAt: number; monthEndsAt: number } {
+  const d = new Date(now);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  return {
+    day: d.toISOString().slice(0, 10),
+    month: d.toISOString().slice(0, 7),
+    dayEndsAt: Date.UTC(y, m, d.getUTCDate() + 1),
+    monthEndsAt: Date.UTC(y, m + 1, 1),
+  };
+}

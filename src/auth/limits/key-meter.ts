@@ -1,0 +1,419 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import { randomUUID } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import { Cluster, PREFIX } from '../../cluster/cluster.js';
+import { BUDGETS, windowsOf, type Budget, type CallBound, type KeyLimits } from './key-limits.js';
+
+const MINUTE_MS = 60_000;
+/** A reservation whose call never settled (its process died) is dropped after this long. */
+export const HOLD_LEASE_MS = 15 * MINUTE_MS;
+/** Money is compared with this much slack (sums of floating-point prices). */
+const EPSILON_USD = 1e-9;
+
+/** A request or a call the limits refused, and what the client is told. */
+export interface Refusal {
+  limit: Budget | 'rpm' | 'tpm';
+  /** What is used of it now (USD, requests or tokens), reservations included. */
+  used: number;
+  /** The milliseconds after which it may pass again; null when waiting does not help. */
+  retryAfterMs: number | null;
+}
+
+/** The rpm window after a request passed: for `x-ratelimit-*-requests`. */
+export interface RateState {
+  remaining: number;
+  resetMs: number;
+}
+
+export interface KeySpend {
+  usdToday: number;
+  usdThisMonth: number;
+  usdTotal: number;
+  /** Held by calls in flight (their most), settled to their real cost when they end. */
+  usdHeld: number;
+  /** Tokens of the last minute, and held by calls in flight. */
+  tokensLastMinute: number;
+}
+
+/**
+ * The counters behind a key's limits: spend per UTC day, month and in total, its requests and
+ * tokens of the last minute, and reservations held by calls in flight. Checking and reserving is one
+ * atomic step, so concurrent calls cannot overshoot a limit. One process counts in memory; a
+ * cluster in Redis. Spend starts from the key rollups (what every call of a key cost, stored).
+ */
+export abstract class KeyMeter {
+  /** Counts a request against `rpm`, or refuses it. */
+  abstract hit(keyId: string, rpm: number, now: number): Promise<RateState | Refusal>;
+  /** Holds `bound` against the key's budgets and tpm, or refuses; the id settles it. */
+  abstract reserve(keyId: string, limits: KeyLimits, bound: CallBound, now: number): Promise<string | Refusal>;
+  /** Replaces a reservation (or nothing: `hold` null) with what the call really cost and used. */
+  abstract settle(keyId: string, hold: string | null, usd: number, tokens: number, now: number): Promise<void>;
+  abstract spend(keyId: string, now: number): Promise<KeySpend>;
+}
+
+export const isRefusal = (value: unknown): value is Refusal =>
+  typeof value === 'object' && value !== null && 'limit' in value;
+
+/** Spend per key and UTC day, from the stored key rollups. */
+async function storedSpend(connection: Connection): Promise<Map<string, Map<string, number>>> {
+  const docs = await connection
+    .collection<{ keyId: string; day: Date; n?: { costUsd?: number } }>('key_rollups')
+    .find({}, { projection: { keyId: 1, day: 1, 'n.costUsd': 1 } })
+    .toArray();
+  const spend = new Map<string, Map<string, number>>();
+  for (const doc of docs) {
+    const day = doc.day.toISOString().slice(0, 10);
+    const days = spend.get(doc.keyId) ?? new Map<string, number>();
+    days.set(day, (days.get(day) ?? 0) + (doc.n?.costUsd ?? 0));
+    spend.set(doc.keyId, days);
+  }
+  return spend;
+}
+
+const retryOfBudget = (limit: Budget, now: number): number | null => {
+  const w = windowsOf(now);
+  return limit === 'usdPerDay' ? w.dayEndsAt - now : limit === 'usdPerMonth' ? w.monthEndsAt - now : null;
+};
+
+interface LocalKey {
+  days: Map<string, number>;
+  total: number;
+  holds: Map<string, CallBound & { until: number }>;
+  requests: number[];
+  tokens: { at: number; n: number }[];
+}
+
+/** One process: the counters in memory (every call of the process goes through it). */
+@Injectable()
+export class LocalKeyMeter extends KeyMeter implements OnApplicationBootstrap {
+  private readonly keys = new Map<string, LocalKey>();
+  private loaded: Promise<void> | null = null;
+
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    private readonly cluster: Cluster,
+  ) {
+    super();
+  }
+
+  /** Loaded before any call is made (and recorded), so no call is counted twice or missed. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.cluster.enabled) await this.load();
+  }
+
+  private load(): Promise<void> {
+    this.loaded ??= storedSpend(this.connection).then((spend) => {
+      for (const [keyId, days] of spend) {
+        const key = this.key(keyId);
+        for (const [day, usd] of days) key.days.set(day, (key.days.get(day) ?? 0) + usd);
+        key.total = [...key.days.values()].reduce((a, b) => a + b, 0);
+      }
+    });
+    return this.loaded;
+  }
+
+  private key(keyId: string): LocalKey {
+    let key = this.keys.get(keyId);
+    if (key === undefined) {
+      key = { days: new Map(), total: 0, holds: new Map(), requests: [], tokens: [] };
+      this.keys.set(keyId, key);
+    }
+    return key;
+  }
+
+  private state(key: LocalKey, now: number) {
+    for (const [id, hold] of key.holds) if (hold.until < now) key.holds.delete(id);
+    while (key.tokens.length > 0 && key.tokens[0].at <= now - MINUTE_MS) key.tokens.shift();
+    const w = windowsOf(now);
+    let month = 0;
+    for (const [day, usd] of key.days) if (day.startsWith(w.month)) month += usd;
+    let heldUsd = 0;
+    let heldTokens = 0;
+    for (const hold of key.holds.values()) {
+      heldUsd += hold.usd ?? 0;
+      heldTokens += hold.tokens;
+    }
+    return {
+      spent: { usdPerDay: key.days.get(w.day) ?? 0, usdPerMonth: month, usdTotal: key.total } as Record<Budget, number>,
+      heldUsd,
+      heldTokens,
+      tokens: key.tokens.reduce((sum, t) => sum + t.n, 0),
+    };
+  }
+
+  hit(keyId: string, rpm: number, now: number): Promise<RateState | Refusal> {
+    const key = this.key(keyId);
+    while (key.requests.length > 0 && key.requests[0] <= now - MINUTE_MS) key.requests.shift();
+    if (key.requests.length >= rpm) {
+      return Promise.resolve({
+        limit: 'rpm',
+        used: key.requests.length,
+        retryAfterMs: key.requests[0] + MINUTE_MS - now,
+      });
+    }
+    key.requests.push(now);
+    return Promise.resolve({ remaining: rpm - key.requests.length, resetMs: key.requests[0] + MINUTE_MS - now });
+  }
+
+  async reserve(keyId: string, limits: KeyLimits, bound: CallBound, now: number): Promise<string | Refusal> {
+    await this.load();
+    // From here to the end nothing awaits: the check and the hold are one step.
+    const key = this.key(keyId);
+    const s = this.state(key, now);
+    for (const budget of BUDGETS) {
+      const limit = limits[budget];
+      if (limit === null) continue;
+      const used = s.spent[budget] + s.heldUsd;
+      if (used + (bound.usd ?? 0) > limit + EPSILON_USD) {
+        return { limit: budget, used, retryAfterMs: retryOfBudget(budget, now) };
+      }
+    }
+    if (limits.tpm !== null && s.tokens + s.heldTokens + bound.tokens > limits.tpm) {
+      const used = s.tokens + s.heldTokens;
+      const retry = bound.tokens > limits.tpm || key.tokens.length === 0 ? null : key.tokens[0].at + MINUTE_MS - now;
+      return { limit: 'tpm', used, retryAfterMs: retry };
+    }
+    const id = randomUUID();
+    key.holds.set(id, { ...bound, until: now + HOLD_LEASE_MS });
+    return id;
+  }
+
+  async settle(keyId: string, hold: string | null, usd: number, tokens: number, now: number): Promise<void> {
+    await this.load();
+    const key = this.key(keyId);
+    if (hold !== null) key.holds.delete(hold);
+    if (usd > 0) {
+      const day = windowsOf(now).day;
+      key.days.set(day, (key.days.get(day) ?? 0) + usd);
+      key.total += usd;
+    }
+    if (tokens > 0) key.tokens.push({ at: now, n: tokens });
+  }
+
+  async spend(keyId: string, now: number): Promise<KeySpend> {
+    await this.load();
+    const s = this.state(this.key(keyId), now);
+    return {
+      usdToday: s.spent.usdPerDay,
+      usdThisMonth: s.spent.usdPerMonth,
+      usdTotal: s.spent.usdTotal,
+      usdHeld: s.heldUsd,
+      tokensLastMinute: s.tokens + s.heldTokens,
+    };
+  }
+}
+
+const spendKey = (keyId: string) => `${PREFIX}spend:${keyId}`;
+const holdsKey = (keyId: string) => `${PREFIX}holds:${keyId}`;
+const tokensKey = (keyId: string) => `${PREFIX}tpm:${keyId}`;
+const requestsKey = (keyId: string) => `${PREFIX}rpm:${keyId}`;
+/** Set once the spend hashes hold the stored spend (again after Redis lost its data). */
+const READY = `${PREFIX}spend:ready`;
+const LOADING = `${PREFIX}spend:loading`;
+
+/** Sums a key's live holds (dropping expired ones) and its tokens of the last minute. */
+const STATE = `
+local now = tonumber(ARGV[1])
+local heldUsd, heldTokens = 0, 0
+local holds = redis.call('HGETALL', KEYS[2])
+for i = 1, #holds, 2 do
+  local usd, tokens, untilAt = string.match(holds[i + 1], '(%S+) (%S+) (%S+)')
+  if tonumber(untilAt) < now then redis.call('HDEL', KEYS[2], holds[i])
+  else heldUsd = heldUsd + tonumber(usd); heldTokens = heldTokens + tonumber(tokens) end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - 60000)
+local used, oldest = 0, nil
+local entries = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+for i = 1, #entries, 2 do
+  used = used + tonumber(string.match(entries[i], '%S+ (%S+)'))
+  if oldest == nil then oldest = tonumber(entries[i + 1]) end
+end
+local function spent(field) return tonumber(redis.call('HGET', KEYS[1], field) or '0') end
+`;
+
+/**
+ * KEYS: spend, holds, tokens, ready. ARGV: now, day field, month field, usd, tokens, hold id, lease
+ * end, then the limits usdPerDay, usdPerMonth, usdTotal, tpm (-1: none).
+ * Returns {'ok'}, {'unready'}, or {limit, used, oldest token entry}.
+ */
+const RESERVE = `
+if redis.call('EXISTS', KEYS[4]) == 0 then return {'unready'} end
+${STATE}
+local usd, tokens = tonumber(ARGV[4]), tonumber(ARGV[5])
+local budgets = { {'usdPerDay', ARGV[2], ARGV[8]}, {'usdPerMonth', ARGV[3], ARGV[9]}, {'usdTotal', 't', ARGV[10]} }
+for _, b in ipairs(budgets) do
+  local limit = tonumber(b[3])
+  if limit >= 0 then
+    local u = spent(b[2]) + heldUsd
+    if u + usd > limit + ${EPSILON_USD} then return {b[1], tostring(u), ''} end
+  end
+end
+local tpm = tonumber(ARGV[11])
+if tpm >= 0 and used + heldTokens + tokens > tpm then
+  return {'tpm', tostring(used + heldTokens), tostring(oldest or '')}
+end
+redis.call('HSET', KEYS[2], ARGV[6], ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. ARGV[7])
+redis.call('PEXPIRE', KEYS[2], ${HOLD_LEASE_MS * 4})
+return {'ok'}
+`;
+
+/** KEYS: spend, holds, tokens. ARGV: hold id, day field, month field, usd, tokens, now. */
+const SETTLE = `
+redis.call('HDEL', KEYS[2], ARGV[1])
+if tonumber(ARGV[4]) > 0 then
+  redis.call('HINCRBYFLOAT', KEYS[1], 't', ARGV[4])
+  redis.call('HINCRBYFLOAT', KEYS[1], ARGV[2], ARGV[4])
+  redis.call('HINCRBYFLOAT', KEYS[1], ARGV[3], ARGV[4])
+end
+if tonumber(ARGV[5]) > 0 then
+  redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1] .. ' ' .. ARGV[5])
+  redis.call('PEXPIRE', KEYS[3], 120000)
+end
+return 1
+`;
+
+/** KEYS: spend, holds, tokens. ARGV: now, day field, month field. */
+const SPEND = `
+${STATE}
+return {tostring(spent(ARGV[2])), tostring(spent(ARGV[3])), tostring(spent('t')), tostring(heldUsd), tostring(used + heldTokens)}
+`;
+
+/** KEYS: requests. ARGV: now, member, rpm. Returns {1, remaining, oldest} or {0, count, oldest}. */
+const HIT = `
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 60000)
+local n = redis.call('ZCARD', KEYS[1])
+if n >= tonumber(ARGV[3]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, n, oldest[2]}
+end
+redis.call('ZADD', KEYS[1], now, ARGV[2])
+redis.call('PEXPIRE', KEYS[1], 60000)
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {1, tonumber(ARGV[3]) - n - 1, oldest[2]}
+`;
+
+/** A cluster: the counters in Redis, shared by every API instance and worker, each step one script. */
+@Injectable()
+export class RedisKeyMeter extends KeyMeter implements OnApplicationBootstrap {
+  private readonly logger = new Logger(RedisKeyMeter.name);
+
+  constructor(
+    private readonly cluster: Cluster,
+    @InjectConnection() private readonly connection: Connection,
+  ) {
+    super();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.cluster.enabled) await this.ready();
+  }
+
+  /**
+   * Loads the stored spend into Redis once for the cluster: the process that takes the loading lock
+   * adds every key's spend and sets the ready flag; the others wait for it.
+   */
+  private async ready(): Promise<void> {
+    const redis = this.cluster.redis;
+    for (let waited = 0; (await redis.exists(READY)) === 0; waited += 100) {
+      if ((await redis.set(LOADING, this.cluster.writerId, 'PX', 60_000, 'NX')) === 'OK') {
+        const spend = await storedSpend(this.connection);
+        const batch = redis.multi();
+        for (const [keyId, days] of spend) {
+          for (const [day, usd] of days) {
+            batch.hincrbyfloat(spendKey(keyId), 't', usd);
+            batch.hincrbyfloat(spendKey(keyId), `d:${day}`, usd);
+            batch.hincrbyfloat(spendKey(keyId), `m:${day.slice(0, 7)}`, usd);
+          }
+        }
+        batch.set(READY, '1').del(LOADING);
+        await batch.exec();
+        this.logger.log(`Key spend loaded into Redis for ${spend.size} keys`);
+        return;
+      }
+      if (waited > 120_000) throw new Error('the key spend was not loaded into Redis within 2 minutes');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async hit(keyId: string, rpm: number, now: number): Promise<RateState | Refusal> {
+    const [ok, n, oldest] = (await this.cluster.redis.eval(HIT, 1, requestsKey(keyId), now, randomUUID(), rpm)) as [
+      number,
+      number,
+      string,
+    ];
+    const resetMs = Number(oldest) + MINUTE_MS - now;
+    return ok === 1 ? { remaining: n, resetMs } : { limit: 'rpm', used: n, retryAfterMs: resetMs };
+  }
+
+  async reserve(keyId: string, limits: KeyLimits, bound: CallBound, now: number): Promise<string | Refusal> {
+    const w = windowsOf(now);
+    const id = randomUUID();
+    const limit = (v: number | null) => (v === null ? -1 : v);
+    const answer = (await this.cluster.redis.eval(
+      RESERVE,
+      4,
+      spendKey(keyId),
+      holdsKey(keyId),
+      tokensKey(keyId),
+      READY,
+      now,
+      `d:${w.day}`,
+      `m:${w.month}`,
+      bound.usd ?? 0,
+      bound.tokens,
+      id,
+      now + HOLD_LEASE_MS,
+      limit(limits.usdPerDay),
+      limit(limits.usdPerMonth),
+      limit(limits.usdTotal),
+      limit(limits.tpm),
+    )) as string[];
+    if (answer[0] === 'ok') return id;
+    if (answer[0] === 'unready') {
+      // Redis lost its data (a restart without persistence): load the stored spend again.
+      await this.ready();
+      return this.reserve(keyId, limits, bound, now);
+    }
+    const name = answer[0] as Budget | 'tpm';
+    const used = Number(answer[1]);
+    if (name !== 'tpm') return { limit: name, used, retryAfterMs: retryOfBudget(name, now) };
+    const retry = bound.tokens > (limits.tpm ?? 0) || answer[2] === '' ? null : Number(answer[2]) + MINUTE_MS - now;
+    return { limit: 'tpm', used, retryAfterMs: retry };
+  }
+
+  async settle(keyId: string, hold: string | null, usd: number, tokens: number, now: number): Promise<void> {
+    const w = windowsOf(now);
+    await this.cluster.redis.eval(
+      SETTLE,
+      3,
+      spendKey(keyId),
+      holdsKey(keyId),
+      tokensKey(keyId),
+      hold ?? randomUUID(),
+      `d:${w.day}`,
+      `m:${w.month}`,
+      usd,
+      tokens,
+      now,
+    );
+  }
+
+  async spend(keyId: string, now: number): Promise<KeySpend> {
+    const w = windowsOf(now);
+    const [day, month, total, held, tokens] = (
+      (await this.cluster.redis.eval(
+        SPEND,
+        3,
+        spendKey(keyId),
+        holdsKey(keyId),
+        tokensKey(keyId),
+        now,
+        `d:${w.day}`,
+        `m:${w.month}`,
+      )) as string[]
+    ).map(Number);
+    return { usdToday: day, usdThisMonth: month, usdTotal: total, usdHeld: held, tokensLastMinute: tokens };
+  }
+}
