@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { openAiErrorBody } from '../openai-compat/openai-error.js';
+import { anthropicErrorType, openAiErrorBody } from '../openai-compat/openai-error.js';
 import { ErrorEnvelope } from './error-envelope.js';
 import { StoredResponse } from './stored-response.js';
 
@@ -102,10 +102,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
       request.log.error({ context: 'Errors' }, `${request.method} ${request.url} failed: ${cause}`);
     }
     const text = status === 500 ? `Internal server error (request id ${String(request.id)})` : message;
-    // The OpenAI-compatible routes answer errors in OpenAI's shape, so its clients read them.
-    const body = request.url.startsWith('/v1/')
-      ? openAiErrorBody(status, text, exception)
-      : errorEnvelope(status, text, request);
+    // The OpenAI-compatible routes answer errors in OpenAI's shape, the Messages route in
+    // Anthropic's, so that their clients read them.
+    const path = request.url.split('?')[0];
+    const body =
+      path === '/v1/messages'
+        ? { type: 'error', error: { type: anthropicErrorType(status), message: text } }
+        : path.startsWith('/v1/')
+          ? openAiErrorBody(status, text, exception)
+          : errorEnvelope(status, text, request);
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
@@ -11,6 +11,9 @@ import { Idempotent } from '../idempotency/idempotent.decorator.js';
  * OpenAI's Chat Completions and Models routes, for any OpenAI client (documented by OpenAI's own
  * API reference, so left out of /docs). Same API keys; errors in OpenAI's shape.
  */
+/** A gateway route: POST answering 200, safe to retry with an Idempotency-Key. */
+const GatewayPost = (path: string) => applyDecorators(Post(path), HttpCode(200), Idempotent());
+
 @ApiExcludeController()
 @Controller('v1')
 export class OpenAiCompatController {
@@ -28,9 +31,7 @@ export class OpenAiCompatController {
   }
 
   /** Embeddings of an embedding model of the catalogue (OpenAI's, Mistral's, a providers-file one). */
-  @Post('embeddings')
-  @HttpCode(200)
-  @Idempotent()
+  @GatewayPost('embeddings')
   async embeddings(
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
@@ -40,9 +41,22 @@ export class OpenAiCompatController {
     await this.compat.embed(principal, request, reply);
   }
 
-  @Post('chat/completions')
-  @HttpCode(200)
-  @Idempotent()
+  /**
+   * Anthropic's Messages API for every catalogue model (and `orchestratex/<strategy>`), as the
+   * Anthropic SDK calls it (`x-api-key`, `anthropic-version`); errors in Anthropic's shape.
+   */
+  @GatewayPost('messages')
+  async messages(
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const started = performance.now() - reply.elapsedTime;
+    requireObjectBody(request);
+    await this.compat.anthropicMessages(principal, request, reply, started);
+  }
+
+  @GatewayPost('chat/completions')
   async complete(
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,

@@ -18,7 +18,15 @@ import { MessagesService } from '../threads/messages.service.js';
 import { ThreadsService } from '../threads/threads.service.js';
 import { AnthropicToOpenAiStream, fromAnthropicMessage, toAnthropicRequest } from './anthropic-translation.js';
 import { readChatRequest, textMessages, type ChatRequest } from './chat-request.js';
-import { OpenAiError } from './openai-error.js';
+import { anthropicErrorType, OpenAiError } from './openai-error.js';
+import {
+  anthropicEvent,
+  fromOpenAiCompletion,
+  messageBody,
+  MessageEvents,
+  OpenAiToAnthropicStream,
+  toOpenAiRequest,
+} from './messages-translation.js';
 import { chatCompletionBody } from '../common/openai-wire.js';
 
 const ORCHESTRATE = 'orchestratex/';
@@ -196,6 +204,104 @@ class ChunkWriter {
   }
 }
 
+type Wire = 'openai' | 'anthropic';
+
+/** A run streamed to a client in its wire protocol: the answer's text, progress comments, the end. */
+interface RunWriter {
+  start(): void;
+  text(text: string): void;
+  comment(text: string): void;
+  fail(error: OpenAiError): void;
+  finish(run: RunResponseDto): void;
+}
+
+/** A run as Chat Completions chunks; the usage chunk (the whole run's, with its calls and cost) when asked for. */
+class OpenAiRunWriter implements RunWriter {
+  private readonly chunks: ChunkWriter;
+
+  constructor(
+    reply: FastifyReply,
+    private readonly runId: string,
+    private readonly model: string,
+    private readonly includeUsage: boolean,
+  ) {
+    this.chunks = new ChunkWriter(reply, { 'x-orchestratex-run-id': runId });
+  }
+
+  start(): void {
+    this.chunks.start(this.model);
+  }
+
+  text(text: string): void {
+    this.chunks.chunk({ content: text }, null);
+  }
+
+  comment(text: string): void {
+    this.chunks.comment(text);
+  }
+
+  fail(error: OpenAiError): void {
+    this.chunks.error(error);
+    this.chunks.end();
+  }
+
+  finish(run: RunResponseDto): void {
+    this.chunks.chunk({}, 'stop');
+    if (this.includeUsage) {
+      const orchestratex = { runId: this.runId, calls: run.totals.calls, costUsd: run.totals.costUsd };
+      this.chunks.usage(runUsage(run), { orchestratex });
+    }
+    this.chunks.end();
+  }
+}
+
+/** A run as a Messages stream; `message_delta` carries the whole run's usage and an `orchestratex` field. */
+class AnthropicRunWriter implements RunWriter {
+  private readonly chunks: ChunkWriter;
+  private readonly events: MessageEvents;
+
+  constructor(
+    reply: FastifyReply,
+    private readonly runId: string,
+    model: string,
+  ) {
+    this.chunks = new ChunkWriter(reply, { 'x-orchestratex-run-id': runId });
+    this.events = new MessageEvents(`msg_${runId}`, model);
+  }
+
+  start(): void {
+    this.chunks.open();
+    this.write(this.events.start());
+  }
+
+  text(text: string): void {
+    this.write(this.events.text(text));
+  }
+
+  comment(text: string): void {
+    this.chunks.comment(text);
+  }
+
+  fail(error: OpenAiError): void {
+    this.write([anthropicEvent('error', { error: { type: 'api_error', message: error.message } })]);
+    this.chunks.close();
+  }
+
+  finish(run: RunResponseDto): void {
+    const usage = {
+      input_tokens: run.totals.inputTokens,
+      output_tokens: run.totals.outputTokens,
+      orchestratex: { runId: this.runId, calls: run.totals.calls, costUsd: run.totals.costUsd },
+    };
+    this.write(this.events.end('end_turn', usage));
+    this.chunks.close();
+  }
+
+  private write(lines: string[]): void {
+    for (const line of lines) this.chunks.raw(line);
+  }
+}
+
 /**
  * The OpenAI-compatible gateway: a catalogue model id goes to its provider through the resilience
  * layer (translated to Anthropic's protocol where needed); `orchestratex/<strategy>` runs an
@@ -240,49 +346,144 @@ export class OpenAiCompatService {
 
   async complete(principal: Principal, request: FastifyRequest, reply: FastifyReply, started: number): Promise<void> {
     const chat = readChatRequest(request.body as Record<string, unknown>);
-    if (chat.model.startsWith(ORCHESTRATE)) return this.orchestrate(principal, chat, request, reply, started);
+    if (chat.model.startsWith(ORCHESTRATE)) return this.orchestrate(principal, chat, request, reply, started, 'openai');
 
-    const chosen = await this.modelsOf([chat.model, ...chat.fallbacks], 'chat');
-    await this.limits.requireModels(principal.keyId, [chat.model, ...chat.fallbacks]);
-    this.rateHeaders(reply, await this.limits.admit(principal.keyId));
+    const ids = [chat.model, ...chat.fallbacks];
     // The client's body goes as it is to OpenAI-compatible providers; Anthropic ones get its translation.
     const { fallbacks: _ours, ...forwarded } = chat.body;
+    let translator: AnthropicToOpenAiStream | undefined;
+    return this.relay(principal, request, reply, started, ids, chat.stream, {
+      client: 'openai',
+      bodies: (protocols) => ({
+        openai: forwarded,
+        ...(protocols.has('anthropic') ? { anthropic: toAnthropicRequest(forwarded) } : {}),
+      }),
+      event: (data, answering, protocol) => {
+        if (protocol === 'openai') {
+          // The usage chunk was asked for on the client's behalf only when it did not ask itself.
+          return !chat.includeUsage && isUsageChunk(data) ? [] : [withModel(data, answering.id)];
+        }
+        translator ??= new AnthropicToOpenAiStream(completionId(), answering.id, chat.includeUsage);
+        return translator.push(data);
+      },
+      whole: (data, answering, protocol) =>
+        protocol === 'openai'
+          ? withModel(data, answering.id)
+          : fromAnthropicMessage(data, completionId(), answering.id),
+      error: (error, writer) => {
+        writer.error(error);
+        writer.end();
+      },
+    });
+  }
+
+  /**
+   * `POST /v1/messages`, Anthropic's Messages API, for every catalogue model: an Anthropic model gets
+   * the client's body as it is (its events come back as the provider sent them), the others its
+   * translation onto Chat Completions (and their answer back as a message); `orchestratex/<strategy>`
+   * runs an orchestration. Errors in Anthropic's shape.
+   */
+  async anthropicMessages(
+    principal: Principal,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    started: number,
+  ): Promise<void> {
+    const body = request.body as Record<string, unknown>;
+    const { model, messages, max_tokens: maxTokens, stream } = body;
+    if (typeof model !== 'string' || model.trim() === '')
+      throw new OpenAiError(400, 'model: Field required', { param: 'model' });
+    if (!Number.isInteger(maxTokens) || (maxTokens as number) < 1) {
+      throw new OpenAiError(400, 'max_tokens: must be a positive integer (the Messages API requires it)', {
+        param: 'max_tokens',
+      });
+    }
+    if (!Array.isArray(messages) || messages.length === 0) {
+      throw new OpenAiError(400, 'messages: must be a non-empty array', { param: 'messages' });
+    }
+    if (stream !== undefined && typeof stream !== 'boolean')
+      throw new OpenAiError(400, 'stream: must be a boolean', { param: 'stream' });
+    const id = model.trim();
+    if (id.startsWith(ORCHESTRATE)) {
+      const chat = readChatRequest({ ...toOpenAiRequest(body), model: id, stream: stream === true });
+      return this.orchestrate(principal, chat, request, reply, started, 'anthropic');
+    }
+    const { model: _id, ...client } = body;
+    let translator: OpenAiToAnthropicStream | undefined;
+    return this.relay(principal, request, reply, started, [id], stream === true, {
+      client: 'anthropic',
+      bodies: (protocols) => ({
+        anthropic: client,
+        ...(protocols.has('openai') ? { openai: toOpenAiRequest(body) } : {}),
+      }),
+      event: (data, answering, protocol) => {
+        if (protocol === 'anthropic') return [withModel(data, answering.id)];
+        translator ??= new OpenAiToAnthropicStream(`msg_orx${randomUUID().replaceAll('-', '')}`, answering.id);
+        return translator.push(data);
+      },
+      whole: (data, answering, protocol) =>
+        protocol === 'anthropic'
+          ? withModel(data, answering.id)
+          : fromOpenAiCompletion(data, `msg_orx${randomUUID().replaceAll('-', '')}`, answering.id),
+      error: (error, writer) => {
+        writer.raw(
+          anthropicEvent('error', { error: { type: anthropicErrorType(error.getStatus()), message: error.message } }),
+        );
+        writer.close();
+      },
+    });
+  }
+
+  /**
+   * One call of a catalogue model (and its fallbacks) for a client of either protocol: the models
+   * checked against the catalogue and the key, the request counted, the client's body (or its
+   * translation) sent through the resilience layer, and the answer relayed in the client's protocol.
+   */
+  private async relay(
+    principal: Principal,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    started: number,
+    ids: string[],
+    stream: boolean,
+    wire: {
+      client: Wire;
+      bodies: (protocols: Set<string | undefined>) => Partial<Record<Wire, Record<string, unknown>>>;
+      /** A provider event as the client's (each a `data: …` block). */
+      event: (data: string, answering: CatalogueItem, protocol: string | undefined) => string[];
+      /** A whole answer as the client's: JSON text, or an object. */
+      whole: (data: string, answering: CatalogueItem, protocol: string | undefined) => string | Record<string, unknown>;
+      /** Ends a stream that failed after it began. */
+      error: (error: OpenAiError, writer: ChunkWriter) => void;
+    },
+  ): Promise<void> {
+    const chosen = await this.modelsOf(ids, 'chat');
+    await this.limits.requireModels(principal.keyId, ids);
+    this.rateHeaders(reply, await this.limits.admit(principal.keyId));
     const protocols = new Set(chosen.map((item) => this.caller.target(item)?.adapter.protocol));
-    const passthrough = {
-      openai: forwarded,
-      ...(protocols.has('anthropic') ? { anthropic: toAnthropicRequest(forwarded) } : {}),
-    };
+    const passthrough = wire.bodies(protocols);
     const abort = new AbortController();
     request.raw.on('close', () => {
       if (!reply.raw.writableEnded) abort.abort();
     });
     const writer = new ChunkWriter(reply, {});
     const upstreamStart = performance.now();
-    let translator: AnthropicToOpenAiStream | undefined;
     const onRaw = (data: string, answering: CatalogueItem) => {
-      if (!chat.stream) return;
       if (!writer.started) {
         reply.header(OVERHEAD_HEADER, (upstreamStart - started).toFixed(2));
         reply.header(MODEL_HEADER, answering.id);
         writer.open();
       }
-      if (this.protocolOf(answering) === 'openai') {
-        // The usage chunk was asked for on the client's behalf only when it did not ask itself.
-        if (!chat.includeUsage && isUsageChunk(data)) return;
-        writer.raw(withModel(data, answering.id));
-      } else {
-        translator ??= new AnthropicToOpenAiStream(completionId(), answering.id, chat.includeUsage);
-        for (const line of translator.push(data)) writer.raw(line);
-      }
+      for (const line of wire.event(data, answering, this.protocolOf(answering))) writer.raw(line);
     };
     let whole: { data: string; item: CatalogueItem } | undefined;
     const { call, item, refusal } = await this.caller.call(
       chosen,
-      { messages: [], passthrough, stream: chat.stream },
+      { messages: [], passthrough, stream },
       abort.signal,
       { ownerId: principal.ownerId, keyId: principal.keyId, role: 'gateway', strategy: null, domain: null },
       undefined,
-      (data, answering) => (chat.stream ? onRaw(data, answering) : (whole = { data, item: answering })),
+      (data, answering) => (stream ? onRaw(data, answering) : (whole = { data, item: answering })),
     );
     if (refusal !== undefined) throw refusal;
     const upstreamMs = performance.now() - upstreamStart;
@@ -294,22 +495,17 @@ export class OpenAiCompatService {
         code: failure.errorClass,
       });
       if (!writer.started) throw error;
-      writer.error(error);
-      return writer.end();
+      return wire.error(error, writer);
     }
-    if (chat.stream) {
-      // An OpenAI-compatible stream ends with its own [DONE]; a translated one with the translator's.
-      return writer.close();
-    }
+    // A stream ends with the provider's own last event, or the translator's.
+    if (stream) return writer.close();
     if (whole === undefined)
       throw new OpenAiError(502, `${item.id}: the provider sent no answer`, { code: 'malformed' });
     const overhead = performance.now() - started - upstreamMs;
     void reply.header(OVERHEAD_HEADER, overhead.toFixed(2)).header(MODEL_HEADER, whole.item.id);
-    if (this.protocolOf(whole.item) === 'openai') {
-      void reply.type('application/json').send(withModel(whole.data, whole.item.id));
-    } else {
-      void reply.send(fromAnthropicMessage(whole.data, completionId(), whole.item.id));
-    }
+    const answer = wire.whole(whole.data, whole.item, this.protocolOf(whole.item));
+    if (typeof answer === 'string') void reply.type('application/json').send(answer);
+    else void reply.send(answer);
   }
 
   /**
@@ -413,6 +609,7 @@ export class OpenAiCompatService {
     request: FastifyRequest,
     reply: FastifyReply,
     started: number,
+    wire: Wire,
   ): Promise<void> {
     const strategy = chat.model.slice(ORCHESTRATE.length) as Strategy;
     if (!STRATEGIES.includes(strategy)) {
@@ -459,7 +656,13 @@ export class OpenAiCompatService {
       { admitted: true },
     );
     reply.header('x-orchestratex-run-id', created.runId);
-    if (chat.stream) return this.streamRun(principal, chat, reply, created.runId, strategy);
+    if (chat.stream) {
+      const writer =
+        wire === 'openai'
+          ? new OpenAiRunWriter(reply, created.runId, chat.model, chat.includeUsage)
+          : new AnthropicRunWriter(reply, created.runId, chat.model);
+      return this.streamRun(principal, writer, reply, created.runId, strategy);
+    }
     await this.orchestration.waitForEnd(created.runId);
     const run = await this.orchestration.get(principal, created.runId);
     if (run.answer === null) throw runFailure(run);
@@ -467,7 +670,14 @@ export class OpenAiCompatService {
       .header(OVERHEAD_HEADER, (performance.now() - started).toFixed(2))
       .header(RUN_CALLS_HEADER, String(run.totals.calls))
       .header(RUN_COST_HEADER, run.totals.costUsd.toFixed(6))
-      .send(chatCompletionBody(`chatcmpl-${created.runId}`, chat.model, run.answer, 'stop', runUsage(run)));
+      .send(
+        wire === 'openai'
+          ? chatCompletionBody(`chatcmpl-${created.runId}`, chat.model, run.answer, 'stop', runUsage(run))
+          : messageBody(`msg_${created.runId}`, chat.model, [{ type: 'text', text: run.answer }], 'end_turn', {
+              input_tokens: run.totals.inputTokens,
+              output_tokens: run.totals.outputTokens,
+            }),
+      );
   }
 
   /**
@@ -478,13 +688,12 @@ export class OpenAiCompatService {
    */
   private async streamRun(
     principal: Principal,
-    chat: ChatRequest,
+    writer: RunWriter,
     reply: FastifyReply,
     runId: string,
     strategy: Strategy,
   ): Promise<void> {
-    const writer = new ChunkWriter(reply, { 'x-orchestratex-run-id': runId });
-    writer.start(chat.model);
+    writer.start();
     const liveRole = LIVE_WRITER[strategy];
     let liveStep: string | null = null;
     let streamed = '';
@@ -500,7 +709,7 @@ export class OpenAiCompatService {
         if (event.type === 'step.delta') {
           if (event.data.stepId === liveStep && !broken) {
             streamed += event.data.text;
-            writer.chunk({ content: event.data.text }, null);
+            writer.text(event.data.text);
           }
           return;
         }
@@ -520,7 +729,7 @@ export class OpenAiCompatService {
     stop?.();
     const run = await this.orchestration.get(principal, runId);
     if (run.answer === null || broken || (streamed !== '' && !streamed.trim().endsWith(run.answer.trim()))) {
-      writer.error(
+      return writer.fail(
         run.answer === null
           ? runFailure(run)
           : new OpenAiError(
@@ -531,16 +740,11 @@ export class OpenAiCompatService {
               },
             ),
       );
-      return writer.end();
     }
     // An answer chosen after the fact (the best-scored one) goes out now, a few words a chunk.
-    if (streamed === '')
-      for (const piece of run.answer.match(/(?:\S+\s*){1,4}/g) ?? []) writer.chunk({ content: piece }, null);
+    if (streamed === '') for (const piece of run.answer.match(/(?:\S+\s*){1,4}/g) ?? []) writer.text(piece);
     writer.comment(`run ${runId} ${run.status}: ${run.totals.calls} calls, $${run.totals.costUsd.toFixed(6)}`);
-    writer.chunk({}, 'stop');
-    if (chat.includeUsage)
-      writer.usage(runUsage(run), { orchestratex: { runId, calls: run.totals.calls, costUsd: run.totals.costUsd } });
-    writer.end();
+    writer.finish(run);
   }
 
   /** The key's own session for OpenAI-compatible runs, created the first time. */
