@@ -1,10 +1,8 @@
 import { ANTHROPIC_DEFAULT_MAX_TOKENS } from '../providers/adapters/anthropic.adapter.js';
 import { sseData } from '../providers/adapters/sdk-errors.js';
 import { OpenAiError } from './openai-error.js';
+import { isRecord, type Json } from './wire-json.js';
 
-type Json = Record<string, unknown>;
-
-const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const bad = (param: string, message: string) => new OpenAiError(400, message, { param, code: 'invalid_value' });
 
 /** Chat Completions fields that change the answer and that Anthropic's Messages API has no way to honour. */

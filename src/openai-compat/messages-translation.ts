@@ -1,5 +1,5 @@
 import { sseData } from '../providers/adapters/sdk-errors.js';
-import { OpenAiError } from './openai-error.js';
+import { badField, checkFields, isRecord, type ChatUsage, type Json } from './wire-json.js';
 
 /**
  * Anthropic's Messages API in front of OpenAI-compatible models: a Messages request as a Chat
@@ -7,10 +7,7 @@ import { OpenAiError } from './openai-error.js';
  * `anthropic-translation.ts`.
  */
 
-type Json = Record<string, unknown>;
-
-const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const bad = (param: string, message: string) => new OpenAiError(400, `${param}: ${message}`, { param });
+const bad = badField;
 
 /** Messages fields that change the answer and that Chat Completions has no way to honour. */
 const UNHONOURED = ['top_k', 'thinking', 'container', 'mcp_servers', 'context_management'];
@@ -164,11 +161,12 @@ function toolChoiceOf(choice: unknown): Json {
  * change the answer and has no counterpart there is a 400 naming it; so is a field we do not know.
  */
 export function toOpenAiRequest(body: Json): Json {
-  for (const field of Object.keys(body)) {
-    if (UNHONOURED.includes(field)) throw bad(field, 'only Anthropic models honour it; leave it out for this model');
-    if (!IGNORED.includes(field) && !TRANSLATED.includes(field))
-      throw bad(field, 'not a Messages field this gateway knows');
-  }
+  checkFields(
+    body,
+    { unhonoured: UNHONOURED, ignored: IGNORED, translated: TRANSLATED },
+    'only Anthropic models honour it; leave it out for this model',
+    'Messages',
+  );
   const messages: Json[] = [];
   if (body.system !== undefined) messages.push({ role: 'system', content: textOf(body.system, 'system') });
   (body.messages as unknown[]).forEach((m, i) => messages.push(...messagesOf(m, `messages[${i}]`)));
@@ -201,13 +199,7 @@ export function toOpenAiRequest(body: Json): Json {
   return out;
 }
 
-interface OpenAiUsage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
-}
-
-function anthropicUsage(u: OpenAiUsage | undefined): Json {
+function anthropicUsage(u: ChatUsage | undefined): Json {
   const cached = u?.prompt_tokens_details?.cached_tokens ?? 0;
   return {
     input_tokens: (u?.prompt_tokens ?? 0) - cached,
@@ -229,7 +221,7 @@ const toolInput = (args: unknown): unknown => {
 export function fromOpenAiCompletion(text: string, id: string, model: string): Json {
   const completion = JSON.parse(text) as {
     choices?: { message?: { content?: string | null; tool_calls?: Json[] }; finish_reason?: string }[];
-    usage?: OpenAiUsage;
+    usage?: ChatUsage;
   };
   const choice = completion.choices?.[0];
   const content: Json[] = [];
@@ -338,7 +330,7 @@ export class OpenAiToAnthropicStream {
   private readonly events: MessageEvents;
   private started = false;
   private stop = 'end_turn';
-  private usage: OpenAiUsage | undefined;
+  private usage: ChatUsage | undefined;
   /** Tool call index → whether its block was opened. */
   private readonly tools = new Set<number>();
 

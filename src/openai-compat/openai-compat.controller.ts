@@ -56,6 +56,18 @@ export class OpenAiCompatController {
     await this.compat.anthropicMessages(principal, request, reply, started);
   }
 
+  /** OpenAI's Responses API, stateless, for every catalogue chat model. */
+  @GatewayPost('responses')
+  async responses(
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const started = performance.now() - reply.elapsedTime;
+    requireObjectBody(request);
+    await this.compat.responses(principal, request, reply, started);
+  }
+
   @GatewayPost('chat/completions')
   async complete(
     @CurrentPrincipal() principal: Principal,

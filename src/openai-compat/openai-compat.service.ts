@@ -19,6 +19,7 @@ import { ThreadsService } from '../threads/threads.service.js';
 import { AnthropicToOpenAiStream, fromAnthropicMessage, toAnthropicRequest } from './anthropic-translation.js';
 import { readChatRequest, textMessages, type ChatRequest } from './chat-request.js';
 import { anthropicErrorType, OpenAiError } from './openai-error.js';
+import { chatToResponse, ChatToResponsesStream, responsesToChat, STATEFUL } from './responses-translation.js';
 import {
   anthropicEvent,
   fromOpenAiCompletion,
@@ -435,6 +436,77 @@ export class OpenAiCompatService {
   }
 
   /**
+   * `POST /v1/responses`, OpenAI's Responses API (stateless: no stored responses): to an OpenAI
+   * model the client's body as it is and its events back untouched; the others get it translated
+   * onto Chat Completions (Anthropic's on through their own translation) and their answer back as
+   * a Response or Responses events.
+   */
+  async responses(principal: Principal, request: FastifyRequest, reply: FastifyReply, started: number): Promise<void> {
+    const body = request.body as Record<string, unknown>;
+    const { model, input, stream } = body;
+    if (typeof model !== 'string' || model.trim() === '')
+      throw new OpenAiError(400, 'you must provide a model parameter', { param: 'model', code: 'invalid_value' });
+    for (const field of STATEFUL) {
+      if (body[field] !== undefined && body[field] !== null) {
+        throw new OpenAiError(400, `${field}: this gateway keeps no responses; send the whole input each time`, {
+          param: field,
+          code: 'invalid_value',
+        });
+      }
+    }
+    if (input === undefined || input === null || input === '')
+      throw new OpenAiError(400, 'input: required (a string or an array of items)', {
+        param: 'input',
+        code: 'invalid_value',
+      });
+    if (stream !== undefined && stream !== null && typeof stream !== 'boolean')
+      throw new OpenAiError(400, 'stream must be a boolean', { param: 'stream', code: 'invalid_value' });
+    const id = model.trim();
+    if (id.startsWith(ORCHESTRATE)) {
+      throw new OpenAiError(400, `${id}: orchestrations answer on /v1/chat/completions and /v1/messages`, {
+        param: 'model',
+        code: 'invalid_value',
+      });
+    }
+    const native = (item: CatalogueItem) => item.provider === 'openai' && this.protocolOf(item) === 'openai';
+    const { model: _id, ...client } = body;
+    const responseId = `resp_orx${randomUUID().replaceAll('-', '')}`;
+    let chat: ChatToResponsesStream | undefined;
+    let anthropic: AnthropicToOpenAiStream | undefined;
+    return this.relay(principal, request, reply, started, [id], stream === true, {
+      client: 'responses',
+      bodies: (protocols, chosen) => {
+        if (native(chosen[0])) return { openai: client, endpoint: 'responses' };
+        const translated = responsesToChat(body);
+        return {
+          openai: translated,
+          ...(protocols.has('anthropic') ? { anthropic: toAnthropicRequest(translated) } : {}),
+          endpoint: 'chat',
+        };
+      },
+      event: (data, answering, protocol) => {
+        if (native(answering)) return [withModel(data, answering.id)];
+        chat ??= new ChatToResponsesStream(responseId, answering.id, body);
+        if (protocol === 'openai') return chat.push(data);
+        anthropic ??= new AnthropicToOpenAiStream(completionId(), answering.id, true);
+        return anthropic.push(data).flatMap((line) => chat?.push(line) ?? []);
+      },
+      whole: (data, answering, protocol) => {
+        if (native(answering)) return withModel(data, answering.id);
+        const completion =
+          protocol === 'openai' ? data : JSON.stringify(fromAnthropicMessage(data, completionId(), answering.id));
+        return chatToResponse(completion, responseId, answering.id, body);
+      },
+      error: (error, writer) => {
+        writer.raw(
+          `event: error\ndata: ${JSON.stringify({ type: 'error', code: error.details.code ?? null, message: error.message, param: null })}`,
+        );
+        writer.close();
+      },
+    });
+  }
+
+  /**
    * One call of a catalogue model (and its fallbacks) for a client of either protocol: the models
    * checked against the catalogue and the key, the request counted, the client's body (or its
    * translation) sent through the resilience layer, and the answer relayed in the client's protocol.
@@ -447,8 +519,12 @@ export class OpenAiCompatService {
     ids: string[],
     stream: boolean,
     wire: {
-      client: Wire;
-      bodies: (protocols: Set<string | undefined>) => Partial<Record<Wire, Record<string, unknown>>>;
+      client: Wire | 'responses';
+      /** The bodies to send, per wire protocol (and the API they are for), for the models chosen. */
+      bodies: (
+        protocols: Set<string | undefined>,
+        chosen: CatalogueItem[],
+      ) => Partial<Record<Wire, Record<string, unknown>>> & { endpoint?: 'chat' | 'responses' };
       /** A provider event as the client's (each a `data: …` block). */
       event: (data: string, answering: CatalogueItem, protocol: string | undefined) => string[];
       /** A whole answer as the client's: JSON text, or an object. */
@@ -461,7 +537,7 @@ export class OpenAiCompatService {
     await this.limits.requireModels(principal.keyId, ids);
     this.rateHeaders(reply, await this.limits.admit(principal.keyId));
     const protocols = new Set(chosen.map((item) => this.caller.target(item)?.adapter.protocol));
-    const passthrough = wire.bodies(protocols);
+    const { endpoint, ...passthrough } = wire.bodies(protocols, chosen);
     const abort = new AbortController();
     request.raw.on('close', () => {
       if (!reply.raw.writableEnded) abort.abort();
@@ -479,7 +555,7 @@ export class OpenAiCompatService {
     let whole: { data: string; item: CatalogueItem } | undefined;
     const { call, item, refusal } = await this.caller.call(
       chosen,
-      { messages: [], passthrough, stream },
+      { messages: [], passthrough, stream, endpoint },
       abort.signal,
       { ownerId: principal.ownerId, keyId: principal.keyId, role: 'gateway', strategy: null, domain: null },
       undefined,

@@ -33,8 +33,11 @@ export interface CompletionRequest {
    * are then unused.
    */
   passthrough?: Partial<Record<WireProtocol, Record<string, unknown>>>;
-  /** The API the passthrough body is for: Chat Completions (default) or embeddings (OpenAI-compatible only). */
-  endpoint?: 'chat' | 'embeddings';
+  /**
+   * The API the passthrough body is for: Chat Completions (default), embeddings or OpenAI's
+   * Responses API (OpenAI-compatible only).
+   */
+  endpoint?: 'chat' | 'embeddings' | 'responses';
 }
 
 /** Token usage in one shape for every provider. */

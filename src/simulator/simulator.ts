@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simulatedEmbeddings } from './simulated-embeddings.js';
+import { callItem, messageItem, responseObject, responsesAsChat, ResponsesEvents } from './simulated-responses.js';
 import { SeededWords, simulatedEvaluation, simulatedReview } from './simulated-text.js';
 import {
   acknowledgement,
@@ -75,6 +76,8 @@ export const SIM_MODELS = ['sim-small', 'sim-medium', 'sim-large'];
 
 interface ChatRequest {
   dialect: 'openai' | 'anthropic';
+  /** Asked through OpenAI's Responses API (`POST /v1/responses`), answered in its shape. */
+  responses?: boolean;
   model: string;
   stream: boolean;
   includeUsage: boolean;
@@ -211,6 +214,16 @@ export class UpstreamSimulator {
       return this.answer(req, res, parsed);
     }
     if (req.method === 'POST' && path === '/v1/embeddings') return this.embed(req, res);
+    if (req.method === 'POST' && path === '/v1/responses') {
+      const body = await readJson(req);
+      if (body === undefined)
+        return this.sendError(res, 'openai', 400, 'invalid_request_error', 'Body is not valid JSON');
+      if (!hasKey(req, 'openai')) return this.sendError(res, 'openai', 401, 'authentication_error', 'Missing API key');
+      const chat = responsesAsChat(body);
+      const parsed = typeof chat === 'string' ? chat : parseChat('openai', chat);
+      if (typeof parsed === 'string') return this.sendError(res, 'openai', 400, 'invalid_request_error', parsed);
+      return this.answer(req, res, { ...parsed, responses: true });
+    }
     if (path.startsWith('/_sim/')) return this.control(req, res, path);
     this.sendJson(res, 404, { error: { message: `No route ${req.method} ${path}`, type: 'not_found' } });
   }
@@ -279,7 +292,11 @@ export class UpstreamSimulator {
 
   private async answer(req: IncomingMessage, res: ServerResponse, chat: ChatRequest): Promise<void> {
     this.stats.requests[chat.model] = (this.stats.requests[chat.model] ?? 0) + 1;
-    const endpoint = chat.dialect === 'openai' ? '/v1/chat/completions' : '/v1/messages';
+    const endpoint = chat.responses
+      ? '/v1/responses'
+      : chat.dialect === 'openai'
+        ? '/v1/chat/completions'
+        : '/v1/messages';
     this.stats.endpoints[endpoint] = (this.stats.endpoints[endpoint] ?? 0) + 1;
     this.stats.formats[chat.format] = (this.stats.formats[chat.format] ?? 0) + 1;
     const behaviour = this.behaviourOf(chat.model);
@@ -348,7 +365,7 @@ export class UpstreamSimulator {
     const stop = calls.length > 0 ? 'tool_calls' : truncated && json === '' ? 'length' : 'stop';
     // What an OpenAI-dialect answer reports (none, for a server that sends no usage).
     const reported = behaviour.omitUsage ? null : usage;
-    const id = `${chat.dialect === 'openai' ? 'chatcmpl' : 'msg'}_sim_${randomBytes(6).toString('hex')}`;
+    const id = `${chat.responses ? 'resp' : chat.dialect === 'openai' ? 'chatcmpl' : 'msg'}_sim_${randomBytes(6).toString('hex')}`;
 
     await sleep(behaviour.ttftMs);
     if (res.destroyed) return;
@@ -359,17 +376,22 @@ export class UpstreamSimulator {
       this.sendJson(
         res,
         200,
-        chat.dialect === 'openai'
-          ? openAiCompletion(id, chat, text, calls, stop, reported)
-          : anthropicMessage(id, chat, text, calls, stop, usage),
+        chat.responses
+          ? responsesResult(id, chat, text, calls, stop, usage)
+          : chat.dialect === 'openai'
+            ? openAiCompletion(id, chat, text, calls, stop, reported)
+            : anthropicMessage(id, chat, text, calls, stop, usage),
       );
       finished = true;
       return;
     }
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const stream =
-      chat.dialect === 'openai' ? openAiStream(id, chat, stop, reported) : anthropicStream(id, chat, stop, usage);
+    const stream = chat.responses
+      ? responsesStream(id, chat, stop, usage)
+      : chat.dialect === 'openai'
+        ? openAiStream(id, chat, stop, reported)
+        : anthropicStream(id, chat, stop, usage);
     res.write(stream.start(calls.length > 0));
     for (let i = 0; i < pieces.length; i += 1) {
       if (i > 0) await sleep(behaviour.tokenMs);
@@ -620,6 +642,116 @@ function openAiStream(id: string, chat: ChatRequest, stop: string, usage: Usage 
       chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: stop }]) +
       (chat.includeUsage && usage !== null ? chunk([], { usage: openAiUsage(usage) }) : '') +
       'data: [DONE]\n\n',
+  };
+}
+
+function responsesResult(
+  id: string,
+  chat: ChatRequest,
+  text: string,
+  calls: SimToolCall[],
+  stop: string,
+  usage: Usage,
+): Json {
+  const output =
+    calls.length > 0
+      ? calls.map((c, i) => callItem(`fc_${id}_${i}`, c.id, c.name, c.arguments, 'completed'))
+      : [messageItem(`msg_${id}`, text, 'completed')];
+  return responseObject(id, chat.model, output, stop, usage);
+}
+
+/** The Responses API's events: created, in progress, each output item added, its deltas, done, completed. */
+function responsesStream(id: string, chat: ChatRequest, stop: string, usage: Usage): StreamWriter {
+  const events = new ResponsesEvents();
+  const output: Json[] = [];
+  let text = '';
+  let args = '';
+  const closeText = () => {
+    const item = `msg_${id}`;
+    const part = { type: 'output_text', text, annotations: [], logprobs: [] };
+    output.push(messageItem(item, text, 'completed'));
+    return (
+      events.event('response.output_text.done', {
+        item_id: item,
+        output_index: 0,
+        content_index: 0,
+        text,
+        logprobs: [],
+      }) +
+      events.event('response.content_part.done', { item_id: item, output_index: 0, content_index: 0, part }) +
+      events.event('response.output_item.done', { output_index: 0, item: output[0] })
+    );
+  };
+  const closeCall = (index: number, call: SimToolCall) => {
+    const item = callItem(`fc_${id}_${index}`, call.id, call.name, args, 'completed');
+    output.push(item);
+    return (
+      events.event('response.function_call_arguments.done', {
+        item_id: item.id,
+        output_index: index,
+        name: call.name,
+        arguments: args,
+      }) + events.event('response.output_item.done', { output_index: index, item })
+    );
+  };
+  let current: { index: number; call: SimToolCall } | null = null;
+  return {
+    start: (tools) => {
+      const opening = responseObject(id, chat.model, [], stop, null);
+      const item = `msg_${id}`;
+      return (
+        events.event('response.created', { response: opening }) +
+        events.event('response.in_progress', { response: opening }) +
+        (tools
+          ? ''
+          : events.event('response.output_item.added', {
+              output_index: 0,
+              item: messageItem(item, '', 'in_progress'),
+            }) +
+            events.event('response.content_part.added', {
+              item_id: item,
+              output_index: 0,
+              content_index: 0,
+              part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+            }))
+      );
+    },
+    piece: (p) => {
+      if (p.kind === 'text') {
+        text += p.text;
+        return events.event('response.output_text.delta', {
+          item_id: `msg_${id}`,
+          output_index: 0,
+          content_index: 0,
+          delta: p.text,
+          logprobs: [],
+        });
+      }
+      if (p.kind === 'tool_start') {
+        const closing = current === null ? '' : closeCall(current.index, current.call);
+        current = { index: p.index, call: p.call };
+        args = '';
+        return (
+          closing +
+          events.event('response.output_item.added', {
+            output_index: p.index,
+            item: callItem(`fc_${id}_${p.index}`, p.call.id, p.call.name, '', 'in_progress'),
+          })
+        );
+      }
+      args += p.text;
+      return events.event('response.function_call_arguments.delta', {
+        item_id: `fc_${id}_${p.index}`,
+        output_index: p.index,
+        delta: p.text,
+      });
+    },
+    end: () => {
+      const closing = current === null ? closeText() : closeCall(current.index, current.call);
+      return (
+        closing + events.event('response.completed', { response: responseObject(id, chat.model, output, stop, usage) })
+      );
+    },
   };
 }
 

@@ -76,9 +76,9 @@ export class OpenAiAdapter implements ProviderAdapter {
   stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
     if (request.passthrough !== undefined) {
       const body = passthroughBody(request, 'openai');
-      return request.endpoint === 'embeddings'
-        ? this.embed(body, request.model, signal)
-        : this.forward(body, request.model, signal);
+      if (request.endpoint === 'embeddings') return this.embed(body, request.model, signal);
+      if (request.endpoint === 'responses') return this.respond(body, request.model, signal);
+      return this.forward(body, request.model, signal);
     }
     const body = {
       model: request.model,
@@ -142,6 +142,25 @@ export class OpenAiAdapter implements ProviderAdapter {
   }
 
   /**
+   * OpenAI's Responses API with the client's body (model id swapped), answered as the provider's
+   * bytes; only the final response's usage is read (`response.completed` / `.incomplete`).
+   */
+  private respond(client: Record<string, unknown>, model: string, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+    const streaming = client.stream === true;
+    const body = { ...client, model } as unknown as Parameters<OpenAI['responses']['create']>[0];
+    return guardedStream<string>(
+      this.options,
+      model,
+      signal,
+      async (guarded) => {
+        const response = await this.client.responses.create(body, { signal: guarded }).asResponse();
+        return streaming ? sseEvents(response.body as AsyncIterable<Uint8Array>) : [await response.text()];
+      },
+      (data) => [{ type: 'raw', data }, ...responsesEvents(data, streaming)],
+    );
+  }
+
+  /**
    * The fast path: the client's body with the provider's model id, and usage always asked for on a
    * stream (a usage chunk the client did not ask for is left out by the gateway). The SDK sends it
    * (its errors and statuses as for every call); the answer is read as bytes, and only the events
@@ -171,6 +190,42 @@ export class OpenAiAdapter implements ProviderAdapter {
 
 /** The usage of an embeddings answer, read from its end (the vectors before it are not parsed). */
 const EMBEDDING_USAGE = /"usage"\s*:\s*\{[^}]*?"prompt_tokens"\s*:\s*(\d+)/;
+
+/** The usage and end of a Responses answer: the whole response, or its last streamed event. */
+function responsesEvents(data: string, streaming: boolean): ProviderEvent[] {
+  if (streaming && !/"type":\s*"response\.(completed|incomplete|failed)"/.test(data)) return [];
+  interface ResponseEnd {
+    status?: string;
+    usage?: {
+      input_tokens: number;
+      output_tokens: number;
+      input_tokens_details?: { cached_tokens?: number };
+      output_tokens_details?: { reasoning_tokens?: number };
+    } | null;
+  }
+  let response: ResponseEnd;
+  try {
+    const parsed = JSON.parse(streaming ? sseData(data) : data) as ResponseEnd & { response?: ResponseEnd };
+    response = streaming ? (parsed.response ?? {}) : parsed;
+  } catch {
+    if (streaming) return [];
+    throw new ProviderError('malformed', 'The provider answered with JSON that cannot be read');
+  }
+  const u = response.usage;
+  const events: ProviderEvent[] = [{ type: 'finish', reason: response.status === 'incomplete' ? 'length' : 'stop' }];
+  if (u) {
+    events.push({
+      type: 'usage',
+      usage: {
+        inputTokens: u.input_tokens,
+        outputTokens: u.output_tokens,
+        cachedInputTokens: u.input_tokens_details?.cached_tokens ?? 0,
+        reasoningTokens: u.output_tokens_details?.reasoning_tokens ?? 0,
+      },
+    });
+  }
+  return events;
+}
 
 /** Usage and finish reason of one streamed chunk, parsed only when the chunk can carry them. */
 function chunkEvents(event: string): ProviderEvent[] {
