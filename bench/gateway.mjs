@@ -224,7 +224,10 @@ async function main() {
       sim.child.kill('SIGTERM');
       await sleep(500);
     }
-    const rss = Object.fromEntries(targets.slice(1).map((t) => [t.name, peakRss(t.proc.child.pid)]));
+    // The gateway's own process, and with its children (OrchestrateX's embedded FerretDB, LiteLLM's workers).
+    const rss = Object.fromEntries(
+      targets.slice(1).map((t) => [t.name, `${peakRss(t.proc.child.pid, { children: false })} / ${peakRss(t.proc.child.pid)}`]),
+    );
 
     const added = (r, key) => (r.gateway === 'direct (simulator)' ? '—' : r[key].added === null ? 'all failed' : key === 'ttft' ? r[key].added.text : r[key].added.text);
     const addedP99 = (r) => (r.gateway === 'direct (simulator)' ? '—' : r.sequential.added === null ? 'all failed' : r.sequential.added.p99.toFixed(2));
@@ -237,7 +240,7 @@ async function main() {
     const table = [
       `Gateways side by side, ${date.slice(0, 10)}, ${machineLine}; LiteLLM ${LITELLM_VERSION} (1 worker, no database), Portkey gateway ${PORTKEY_VERSION}, OrchestrateX with usage recording on (embedded FerretDB). Added latency = gateway − direct, paired: each gateway request right after the same request sent directly, ${SEQUENTIAL} pairs per gateway (200 at 100 ms) in blocks of ${BLOCK}, in ${PASSES} passes; the figure is the median over passes of each pass's median difference, with the passes' range, and the p99 of all differences; throughput with autocannon, ${DURATION} s per level, every target in turn, mean of ${REPEATS} rounds; each gateway warmed up for ${WARMUP} s at 10 connections first. OrchestrateX is called with a user key. CPU per request counts the gateway process and its children (for OrchestrateX its embedded FerretDB), over the c=10 run.`,
       '',
-      '| upstream | gateway | added median ms (range over passes) | added p99 ms | added TTFT ms (stream, range over passes) | req/s c=1 | req/s c=10 | req/s c=100 | latency c=100 p50 / p99 ms | CPU ms per request c=10 | peak RSS MiB | failed requests (sequential / load) |',
+      '| upstream | gateway | added median ms (range over passes) | added p99 ms | added TTFT ms (stream, range over passes) | req/s c=1 | req/s c=10 | req/s c=100 | latency c=100 p50 / p99 ms | CPU ms per request c=10 | peak RSS MiB (process / with children) | failed requests (sequential / load) |',
       '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows,
       '',

@@ -55,8 +55,8 @@ export function cpuMs(pid) {
 }
 
 /** Peak resident memory of a process and its descendants (VmHWM, MiB). */
-export function peakRss(pid) {
-  const kb = processTree(pid).reduce((sum, p) => sum + Number(/VmHWM:\s+(\d+)/.exec(read(`/proc/${p}/status`) ?? '')?.[1] ?? 0), 0);
+export function peakRss(pid, { children = true } = {}) {
+  const kb = (children ? processTree(pid) : [pid]).reduce((sum, p) => sum + Number(/VmHWM:\s+(\d+)/.exec(read(`/proc/${p}/status`) ?? '')?.[1] ?? 0), 0);
   return Math.round(kb / 1024);
 }
 

@@ -188,6 +188,9 @@ export class LocalKeyMeter extends KeyMeter implements OnApplicationBootstrap {
       key.days.set(day, (key.days.get(day) ?? 0) + usd);
       key.total += usd;
     }
+    // Every call is counted, limits or not: what is past the minute goes at once, or a key without
+    // a tpm (whose state nothing else reads) would keep every call it ever made.
+    while (key.tokens.length > 0 && key.tokens[0].at <= now - MINUTE_MS) key.tokens.shift();
     if (tokens > 0) key.tokens.push({ at: now, n: tokens });
   }
 
@@ -266,6 +269,7 @@ if tonumber(ARGV[4]) > 0 then
   redis.call('HINCRBYFLOAT', KEYS[1], ARGV[2], ARGV[4])
   redis.call('HINCRBYFLOAT', KEYS[1], ARGV[3], ARGV[4])
 end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(ARGV[6]) - 60000)
 if tonumber(ARGV[5]) > 0 then
   redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1] .. ' ' .. ARGV[5])
   redis.call('PEXPIRE', KEYS[3], 120000)
