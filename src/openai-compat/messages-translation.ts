@@ -1,5 +1,5 @@
 import { sseData } from '../providers/adapters/sdk-errors.js';
-import { badField, checkFields, isRecord, type ChatUsage, type Json } from './wire-json.js';
+import { badField, checkFields, isRecord, readChunk, readCompletion, type ChatUsage, type Json } from './wire-json.js';
 
 /**
  * Anthropic's Messages API in front of OpenAI-compatible models: a Messages request as a Chat
@@ -217,26 +217,20 @@ const toolInput = (args: unknown): unknown => {
   }
 };
 
-/** A whole Chat Completions answer as an Anthropic message. */
+/** A whole Chat Completions answer (JSON text) as an Anthropic message. */
 export function fromOpenAiCompletion(text: string, id: string, model: string): Json {
-  const completion = JSON.parse(text) as {
-    choices?: { message?: { content?: string | null; tool_calls?: Json[] }; finish_reason?: string }[];
-    usage?: ChatUsage;
-  };
-  const choice = completion.choices?.[0];
+  const completion = readCompletion(text);
   const content: Json[] = [];
-  if (typeof choice?.message?.content === 'string' && choice.message.content !== '') {
-    content.push({ type: 'text', text: choice.message.content });
-  }
-  for (const call of choice?.message?.tool_calls ?? []) {
-    const fn = isRecord(call.function) ? call.function : {};
-    content.push({ type: 'tool_use', id: call.id, name: fn.name, input: toolInput(fn.arguments) });
+  if (completion.content !== null && completion.content !== '')
+    content.push({ type: 'text', text: completion.content });
+  for (const call of completion.calls) {
+    content.push({ type: 'tool_use', id: call.id, name: call.name, input: toolInput(call.arguments) });
   }
   return messageBody(
     id,
     model,
     content,
-    FINISH_TO_STOP[choice?.finish_reason ?? ''] ?? 'end_turn',
+    FINISH_TO_STOP[completion.finish ?? ''] ?? 'end_turn',
     anthropicUsage(completion.usage),
   );
 }
@@ -339,33 +333,23 @@ export class OpenAiToAnthropicStream {
   }
 
   push(event: string): string[] {
-    const data = sseData(event);
+    const chunk = readChunk(sseData(event));
     const out = this.started ? [] : ((this.started = true), this.events.start());
-    if (data === '[DONE]') return [...out, ...this.events.end(this.stop, anthropicUsage(this.usage))];
-    let chunk: Json;
-    try {
-      chunk = JSON.parse(data) as Json;
-    } catch {
-      return out;
+    if (chunk === null) return out;
+    if (chunk.kind === 'done') return [...out, ...this.events.end(this.stop, anthropicUsage(this.usage))];
+    if (chunk.kind === 'error') {
+      return [...out, anthropicEvent('error', { error: { type: 'api_error', message: chunk.message } })];
     }
-    if (isRecord(chunk.error)) {
-      return [...out, anthropicEvent('error', { error: { type: 'api_error', message: String(chunk.error.message) } })];
-    }
-    if (isRecord(chunk.usage)) this.usage = chunk.usage;
-    const choice = Array.isArray(chunk.choices) && isRecord(chunk.choices[0]) ? chunk.choices[0] : undefined;
-    const delta = isRecord(choice?.delta) ? choice.delta : {};
-    if (typeof delta.content === 'string' && delta.content !== '') out.push(...this.events.text(delta.content));
-    for (const call of Array.isArray(delta.tool_calls) ? (delta.tool_calls as Json[]) : []) {
-      const index = Number(call.index ?? 0);
-      const fn = isRecord(call.function) ? call.function : {};
-      if (!this.tools.has(index)) {
-        this.tools.add(index);
-        const id = typeof call.id === 'string' ? call.id : `toolu_orx${index}`;
-        out.push(...this.events.tool(id, typeof fn.name === 'string' ? fn.name : ''));
+    if (chunk.usage !== undefined) this.usage = chunk.usage;
+    if (chunk.content !== undefined) out.push(...this.events.text(chunk.content));
+    for (const call of chunk.calls) {
+      if (!this.tools.has(call.index)) {
+        this.tools.add(call.index);
+        out.push(...this.events.tool(call.id ?? `toolu_orx${call.index}`, call.name ?? ''));
       }
-      if (typeof fn.arguments === 'string' && fn.arguments !== '') out.push(...this.events.toolArguments(fn.arguments));
+      if (call.arguments !== undefined) out.push(...this.events.toolArguments(call.arguments));
     }
-    if (typeof choice?.finish_reason === 'string') this.stop = FINISH_TO_STOP[choice.finish_reason] ?? 'end_turn';
+    if (chunk.finish !== undefined) this.stop = FINISH_TO_STOP[chunk.finish] ?? 'end_turn';
     return out;
   }
 }

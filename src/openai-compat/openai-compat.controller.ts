@@ -37,8 +37,7 @@ export class OpenAiCompatController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    requireObjectBody(request);
-    await this.compat.embed(principal, request, reply);
+    await gateway(request, reply, (started) => this.compat.embed(principal, request, reply, started));
   }
 
   /**
@@ -51,9 +50,7 @@ export class OpenAiCompatController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const started = performance.now() - reply.elapsedTime;
-    requireObjectBody(request);
-    await this.compat.anthropicMessages(principal, request, reply, started);
+    await gateway(request, reply, (started) => this.compat.anthropicMessages(principal, request, reply, started));
   }
 
   /** OpenAI's Responses API, stateless, for every catalogue chat model. */
@@ -63,9 +60,7 @@ export class OpenAiCompatController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const started = performance.now() - reply.elapsedTime;
-    requireObjectBody(request);
-    await this.compat.responses(principal, request, reply, started);
+    await gateway(request, reply, (started) => this.compat.responses(principal, request, reply, started));
   }
 
   @GatewayPost('chat/completions')
@@ -74,15 +69,20 @@ export class OpenAiCompatController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    // The clock started when the request arrived (authentication included).
-    const started = performance.now() - reply.elapsedTime;
-    requireObjectBody(request);
-    await this.compat.complete(principal, request, reply, started);
+    await gateway(request, reply, (started) => this.compat.complete(principal, request, reply, started));
   }
 }
 
-function requireObjectBody(request: FastifyRequest): void {
+/** A gateway request: a JSON object body, then `handle` with the time the request arrived. */
+function gateway(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  handle: (started: number) => Promise<void>,
+): Promise<void> {
+  // The clock started when the request arrived (authentication included).
+  const started = performance.now() - reply.elapsedTime;
   if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
     throw new OpenAiError(400, 'The request body must be a JSON object sent with Content-Type: application/json');
   }
+  return handle(started);
 }

@@ -11,7 +11,7 @@ import type { RunResponseDto } from '../orchestration/dto/run.response.dto.js';
 import { FINAL_EVENTS } from '../orchestration/events/run-events.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import type { ErrorClass } from '../providers/provider.error.js';
-import type { NormalizedUsage } from '../providers/provider.types.js';
+import type { CompletionRequest, NormalizedUsage } from '../providers/provider.types.js';
 import { STRATEGIES, type Strategy } from '../sessions/session.schema.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { MessagesService } from '../threads/messages.service.js';
@@ -91,8 +91,9 @@ const STATUS_OF: Record<ErrorClass, number> = {
   unknown: 502,
 };
 
-/** A completion id like OpenAI's (randomUUID draws from a buffered pool; randomBytes costs a syscall each time). */
-const completionId = () => `chatcmpl-orx${randomUUID().replaceAll('-', '')}`;
+/** An id like the provider's own (randomUUID draws from a buffered pool; randomBytes costs a syscall each time). */
+const orxId = (prefix: string) => `${prefix}orx${randomUUID().replaceAll('-', '')}`;
+const completionId = () => orxId('chatcmpl-');
 
 function usageOf(u: NormalizedUsage | null) {
   const input = u?.inputTokens ?? 0;
@@ -354,7 +355,6 @@ export class OpenAiCompatService {
     const { fallbacks: _ours, ...forwarded } = chat.body;
     let translator: AnthropicToOpenAiStream | undefined;
     return this.relay(principal, request, reply, started, ids, chat.stream, {
-      client: 'openai',
       bodies: (protocols) => ({
         openai: forwarded,
         ...(protocols.has('anthropic') ? { anthropic: toAnthropicRequest(forwarded) } : {}),
@@ -412,20 +412,19 @@ export class OpenAiCompatService {
     const { model: _id, ...client } = body;
     let translator: OpenAiToAnthropicStream | undefined;
     return this.relay(principal, request, reply, started, [id], stream === true, {
-      client: 'anthropic',
       bodies: (protocols) => ({
         anthropic: client,
         ...(protocols.has('openai') ? { openai: toOpenAiRequest(body) } : {}),
       }),
       event: (data, answering, protocol) => {
         if (protocol === 'anthropic') return [withModel(data, answering.id)];
-        translator ??= new OpenAiToAnthropicStream(`msg_orx${randomUUID().replaceAll('-', '')}`, answering.id);
+        translator ??= new OpenAiToAnthropicStream(orxId('msg_'), answering.id);
         return translator.push(data);
       },
       whole: (data, answering, protocol) =>
         protocol === 'anthropic'
           ? withModel(data, answering.id)
-          : fromOpenAiCompletion(data, `msg_orx${randomUUID().replaceAll('-', '')}`, answering.id),
+          : fromOpenAiCompletion(data, orxId('msg_'), answering.id),
       error: (error, writer) => {
         writer.raw(
           anthropicEvent('error', { error: { type: anthropicErrorType(error.getStatus()), message: error.message } }),
@@ -470,11 +469,10 @@ export class OpenAiCompatService {
     }
     const native = (item: CatalogueItem) => item.provider === 'openai' && this.protocolOf(item) === 'openai';
     const { model: _id, ...client } = body;
-    const responseId = `resp_orx${randomUUID().replaceAll('-', '')}`;
+    const responseId = orxId('resp_');
     let chat: ChatToResponsesStream | undefined;
     let anthropic: AnthropicToOpenAiStream | undefined;
     return this.relay(principal, request, reply, started, [id], stream === true, {
-      client: 'responses',
       bodies: (protocols, chosen) => {
         if (native(chosen[0])) return { openai: client, endpoint: 'responses' };
         const translated = responsesToChat(body);
@@ -493,8 +491,7 @@ export class OpenAiCompatService {
       },
       whole: (data, answering, protocol) => {
         if (native(answering)) return withModel(data, answering.id);
-        const completion =
-          protocol === 'openai' ? data : JSON.stringify(fromAnthropicMessage(data, completionId(), answering.id));
+        const completion = protocol === 'openai' ? data : fromAnthropicMessage(data, completionId(), answering.id);
         return chatToResponse(completion, responseId, answering.id, body);
       },
       error: (error, writer) => {
@@ -519,21 +516,22 @@ export class OpenAiCompatService {
     ids: string[],
     stream: boolean,
     wire: {
-      client: Wire | 'responses';
+      /** The models' kind: chat (the default) or embedding. */
+      kind?: ModelKind;
       /** The bodies to send, per wire protocol (and the API they are for), for the models chosen. */
       bodies: (
         protocols: Set<string | undefined>,
         chosen: CatalogueItem[],
-      ) => Partial<Record<Wire, Record<string, unknown>>> & { endpoint?: 'chat' | 'responses' };
+      ) => Partial<Record<Wire, Record<string, unknown>>> & { endpoint?: CompletionRequest['endpoint'] };
       /** A provider event as the client's (each a `data: …` block). */
       event: (data: string, answering: CatalogueItem, protocol: string | undefined) => string[];
       /** A whole answer as the client's: JSON text, or an object. */
       whole: (data: string, answering: CatalogueItem, protocol: string | undefined) => string | Record<string, unknown>;
-      /** Ends a stream that failed after it began. */
-      error: (error: OpenAiError, writer: ChunkWriter) => void;
+      /** Ends a stream that failed after it began (none for an API that never streams). */
+      error?: (error: OpenAiError, writer: ChunkWriter) => void;
     },
   ): Promise<void> {
-    const chosen = await this.modelsOf(ids, 'chat');
+    const chosen = await this.modelsOf(ids, wire.kind ?? 'chat');
     await this.limits.requireModels(principal.keyId, ids);
     this.rateHeaders(reply, await this.limits.admit(principal.keyId));
     const protocols = new Set(chosen.map((item) => this.caller.target(item)?.adapter.protocol));
@@ -570,7 +568,7 @@ export class OpenAiCompatService {
         type: failure.errorClass === 'rate_limited' ? 'rate_limit_error' : 'api_error',
         code: failure.errorClass,
       });
-      if (!writer.started) throw error;
+      if (!writer.started || wire.error === undefined) throw error;
       return wire.error(error, writer);
     }
     // A stream ends with the provider's own last event, or the translator's.
@@ -588,7 +586,7 @@ export class OpenAiCompatService {
    * `POST /v1/embeddings`: the client's body to the model's provider as it is (model id swapped),
    * through the resilience layer, priced and recorded like every call; the provider's bytes back.
    */
-  async embed(principal: Principal, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async embed(principal: Principal, request: FastifyRequest, reply: FastifyReply, started: number): Promise<void> {
     const body = request.body as Record<string, unknown>;
     const { model, input } = body;
     if (typeof model !== 'string' || model.trim() === '')
@@ -600,32 +598,12 @@ export class OpenAiCompatService {
         code: 'invalid_value',
       });
     }
-    const chosen = await this.modelsOf([model.trim()], 'embedding');
-    await this.limits.requireModels(principal.keyId, [model.trim()]);
-    this.rateHeaders(reply, await this.limits.admit(principal.keyId));
-    const abort = new AbortController();
-    request.raw.on('close', () => {
-      if (!reply.raw.writableEnded) abort.abort();
+    return this.relay(principal, request, reply, started, [model.trim()], false, {
+      kind: 'embedding',
+      bodies: () => ({ openai: body, endpoint: 'embeddings' }),
+      event: () => [],
+      whole: (data, answering) => withModel(data, answering.id),
     });
-    let whole: string | undefined;
-    const { call, item, refusal } = await this.caller.call(
-      chosen,
-      { messages: [], passthrough: { openai: body }, endpoint: 'embeddings', stream: false },
-      abort.signal,
-      { ownerId: principal.ownerId, keyId: principal.keyId, role: 'gateway', strategy: null, domain: null },
-      undefined,
-      (data) => (whole = data),
-    );
-    if (refusal !== undefined) throw refusal;
-    if (call.error !== null) {
-      throw new OpenAiError(STATUS_OF[call.error.errorClass], `${item.id}: ${call.error.message}`, {
-        type: call.error.errorClass === 'rate_limited' ? 'rate_limit_error' : 'api_error',
-        code: call.error.errorClass,
-      });
-    }
-    if (whole === undefined)
-      throw new OpenAiError(502, `${item.id}: the provider sent no answer`, { code: 'malformed' });
-    void reply.header(MODEL_HEADER, item.id).type('application/json').send(withModel(whole, item.id));
   }
 
   private rateHeaders(reply: FastifyReply, headers: Record<string, string>): void {

@@ -1,5 +1,5 @@
 import { sseData } from '../providers/adapters/sdk-errors.js';
-import { badField, checkFields, isRecord, type ChatUsage, type Json } from './wire-json.js';
+import { badField, checkFields, isRecord, readChunk, readCompletion, type ChatUsage, type Json } from './wire-json.js';
 
 /**
  * OpenAI's Responses API in front of models that have only Chat Completions (every provider but
@@ -227,23 +227,17 @@ const callItem = (id: string, callId: string, name: string, args: string, status
 
 const statusOf = (finish: string | null | undefined) => (finish === 'length' ? 'incomplete' : 'completed');
 
-/** A whole Chat Completions answer as a Response. */
-export function chatToResponse(text: string, id: string, model: string, request: Json): Json {
-  const completion = JSON.parse(text) as {
-    choices?: { message?: { content?: string | null; tool_calls?: Json[] }; finish_reason?: string }[];
-    usage?: ChatUsage;
-  };
-  const choice = completion.choices?.[0];
+/** A whole Chat Completions answer (JSON text, or the object a translation made) as a Response. */
+export function chatToResponse(answer: string | Json, id: string, model: string, request: Json): Json {
+  const completion = readCompletion(answer);
   const output: Json[] = [];
-  if (typeof choice?.message?.content === 'string' && choice.message.content !== '') {
-    output.push(textItem(`msg_${id}`, choice.message.content, 'completed'));
+  if (completion.content !== null && completion.content !== '') {
+    output.push(textItem(`msg_${id}`, completion.content, 'completed'));
   }
-  (choice?.message?.tool_calls ?? []).forEach((call, i) => {
-    const fn = isRecord(call.function) ? call.function : {};
-    const args = typeof fn.arguments === 'string' ? fn.arguments : '{}';
-    output.push(callItem(`fc_${id}_${i}`, String(call.id), String(fn.name), args, 'completed'));
+  completion.calls.forEach((call, i) => {
+    output.push(callItem(`fc_${id}_${i}`, call.id, call.name, call.arguments, 'completed'));
   });
-  return responseOf(id, model, request, output, statusOf(choice?.finish_reason), responsesUsage(completion.usage));
+  return responseOf(id, model, request, output, statusOf(completion.finish), responsesUsage(completion.usage));
 }
 
 /**
@@ -258,7 +252,8 @@ export class ChatToResponsesStream {
   private readonly output: Json[] = [];
   private open: { index: number; kind: 'text'; text: string } | { index: number; kind: 'call'; item: Json } | null =
     null;
-  private readonly calls = new Map<number, number>();
+  /** The stream's tool call indexes whose items were opened. */
+  private readonly calls = new Set<number>();
 
   constructor(
     private readonly id: string,
@@ -276,8 +271,9 @@ export class ChatToResponsesStream {
         this.event('response.in_progress', { response: opening }),
       );
     }
-    const data = sseData(event);
-    if (data === '[DONE]') {
+    const chunk = readChunk(sseData(event));
+    if (chunk === null) return out;
+    if (chunk.kind === 'done') {
       out.push(...this.close());
       const response = responseOf(
         this.id,
@@ -292,45 +288,34 @@ export class ChatToResponsesStream {
       );
       return out;
     }
-    let chunk: Json;
-    try {
-      chunk = JSON.parse(data) as Json;
-    } catch {
+    if (chunk.kind === 'error') {
+      out.push(this.event('error', { code: null, message: chunk.message, param: null }));
       return out;
     }
-    if (isRecord(chunk.error)) {
-      out.push(this.event('error', { code: null, message: String(chunk.error.message), param: null }));
-      return out;
-    }
-    if (isRecord(chunk.usage)) this.usage = chunk.usage;
-    const choice = Array.isArray(chunk.choices) && isRecord(chunk.choices[0]) ? chunk.choices[0] : undefined;
-    const delta = isRecord(choice?.delta) ? choice.delta : {};
-    if (typeof delta.content === 'string' && delta.content !== '') out.push(...this.text(delta.content));
-    for (const call of Array.isArray(delta.tool_calls) ? (delta.tool_calls as Json[]) : []) {
-      const fn = isRecord(call.function) ? call.function : {};
-      const index = Number(call.index ?? 0);
-      if (!this.calls.has(index)) {
+    if (chunk.usage !== undefined) this.usage = chunk.usage;
+    if (chunk.content !== undefined) out.push(...this.text(chunk.content));
+    for (const call of chunk.calls) {
+      if (!this.calls.has(call.index)) {
+        this.calls.add(call.index);
         out.push(...this.close());
         const outputIndex = this.output.length;
-        this.calls.set(index, outputIndex);
-        const callId = typeof call.id === 'string' ? call.id : `call_orx${outputIndex}`;
-        const name = typeof fn.name === 'string' ? fn.name : '';
-        const item = callItem(`fc_${this.id}_${outputIndex}`, callId, name, '', 'in_progress');
+        const callId = call.id ?? `call_orx${outputIndex}`;
+        const item = callItem(`fc_${this.id}_${outputIndex}`, callId, call.name ?? '', '', 'in_progress');
         this.open = { index: outputIndex, kind: 'call', item };
         out.push(this.event('response.output_item.added', { output_index: outputIndex, item }));
       }
-      if (typeof fn.arguments === 'string' && fn.arguments !== '' && this.open?.kind === 'call') {
-        this.open.item.arguments = String(this.open.item.arguments) + fn.arguments;
+      if (call.arguments !== undefined && this.open?.kind === 'call') {
+        this.open.item.arguments = String(this.open.item.arguments) + call.arguments;
         out.push(
           this.event('response.function_call_arguments.delta', {
             item_id: this.open.item.id,
             output_index: this.open.index,
-            delta: fn.arguments,
+            delta: call.arguments,
           }),
         );
       }
     }
-    if (typeof choice?.finish_reason === 'string') this.finish = choice.finish_reason;
+    if (chunk.finish !== undefined) this.finish = chunk.finish;
     return out;
   }
 

@@ -34,3 +34,78 @@ export function checkFields(
     }
   }
 }
+
+/** A whole Chat Completions answer, read: its text, its tool calls, why it ended, its usage. */
+export interface ReadCompletion {
+  content: string | null;
+  calls: { id: string; name: string; arguments: string }[];
+  finish: string | undefined;
+  usage: ChatUsage | undefined;
+}
+
+/** Reads a whole Chat Completions answer (JSON text, or the object a translation made). */
+export function readCompletion(answer: string | Json): ReadCompletion {
+  const completion = (typeof answer === 'string' ? JSON.parse(answer) : answer) as {
+    choices?: { message?: { content?: string | null; tool_calls?: Json[] }; finish_reason?: string }[];
+    usage?: ChatUsage;
+  };
+  const choice = completion.choices?.[0];
+  const calls = (choice?.message?.tool_calls ?? []).map((call) => {
+    const fn = isRecord(call.function) ? call.function : {};
+    return {
+      id: String(call.id),
+      name: String(fn.name),
+      arguments: typeof fn.arguments === 'string' ? fn.arguments : '{}',
+    };
+  });
+  const content = choice?.message?.content;
+  return {
+    content: typeof content === 'string' ? content : null,
+    calls,
+    finish: choice?.finish_reason,
+    usage: completion.usage,
+  };
+}
+
+/** One streamed Chat Completions chunk, read: the end, an error, or its pieces. */
+export type ReadChunk =
+  | { kind: 'done' }
+  | { kind: 'error'; message: string }
+  | {
+      kind: 'chunk';
+      usage: ChatUsage | undefined;
+      content: string | undefined;
+      calls: { index: number; id: string | undefined; name: string | undefined; arguments: string | undefined }[];
+      finish: string | undefined;
+    };
+
+/** Reads one `data: …` block of a Chat Completions stream; null for one that is not JSON. */
+export function readChunk(data: string): ReadChunk | null {
+  if (data === '[DONE]') return { kind: 'done' };
+  let chunk: Json;
+  try {
+    chunk = JSON.parse(data) as Json;
+  } catch {
+    return null;
+  }
+  if (isRecord(chunk.error)) return { kind: 'error', message: String(chunk.error.message) };
+  const choice = Array.isArray(chunk.choices) && isRecord(chunk.choices[0]) ? chunk.choices[0] : undefined;
+  const delta = isRecord(choice?.delta) ? choice.delta : {};
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const calls = (Array.isArray(delta.tool_calls) ? (delta.tool_calls as Json[]) : []).map((call) => {
+    const fn = isRecord(call.function) ? call.function : {};
+    return {
+      index: Number(call.index ?? 0),
+      id: typeof call.id === 'string' ? call.id : undefined,
+      name: typeof fn.name === 'string' ? fn.name : undefined,
+      arguments: text(fn.arguments),
+    };
+  });
+  return {
+    kind: 'chunk',
+    usage: isRecord(chunk.usage) ? chunk.usage : undefined,
+    content: text(delta.content),
+    calls,
+    finish: typeof choice?.finish_reason === 'string' ? choice.finish_reason : undefined,
+  };
+}
