@@ -88,9 +88,7 @@ export class KeyLimitsService implements OnApplicationBootstrap {
 
   /** A 403 naming the first model the key may not use. */
   async requireModels(keyId: string, modelIds: string[]): Promise<void> {
-    const limits = await this.limitsOf(keyId);
-    const forbidden = modelIds.find((id) => !modelAllowed(limits, id));
-    if (forbidden !== undefined) throw this.forbidden(forbidden, limits);
+    this.checkModels(await this.limitsOf(keyId), modelIds);
   }
 
   /** Whether the key may use a model (the engine leaves the others out of a run's candidates). */
@@ -104,8 +102,10 @@ export class KeyLimitsService implements OnApplicationBootstrap {
     const limits = await this.limitsOf(keyId);
     const bound = callBound(items, request);
     if (limits === null) return { keyId, id: null, bound };
-    const forbidden = items.find((item) => !modelAllowed(limits, item.id));
-    if (forbidden !== undefined) throw this.forbidden(forbidden.id, limits);
+    this.checkModels(
+      limits,
+      items.map((item) => item.id),
+    );
     if (!hasBudget(limits) && limits.tpm === null) return { keyId, id: null, bound };
     if (hasBudget(limits) && bound.usd === null) {
       const unpriced = items.filter((item) => item.pricing === null).map((item) => item.id);
@@ -137,9 +137,16 @@ export class KeyLimitsService implements OnApplicationBootstrap {
     return this.meter.spend(keyId, Date.now());
   }
 
-  private forbidden(modelId: string, limits: KeyLimits | null): KeyLimitExceeded {
+  /** A 403 naming the first of `modelIds` outside the key's allow-list. */
+  private checkModels(limits: KeyLimits | null, modelIds: string[]): void {
+    const forbidden = modelIds.find((id) => !modelAllowed(limits, id));
+    if (forbidden === undefined) return;
     const allowed = limits?.models?.join(', ') || 'none';
-    return new KeyLimitExceeded(403, `This API key may not use the model '${modelId}' (allowed: ${allowed})`, 'models');
+    throw new KeyLimitExceeded(
+      403,
+      `This API key may not use the model '${forbidden}' (allowed: ${allowed})`,
+      'models',
+    );
   }
 
   private refusal(limits: KeyLimits, refusal: Refusal, bound?: CallBound): KeyLimitExceeded {

@@ -119,11 +119,11 @@ export class OpenAiAdapter implements ProviderAdapter {
     const body = { ...client, model, encoding_format: client.encoding_format ?? 'float' } as unknown as Parameters<
       OpenAI['embeddings']['create']
     >[0];
-    return guardedStream<string>(
-      this.options,
+    return this.bytes(
       model,
       signal,
-      async (guarded) => [await (await this.client.embeddings.create(body, { signal: guarded }).asResponse()).text()],
+      false,
+      (guarded) => this.client.embeddings.create(body, { signal: guarded }),
       (text) => {
         const tokens = EMBEDDING_USAGE.exec(text.slice(-2000));
         const usage = tokens && {
@@ -132,11 +132,7 @@ export class OpenAiAdapter implements ProviderAdapter {
           cachedInputTokens: 0,
           reasoningTokens: 0,
         };
-        return [
-          { type: 'raw', data: text },
-          ...(usage ? [{ type: 'usage' as const, usage }] : []),
-          { type: 'finish', reason: 'stop' },
-        ];
+        return [...(usage ? [{ type: 'usage' as const, usage }] : []), { type: 'finish', reason: 'stop' }];
       },
     );
   }
@@ -148,15 +144,12 @@ export class OpenAiAdapter implements ProviderAdapter {
   private respond(client: Record<string, unknown>, model: string, signal: AbortSignal): AsyncIterable<ProviderEvent> {
     const streaming = client.stream === true;
     const body = { ...client, model } as unknown as Parameters<OpenAI['responses']['create']>[0];
-    return guardedStream<string>(
-      this.options,
+    return this.bytes(
       model,
       signal,
-      async (guarded) => {
-        const response = await this.client.responses.create(body, { signal: guarded }).asResponse();
-        return streaming ? sseEvents(response.body as AsyncIterable<Uint8Array>) : [await response.text()];
-      },
-      (data) => [{ type: 'raw', data }, ...responsesEvents(data, streaming)],
+      streaming,
+      (guarded) => this.client.responses.create(body, { signal: guarded }),
+      (data) => responsesEvents(data, streaming),
     );
   }
 
@@ -175,15 +168,36 @@ export class OpenAiAdapter implements ProviderAdapter {
         ? { stream_options: { ...(client.stream_options as object | undefined), include_usage: true } }
         : {}),
     } as unknown as Parameters<OpenAI['chat']['completions']['create']>[0];
+    return this.bytes(
+      model,
+      signal,
+      streaming,
+      (guarded) => this.client.chat.completions.create(body, { signal: guarded }),
+      (data) => (streaming ? chunkEvents(data) : wholeEvents(data)),
+    );
+  }
+
+  /**
+   * A request the SDK sends (its errors and statuses classified as for every call) whose answer is
+   * read as the provider's bytes: its server-sent events one by one, or the whole body; each goes
+   * on as a `raw` event with what `read` takes from it (usage, the finish).
+   */
+  private bytes(
+    model: string,
+    signal: AbortSignal,
+    streaming: boolean,
+    send: (guarded: AbortSignal) => { asResponse(): Promise<Response> },
+    read: (data: string) => ProviderEvent[],
+  ): AsyncIterable<ProviderEvent> {
     return guardedStream<string>(
       this.options,
       model,
       signal,
       async (guarded) => {
-        const response = await this.client.chat.completions.create(body, { signal: guarded }).asResponse();
+        const response = await send(guarded).asResponse();
         return streaming ? sseEvents(response.body as AsyncIterable<Uint8Array>) : [await response.text()];
       },
-      (data) => [{ type: 'raw', data }, ...(streaming ? chunkEvents(data) : wholeEvents(data))],
+      (data) => [{ type: 'raw', data }, ...read(data)],
     );
   }
 }
