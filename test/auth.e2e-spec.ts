@@ -110,6 +110,32 @@ describe('API keys', () => {
       .expect(201);
     await t.http().post('/api/keys').set(auth(admin.body.key)).send({ name: 'made by ops' }).expect(201);
   });
+
+  it('should tell any key who it is: name, role, limits and spend, never the key or its hash', async () => {
+    const made = await t
+      .http()
+      .post('/api/keys')
+      .set(auth(ADMIN_KEY))
+      .send({ name: 'console', limits: { rpm: 30 } })
+      .expect(201);
+    const { body } = await t.http().get('/api/me').set(auth(made.body.key)).expect(200);
+    expect(body).toEqual({
+      id: made.body.id,
+      name: 'console',
+      role: 'user',
+      ownerId: made.body.ownerId,
+      limits: { models: null, usdPerDay: null, usdPerMonth: null, usdTotal: null, rpm: 30, tpm: null },
+      spend: { usdToday: 0, usdThisMonth: 0, usdTotal: 0, usdHeld: 0, tokensLastMinute: 0 },
+    });
+    const admin = await t.http().get('/api/me').set(auth(ADMIN_KEY)).expect(200);
+    expect(admin.body).toMatchObject({
+      id: 'env:ADMIN_API_KEY',
+      name: 'ADMIN_API_KEY',
+      role: 'admin',
+      ownerId: 'admin',
+    });
+    await t.http().get('/api/me').set(auth('orx_unknown_key_0123456789abcdef01')).expect(401);
+  });
 });
 
 describe('First start without ADMIN_API_KEY', () => {

@@ -238,6 +238,14 @@ describe('GET /api/orchestrate/strategies', () => {
         { name: 'seed', type: 'string', default: null },
       ],
     });
+    // The options every strategy reads, described alike.
+    expect((body.commonOptions as Json[]).map((o) => o.name)).toEqual((byName.get('route') as Json).commonOptions);
+    expect(body.commonOptions).toContainEqual(
+      expect.objectContaining({ name: 'maxTokens', type: 'integer', default: null, minimum: 16, maximum: 200_000 }),
+    );
+    expect(body.commonOptions).toContainEqual(
+      expect.objectContaining({ name: 'models', type: 'string[]', maximum: 12 }),
+    );
     // The limits it lists are the ones a run is held to.
     const { body: session } = await ctx.env.t.http().post('/api/sessions').set(auth(ctx.key)).send({ title: 'limits' });
     const proposers = (byName.get('ensemble') as Json).options.find((o: Json) => o.name === 'proposers');
@@ -246,6 +254,13 @@ describe('GET /api/orchestrate/strategies', () => {
       .post('/api/orchestrate')
       .set(auth(ctx.key))
       .send({ sessionId: session.id, prompt: 'x', strategy: 'ensemble', proposers: proposers.maximum + 1 })
+      .expect(400);
+    const maxTokens = (body.commonOptions as Json[]).find((o) => o.name === 'maxTokens')!;
+    await ctx.env.t
+      .http()
+      .post('/api/orchestrate')
+      .set(auth(ctx.key))
+      .send({ sessionId: session.id, prompt: 'x', maxTokens: maxTokens.minimum - 1 })
       .expect(400);
   });
 });

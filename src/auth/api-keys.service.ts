@@ -10,6 +10,7 @@ import { ApiKeysRepository } from './api-keys.repository.js';
 import { CreateApiKeyDto, UpdateApiKeyDto } from './dto/create-api-key.dto.js';
 import {
   ApiKeyDetailDto,
+  CurrentKeyDto,
   ApiKeyResponseDto,
   CreatedApiKeyResponseDto,
   toApiKeyResponse,
@@ -33,6 +34,8 @@ const MAX_UNKNOWN = 10_000;
 const REVOKED_CHANNEL = 'keys-revoked';
 /** The owner of data created with ADMIN_API_KEY, which has no database record. */
 export const ENV_ADMIN_OWNER = 'admin';
+/** The key id of ADMIN_API_KEY's principal. */
+export const ENV_ADMIN_KEY_ID = 'env:ADMIN_API_KEY';
 
 export function hashKey(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
@@ -111,6 +114,17 @@ export class ApiKeysService implements OnApplicationBootstrap {
     return { ...toApiKeyResponse(record), spend: await this.limits.spend(id) };
   }
 
+  /** The key a request is made with: any key may read its own name, role, limits and spend. */
+  async current(principal: Principal): Promise<CurrentKeyDto> {
+    const spend = await this.limits.spend(principal.keyId);
+    const { keyId: id, ownerId, role } = principal;
+    if (id === ENV_ADMIN_KEY_ID) return { id, name: 'ADMIN_API_KEY', role, ownerId, limits: { ...NO_LIMITS }, spend };
+    const record = await this.keys.findById(id);
+    if (record === null) throw new NotFoundException(`API key ${id} not found`);
+    const { name, limits } = toApiKeyResponse(record);
+    return { id, name, role, ownerId, limits, spend };
+  }
+
   /** Renames a key or changes its limits; the new limits hold for its next request, in every process. */
   async update(id: string, dto: UpdateApiKeyDto): Promise<ApiKeyDetailDto> {
     const current = await this.keys.findById(id);
@@ -165,7 +179,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
   async verify(key: string): Promise<Principal | null> {
     const presented = hashKey(key);
     if (this.envAdminHash !== undefined && timingSafeEqual(presented, this.envAdminHash)) {
-      return { keyId: 'env:ADMIN_API_KEY', ownerId: ENV_ADMIN_OWNER, role: 'admin' };
+      return { keyId: ENV_ADMIN_KEY_ID, ownerId: ENV_ADMIN_OWNER, role: 'admin' };
     }
     if (!key.startsWith(KEY_PREFIX)) return null;
     const hash = presented.toString('hex');

@@ -6,6 +6,7 @@ import { ApiKey, ApiKeySchema } from './api-key.schema.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
+import { MeController } from './me.controller.js';
 import { Cluster } from '../cluster/cluster.js';
 import { KeyLimitsService } from './limits/key-limits.service.js';
 import { KeyMeter, LocalKeyMeter, RedisKeyMeter } from './limits/key-meter.js';
@@ -13,7 +14,7 @@ import { KeyMeter, LocalKeyMeter, RedisKeyMeter } from './limits/key-meter.js';
 @Global()
 @Module({
   imports: [MongooseModule.forFeature([{ name: ApiKey.name, schema: ApiKeySchema }])],
-  controllers: [ApiKeysController],
+  controllers: [ApiKeysController, MeController],
   providers: [
     ApiKeysRepository,
     ApiKeysService,

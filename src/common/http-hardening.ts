@@ -44,7 +44,8 @@ export class AllowedMethods {
     fastify.addHook('onRoute', (route: RouteOptions) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       for (const method of methods) {
-        const key = `${method} ${route.url}`;
+        // The router ignores a trailing slash: /console and /console/ are one path to it.
+        const key = `${method} ${route.url.length > 1 ? route.url.replace(/\/$/, '') : route.url}`;
         if (!METHODS.includes(method as HTTPMethod) || this.seen.has(key)) continue;
         this.seen.add(key);
         this.router.on(method as HTTPMethod, route.url, () => undefined);

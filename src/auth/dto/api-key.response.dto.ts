@@ -26,6 +26,18 @@ export class ApiKeyDetailDto extends ApiKeyResponseDto {
   spend: KeySpendDto;
 }
 
+/** The key a request is made with (`GET /api/me`). */
+export class CurrentKeyDto {
+  /** The key's id (`env:ADMIN_API_KEY` for the key set in the environment, which has no record). */
+  id: string;
+  name: string;
+  @ApiProperty({ enum: ROLES })
+  role: Role;
+  ownerId: string;
+  limits: KeyLimitsResponseDto;
+  spend: KeySpendDto;
+}
+
 export class CreatedApiKeyResponseDto extends ApiKeyResponseDto {
   /** The key. Shown only in this response: store it now. */
   key: string;

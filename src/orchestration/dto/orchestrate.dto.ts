@@ -19,7 +19,7 @@ import {
 import { Optional } from '../../common/optional.js';
 import { SessionSettingsDto } from '../../sessions/dto/session-settings.dto.js';
 import { STRATEGIES, type Strategy } from '../../sessions/session.schema.js';
-import { STRATEGY_OPTIONS as LIMITS } from '../engine/strategy-catalogue.js';
+import { COMMON_OPTION_SPECS as COMMON, STRATEGY_OPTIONS as LIMITS } from '../engine/strategy-catalogue.js';
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
@@ -48,8 +48,8 @@ export class OrchestrateDto extends PickType(SessionSettingsDto, ['maxIterations
   /** Catalogue ids: only these models take part (improve needs two: a writer and an evaluator). */
   @Optional()
   @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(12)
+  @ArrayMinSize(COMMON.models.minimum)
+  @ArrayMaxSize(COMMON.models.maximum)
   @ArrayUnique()
   @IsString({ each: true })
   models?: string[];
@@ -58,20 +58,20 @@ export class OrchestrateDto extends PickType(SessionSettingsDto, ['maxIterations
   @Optional()
   @IsNumber()
   @IsPositive()
-  @Max(10_000)
+  @Max(COMMON.costLimitUsd.maximum)
   costLimitUsd?: number;
 
   /** Output ceiling of each model call. */
   @Optional()
   @IsInt()
-  @Min(16)
-  @Max(200_000)
+  @Min(COMMON.maxTokens.minimum)
+  @Max(COMMON.maxTokens.maximum)
   maxTokens?: number;
 
   @Optional()
   @IsNumber()
-  @Min(0)
-  @Max(2)
+  @Min(COMMON.temperature.minimum)
+  @Max(COMMON.temperature.maximum)
   temperature?: number;
 
   /** Evaluators per answer (improve, cascade, compare). Default 2. */

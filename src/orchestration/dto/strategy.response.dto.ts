@@ -2,16 +2,17 @@ import { ApiProperty } from '@nestjs/swagger';
 import { STRATEGIES, type Strategy } from '../../sessions/session.schema.js';
 import {
   COMMON_OPTIONS,
+  COMMON_OPTION_SPECS,
   STRATEGY_OPTIONS,
   STRATEGY_SPECS,
   defaultOf,
   type OptionSpec,
-  type StrategyOption,
 } from '../engine/strategy-catalogue.js';
 
 export class StrategyOptionDto {
   name: string;
-  @ApiProperty({ enum: ['integer', 'boolean', 'string'] })
+  /** `string[]`: a list of catalogue model ids. */
+  @ApiProperty({ enum: ['integer', 'number', 'boolean', 'string', 'string[]'] })
   type: string;
   description: string;
   /** Null: none (the server makes one, or the option is off). */
@@ -40,13 +41,16 @@ export class StrategyDto {
 export class StrategyListDto {
   @ApiProperty({ type: StrategyDto, isArray: true })
   data: StrategyDto[];
+  /** The options every strategy reads, with their limits. */
+  @ApiProperty({ type: StrategyOptionDto, isArray: true })
+  commonOptions: StrategyOptionDto[];
 }
 
-const toOption = (strategy: Strategy, name: StrategyOption, spec: OptionSpec): StrategyOptionDto => ({
+const toOption = (name: string, spec: OptionSpec, defaultValue = spec.default): StrategyOptionDto => ({
   name,
   type: spec.type,
   description: spec.description,
-  default: defaultOf(strategy, name),
+  default: defaultValue,
   minimum: spec.minimum ?? null,
   maximum: spec.maximum ?? null,
 });
@@ -60,9 +64,10 @@ export function toStrategyList(): StrategyListDto {
         summary: spec.summary,
         roles: [...spec.roles],
         minModels: spec.minModels,
-        options: spec.options.map((o) => toOption(name, o, STRATEGY_OPTIONS[o])),
+        options: spec.options.map((o) => toOption(o, STRATEGY_OPTIONS[o], defaultOf(name, o))),
         commonOptions: [...COMMON_OPTIONS],
       };
     }),
+    commonOptions: Object.entries(COMMON_OPTION_SPECS).map(([name, spec]) => toOption(name, spec)),
   };
 }

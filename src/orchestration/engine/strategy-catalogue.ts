@@ -1,8 +1,9 @@
 import type { Strategy } from '../../sessions/session.schema.js';
 
-/** A run option a strategy reads, as `GET /api/orchestrate/strategies` describes it. */
+/** A run option a strategy reads, as `GET /api/orchestrate/strategies` describes it (`string[]`: its length). */
 export interface OptionSpec {
-  type: 'integer' | 'boolean' | 'string';
+  /** `string[]`: a list of catalogue model ids. */
+  type: 'integer' | 'number' | 'boolean' | 'string' | 'string[]';
   description: string;
   /** Null: none (the server makes one, or the option is off). */
   default: number | boolean | string | null;
@@ -78,6 +79,56 @@ export const COMMON_OPTIONS = [
   'maxIterations',
   'qualityThreshold',
 ] as const;
+
+/**
+ * The options every strategy reads, as the strategies endpoint describes them (the request DTO's
+ * validators use the same limits). A null default: the session's setting, else the server's.
+ */
+export const COMMON_OPTION_SPECS = {
+  models: {
+    type: 'string[]',
+    description: 'Catalogue ids: only these models take part (1 to 12; improve needs two: a writer and an evaluator).',
+    default: null,
+    minimum: 1,
+    maximum: 12,
+  },
+  costLimitUsd: {
+    type: 'number',
+    description:
+      "USD, more than 0: a call that could pass it is not started, and the run ends budget_exceeded (default: the session's).",
+    default: null,
+    minimum: 0,
+    maximum: 10_000,
+  },
+  maxTokens: {
+    type: 'integer',
+    description: 'Output ceiling of each model call.',
+    default: null,
+    minimum: 16,
+    maximum: 200_000,
+  },
+  temperature: {
+    type: 'number',
+    description: "Sampling temperature of every call (default: each model's own).",
+    default: null,
+    minimum: 0,
+    maximum: 2,
+  },
+  maxIterations: {
+    type: 'integer',
+    description: "Most refinement iterations (default: the session's, 3 unless changed).",
+    default: null,
+    minimum: 1,
+    maximum: 10,
+  },
+  qualityThreshold: {
+    type: 'number',
+    description: "Mean evaluation score (0–10) at which refinement stops (default: the session's, 8 unless changed).",
+    default: null,
+    minimum: 0,
+    maximum: 10,
+  },
+} as const satisfies Record<(typeof COMMON_OPTIONS)[number], OptionSpec>;
 
 export interface StrategySpec {
   summary: string;
