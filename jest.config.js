@@ -6,7 +6,7 @@
 export default {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: '.',
-  testRegex: '(src/.*\\.spec|test/.*\\.e2e-spec)\\.ts$',
+  testRegex: '(src/.*\\.spec|console/src/.*\\.spec|test/.*\\.e2e-spec)\\.ts$',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   // content-disposition 3 is an ES module that @fastify/static (CommonJS) requires: Node 20.19 does

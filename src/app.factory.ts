@@ -19,6 +19,7 @@ import { createLogger, PinoNestLogger } from './common/logger.js';
 import { strictenDocument } from './common/openapi-strict.js';
 import { nothingToChange } from './common/require-some.js';
 import { AppConfig } from './config/app-config.js';
+import { serveConsole } from './console/console-site.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -163,5 +164,6 @@ export async function createApp(
     customSiteTitle: 'OrchestrateX API',
     swaggerOptions: { persistAuthorization: true },
   });
+  await serveConsole(app);
   return app;
 }

@@ -1,9 +1,7 @@
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startApp, type TestApp } from './support/app.js';
+import { browserUrl, launchChromium } from './support/browser.js';
 import { auth, createSession, createUserKey } from './support/factories.js';
-
-/** Debian's Chromium, installed by `npm test` (scripts/ensure-test-packages.sh). */
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('Swagger UI in a real browser', () => {
   let t: TestApp;
@@ -14,18 +12,7 @@ describe('Swagger UI in a real browser', () => {
     t = await startApp();
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = await t.app.getUrl();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -38,7 +25,7 @@ describe('Swagger UI in a real browser', () => {
     await t.http().get(`/api/sessions/${session.id}`).set(auth(key)).expect(200);
 
     const page = await browser.newPage();
-    await page.goto(`${baseUrl.replace('[::1]', '127.0.0.1')}/docs`);
+    await page.goto(`${browserUrl(baseUrl)}/docs`);
     await page.locator('.auth-wrapper button.authorize').click();
     const dialog = page.locator('.dialog-ux .modal-ux');
     await dialog.locator('.auth-container').first().locator('input').fill(key);

@@ -1,0 +1,340 @@
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { ADMIN_KEY } from './support/app.js';
+import { browserUrl, launchChromium } from './support/browser.js';
+import { auth, createSession, createUserKey } from './support/factories.js';
+import { startSimulatedApp, type SimulatedApp } from './support/simulated.js';
+
+/** Set CONSOLE_SCREENSHOTS=docs to write the README's screenshots (npm run console:screenshots). */
+const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
+
+/** Waits until `read` gives what `ok` accepts (the console reads again on its own or on reload). */
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms;
+  let value = await read();
+  while (!ok(value)) {
+    if (Date.now() > until) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    value = await read();
+  }
+  return value;
+}
+
+interface StoredRun {
+  status: string;
+  score: number | null;
+  answer: string | null;
+  answerModelId: string;
+  totals: { calls: number };
+  steps: { stepId: string; text: string; evaluation: { score: number } | null; evaluatesStepId: string | null }[];
+}
+
+describe('The console in a real browser', () => {
+  let env: SimulatedApp;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    env = await startSimulatedApp();
+    await env.t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `${browserUrl(await env.t.app.getUrl())}/console/`;
+    browser = await launchChromium();
+    if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+  afterEach(() => env.sim.reset());
+  afterAll(async () => {
+    await browser?.close();
+    await env.close();
+  });
+
+  const http = () => env.t.http();
+
+  async function signedIn(key: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+    const page = await browser.newPage({ viewport });
+    await page.goto(base);
+    await page.fill('input[name=apiKey]', key);
+    await page.click('button[type=submit]');
+    await page.locator('header.top nav').waitFor();
+    return page;
+  }
+
+  const storedRun = async (key: string, id: string) =>
+    (await http().get(`/api/orchestrate/runs/${id}`).set(auth(key)).expect(200)).body as StoredRun;
+
+  it('should serve the built console with a strict content security policy, and keep the key out of the URL', async () => {
+    const res = await http().get('/console').expect(200);
+    expect(res.headers['content-type']).toContain('text/html');
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(res.text)?.[1];
+    expect(script).toBeDefined();
+    const asset = await http().get(script!).set('accept-encoding', 'gzip').expect(200);
+    expect(asset.headers['content-encoding']).toBe('gzip');
+    expect(asset.headers['cache-control']).toContain('immutable');
+    await http().get('/console/assets/missing.js').expect(404);
+
+    const { key } = await createUserKey(env.t, 'url check');
+    const page = await signedIn(key);
+    expect(page.url()).not.toContain(key);
+    expect(await page.evaluate(() => sessionStorage.getItem('orchestratex.apiKey'))).toBe(key);
+    expect(await page.evaluate(() => localStorage.getItem('orchestratex.apiKey'))).toBeNull();
+    await page.close();
+  });
+
+  it('should say so when the key typed is unknown', async () => {
+    const page = await browser.newPage();
+    await page.goto(base);
+    await page.fill('input[name=apiKey]', 'orx_not_a_key_0123456789abcdef0123');
+    await page.click('button[type=submit]');
+    const alert = page.locator('[role=alert]');
+    await alert.waitFor();
+    expect(await alert.innerText()).toContain('unknown or revoked (401)');
+    expect(await page.evaluate(() => sessionStorage.getItem('orchestratex.apiKey'))).toBeNull();
+    await page.close();
+  });
+
+  it('should start an improve run, stream its steps, resume after a reload without a gap, and count it in analytics', async () => {
+    const user = await createUserKey(env.t, 'console user');
+    // About a second per call: the run lasts several seconds, long enough to reload in the middle.
+    env.sim.configure('*', { ttftMs: 250, tokenMs: 15 });
+    const page = await signedIn(user.key);
+
+    await page.click('nav >> text=New run');
+    await page.fill('input[name=sessionTitle]', 'from the console');
+    await page.click('text=New session');
+    await page.locator('select[name=sessionId] option', { hasText: 'from the console' }).waitFor({ state: 'attached' });
+    await page.fill('textarea[name=prompt]', 'Write a Python function that reverses a linked list.');
+    await page.selectOption('select[name=strategy]', 'improve');
+    // The options come from GET /api/orchestrate/strategies: improve reads evaluators, every strategy maxIterations.
+    await page.fill('input[name=evaluators]', '2');
+    await page.fill('input[name=maxIterations]', '2');
+    await page.click('form button[type=submit]');
+    await page.waitForURL(/#\/runs\/[0-9a-f]{24}$/);
+    const runId = /#\/runs\/([0-9a-f]{24})$/.exec(page.url())![1];
+
+    // A step's text as it streams: some of it is on the page while the step is still running.
+    const seen = await page.waitForFunction(
+      () => {
+        const card = [...document.querySelectorAll('article.step[data-status=running]')].find(
+          (c) => (c.querySelector('pre.step-text')?.textContent ?? '') !== '',
+        );
+        return card
+          ? { stepId: card.getAttribute('data-step-id'), text: card.querySelector('pre.step-text')!.textContent }
+          : null;
+      },
+      undefined,
+      { timeout: 15_000, polling: 20 },
+    );
+    const { stepId: streamingStepId, text: partial } = (await seen.jsonValue())!;
+    expect(partial.length).toBeGreaterThan(0);
+    const seenBeforeReload = await page.locator('ol.events li[data-seq]').count();
+    expect((await storedRun(user.key, runId)).status).toBe('running');
+
+    await page.reload();
+    await page.locator('header.top nav').waitFor();
+    const finalScore = page.locator('[data-testid=final-score]');
+    await eventually(
+      () => page.locator('.card-head [data-status], dd [data-status]').first().getAttribute('data-status'),
+      (status) => status === 'succeeded',
+      'the run page status',
+      60_000,
+    );
+    const run = await storedRun(user.key, runId);
+    expect(run.status).toBe('succeeded');
+    await eventually(
+      () => finalScore.innerText(),
+      (text) => text === run.score!.toFixed(2),
+      'the final score',
+    );
+    expect(await page.locator('[data-testid=final-answer]').innerText()).toBe(run.answer);
+
+    // Every event of the run, once each and in order, across the reload.
+    const events = (await http().get(`/api/orchestrate/runs/${runId}/events`).set(auth(user.key)).expect(200)).body as {
+      seq: number;
+    }[];
+    const seqs = await page
+      .locator('ol.events li[data-seq]')
+      .evaluateAll((items) => items.map((i) => Number(i.getAttribute('data-seq'))));
+    expect(seqs).toEqual(events.map((e) => e.seq));
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    expect(seqs.length).toBeGreaterThan(seenBeforeReload);
+
+    // Each step as stored, its text whole: the partial text seen streaming was the start of it.
+    expect(await page.locator('article.step').count()).toBe(run.steps.length);
+    for (const step of run.steps) {
+      const card = page.locator(`article.step[data-step-id="${step.stepId}"]`);
+      expect(await card.getAttribute('data-status')).toBe('succeeded');
+      expect(await card.locator('pre.step-text').textContent()).toBe(step.text);
+      if (step.evaluation !== null) {
+        expect(await card.locator('[data-role=evaluation-score]').innerText()).toBe(step.evaluation.score.toFixed(2));
+      }
+    }
+    const streamed = run.steps.find((s) => s.stepId === streamingStepId)!;
+    expect(streamed.text.startsWith(partial)).toBe(true);
+    expect(await page.locator('figure[aria-label="Iteration scores"] canvas').count()).toBeGreaterThan(0);
+    if (SCREENSHOTS)
+      await page.screenshot({
+        path: `${SCREENSHOTS}/console-run.png`,
+        fullPage: true,
+        clip: { x: 0, y: 0, width: 1280, height: 1700 },
+      });
+
+    // Phone width: nothing wider than the screen (tables scroll inside their cards).
+    await page.setViewportSize({ width: 390, height: 844 });
+    const wider = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll('main *')]
+          .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll'))
+          .map((e) => `${e.tagName}.${e.className}`),
+      );
+    await eventually(wider, (found) => found.length === 0, 'elements wider than a phone', 3000);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    if (SCREENSHOTS) {
+      await page.click('button[aria-label="Switch light or dark"]');
+      await page.screenshot({ path: `${SCREENSHOTS}/console-run-phone-dark.png` });
+      await page.click('button[aria-label="Switch light or dark"]');
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // The list shows it; analytics count its calls per day, its model on the leaderboard, its strategy.
+    await page.click('nav >> text=Runs');
+    const row = page.locator(`tr[data-run-id="${runId}"]`);
+    await row.waitFor();
+    expect(await row.locator('[data-status]').getAttribute('data-status')).toBe('succeeded');
+
+    await page.click('nav >> text=Analytics');
+    const today = new Date().toISOString().slice(0, 10);
+    const callsToday = page.locator(`table[data-chart="Calls per day"] tr[data-label="${today}"] td`).first();
+    await eventually(
+      async () => {
+        if ((await callsToday.count()) === 0) {
+          await page.reload();
+          await page.locator('header.top nav').waitFor();
+        }
+        return (await callsToday.count()) > 0 ? await callsToday.textContent() : null;
+      },
+      (text) => text === String(run.totals.calls),
+      'the calls counted today',
+    );
+    expect(await page.locator('figure[aria-label="Calls per day"] canvas').count()).toBeGreaterThan(0);
+    const leader = page.locator(`table[data-table=leaderboard] tr[data-model="${run.answerModelId}"] td`);
+    expect(await leader.nth(4).innerText()).toBe('1'); // final answers
+    const improve = page.locator('table[data-table=strategies] tr[data-strategy=improve] td');
+    expect(await improve.nth(1).innerText()).toBe('1');
+    if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/console-analytics.png`, fullPage: true });
+
+    // An admin revokes the key: the user's next request is refused and the console says why.
+    const admin = await signedIn(ADMIN_KEY);
+    await admin.click('nav >> text=Keys');
+    const keyRow = admin.locator(`tr[data-key-id="${user.id}"]`);
+    await keyRow.locator('button', { hasText: 'Revoke' }).click();
+    await keyRow.locator('button', { hasText: 'Confirm revoke' }).click();
+    await eventually(
+      () => keyRow.getAttribute('data-revoked'),
+      (v) => v === 'true',
+      'the revoked row',
+    );
+    await http().get('/api/me').set(auth(user.key)).expect(401);
+    await page.click('nav >> text=Runs');
+    const notice = page.locator('[role=alert]');
+    await notice.waitFor();
+    expect(await notice.innerText()).toContain('unknown or revoked (401)');
+    expect(await page.locator('input[name=apiKey]').count()).toBe(1);
+    await admin.close();
+    await page.close();
+  });
+
+  it("should show a compare run's answers side by side with their evaluators' scores", async () => {
+    const user = await createUserKey(env.t, 'compare');
+    const session = await createSession(env.t, user.key);
+    const started = await http()
+      .post('/api/orchestrate?wait=true')
+      .set(auth(user.key))
+      .send({
+        sessionId: session.id,
+        prompt: 'Explain TCP slow start.',
+        strategy: 'compare',
+        proposers: 3,
+        evaluate: true,
+      })
+      .expect(200);
+    const run = started.body as StoredRun & { id: string };
+    const page = await signedIn(user.key);
+    await page.goto(`${base}#/runs/${run.id}/compare`);
+    const columns = page.locator('article.column');
+    await eventually(
+      () => columns.count(),
+      (n) => n === 3,
+      'the compared answers',
+    );
+    for (const answer of run.steps.filter((s) => s.evaluatesStepId === null)) {
+      const column = page.locator(`article.column[data-step-id="${answer.stepId}"]`);
+      expect(await column.locator('pre.step-text').textContent()).toBe(answer.text);
+      const scores = run.steps.filter((s) => s.evaluatesStepId === answer.stepId).map((s) => s.evaluation!.score);
+      const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+      expect(await column.locator('[data-role=mean-score]').innerText()).toBe(mean.toFixed(2));
+    }
+    await page.close();
+  });
+
+  it('should say which limit a refused run hit', async () => {
+    const created = await http()
+      .post('/api/keys')
+      .set(auth(ADMIN_KEY))
+      .send({ name: 'one a minute', limits: { rpm: 1 } })
+      .expect(201);
+    const key = (created.body as { key: string }).key;
+    const session = await createSession(env.t, key, { title: 'limited' });
+    await http().post('/api/orchestrate').set(auth(key)).send({ sessionId: session.id, prompt: 'first' }).expect(202);
+    const page = await signedIn(key);
+    await page.click('nav >> text=New run');
+    await page.locator('select[name=sessionId] option', { hasText: 'limited' }).waitFor({ state: 'attached' });
+    await page.fill('textarea[name=prompt]', 'second in the same minute');
+    await page.click('form button[type=submit]');
+    const alert = page.locator('[role=alert]');
+    await alert.waitFor();
+    const text = await alert.innerText();
+    expect(text).toContain('Too many requests (limit: rpm)');
+    expect(text).toMatch(/retry in \d+ s/);
+    await page.close();
+  });
+
+  it('should let an admin disable a model and set its price', async () => {
+    const page = await signedIn(ADMIN_KEY);
+    await page.click('nav >> text=Models');
+    const row = page.locator('tr[data-model="mistral/mistral-small-2603"]');
+    await row.locator('button', { hasText: 'Disable' }).click();
+    await eventually(
+      () => row.getAttribute('data-enabled'),
+      (v) => v === 'false',
+      'the disabled row',
+    );
+    const stored = await http()
+      .get(`/api/models/${encodeURIComponent('mistral/mistral-small-2603')}`)
+      .set(auth(ADMIN_KEY))
+      .expect(200);
+    expect(stored.body.enabled).toBe(false);
+    expect(stored.body.available).toBe(false);
+
+    await row.locator('button', { hasText: 'Price…' }).click();
+    await row.locator('input[name=inputPerMTok]').fill('0.5');
+    await row.locator('input[name=outputPerMTok]').fill('1.5');
+    await row.locator('button', { hasText: 'Set price' }).click();
+    await eventually(
+      () => row.locator('td.num').first().innerText(),
+      (v) => v === '$0.5',
+      'the price shown',
+    );
+    const priced = await http()
+      .get(`/api/models/${encodeURIComponent('mistral/mistral-small-2603')}`)
+      .set(auth(ADMIN_KEY))
+      .expect(200);
+    expect(priced.body.pricing).toMatchObject({ inputPerMTok: 0.5, outputPerMTok: 1.5 });
+    await row.locator('button', { hasText: 'Enable' }).click();
+    await eventually(
+      () => row.getAttribute('data-enabled'),
+      (v) => v === 'true',
+      'the enabled row',
+    );
+    await page.close();
+  });
+});
