@@ -276,6 +276,30 @@ describe('The console in a real browser', () => {
     await page.close();
   });
 
+  it('should cancel a running run from its page', async () => {
+    const user = await createUserKey(env.t, 'cancel');
+    const session = await createSession(env.t, user.key);
+    env.sim.configure('*', { ttftMs: 2000, tokenMs: 50 });
+    const started = await http()
+      .post('/api/orchestrate')
+      .set(auth(user.key))
+      .send({ sessionId: session.id, prompt: 'A long answer, please.', strategy: 'improve' })
+      .expect(202);
+    const runId = (started.body as { runId: string }).runId;
+    const page = await signedIn(user.key);
+    await page.goto(`${base}#/runs/${runId}`);
+    await page.locator('button', { hasText: 'Cancel run' }).click();
+    const status = page.locator('dd [data-status]').first();
+    await eventually(
+      () => status.getAttribute('data-status'),
+      (v) => v === 'cancelled',
+      'the status shown',
+    );
+    expect((await storedRun(user.key, runId)).status).toBe('cancelled');
+    expect(await page.locator('button', { hasText: 'Cancel run' }).count()).toBe(0);
+    await page.close();
+  });
+
   it('should say which limit a refused run hit', async () => {
     const created = await http()
       .post('/api/keys')

@@ -48,14 +48,17 @@ export class OrchestrateDto extends PickType(SessionSettingsDto, ['maxIterations
   /** Catalogue ids: only these models take part (improve needs two: a writer and an evaluator). */
   @Optional()
   @IsArray()
-  @ArrayMinSize(COMMON.models.minimum)
-  @ArrayMaxSize(COMMON.models.maximum)
+  // Literals: the Swagger plugin documents array sizes only from them (COMMON.models has the same).
+  @ArrayMinSize(1)
+  @ArrayMaxSize(12)
   @ArrayUnique()
   @IsString({ each: true })
   models?: string[];
 
-  /** USD; a call that could pass it is not started, and the run ends `budget_exceeded`. */
+  /** USD, more than 0; a call that could pass it is not started, and the run ends `budget_exceeded`. */
   @Optional()
+  // The plugin reads @IsPositive as `minimum: 1`: 0.5 is a valid limit.
+  @ApiProperty({ required: false, minimum: 0, exclusiveMinimum: true, maximum: COMMON.costLimitUsd.maximum })
   @IsNumber()
   @IsPositive()
   @Max(COMMON.costLimitUsd.maximum)
