@@ -134,3 +134,38 @@ export const submitted = (action: () => unknown) => (event: Event) => {
   event.preventDefault();
   void action();
 };
+
+/** A column heading; numeric columns are right-aligned. */
+export type Column = string | { label: string; num: true };
+export const num = (label: string): Column => ({ label, num: true });
+
+interface DataTableProps {
+  columns: Column[];
+  children: ComponentChildren;
+  'data-table'?: string;
+  class?: string;
+}
+
+/** A table that scrolls sideways inside its card on a narrow screen; `children` are its rows. */
+export function DataTable({ columns, children, ...attributes }: DataTableProps) {
+  return (
+    <div class="scroll">
+      <table {...attributes}>
+        <thead>
+          <tr>
+            {columns.map((column, i) =>
+              typeof column === 'string' ? (
+                <th key={i}>{column}</th>
+              ) : (
+                <th key={i} class="num">
+                  {column.label}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}

@@ -116,12 +116,11 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   /** The key a request is made with: any key may read its own name, role, limits and spend. */
   async current(principal: Principal): Promise<CurrentKeyDto> {
-    const spend = await this.limits.spend(principal.keyId);
     const { keyId: id, ownerId, role } = principal;
-    if (id === ENV_ADMIN_KEY_ID) return { id, name: 'ADMIN_API_KEY', role, ownerId, limits: { ...NO_LIMITS }, spend };
-    const record = await this.keys.findById(id);
-    if (record === null) throw new NotFoundException(`API key ${id} not found`);
-    const { name, limits } = toApiKeyResponse(record);
+    if (id === ENV_ADMIN_KEY_ID) {
+      return { id, name: 'ADMIN_API_KEY', role, ownerId, limits: { ...NO_LIMITS }, spend: await this.limits.spend(id) };
+    }
+    const { name, limits, spend } = await this.get(id);
     return { id, name, role, ownerId, limits, spend };
   }
 

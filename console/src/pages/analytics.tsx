@@ -3,41 +3,29 @@ import { api } from '../api.js';
 import { Chart } from '../chart.js';
 import { count, dayBefore, ms, percent, score, usd } from '../format.js';
 import type { CurrentKey, Leaderboard, StrategyReport, UsageGroup, UsageReport } from '../types.js';
-import { ErrorNote, Section, useLoad } from '../ui.js';
+import { DataTable, ErrorNote, num, Section, useLoad } from '../ui.js';
 
 const DOMAINS = ['', 'coding', 'math', 'creative', 'analysis', 'reasoning', 'translation', 'factual', 'general'];
 
 function UsageTable({ groups, label }: { groups: UsageGroup[]; label: string }) {
   if (groups.length === 0) return <p class="muted">No calls in this range.</p>;
   return (
-    <div class="scroll">
-      <table data-table={label}>
-        <thead>
-          <tr>
-            <th>{label}</th>
-            <th class="num">Calls</th>
-            <th class="num">Failures</th>
-            <th class="num">Error rate</th>
-            <th class="num">Cost</th>
-            <th class="num">p50</th>
-            <th class="num">p95</th>
-          </tr>
-        </thead>
-        <tbody>
-          {groups.map((g) => (
-            <tr key={g.key} data-key={g.key}>
-              <td>{g.key}</td>
-              <td class="num">{count(g.calls)}</td>
-              <td class="num">{count(g.failures)}</td>
-              <td class="num">{percent(g.errorRate)}</td>
-              <td class="num">{usd(g.costUsd, g.unknownCostCalls)}</td>
-              <td class="num">{ms(g.latencyMs.p50)}</td>
-              <td class="num">{ms(g.latencyMs.p95)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      data-table={label}
+      columns={[label, num('Calls'), num('Failures'), num('Error rate'), num('Cost'), num('p50'), num('p95')]}
+    >
+      {groups.map((g) => (
+        <tr key={g.key} data-key={g.key}>
+          <td>{g.key}</td>
+          <td class="num">{count(g.calls)}</td>
+          <td class="num">{count(g.failures)}</td>
+          <td class="num">{percent(g.errorRate)}</td>
+          <td class="num">{usd(g.costUsd, g.unknownCostCalls)}</td>
+          <td class="num">{ms(g.latencyMs.p50)}</td>
+          <td class="num">{ms(g.latencyMs.p95)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -140,40 +128,36 @@ export function Analytics({ me }: { me: CurrentKey }) {
         {(leaderboard.data?.models ?? []).length === 0 ? (
           <p class="muted">No scored answers in this range{domain ? ` for ${domain}` : ''}.</p>
         ) : (
-          <div class="scroll">
-            <table data-table="leaderboard">
-              <thead>
-                <tr>
-                  <th>#</th>
-                  <th>Model</th>
-                  <th class="num">Mean score</th>
-                  <th class="num">Answers</th>
-                  <th class="num">Final answers</th>
-                  <th class="num">Chosen first</th>
-                  <th class="num">Improvement</th>
-                  <th class="num">Success</th>
-                  <th class="num">p50</th>
-                  <th class="num">Cost</th>
-                </tr>
-              </thead>
-              <tbody>
-                {leaderboard.data!.models.map((row, i) => (
-                  <tr key={row.modelId} data-model={row.modelId}>
-                    <td>{i + 1}</td>
-                    <td>{row.modelId}</td>
-                    <td class="num">{score(row.meanScore)}</td>
-                    <td class="num">{count(row.answers)}</td>
-                    <td class="num">{count(row.finalAnswers)}</td>
-                    <td class="num">{count(row.chosenAsPrimary)}</td>
-                    <td class="num">{score(row.meanImprovement)}</td>
-                    <td class="num">{percent(row.successRate)}</td>
-                    <td class="num">{ms(row.p50LatencyMs)}</td>
-                    <td class="num">{usd(row.costUsd)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            data-table="leaderboard"
+            columns={[
+              '#',
+              'Model',
+              num('Mean score'),
+              num('Answers'),
+              num('Final answers'),
+              num('Chosen first'),
+              num('Improvement'),
+              num('Success'),
+              num('p50'),
+              num('Cost'),
+            ]}
+          >
+            {leaderboard.data!.models.map((row, i) => (
+              <tr key={row.modelId} data-model={row.modelId}>
+                <td>{i + 1}</td>
+                <td>{row.modelId}</td>
+                <td class="num">{score(row.meanScore)}</td>
+                <td class="num">{count(row.answers)}</td>
+                <td class="num">{count(row.finalAnswers)}</td>
+                <td class="num">{count(row.chosenAsPrimary)}</td>
+                <td class="num">{score(row.meanImprovement)}</td>
+                <td class="num">{percent(row.successRate)}</td>
+                <td class="num">{ms(row.p50LatencyMs)}</td>
+                <td class="num">{usd(row.costUsd)}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Section>
 
@@ -181,41 +165,37 @@ export function Analytics({ me }: { me: CurrentKey }) {
         {(strategies.data?.strategies ?? []).length === 0 ? (
           <p class="muted">No runs in this range.</p>
         ) : (
-          <div class="scroll">
-            <table data-table="strategies">
-              <thead>
-                <tr>
-                  <th>Strategy</th>
-                  <th class="num">Runs</th>
-                  <th>Outcomes</th>
-                  <th class="num">Mean first score</th>
-                  <th class="num">Mean final score</th>
-                  <th class="num">Threshold met</th>
-                  <th class="num">Mean cost</th>
-                  <th class="num">Mean duration</th>
-                </tr>
-              </thead>
-              <tbody>
-                {strategies.data!.strategies.map((s) => (
-                  <tr key={s.strategy} data-strategy={s.strategy}>
-                    <td>{s.strategy}</td>
-                    <td class="num">{count(s.runs)}</td>
-                    <td>
-                      {Object.entries(s.outcomes)
-                        .filter(([, n]) => n > 0)
-                        .map(([status, n]) => `${status} ${n}`)
-                        .join(', ')}
-                    </td>
-                    <td class="num">{score(s.meanFirstScore)}</td>
-                    <td class="num">{score(s.meanFinalScore)}</td>
-                    <td class="num">{percent(s.thresholdMetRate)}</td>
-                    <td class="num">{usd(s.meanCostUsd)}</td>
-                    <td class="num">{ms(s.meanLatencyMs)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            data-table="strategies"
+            columns={[
+              'Strategy',
+              num('Runs'),
+              'Outcomes',
+              num('Mean first score'),
+              num('Mean final score'),
+              num('Threshold met'),
+              num('Mean cost'),
+              num('Mean duration'),
+            ]}
+          >
+            {strategies.data!.strategies.map((s) => (
+              <tr key={s.strategy} data-strategy={s.strategy}>
+                <td>{s.strategy}</td>
+                <td class="num">{count(s.runs)}</td>
+                <td>
+                  {Object.entries(s.outcomes)
+                    .filter(([, n]) => n > 0)
+                    .map(([status, n]) => `${status} ${n}`)
+                    .join(', ')}
+                </td>
+                <td class="num">{score(s.meanFirstScore)}</td>
+                <td class="num">{score(s.meanFinalScore)}</td>
+                <td class="num">{percent(s.thresholdMetRate)}</td>
+                <td class="num">{usd(s.meanCostUsd)}</td>
+                <td class="num">{ms(s.meanLatencyMs)}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Section>
     </div>

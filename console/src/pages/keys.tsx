@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { when } from '../format.js';
 import type { ApiKey, CurrentKey, Page } from '../types.js';
-import { ErrorNote, NumberInput, Section, submitted, useAction, useLoad } from '../ui.js';
+import { DataTable, ErrorNote, NumberInput, Section, submitted, useAction, useLoad } from '../ui.js';
 
 const limitText = (key: ApiKey) => {
   const l = key.limits;
@@ -109,58 +109,45 @@ export function Keys({ me }: { me: CurrentKey }) {
       </Section>
       <Section title="Keys">
         <ErrorNote error={keys.error ?? revoke.error} />
-        <div class="scroll">
-          <table data-table="keys">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Role</th>
-                <th>Prefix</th>
-                <th>Limits</th>
-                <th>Created</th>
-                <th>Last used</th>
-                <th>State</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {(keys.data?.items ?? []).map((key) => (
-                <tr key={key.id} data-key-id={key.id} data-revoked={String(key.revokedAt !== null)}>
-                  <td>{key.name}</td>
-                  <td>{key.role}</td>
-                  <td class="mono">{key.prefix}…</td>
-                  <td>{limitText(key)}</td>
-                  <td>{when(key.createdAt)}</td>
-                  <td>{when(key.lastUsedAt)}</td>
-                  <td>{key.revokedAt === null ? 'active' : <span class="warn">revoked {when(key.revokedAt)}</span>}</td>
-                  <td>
-                    {key.revokedAt === null &&
-                      key.id !== me.id &&
-                      (confirming === key.id ? (
-                        <div class="row tight">
-                          <button
-                            type="button"
-                            class="danger"
-                            disabled={revoke.busy}
-                            onClick={() => void revoke.run(key.id)}
-                          >
-                            Confirm revoke
-                          </button>
-                          <button type="button" class="ghost" onClick={() => setConfirming(null)}>
-                            Keep
-                          </button>
-                        </div>
-                      ) : (
-                        <button type="button" class="ghost" onClick={() => setConfirming(key.id)}>
-                          Revoke
-                        </button>
-                      ))}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          data-table="keys"
+          columns={['Name', 'Role', 'Prefix', 'Limits', 'Created', 'Last used', 'State', '']}
+        >
+          {(keys.data?.items ?? []).map((key) => (
+            <tr key={key.id} data-key-id={key.id} data-revoked={String(key.revokedAt !== null)}>
+              <td>{key.name}</td>
+              <td>{key.role}</td>
+              <td class="mono">{key.prefix}…</td>
+              <td>{limitText(key)}</td>
+              <td>{when(key.createdAt)}</td>
+              <td>{when(key.lastUsedAt)}</td>
+              <td>{key.revokedAt === null ? 'active' : <span class="warn">revoked {when(key.revokedAt)}</span>}</td>
+              <td>
+                {key.revokedAt === null &&
+                  key.id !== me.id &&
+                  (confirming === key.id ? (
+                    <div class="row tight">
+                      <button
+                        type="button"
+                        class="danger"
+                        disabled={revoke.busy}
+                        onClick={() => void revoke.run(key.id)}
+                      >
+                        Confirm revoke
+                      </button>
+                      <button type="button" class="ghost" onClick={() => setConfirming(null)}>
+                        Keep
+                      </button>
+                    </div>
+                  ) : (
+                    <button type="button" class="ghost" onClick={() => setConfirming(key.id)}>
+                      Revoke
+                    </button>
+                  ))}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
         <div class="row">
           {cursor !== undefined && (
             <button type="button" class="ghost" onClick={() => setCursor(undefined)}>

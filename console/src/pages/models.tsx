@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { count, percent } from '../format.js';
 import type { CurrentKey, Model, Provider } from '../types.js';
-import { ErrorNote, NumberInput, Section, submitted, useAction, useLoad } from '../ui.js';
+import { DataTable, ErrorNote, num, NumberInput, Section, submitted, useAction, useLoad } from '../ui.js';
 
 const perMTok = (value: number | null | undefined) => (value === null || value === undefined ? '–' : `$${value}`);
 
@@ -42,105 +42,97 @@ export function Models({ me }: { me: CurrentKey }) {
     <div class="stack">
       <Section title="Providers">
         <ErrorNote error={providers.error} />
-        <div class="scroll">
-          <table data-table="providers">
-            <thead>
-              <tr>
-                <th>Provider</th>
-                <th>Protocol</th>
-                <th>Configured</th>
-                <th>Base URL</th>
-                <th class="num">Recent calls</th>
-                <th class="num">Error rate</th>
-                <th>Cooling down</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(providers.data ?? []).map((p) => (
-                <tr key={p.id} data-provider={p.id}>
-                  <td>{p.name}</td>
-                  <td>{p.protocol}</td>
-                  <td>{p.configured ? 'yes' : <span class="warn">no key</span>}</td>
-                  <td class="mono">{p.baseUrl}</td>
-                  <td class="num">{count(p.recentCalls)}</td>
-                  <td class="num">{percent(p.recentErrorRate)}</td>
-                  <td>
-                    {p.cooldowns.length === 0
-                      ? '–'
-                      : p.cooldowns.map((c) => `${c.model} (${c.state.replace('_', ' ')})`).join(', ')}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          data-table="providers"
+          columns={[
+            'Provider',
+            'Protocol',
+            'Configured',
+            'Base URL',
+            num('Recent calls'),
+            num('Error rate'),
+            'Cooling down',
+          ]}
+        >
+          {(providers.data ?? []).map((p) => (
+            <tr key={p.id} data-provider={p.id}>
+              <td>{p.name}</td>
+              <td>{p.protocol}</td>
+              <td>{p.configured ? 'yes' : <span class="warn">no key</span>}</td>
+              <td class="mono">{p.baseUrl}</td>
+              <td class="num">{count(p.recentCalls)}</td>
+              <td class="num">{percent(p.recentErrorRate)}</td>
+              <td>
+                {p.cooldowns.length === 0
+                  ? '–'
+                  : p.cooldowns.map((c) => `${c.model} (${c.state.replace('_', ' ')})`).join(', ')}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       </Section>
       <Section title={`Models (${models.data?.length ?? 0})`}>
         <p class="muted">
           Prices in USD per million tokens. {admin ? 'As an admin you can disable a model or set its price.' : ''}
         </p>
         <ErrorNote error={models.error ?? toggle.error} />
-        <div class="scroll">
-          <table data-table="models">
-            <thead>
-              <tr>
-                <th>Model</th>
-                <th>Kind</th>
-                <th>Available</th>
-                <th>Cooldown</th>
-                <th class="num">Input</th>
-                <th class="num">Output</th>
-                <th class="num">Context</th>
-                {admin && <th>Admin</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {(models.data ?? []).map((m) => (
-                <tr key={m.id} data-model={m.id} data-enabled={String(m.enabled)}>
-                  <td>
-                    <strong>{m.id}</strong>
-                    <div class="muted">{m.name}</div>
-                  </td>
-                  <td>{m.kind}</td>
-                  <td>{m.available ? 'yes' : <span class="warn">{m.unavailableReason ?? 'no'}</span>}</td>
-                  <td>{m.cooldown === 'closed' ? '–' : <span class="warn">{m.cooldown.replace('_', ' ')}</span>}</td>
-                  {m.pricing === null ? (
-                    <td class="num" colSpan={2} title={m.pricingNote ?? ''}>
-                      <span class="warn">unknown price</span>
-                    </td>
-                  ) : (
-                    <>
-                      <td class="num">{perMTok(m.pricing.inputPerMTok)}</td>
-                      <td class="num">{perMTok(m.pricing.outputPerMTok)}</td>
-                    </>
+        <DataTable
+          data-table="models"
+          columns={[
+            'Model',
+            'Kind',
+            'Available',
+            'Cooldown',
+            num('Input'),
+            num('Output'),
+            num('Context'),
+            ...(admin ? ['Admin'] : []),
+          ]}
+        >
+          {(models.data ?? []).map((m) => (
+            <tr key={m.id} data-model={m.id} data-enabled={String(m.enabled)}>
+              <td>
+                <strong>{m.id}</strong>
+                <div class="muted">{m.name}</div>
+              </td>
+              <td>{m.kind}</td>
+              <td>{m.available ? 'yes' : <span class="warn">{m.unavailableReason ?? 'no'}</span>}</td>
+              <td>{m.cooldown === 'closed' ? '–' : <span class="warn">{m.cooldown.replace('_', ' ')}</span>}</td>
+              {m.pricing === null ? (
+                <td class="num" colSpan={2} title={m.pricingNote ?? ''}>
+                  <span class="warn">unknown price</span>
+                </td>
+              ) : (
+                <>
+                  <td class="num">{perMTok(m.pricing.inputPerMTok)}</td>
+                  <td class="num">{perMTok(m.pricing.outputPerMTok)}</td>
+                </>
+              )}
+              <td class="num">{m.contextWindow === null ? '–' : count(m.contextWindow)}</td>
+              {admin && (
+                <td>
+                  <div class="row tight">
+                    <button type="button" class="ghost" disabled={toggle.busy} onClick={() => void toggle.run(m)}>
+                      {m.enabled ? 'Disable' : 'Enable'}
+                    </button>
+                    <button type="button" class="ghost" onClick={() => setPricing(pricing === m.id ? null : m.id)}>
+                      Price…
+                    </button>
+                  </div>
+                  {pricing === m.id && (
+                    <PriceForm
+                      model={m}
+                      saved={() => {
+                        setPricing(null);
+                        models.reload();
+                      }}
+                    />
                   )}
-                  <td class="num">{m.contextWindow === null ? '–' : count(m.contextWindow)}</td>
-                  {admin && (
-                    <td>
-                      <div class="row tight">
-                        <button type="button" class="ghost" disabled={toggle.busy} onClick={() => void toggle.run(m)}>
-                          {m.enabled ? 'Disable' : 'Enable'}
-                        </button>
-                        <button type="button" class="ghost" onClick={() => setPricing(pricing === m.id ? null : m.id)}>
-                          Price…
-                        </button>
-                      </div>
-                      {pricing === m.id && (
-                        <PriceForm
-                          model={m}
-                          saved={() => {
-                            setPricing(null);
-                            models.reload();
-                          }}
-                        />
-                      )}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                </td>
+              )}
+            </tr>
+          ))}
+        </DataTable>
       </Section>
     </div>
   );

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { duration, score, usd, when } from '../format.js';
 import { FINAL_STATUSES, type Page, type RunSummary } from '../types.js';
-import { ErrorNote, Section, StatusBadge, useAction, useInterval, useLoad } from '../ui.js';
+import { DataTable, ErrorNote, num, Section, StatusBadge, useAction, useInterval, useLoad } from '../ui.js';
 
 const STATUSES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled', 'budget_exceeded', 'interrupted'];
 const STRATEGIES = ['', 'route', 'improve', 'ensemble', 'cascade', 'compare', 'council', 'debate'];
@@ -72,42 +72,27 @@ export function Runs() {
         </p>
       )}
       {runs.length > 0 && (
-        <div class="scroll">
-          <table class="runs">
-            <thead>
-              <tr>
-                <th>Status</th>
-                <th>Strategy</th>
-                <th>Prompt</th>
-                <th>Domain</th>
-                <th class="num">Score</th>
-                <th class="num">Cost</th>
-                <th class="num">Duration</th>
-                <th>Started</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.map((run) => (
-                <tr key={run.id} data-run-id={run.id}>
-                  <td>
-                    <StatusBadge status={run.status} />
-                  </td>
-                  <td>{run.strategy}</td>
-                  <td class="prompt">
-                    <a href={`#/runs/${run.id}`}>
-                      {run.prompt.length > 90 ? `${run.prompt.slice(0, 90)}…` : run.prompt}
-                    </a>
-                  </td>
-                  <td>{run.domain ?? '–'}</td>
-                  <td class="num">{score(run.score)}</td>
-                  <td class="num">{usd(run.totals.costUsd, run.totals.unknownCostCalls)}</td>
-                  <td class="num">{duration(run.createdAt, run.endedAt)}</td>
-                  <td>{when(run.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          class="runs"
+          columns={['Status', 'Strategy', 'Prompt', 'Domain', num('Score'), num('Cost'), num('Duration'), 'Started']}
+        >
+          {runs.map((run) => (
+            <tr key={run.id} data-run-id={run.id}>
+              <td>
+                <StatusBadge status={run.status} />
+              </td>
+              <td>{run.strategy}</td>
+              <td class="prompt">
+                <a href={`#/runs/${run.id}`}>{run.prompt.length > 90 ? `${run.prompt.slice(0, 90)}…` : run.prompt}</a>
+              </td>
+              <td>{run.domain ?? '–'}</td>
+              <td class="num">{score(run.score)}</td>
+              <td class="num">{usd(run.totals.costUsd, run.totals.unknownCostCalls)}</td>
+              <td class="num">{duration(run.createdAt, run.endedAt)}</td>
+              <td>{when(run.createdAt)}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {next !== null && (
         <button type="button" class="ghost" disabled={more.busy} onClick={() => void more.run()}>
