@@ -109,32 +109,18 @@ export class OpenAiAdapter implements ProviderAdapter {
     );
   }
 
-  /**
-   * `POST /embeddings` with the client's body (model id swapped), answered as the provider's bytes;
-   * only its usage is read. Through the SDK, so errors and statuses are classified as for chat.
-   */
+  /** `POST /embeddings` with the client's body (model id swapped), answered as the provider's bytes; only its usage is read. */
   private embed(client: Record<string, unknown>, model: string, signal: AbortSignal): AsyncIterable<ProviderEvent> {
-    // The SDK asks for base64 when no format is given (and decodes it itself, which asResponse skips):
-    // the API's own default, float, is named so that the client gets what it asked for.
-    const body = { ...client, model, encoding_format: client.encoding_format ?? 'float' } as unknown as Parameters<
-      OpenAI['embeddings']['create']
-    >[0];
-    return this.bytes(
-      model,
-      signal,
-      false,
-      (guarded) => this.client.embeddings.create(body, { signal: guarded }),
-      (text) => {
-        const tokens = EMBEDDING_USAGE.exec(text.slice(-2000));
-        const usage = tokens && {
-          inputTokens: Number(tokens[1]),
-          outputTokens: 0,
-          cachedInputTokens: 0,
-          reasoningTokens: 0,
-        };
-        return [...(usage ? [{ type: 'usage' as const, usage }] : []), { type: 'finish', reason: 'stop' }];
-      },
-    );
+    return this.bytes('/embeddings', { ...client, model }, signal, (text) => {
+      const tokens = EMBEDDING_USAGE.exec(text.slice(-2000));
+      const usage = tokens && {
+        inputTokens: Number(tokens[1]),
+        outputTokens: 0,
+        cachedInputTokens: 0,
+        reasoningTokens: 0,
+      };
+      return [...(usage ? [{ type: 'usage' as const, usage }] : []), { type: 'finish', reason: 'stop' }];
+    });
   }
 
   /**
@@ -143,21 +129,13 @@ export class OpenAiAdapter implements ProviderAdapter {
    */
   private respond(client: Record<string, unknown>, model: string, signal: AbortSignal): AsyncIterable<ProviderEvent> {
     const streaming = client.stream === true;
-    const body = { ...client, model } as unknown as Parameters<OpenAI['responses']['create']>[0];
-    return this.bytes(
-      model,
-      signal,
-      streaming,
-      (guarded) => this.client.responses.create(body, { signal: guarded }),
-      (data) => responsesEvents(data, streaming),
-    );
+    return this.bytes('/responses', { ...client, model }, signal, (data) => responsesEvents(data, streaming));
   }
 
   /**
    * The fast path: the client's body with the provider's model id, and usage always asked for on a
-   * stream (a usage chunk the client did not ask for is left out by the gateway). The SDK sends it
-   * (its errors and statuses as for every call); the answer is read as bytes, and only the events
-   * that carry usage or a finish reason are parsed.
+   * stream (a usage chunk the client did not ask for is left out by the gateway). The answer is
+   * read as bytes, and only the events that carry usage or a finish reason are parsed.
    */
   private forward(client: Record<string, unknown>, model: string, signal: AbortSignal): AsyncIterable<ProviderEvent> {
     const streaming = client.stream === true;
@@ -167,38 +145,68 @@ export class OpenAiAdapter implements ProviderAdapter {
       ...(streaming
         ? { stream_options: { ...(client.stream_options as object | undefined), include_usage: true } }
         : {}),
-    } as unknown as Parameters<OpenAI['chat']['completions']['create']>[0];
-    return this.bytes(
-      model,
-      signal,
-      streaming,
-      (guarded) => this.client.chat.completions.create(body, { signal: guarded }),
-      (data) => (streaming ? chunkEvents(data) : wholeEvents(data)),
-    );
+    };
+    return this.bytes('/chat/completions', body, signal, (data) => (streaming ? chunkEvents(data) : wholeEvents(data)));
   }
 
   /**
-   * A request the SDK sends (its errors and statuses classified as for every call) whose answer is
-   * read as the provider's bytes: its server-sent events one by one, or the whole body; each goes
-   * on as a `raw` event with what `read` takes from it (usage, the finish).
+   * A body passed through as it is, answered as the provider's bytes: its server-sent events one by
+   * one (when it asks to stream), or the whole body; each goes on as a `raw` event with what `read`
+   * takes from it (usage, the finish). Sent without the SDK, whose request building, retry and
+   * logging machinery was the largest part of the gateway's own CPU per call; a refusal still
+   * becomes the SDK's own error (`APIError.generate`), so it is classified and worded as for every
+   * other call.
    */
   private bytes(
-    model: string,
+    path: string,
+    body: Record<string, unknown>,
     signal: AbortSignal,
-    streaming: boolean,
-    send: (guarded: AbortSignal) => { asResponse(): Promise<Response> },
     read: (data: string) => ProviderEvent[],
   ): AsyncIterable<ProviderEvent> {
+    const streaming = body.stream === true;
+    const model = String(body.model);
     return guardedStream<string>(
       this.options,
       model,
       signal,
       async (guarded) => {
-        const response = await send(guarded).asResponse();
-        return streaming ? sseEvents(response.body as AsyncIterable<Uint8Array>) : [await response.text()];
+        const response = await this.post(path, body, guarded);
+        return streaming ? sseEvents(response.body as unknown as AsyncIterable<Uint8Array>) : [await response.text()];
       },
       (data) => [{ type: 'raw', data }, ...read(data)],
     );
+  }
+
+  private async post(path: string, body: Record<string, unknown>, signal: AbortSignal): Promise<Response> {
+    const send = this.options.fetch ?? globalThis.fetch;
+    const response = await send(`${this.options.baseUrl.replace(/\/+$/, '')}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: body.stream === true ? 'text/event-stream' : 'application/json',
+        ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+      },
+      body: JSON.stringify(body),
+      signal,
+    }).catch((error: unknown) => {
+      if (signal.aborted) throw error;
+      throw new OpenAI.APIConnectionError({ cause: error instanceof Error ? error : undefined });
+    });
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      const json = safeJson(text);
+      throw OpenAI.APIError.generate(response.status, json, json === undefined ? text : undefined, response.headers);
+    }
+    return response;
+  }
+}
+
+function safeJson(text: string): object | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? value : undefined;
+  } catch {
+    return undefined;
   }
 }
 

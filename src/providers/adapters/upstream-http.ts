@@ -13,12 +13,19 @@ class UpstreamResponse {
   readonly statusText = '';
   readonly redirected = false;
 
+  private built: Headers | undefined;
+
   constructor(
     readonly url: string,
     readonly status: number,
-    readonly headers: Headers,
+    private readonly raw: IncomingHttpHeaders,
     readonly body: Dispatcher.ResponseData['body'],
   ) {}
+
+  /** Built when read: the gateway's fast path reads a refusal's headers only. */
+  get headers(): Headers {
+    return (this.built ??= responseHeaders(this.raw));
+  }
 
   get ok(): boolean {
     return this.status >= 200 && this.status < 300;
@@ -86,7 +93,7 @@ export class UpstreamHttp {
       body: (init.body ?? undefined) as RequestBody,
       signal: init.signal ?? undefined,
     });
-    return new UpstreamResponse(url.href, response.statusCode, responseHeaders(response.headers), response.body);
+    return new UpstreamResponse(url.href, response.statusCode, response.headers, response.body);
   }) as unknown as typeof globalThis.fetch;
 
   /** Lets calls under way finish, then closes the connections. */
