@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { MongoClient, ObjectId } from 'mongodb';
 import { ensureFerretDbBinary } from '../dist/database/ferretdb.binary.js';
 import { FerretDbProcess } from '../dist/database/ferretdb.process.js';
-import { cpuMs, machine, peakRss, writeResults } from './support.mjs';
+import { cpuMs, machine, peakRss, serverFlags, writeResults } from './support.mjs';
 
 const ADMIN = 'orx_bench_admin_key_0123456789abcdef';
 const PORT = Number(process.env.BENCH_PORT ?? 18121);
@@ -69,7 +69,7 @@ async function startStack(dataDir, port) {
   const db = await FerretDbProcess.start({ binary: await ensureFerretDbBinary(process.cwd()), dataDir, port });
   const uri = new URL(db.uri);
   uri.pathname = '/orchestratex_bench';
-  const server = spawn(process.execPath, ['dist/main.js'], {
+  const server = spawn(process.execPath, [...serverFlags(), 'dist/main.js'], {
     // The pool of the embedded database (8): this FerretDB is the script's own, reached by MONGODB_URI.
     env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', ADMIN_API_KEY: ADMIN, MONGODB_URI: uri.toString(), DB_MAX_POOL_SIZE: '8', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],

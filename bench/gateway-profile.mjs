@@ -1,13 +1,13 @@
 // The gateway's CPU per call, and a CPU profile of it: the upstream simulator (0 ms) and
-// OrchestrateX only, autocannon at 1 and 10 connections, CPU time of each process read from
-// /proc. `npm run bench:profile` (after `nest build`); PROFILE=1 also writes a .cpuprofile of the
+// OrchestrateX only, autocannon at 1, 10 and 100 connections, CPU time of each process read from
+// /proc, and the server's peak RSS. `npm run bench:profile` (after `nest build`); PROFILE=1 also writes a .cpuprofile of the
 // server into bench/results/profiles (open it in Chrome DevTools → Performance). STREAM=1 streams.
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMs as cpu } from './support.mjs';
+import { cpuMs as cpu, peakRss, serverFlags } from './support.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const ADMIN = 'orx_bench_admin_key_0123456789abcdef';
@@ -20,7 +20,7 @@ const sim = spawn(process.execPath, ['dist/simulator/main.js'], {
   stdio: 'ignore',
 });
 const flags = process.env.PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [];
-const orx = spawn(process.execPath, [...flags, 'dist/main.js'], {
+const orx = spawn(process.execPath, [...serverFlags(), ...flags, 'dist/main.js'], {
   env: {
     ...process.env,
     PORT: String(ports.orx),
@@ -50,7 +50,7 @@ try {
   }
   const load = (connections, duration) => autocannon({ url, method: 'POST', headers, body, connections, duration });
   await load(10, 5); // warm-up
-  for (const c of [1, 10]) {
+  for (const c of [1, 10, 100]) {
     const before = { orx: cpu(orx.pid), sim: cpu(sim.pid) };
     const run = await load(c, DURATION);
     const after = { orx: cpu(orx.pid), sim: cpu(sim.pid) };
@@ -61,6 +61,7 @@ try {
         `its FerretDB ${per(before.orx.children, after.orx.children)}, simulator ${per(before.sim.own, after.sim.own)}\n`,
     );
   }
+  process.stdout.write(`peak RSS of the OrchestrateX process (VmHWM): ${peakRss(orx.pid, { children: false })} MiB\n`);
 } finally {
   orx.kill('SIGINT');
   await sleep(3000);

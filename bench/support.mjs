@@ -129,3 +129,14 @@ export async function startBenchServer(name, env = {}) {
   };
   return { app, sim, base, api, close };
 }
+
+/**
+ * The node flags the server runs with in production (`npm run start:prod`, the Docker image: V8's
+ * heap settings), read from package.json so that the benchmarks measure the server as it is run.
+ */
+export function serverFlags() {
+  const script = JSON.parse(readFileSync('package.json', 'utf8')).scripts['start:prod'];
+  const flags = /^node((?: --[\w-]+(?:=\S+)?)*) dist\/main\.js$/.exec(script);
+  if (flags === null) throw new Error(`package.json start:prod is not "node [--flags] dist/main.js": ${script}`);
+  return flags[1].trim().split(' ').filter(Boolean);
+}

@@ -1,5 +1,4 @@
-import { countTokens } from 'gpt-tokenizer';
-import { countChatTokens } from '../common/tokens.js';
+import { countChatTokens, countTokens, loadTokenizer } from '../common/tokens.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -120,6 +119,8 @@ export class UpstreamSimulator {
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    // It counts every request's tokens: the tables load before the first request, not during it.
+    loadTokenizer();
     this.server = createServer((req, res) => {
       this.route(req, res).catch((error: unknown) => {
         if (!res.headersSent) this.sendJson(res, 500, { error: { message: String(error) } });

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { countTokens } from 'gpt-tokenizer';
 import { AnalyticsService } from '../../analytics/analytics.service.js';
 import type { Domain } from '../../common/domains.js';
-import { countChatTokens } from '../../common/tokens.js';
+import { countChatTokens, countTokens } from '../../common/tokens.js';
 import { KeyLimitsService } from '../../auth/limits/key-limits.service.js';
 import { ModelsService } from '../../models/models.service.js';
 import { estimateCostOfTokens } from '../../models/pricing.js';

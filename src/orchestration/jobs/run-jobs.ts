@@ -1,5 +1,9 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Queue, Worker, type Job } from 'bullmq';
+import type { Job, Queue, Worker } from 'bullmq';
+import { requireWhenNeeded } from '../../common/lazy-require.js';
+
+/** BullMQ, loaded in a cluster only (the default single process has no queue). */
+const bullmq = () => requireWhenNeeded<typeof import('bullmq')>('bullmq');
 import { Cluster } from '../../cluster/cluster.js';
 import { UsageRecorder } from '../../analytics/usage-recorder.js';
 import { AppConfig } from '../../config/app-config.js';
@@ -22,7 +26,7 @@ export class RunQueue implements BeforeApplicationShutdown {
   constructor(private readonly cluster: Cluster) {}
 
   private get jobs(): Queue<RunJobData> {
-    this.queue ??= new Queue<RunJobData>(RUN_QUEUE, { connection: this.cluster.connect('queue') });
+    this.queue ??= new (bullmq().Queue)<RunJobData>(RUN_QUEUE, { connection: this.cluster.connect('queue') });
     return this.queue;
   }
 
@@ -74,7 +78,7 @@ export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     const cluster = this.config.cluster;
     if (cluster === null || !cluster.runJobs) return;
-    this.worker = new Worker<RunJobData>(RUN_QUEUE, (job) => this.process(job), {
+    this.worker = new (bullmq().Worker)<RunJobData>(RUN_QUEUE, (job) => this.process(job), {
       connection: this.cluster.connect('worker'),
       concurrency: cluster.concurrency,
       lockDuration: cluster.lockMs,
