@@ -1,7 +1,7 @@
 // The least a Node gateway can do, as a floor for the gateway benchmark: node:http in and out over a
 // keep-alive pool, the body parsed and its model swapped, the answer's usage parsed, nothing else
-// (no auth, no limits, no recording, no retries). Whatever it adds on a machine, no Node gateway
-// can add less there. PORT and UPSTREAM (the simulator's /v1 URL) from the environment.
+// (no auth, no limits, no recording, no retries): a floor for any Node gateway on the same machine.
+// PORT and UPSTREAM (the simulator's /v1 URL) from the environment.
 import http from 'node:http';
 
 const upstream = new URL(`${process.env.UPSTREAM}/chat/completions`);

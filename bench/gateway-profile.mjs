@@ -1,7 +1,8 @@
 // The gateway's CPU per call, and a CPU profile of it: the upstream simulator (0 ms) and
 // OrchestrateX only, autocannon at 1, 10 and 100 connections, CPU time of each process read from
-// /proc, and the server's peak RSS. `npm run bench:profile` (after `nest build`); PROFILE=1 also writes a .cpuprofile of the
-// server into bench/results/profiles (open it in Chrome DevTools → Performance). STREAM=1 streams.
+// /proc, and the server's peak RSS. `npm run bench:profile` (after `nest build`); PROFILE=1 also
+// writes a .cpuprofile of the server into bench/results/profiles (open it in Chrome DevTools →
+// Performance). STREAM=1 streams.
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

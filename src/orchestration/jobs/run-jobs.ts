@@ -1,14 +1,14 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Job, Queue, Worker } from 'bullmq';
 import { requireWhenNeeded } from '../../common/lazy-require.js';
-
-/** BullMQ, loaded in a cluster only (the default single process has no queue). */
-const bullmq = () => requireWhenNeeded<typeof import('bullmq')>('bullmq');
 import { Cluster } from '../../cluster/cluster.js';
 import { UsageRecorder } from '../../analytics/usage-recorder.js';
 import { AppConfig } from '../../config/app-config.js';
 import { RedisAdmission } from '../admission.js';
 import { OrchestrationEngine } from '../orchestration-engine.js';
+
+/** BullMQ, loaded in a cluster only (the default single process has no queue). */
+const bullmq = () => requireWhenNeeded<typeof import('bullmq')>('bullmq');
 
 export const RUN_QUEUE = 'orx-runs';
 /** How long a stopping worker lets its runs go on before it hands them back to the queue. */

@@ -57,12 +57,18 @@ function responseFormat(json: NonNullable<CompletionRequest['json']>) {
     : { type: 'json_object' as const };
 }
 
-/** Chat Completions through the official SDK: OpenAI and every OpenAI-compatible API. */
+/**
+ * OpenAI and every OpenAI-compatible API: our own calls through the official SDK, a client's body
+ * passed through (the fast path) sent directly.
+ */
 export class OpenAiAdapter implements ProviderAdapter {
   readonly protocol = 'openai';
   private readonly client: OpenAI;
+  /** The base URL without a trailing slash, for the fast path's requests. */
+  private readonly base: string;
 
   constructor(private readonly options: AdapterOptions) {
+    this.base = options.baseUrl.replace(/\/+$/, '');
     // Retries are ours (one resilience layer), so the SDK's are off.
     this.client = new OpenAI({
       apiKey: options.apiKey,
@@ -179,7 +185,7 @@ export class OpenAiAdapter implements ProviderAdapter {
 
   private async post(path: string, body: Record<string, unknown>, signal: AbortSignal): Promise<Response> {
     const send = this.options.fetch ?? globalThis.fetch;
-    const response = await send(`${this.options.baseUrl.replace(/\/+$/, '')}${path}`, {
+    const response = await send(`${this.base}${path}`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
