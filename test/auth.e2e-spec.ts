@@ -179,47 +179,72 @@ describe('First start without ADMIN_API_KEY', () => {
 
 describe('failed authentication', () => {
   let t: TestApp;
+  let proxied: TestApp;
 
   beforeAll(async () => {
     t = await startApp({ AUTH_FAILURE_LIMIT: '20', AUTH_FAILURE_WINDOW_MS: '60000' });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
+    proxied = await startApp({ AUTH_FAILURE_LIMIT: '20', AUTH_FAILURE_WINDOW_MS: '60000', TRUST_PROXY: 'loopback' });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await proxied.close();
+  });
 
-  it('should answer 429 with Retry-After to an address past 20 wrong keys, for HTTP and Socket.IO alike', async () => {
-    const user = await createUserKey(t);
-    const statuses: number[] = [];
-    let last: request.Response | undefined;
-    for (let i = 0; i < 50; i += 1) {
-      last = await t
-        .http()
-        .get('/api/sessions')
-        .set(auth(`orx_wrong_${i}`));
-      statuses.push(last.status);
+  /** Guesses at one key (its first characters fixed) from one address: the statuses answered. */
+  async function guess(app: TestApp, times: number, headers: Record<string, string> = {}): Promise<request.Response[]> {
+    const answers: request.Response[] = [];
+    for (let i = 0; i < times; i += 1) {
+      answers.push(
+        await app
+          .http()
+          .get('/api/sessions')
+          .set(headers)
+          .set(auth(`orx_guessing${i}`)),
+      );
     }
+    return answers;
+  }
+
+  it('should answer 429 with Retry-After to guesses at one key past 20, and still serve a valid key from that address', async () => {
+    const user = await createUserKey(t);
+    const answers = await guess(t, 50);
+    const statuses = answers.map((a) => a.status);
     expect(statuses.slice(0, 20)).toEqual(Array.from({ length: 20 }, () => 401));
     expect(statuses.slice(20)).toEqual(Array.from({ length: 30 }, () => 429));
+    const last = answers.at(-1);
     expect(last?.body).toMatchObject({ statusCode: 429, message: /Too many failed authentications from this address/ });
     const retryAfter = Number(last?.headers['retry-after']);
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(60);
 
-    // While the address is refused, its keys are not looked at: a valid one waits too.
-    await t.http().get('/api/sessions').set(auth(user.key)).expect(429);
+    // The address is past its limit, but a valid key is never refused for what others sent from it.
+    await t.http().get('/api/sessions').set(auth(user.key)).expect(200);
+    // Another key's guesses are looked at (and fail) rather than refused.
+    await t.http().get('/api/sessions').set(auth('orx_otherkey_123')).expect(401);
     const url = `${await t.app.getUrl()}/orchestration`.replace('[::1]', '127.0.0.1');
-    const socket = io(url, {
-      auth: { token: user.key },
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-    });
-    const refused = await new Promise<Error>((resolve, reject) => {
-      socket.once('connect_error', resolve);
-      socket.once('connect', () => reject(new Error('connected while the address is refused')));
-    });
-    socket.disconnect();
-    expect(refused.message).toMatch(/^rate limited: Too many failed authentications/);
+    const connect = (token: string) => {
+      const socket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+      return new Promise<Error | null>((resolve) => {
+        socket.once('connect_error', (error) => resolve(error));
+        socket.once('connect', () => resolve(null));
+      }).finally(() => socket.disconnect());
+    };
+    expect(await connect(user.key)).toBeNull();
+    expect((await connect('orx_guessing99'))?.message).toMatch(/^rate limited: Too many failed authentications/);
     // Routes that need no key still answer.
     await t.http().get('/health').expect(200);
+  });
+
+  it('should tell clients behind a trusted proxy apart by X-Forwarded-For (TRUST_PROXY)', async () => {
+    const from = (address: string) => ({ 'x-forwarded-for': address });
+    const attacker = await guess(proxied, 21, from('203.0.113.7'));
+    expect(attacker.at(-1)?.status).toBe(429);
+    // The same guess from another client behind the proxy is its own: looked at, 401.
+    const other = await proxied.http().get('/api/sessions').set(from('198.51.100.4')).set(auth('orx_guessing0'));
+    expect(other.status).toBe(401);
+    // Without TRUST_PROXY the header is not believed: every client is the proxy's address.
+    const untrusted = await guess(t, 1, from('198.51.100.4'));
+    expect(untrusted[0].status).toBe(429);
   });
 });

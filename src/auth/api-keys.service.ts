@@ -20,6 +20,8 @@ import { NO_LIMITS, type KeyLimits } from './limits/key-limits.js';
 import { KeyLimitsService } from './limits/key-limits.service.js';
 
 export const KEY_PREFIX = 'orx_';
+/** Failed keys are counted by this many first characters too (the prefix and 8 of the key's own). */
+const THROTTLED_PREFIX_CHARS = KEY_PREFIX.length + 8;
 const DISPLAY_PREFIX_LENGTH = KEY_PREFIX.length + 8;
 const TOUCH_INTERVAL_MS = 60_000;
 /**
@@ -164,13 +166,20 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   /**
    * The principal of a key presented from a client address, or null when it is unknown or revoked.
-   * An address past AUTH_FAILURE_LIMIT failures gets TooManyAuthFailures, its key not looked at.
+   * Failures are counted by address and by the key's first characters: a request is refused
+   * (TooManyAuthFailures, its key not looked at) only when both are past AUTH_FAILURE_LIMIT, so
+   * guesses from one address at one key are stopped, while a valid key is never refused because
+   * others failed from its address (behind a proxy without TRUST_PROXY, every client shares one).
    */
   async authenticate(key: string, address: string): Promise<Principal | null> {
-    const wait = this.throttle.retryAfterMs(address);
+    const prefix = `key:${key.slice(0, THROTTLED_PREFIX_CHARS)}`;
+    const wait = Math.min(this.throttle.retryAfterMs(address), this.throttle.retryAfterMs(prefix));
     if (wait > 0) throw new TooManyAuthFailures(wait);
     const principal = await this.verify(key);
-    if (principal === null) this.throttle.fail(address);
+    if (principal === null) {
+      this.throttle.fail(address);
+      this.throttle.fail(prefix);
+    }
     return principal;
   }
 

@@ -4,9 +4,10 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 const MAX_ADDRESSES = 100_000;
 
 /**
- * Counts failed authentications per client address in fixed windows. An address past the limit
- * is refused (429) until its window ends, without its key being looked up: guessing keys costs
- * the guesser time, not the server database reads. In-process: each instance counts its own.
+ * Counts failed authentications in fixed windows, per name (a client address, a key's first
+ * characters). A name past the limit is refused (429) until its window ends, without its key being
+ * looked up: guessing keys costs the guesser time, not the server database reads. In-process:
+ * each instance counts its own.
  */
 export class AuthThrottle {
   private readonly windows = new Map<string, { failures: number; until: number }>();
@@ -43,7 +44,7 @@ export class AuthThrottle {
 export class TooManyAuthFailures extends HttpException {
   constructor(readonly retryAfterMs: number) {
     super(
-      `Too many failed authentications from this address; try again in ${Math.ceil(retryAfterMs / 1000)} s`,
+      `Too many failed authentications from this address with this key; try again in ${Math.ceil(retryAfterMs / 1000)} s`,
       HttpStatus.TOO_MANY_REQUESTS,
     );
   }

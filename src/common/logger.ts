@@ -1,6 +1,7 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger as PinoLogger } from 'pino';
 import type { LogLevel } from '../config/environment.js';
+import { redactSecrets } from './secrets.js';
 
 /** Paths whose values never reach a log line: API keys and provider keys. */
 export const REDACTED_PATHS = [
@@ -29,6 +30,15 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       base: { service: 'orchestratex' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // The last guard: no line carries a provider key or a credential, whoever wrote the text.
+      hooks: {
+        logMethod(args: unknown[], method) {
+          method.apply(
+            this,
+            args.map((arg) => (typeof arg === 'string' ? redactSecrets(arg) : arg)) as Parameters<typeof method>,
+          );
+        },
+      },
     },
     destination,
   );

@@ -2,7 +2,9 @@ import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CatalogueEntry } from '../models/catalogue-entry.js';
-import { Environment, LogLevel, parseEnvironment } from './environment.js';
+import { ConfigError, Environment, LogLevel, parseEnvironment } from './environment.js';
+import proxyAddr from '@fastify/proxy-addr';
+import { registerSecrets } from '../common/secrets.js';
 import type { ProviderSettings } from './providers.config.js';
 import type { ResilienceOptions } from '../providers/resilience.js';
 
@@ -18,6 +20,8 @@ export class AppConfig {
   readonly adminApiKey: string | undefined;
   readonly logLevel: LogLevel;
   readonly corsOrigins: string[];
+  /** TRUST_PROXY: whose `X-Forwarded-For` gives the client address (false: none; a number: hops). */
+  readonly trustProxy: boolean | number | string[];
   readonly bodyLimitBytes: number;
   readonly messageMaxChars: number;
   readonly ferretdbBin: string | undefined;
@@ -62,6 +66,7 @@ export class AppConfig {
     this.dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(process.cwd(), env.DATA_DIR);
     this.adminApiKey = env.ADMIN_API_KEY;
     this.logLevel = env.LOG_LEVEL;
+    this.trustProxy = readTrustProxy(env.TRUST_PROXY);
     this.corsOrigins = env.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter((o) => o.length > 0);
@@ -70,6 +75,8 @@ export class AppConfig {
     this.ferretdbBin = env.FERRETDB_BIN;
     this.dbMaxPoolSize = env.DB_MAX_POOL_SIZE ?? (env.MONGODB_URI === undefined ? 8 : 100);
     this.providers = env.providers ?? [];
+    // Provider keys (and the admin key) are taken out of every upstream error text and log line.
+    registerSecrets([env.ADMIN_API_KEY, ...this.providers.map((p) => p.apiKey)]);
     this.extraModels = env.extraModels ?? [];
     this.providerTimeoutMs = env.PROVIDER_TIMEOUT_MS;
     this.orchestration = {
@@ -114,4 +121,20 @@ export class AppConfig {
   static forWorker(env: NodeJS.ProcessEnv = process.env): AppConfig {
     return new AppConfig(parseEnvironment({ ...env, RUN_JOBS: 'true' }), 'worker');
   }
+}
+
+/** TRUST_PROXY as Fastify's `trustProxy` takes it; an address or CIDR that is not one stops the start. */
+function readTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  try {
+    proxyAddr.compile(entries);
+  } catch (error) {
+    throw new ConfigError([
+      `TRUST_PROXY=${JSON.stringify(value)}: ${error instanceof Error ? error.message : String(error)}`,
+    ]);
+  }
+  return entries;
 }

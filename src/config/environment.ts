@@ -50,6 +50,18 @@ export class Environment {
   @IsString()
   CORS_ORIGINS = '';
 
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the client address (auth throttling): empty or
+   * `false`, none; `true`, every hop; a number, that many hops; else addresses and CIDRs, comma-separated.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(true|false|\d{1,2}|[\w:./]+(\s*,\s*[\w:./]+)*)$/, {
+    message:
+      'TRUST_PROXY must be true, false, a number of hops, or addresses/CIDRs separated by commas (loopback, linklocal, uniquelocal allowed)',
+  })
+  TRUST_PROXY?: string;
+
   @Transform(toInt)
   @IsInt()
   @Min(1024)

@@ -1,3 +1,5 @@
+import { redactSecrets } from '../common/secrets.js';
+
 export const ERROR_CLASSES = [
   'rate_limited',
   'timeout',
@@ -17,7 +19,10 @@ export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
 const RETRYABLE: ReadonlySet<ErrorClass> = new Set(['rate_limited', 'timeout', 'upstream_5xx', 'network', 'malformed']);
 
-/** A failed provider call, classified, with the provider's own message. */
+/**
+ * A failed provider call, classified, with the provider's own message: every upstream error text
+ * passes through here, so secrets are taken out here (a provider that echoes its key in a 401).
+ */
 export class ProviderError extends Error {
   override name = 'ProviderError';
   /** Not retried on its model: another target takes over (a model that timed out while others wait). */
@@ -26,9 +31,16 @@ export class ProviderError extends Error {
   constructor(
     readonly errorClass: ErrorClass,
     message: string,
-    readonly details: { provider?: string; model?: string; status?: number; retryAfterMs?: number } = {},
+    readonly details: {
+      provider?: string;
+      model?: string;
+      status?: number;
+      retryAfterMs?: number;
+      /** Whose call failed (the cooldown for everyone needs failures of two owners). */
+      owner?: string;
+    } = {},
   ) {
-    super(message);
+    super(redactSecrets(message));
   }
 
   /** 408, 409, 429, 5xx, timeouts, network errors and broken streams are worth another try. */
