@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AnalyticsService } from '../../analytics/analytics.service.js';
 import type { Domain } from '../../common/domains.js';
-import { countChatTokens, countTokens } from '../../common/tokens.js';
+import { countChatTokens, TokenTally } from '../../common/tokens.js';
 import { KeyLimitsService } from '../../auth/limits/key-limits.service.js';
 import { ModelsService } from '../../models/models.service.js';
 import { estimateCostOfTokens } from '../../models/pricing.js';
@@ -45,10 +45,11 @@ function fitHistory(history: ChatMessage[], team: Team, maxTokens: number, promp
   const members = (Object.values(team) as Candidate[][]).flat();
   const windows = members.map((c) => c.item.contextWindow).filter((w): w is number => w !== null);
   const window = windows.length > 0 ? Math.min(...windows) : DEFAULT_CONTEXT_WINDOW;
-  let room = window - maxTokens - countTokens(prompt) - PROMPT_OVERHEAD_TOKENS;
+  const tally = new TokenTally();
+  let room = window - maxTokens - tally.count(prompt) - PROMPT_OVERHEAD_TOKENS;
   const kept: ChatMessage[] = [];
   for (const message of [...history].reverse()) {
-    room -= countTokens(message.content) + 3;
+    room -= tally.count(message.content) + 3;
     if (room < 0) break;
     kept.unshift(message);
   }
