@@ -81,6 +81,7 @@ export class ModelCaller {
       signal,
       (text, target) => onText(text, itemOf(target)),
       onRaw && ((data, target) => onRaw(data, itemOf(target))),
+      context.ownerId,
     );
     const item = itemOf(call.target);
     const cost = callCost(item.pricing, call.usage, call.error === null);

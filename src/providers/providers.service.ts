@@ -138,14 +138,21 @@ export class ProvidersService implements OnApplicationBootstrap, OnApplicationSh
     signal: AbortSignal,
     onDelta: (text: string, target: Target) => void = () => undefined,
     onRaw: (data: string, target: Target) => void = () => undefined,
+    owner?: string,
   ): Promise<CallOutcome> {
     const started = performance.now();
     const outcome = emptyOutcome(targets[0]);
     try {
-      const events = this.resilience.stream(targets, request, signal, (report) => {
-        outcome.attempts += 1;
-        this.recordAttempt(report);
-      });
+      const events = this.resilience.stream(
+        targets,
+        request,
+        signal,
+        (report) => {
+          outcome.attempts += 1;
+          this.recordAttempt(report);
+        },
+        owner,
+      );
       for await (const event of events) {
         if (event.target !== undefined) outcome.target = event.target;
         if (event.type === 'delta') {

@@ -76,8 +76,13 @@ export function retryDelayMs(
  * target, but only until the first piece of the answer has been passed on.
  */
 export class Resilience {
+  /** The model's breaker for everyone, by `provider/model`. */
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
   private readonly openedAt = new Map<string, number>();
+  /** One owner's breaker of a model, by `provider/model|owner`: that owner's failures cool it for that owner. */
+  private readonly ownBreakers = new Map<string, CircuitBreakerPolicy>();
+  /** Owners whose calls to a model failed since its last success. */
+  private readonly failingOwners = new Map<string, Set<string>>();
   private readonly policies = new Map<string, IPolicy>();
 
   constructor(readonly options: ResilienceOptions = DEFAULT_RESILIENCE) {}
@@ -86,25 +91,64 @@ export class Resilience {
     return `${target.provider}/${target.model}`;
   }
 
+  /**
+   * Whether a failure counts towards the model's cooldown for everyone: only once calls of two
+   * owners or more failed since its last success, or for a call no owner made (a probe), so that
+   * one tenant's crafted requests cannot cool a model down for the others.
+   */
+  private spread(key: string, owner: string | undefined): boolean {
+    if (owner === undefined) return true;
+    const owners = this.failingOwners.get(key) ?? new Set<string>();
+    owners.add(owner);
+    this.failingOwners.set(key, owners);
+    return owners.size >= 2;
+  }
+
+  private newBreaker(counts: (e: ProviderError) => boolean, onBreak: () => void): CircuitBreakerPolicy {
+    const breaker = circuitBreaker(
+      handleWhen((e) => e instanceof ProviderError && e.countsAgainstModel && counts(e)),
+      { halfOpenAfter: this.options.cooldownMs, breaker: new ConsecutiveBreaker(this.options.cooldownFailures) },
+    );
+    breaker.onBreak(onBreak);
+    return breaker;
+  }
+
   private breaker(target: Target): CircuitBreakerPolicy {
     const key = this.key(target);
     let breaker = this.breakers.get(key);
     if (breaker === undefined) {
-      breaker = circuitBreaker(
-        handleWhen((e) => e instanceof ProviderError && e.countsAgainstModel),
-        { halfOpenAfter: this.options.cooldownMs, breaker: new ConsecutiveBreaker(this.options.cooldownFailures) },
+      breaker = this.newBreaker(
+        (e) => this.spread(key, e.details.owner),
+        () => this.openedAt.set(key, Date.now()),
       );
-      breaker.onBreak(() => this.openedAt.set(key, Date.now()));
+      breaker.onSuccess(() => this.failingOwners.delete(key));
       this.breakers.set(key, breaker);
     }
     return breaker;
   }
 
-  /** Retries inside the model's breaker; one per model, shared by its calls (they keep no per-call state). */
-  private policy(target: Target): IPolicy {
-    const key = this.key(target);
+  private ownBreaker(target: Target, owner: string): CircuitBreakerPolicy {
+    const key = `${this.key(target)}|${owner}`;
+    let breaker = this.ownBreakers.get(key);
+    if (breaker === undefined) {
+      breaker = this.newBreaker(
+        () => true,
+        () => undefined,
+      );
+      this.ownBreakers.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  /**
+   * Retries inside the owner's breaker of the model, inside the model's breaker for everyone; one
+   * policy per model and owner, shared by their calls (they keep no per-call state).
+   */
+  private policy(target: Target, owner: string | undefined): IPolicy {
+    const key = `${this.key(target)}|${owner ?? ''}`;
     let policy = this.policies.get(key);
     if (policy === undefined) {
+      const breakers = owner === undefined ? [] : [this.ownBreaker(target, owner)];
       policy = wrap(
         retry(
           handleWhen((e) => e instanceof ProviderError && e.retryable && !e.handOver),
@@ -115,6 +159,7 @@ export class Resilience {
             ),
           },
         ),
+        ...breakers,
         this.breaker(target),
       );
       this.policies.set(key, policy);
@@ -157,6 +202,7 @@ export class Resilience {
     request: Omit<CompletionRequest, 'model'>,
     signal: AbortSignal,
     onAttempt: (report: AttemptReport) => void = () => undefined,
+    owner?: string,
   ): AsyncIterable<ProviderEvent & { target?: Target }> {
     if (targets.length === 0) throw new ProviderError('not_found', 'No model is available for this request');
     const deadline = new LinkedAbort(
@@ -172,7 +218,7 @@ export class Resilience {
       for (const [index, target] of targets.entries()) {
         let attempt = 0;
         const hasNext = index < targets.length - 1;
-        const policy = this.policy(target);
+        const policy = this.policy(target, owner);
 
         let opened: { iterator: AsyncIterator<ProviderEvent>; first: IteratorResult<ProviderEvent> };
         try {
@@ -184,6 +230,7 @@ export class Resilience {
               return { iterator, first: await iterator.next() };
             } catch (error) {
               const failure = asProviderError(error, target, combined, deadline);
+              failure.details.owner = owner;
               // A model that hung for a whole attempt gives way to the next one instead of being waited on again.
               failure.handOver = hasNext && failure.errorClass === 'timeout' && !deadline.timedOut;
               onAttempt({ target, attempt, error: failure });

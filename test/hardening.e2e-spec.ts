@@ -1,0 +1,148 @@
+import OpenAI from 'openai';
+import { ADMIN_KEY, startApp, type TestApp } from './support/app.js';
+import { EchoingUpstream } from './support/echoing-upstream.js';
+import { auth, createSession, createUserKey } from './support/factories.js';
+import { startGateway, type SimulatedApp } from './support/simulated.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const MODEL = 'openai/gpt-5.4-mini';
+
+/** Attacks on one process, as issue "Hardening 2" tried them. */
+describe('Hardening: one prompt cannot freeze the process', () => {
+  let gateway: { env: SimulatedApp; key: string };
+
+  beforeAll(async () => {
+    gateway = await startGateway();
+  });
+  afterAll(() => gateway.env.close());
+
+  it('should keep /health answering while a run works on a prompt of 99,000 × "a"', async () => {
+    const t = gateway.env.t;
+    const session = await createSession(t, gateway.key);
+    const base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
+    const started = await fetch(`${base}/api/orchestrate`, {
+      method: 'POST',
+      headers: { ...auth(gateway.key), 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionId: session.id, prompt: 'a'.repeat(99_000), maxTokens: 16, strategy: 'improve' }),
+    });
+    expect(started.status).toBe(202);
+    const { runId } = (await started.json()) as { runId: string };
+
+    // /health probed while the run is planned, priced and called; the slowest answer is the stall.
+    const waits: number[] = [];
+    let status = 'running';
+    while (status === 'running' || status === 'queued') {
+      const at = performance.now();
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+      waits.push(performance.now() - at);
+      const run = await fetch(`${base}/api/orchestrate/runs/${runId}`, { headers: auth(gateway.key) });
+      status = ((await run.json()) as { status: string }).status;
+    }
+    expect(status).toBe('succeeded');
+    // Before: the tokenizer held the thread for 15 s and more. A generous bound: a stall, not a speed.
+    expect(Math.max(...waits)).toBeLessThan(1000);
+  }, 60_000);
+});
+
+describe('Hardening: provider keys never leave the server', () => {
+  const OPENAI_KEY = ['sk', 'proj', 'FAKEopenaiKEY0123456789abcdef'].join('-');
+  // Shaped like nothing in particular: only the configured-secret list can find it.
+  const ANTHROPIC_KEY = 'tenant7-7f3c9a1be2d44e0fa9';
+  let upstream: EchoingUpstream;
+  let t: TestApp;
+  let base: string;
+
+  beforeAll(async () => {
+    upstream = new EchoingUpstream();
+    const url = await upstream.listen();
+    t = await startApp({
+      OPENAI_API_KEY: OPENAI_KEY,
+      OPENAI_BASE_URL: `${url}/v1`,
+      ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+      ANTHROPIC_BASE_URL: url,
+      PROVIDER_MAX_RETRIES: '0',
+    });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+  afterAll(async () => {
+    await t.close();
+    await upstream.close();
+  });
+
+  const leaks = (text: string) => [OPENAI_KEY, ANTHROPIC_KEY].filter((key) => text.includes(key));
+
+  it('should take the key out of /v1 errors, runs, steps, events and logs when an upstream echoes it', async () => {
+    const user = await createUserKey(t);
+    const client = new OpenAI({ apiKey: user.key, baseURL: `${base}/v1`, maxRetries: 0 });
+    for (const status of [401, 500]) {
+      upstream.status = status;
+      for (const model of [MODEL, 'anthropic/claude-haiku-4-5']) {
+        const error = (await client.chat.completions
+          .create({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 })
+          .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+        expect(error).toBeInstanceOf(OpenAI.APIError);
+        expect(leaks(JSON.stringify(error.error) + error.message)).toEqual([]);
+      }
+    }
+    expect(upstream.requests).toBeGreaterThanOrEqual(4);
+
+    upstream.status = 401;
+    const session = await createSession(t, user.key);
+    const run = await t
+      .http()
+      .post('/api/orchestrate?wait=true')
+      .set(auth(user.key))
+      .send({ sessionId: session.id, prompt: 'Say hello', strategy: 'route' });
+    expect(run.status).toBe(200);
+    expect((run.body as Json).status).toBe('failed');
+    const events = await t
+      .http()
+      .get(`/api/orchestrate/runs/${(run.body as Json).id}/events`)
+      .set(auth(user.key));
+    const everything = [JSON.stringify(run.body), JSON.stringify(events.body), ...t.logs].join('\n');
+    expect(everything).toMatch(/\[redacted\]/);
+    expect(leaks(everything)).toEqual([]);
+  });
+});
+
+describe('Hardening: one tenant cannot cool a model down for everyone', () => {
+  let env: SimulatedApp;
+  let baseURL: string;
+
+  beforeAll(async () => {
+    ({ env, baseURL } = await startGateway({ PROVIDER_MAX_RETRIES: '0', PROVIDER_COOLDOWN_FAILURES: '3' }));
+  });
+  afterAll(() => env.close());
+
+  const clientOf = async (name: string) =>
+    new OpenAI({ apiKey: (await createUserKey(env.t, name)).key, baseURL, maxRetries: 0 });
+  const statusOf = (client: OpenAI) =>
+    client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 }).then(
+      () => 200,
+      (e: InstanceType<typeof OpenAI.APIError>) => e.status,
+    );
+
+  it("should cool a model down for the owner whose calls failed only, and for everyone once two owners' calls fail", async () => {
+    const [a, b, c, d] = [await clientOf('a'), await clientOf('b'), await clientOf('c'), await clientOf('d')];
+    env.sim.injectFault('gpt-5.4-mini', { type: '500' }, 3);
+    for (let i = 0; i < 3; i += 1) expect(await statusOf(a)).toBe(502);
+    // Owner a's breaker is open: refused without a call. Owner b is served.
+    const before = env.sim.getStats().faultsServed;
+    expect(await statusOf(a)).toBe(503);
+    expect(await statusOf(b)).toBe(200);
+    expect(env.sim.getStats().faultsServed).toBe(before);
+
+    // Calls of two owners fail after that success: the model is down for everyone.
+    env.sim.injectFault('gpt-5.4-mini', { type: '500' }, 4);
+    expect(await statusOf(c)).toBe(502);
+    for (let i = 0; i < 3; i += 1) expect(await statusOf(b)).toBe(502);
+    expect(await statusOf(d)).toBe(503);
+    const models = await env.t
+      .http()
+      .get(`/api/models/${encodeURIComponent(MODEL)}`)
+      .set(auth(ADMIN_KEY));
+    expect((models.body as Json).cooldown).toBe('open');
+  });
+});
