@@ -5,6 +5,7 @@ import { MetricsService } from './analytics/metrics.service.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigError } from './config/environment.js';
+import { DatabaseWatch } from './orchestration/jobs/database-watch.js';
 import { OrchestrationEngine } from './orchestration/orchestration-engine.js';
 import { WorkerModule } from './worker.module.js';
 
@@ -36,11 +37,21 @@ async function bootstrap(): Promise<void> {
   const port = config.cluster.workerPort;
   if (port !== undefined) {
     const engine = app.get(OrchestrationEngine);
+    const database = app.get(DatabaseWatch);
     const metrics = app.get(MetricsService);
     const server = createServer((req, res) => {
       if (req.method === 'GET' && req.url === '/health') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: 'ok', writerId: config.writerId, runs: engine.slots().length }));
+        // Unhealthy while its database does not answer: it takes no jobs then, and exits after a minute.
+        const up = database.up;
+        res.writeHead(up ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            status: up ? 'ok' : 'unhealthy',
+            database: up ? 'up' : `unreachable: ${database.problem}`,
+            writerId: config.writerId,
+            runs: engine.slots().length,
+          }),
+        );
       } else if (req.method === 'GET' && req.url === '/metrics') {
         void metrics.registry.metrics().then((text) => {
           res.writeHead(200, { 'content-type': metrics.registry.contentType });

@@ -4,42 +4,12 @@ import { FINAL_EVENTS, type RunEventType } from '../src/orchestration/events/run
 import { UpstreamSimulator } from '../src/simulator/simulator.js';
 import { ADMIN_KEY, freshDatabaseUri } from './support/app.js';
 import { buildDist, NodeProcess, RedisProcess } from './support/cluster.js';
+import { call, until } from './support/http.js';
 
 interface Seen {
   type: RunEventType;
   runId: string;
   seq: number;
-}
-
-const headers = (key = ADMIN_KEY) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
-
-async function call<T = Record<string, unknown>>(
-  base: string,
-  path: string,
-  init: { method?: string; body?: unknown; key?: string } = {},
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(base + path, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: init.body === undefined ? { authorization: headers(init.key).authorization } : headers(init.key),
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as T };
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms: number,
-  last?: () => unknown,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last?.())})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { InjectConnection } from '@nestjs/mongoose';
 import { ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Connection } from 'mongoose';
 import { Public } from '../auth/principal.js';
+import { pingDatabase } from '../database/database-ping.js';
 import { LivenessDto, ReadinessDto } from './dto/health.dto.js';
 
 const PING_TIMEOUT_MS = 1500;
@@ -23,22 +24,11 @@ export class HealthController {
   @Get('ready')
   @ApiServiceUnavailableResponse({ description: 'The database does not answer.' })
   async ready(): Promise<ReadinessDto> {
-    const started = Date.now();
-    const db = this.connection.db;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      if (db === undefined) throw new Error('not connected');
-      await Promise.race([
-        db.admin().command({ ping: 1 }),
-        new Promise((_, fail) => {
-          timer = setTimeout(() => fail(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
-        }),
-      ]);
+      const latencyMs = await pingDatabase(this.connection, PING_TIMEOUT_MS);
+      return { status: 'ok', database: 'up', latencyMs };
     } catch (error) {
       throw new ServiceUnavailableException(`database unavailable: ${(error as Error).message}`);
-    } finally {
-      clearTimeout(timer);
     }
-    return { status: 'ok', database: 'up', latencyMs: Date.now() - started };
   }
 }

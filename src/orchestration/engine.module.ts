@@ -11,6 +11,8 @@ import { RunPlanner } from './engine/run-planner.js';
 import { RunRecovery } from './engine/run-recovery.js';
 import { RunBroadcaster } from './events/run-broadcaster.js';
 import { RunEventBus } from './events/run-event-bus.js';
+import { DatabaseWatch } from './jobs/database-watch.js';
+import { OrphanRuns } from './jobs/orphan-runs.js';
 import { RunQueue, RunWorker } from './jobs/run-jobs.js';
 import { OrchestrationEngine } from './orchestration-engine.js';
 import { Run, RunEventRecord, RunEventRecordSchema, RunSchema } from './run.schema.js';
@@ -44,8 +46,10 @@ import { RunsRepository } from './runs.repository.js';
     RedisAdmission,
     RunQueue,
     RunWorker,
+    DatabaseWatch,
+    OrphanRuns,
     RunBroadcaster,
   ],
-  exports: [RunsRepository, RunEventBus, OrchestrationEngine, RedisAdmission, RunQueue],
+  exports: [RunsRepository, RunEventBus, OrchestrationEngine, RedisAdmission, RunQueue, DatabaseWatch],
 })
 export class EngineModule {}

@@ -6,7 +6,7 @@ import { ModelCaller } from '../models/model-caller.js';
 import { Budget } from './engine/budget.js';
 import { CallGate } from './engine/call-gate.js';
 import { RunCancelled, RunExecution, summarise } from './engine/run-execution.js';
-import { RunFinisher, type RunEnding, type StopReason } from './engine/run-finisher.js';
+import { RunFinisher, RunNotStored, type RunEnding, type StopReason } from './engine/run-finisher.js';
 import { RunPlanner } from './engine/run-planner.js';
 import { addressOf, RunRecovery } from './engine/run-recovery.js';
 import { STRATEGY_RUNNERS } from './engine/strategies.js';
@@ -15,8 +15,17 @@ import { RunsRepository, type RunRecord } from './runs.repository.js';
 
 /** How a run job ended in this process, and the key whose admission slot it held. */
 export interface JobEnd {
-  end: 'ended' | 'handed_over';
+  /**
+   * `lost`: another worker took the job (this one was wedged past its lock) and goes on with the run;
+   * `unstored`: the database went away, nothing of the run's end is stored: the job is tried again.
+   */
+  end: 'ended' | 'handed_over' | 'lost' | 'unstored';
   keyId: string | null;
+}
+
+/** A worker's hold on a run's job: asked before each model call, so a worker that lost it stops. */
+export interface Lease {
+  held(): Promise<boolean>;
 }
 
 const CANCEL_CHANNEL = 'cancel';
@@ -29,6 +38,8 @@ interface ActiveRun {
   controller: AbortController;
   keyId: string;
   done: Promise<void>;
+  /** The database went away before the run's end was stored. */
+  unstored: boolean;
 }
 
 /**
@@ -78,17 +89,24 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     this.launch(run, 0);
   }
 
-  private launch(run: RunRecord, lastSeq: number, cancelled = false): ActiveRun {
+  private launch(run: RunRecord, lastSeq: number, cancelled = false, lease?: Lease): ActiveRun {
     const controller = new AbortController();
     if (cancelled) controller.abort('cancel' satisfies StopReason);
     const runId = run._id.toHexString();
     this.bus.open(addressOf(run), lastSeq);
-    const done = this.execute(run, controller.signal, lastSeq)
+    const check = async () => {
+      if (lease === undefined || controller.signal.aborted || (await lease.held())) return;
+      controller.abort('lost' satisfies StopReason);
+    };
+    const entry: ActiveRun = { controller, keyId: run.keyId, done: Promise.resolve(), unstored: false };
+    entry.done = this.execute(run, controller.signal, lastSeq, check)
       .catch((error: unknown) => {
-        this.logger.error(`Run ${runId} ended badly: ${error instanceof Error ? error.stack : String(error)}`);
+        if (error instanceof RunNotStored) {
+          entry.unstored = true;
+          this.logger.warn(`Run ${runId} goes back to the queue: ${error.message}`);
+        } else this.logger.error(`Run ${runId} ended badly: ${error instanceof Error ? error.stack : String(error)}`);
       })
       .finally(() => this.active.delete(runId));
-    const entry = { controller, keyId: run.keyId, done };
     this.active.set(runId, entry);
     return entry;
   }
@@ -98,14 +116,22 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
    * from its stored steps on (events go on after the last stored seq). Resolves when the run ended
    * here, or was handed back because this worker stops.
    */
-  async runJob(runId: string): Promise<JobEnd> {
+  async runJob(runId: string, lease?: Lease): Promise<JobEnd> {
     const claimed = await this.recovery.claim(runId);
     if (claimed === null) return { end: 'ended', keyId: null };
     if (claimed.ended) return { end: 'ended', keyId: claimed.run.keyId };
     const cancelled = (await this.cluster.redis.exists(cancelFlag(runId))) === 1;
-    const entry = this.launch(claimed.run, claimed.lastSeq, cancelled);
+    const entry = this.launch(claimed.run, claimed.lastSeq, cancelled, lease);
     await entry.done;
-    return { end: entry.controller.signal.reason === 'handover' ? 'handed_over' : 'ended', keyId: claimed.run.keyId };
+    const reason = entry.controller.signal.reason as StopReason | undefined;
+    const end = entry.unstored
+      ? 'unstored'
+      : reason === 'handover'
+        ? 'handed_over'
+        : reason === 'lost'
+          ? 'lost'
+          : 'ended';
+    return { end, keyId: claimed.run.keyId };
   }
 
   /** Aborts a running run's calls at once; false when it is not running here. */
@@ -149,7 +175,12 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     await Promise.all([...this.active.values()].map((r) => r.done));
   }
 
-  private async execute(run: RunRecord, signal: AbortSignal, lastSeq: number): Promise<void> {
+  private async execute(
+    run: RunRecord,
+    signal: AbortSignal,
+    lastSeq: number,
+    checkLease: () => Promise<void>,
+  ): Promise<void> {
     const runId = run._id.toHexString();
     const ending: RunEnding = { execution: null, team: null, domain: null, signal };
     try {
@@ -171,19 +202,24 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
       ending.team = plan.team;
       ending.execution = new RunExecution(
         run,
-        { caller: this.caller, runs: this.runs, bus: this.bus, gate: this.gate },
+        { caller: this.caller, runs: this.runs, bus: this.bus, gate: this.gate, checkLease },
         signal,
         new Budget(run.options.costLimitUsd),
         plan.history,
         plan.domain,
       );
       await STRATEGY_RUNNERS[run.strategy](ending.execution, plan.team);
+      await checkLease();
       if (signal.aborted) throw new RunCancelled();
     } catch (error) {
       ending.error = error;
     }
     try {
       await this.finisher.close(run, ending);
+    } catch (error) {
+      // Not ended here: what was not stored was never sent either; the next attempt numbers after the stored.
+      if (error instanceof RunNotStored) this.bus.discard(runId);
+      throw error;
     } finally {
       await this.bus.close(runId);
     }

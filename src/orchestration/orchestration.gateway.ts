@@ -13,6 +13,8 @@ import type { Namespace, Socket } from 'socket.io';
 import { MetricsService } from '../analytics/metrics.service.js';
 import { ApiKeysService } from '../auth/api-keys.service.js';
 import { TooManyAuthFailures } from '../auth/auth-throttle.js';
+import { clientAddressOf } from '../auth/client-address.js';
+import { AppConfig } from '../config/app-config.js';
 import type { Principal } from '../auth/principal.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ThreadsService } from '../threads/threads.service.js';
@@ -96,6 +98,8 @@ interface Joining {
   /** The last seq it has been sent. */
   after: number;
   reading: boolean;
+  /** Live events heard while it read the stored ones. */
+  heard: RunEvent[];
   replayed: number;
 }
 
@@ -126,6 +130,7 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
   @WebSocketServer() private readonly server!: Namespace;
   private stopRelay: () => void = () => undefined;
   private stopRevokes: () => void = () => undefined;
+  private readonly addressOf: (request: Socket['request']) => string;
 
   constructor(
     private readonly keys: ApiKeysService,
@@ -135,7 +140,10 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
     private readonly threads: ThreadsService,
     private readonly metrics: MetricsService,
     private readonly cluster: Cluster,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.addressOf = clientAddressOf(config.trustProxy);
+  }
 
   /** A cluster: the last seq of each run this instance's adapter has delivered. */
   private readonly seen = new Map<string, number>();
@@ -156,7 +164,7 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
       if (typeof token !== 'string' || token.length === 0)
         return next(new Error('unauthorized: send the API key as auth.token'));
       this.keys
-        .authenticate(token, socket.handshake.address)
+        .authenticate(token, this.addressOf(socket.request))
         .then((principal) => {
           if (principal === null) return next(new Error('unauthorized: the API key is unknown or revoked'));
           const state: SocketState = { principal, inFlight: 0 };
@@ -221,9 +229,11 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
     if (FINAL_EVENTS.includes(event.type)) this.seen.delete(event.runId);
     else this.seen.set(event.runId, event.seq);
     for (const joining of this.joining.get(event.runId) ?? []) {
-      if (joining.reading || event.seq <= joining.after) continue;
-      if (event.seq === joining.after + 1) this.joined(joining);
-      else void this.catchUp(joining); // events it has not been sent were stored meanwhile
+      if (!joining.socket.connected) this.joined(joining);
+      else if (joining.reading)
+        joining.heard.push(event); // sent once the read it waits for is sent
+      else if (event.seq === joining.after + 1) this.joined(joining);
+      else if (event.seq > joining.after) void this.catchUp(joining, [event]); // stored meanwhile: read them
     }
     this.bus.relay({
       event,
@@ -241,24 +251,30 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
   }
 
   /**
-   * Sends the socket the stored events after its last, then joins it to the room once nothing lies
-   * between them and the live ones (every broadcast event is stored first).
+   * Sends the socket the stored events after its last, then the live ones heard while it read (in
+   * seq order, each once), and joins it to the room when its next event is the next one this
+   * instance will deliver; a run that ended is left with its final event sent. Every broadcast
+   * event is stored before it is sent, so a gap between the two is closed by reading again.
    */
-  private async catchUp(joining: Joining): Promise<void> {
+  private async catchUp(joining: Joining, heard: RunEvent[] = []): Promise<void> {
     joining.reading = true;
+    joining.heard.push(...heard);
     try {
       for (;;) {
         const events = await this.bus.eventsAfter(joining.runId, joining.after, Number.MAX_SAFE_INTEGER);
         if (!joining.socket.connected) return this.joined(joining);
-        for (const event of events) if (event.seq > joining.after) this.emit(joining.socket, event);
-        joining.replayed += events.length;
-        joining.after = events.at(-1)?.seq ?? joining.after;
-        const last = events.at(-1);
-        if (last !== undefined && FINAL_EVENTS.includes(last.type)) return this.joined(joining);
-        const seen = this.seen.get(joining.runId);
-        if (seen === joining.after) return this.joined(joining);
-        // Not delivered here yet: the broadcast of after+1 joins it. Delivered beyond: read again.
-        if (seen === undefined || seen < joining.after) return;
+        const before = joining.after;
+        const queued = joining.heard.splice(0).sort((a, b) => a.seq - b.seq);
+        for (const event of [...events, ...queued]) {
+          if (event.seq !== joining.after + 1) continue; // a repeat, or past a gap read again below
+          this.emit(joining.socket, event);
+          joining.after = event.seq;
+          if (FINAL_EVENTS.includes(event.type)) return this.joined(joining);
+        }
+        joining.replayed += joining.after - before;
+        const gap = queued.some((event) => event.seq > joining.after);
+        if (!gap) return; // the next live event (after + 1) joins it, in heard()
+        joining.heard.push(...queued.filter((event) => event.seq > joining.after));
       }
     } finally {
       joining.reading = false;
@@ -324,7 +340,14 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
       return { ok: true, replayed: 0 };
     }
     if (this.cluster.enabled) {
-      const joining: Joining = { socket, runId: target.id, after: target.afterSeq, reading: false, replayed: 0 };
+      const joining: Joining = {
+        socket,
+        runId: target.id,
+        after: target.afterSeq,
+        reading: false,
+        heard: [],
+        replayed: 0,
+      };
       const set = this.joining.get(target.id) ?? new Set();
       set.add(joining);
       this.joining.set(target.id, set);

@@ -92,6 +92,14 @@ export class RunsRepository {
     await this.runs.updateOne({ _id: id }, { $push: { steps: step }, $set: { totals } }).exec();
   }
 
+  /** Runs not ended yet (queued or running), with when they were made: a cluster's sweep for runs without a job. */
+  findUnfinished(): Promise<Pick<RunRecord, '_id' | 'status' | 'createdAt'>[]> {
+    return this.runs
+      .find({ status: { $in: ['queued', 'running'] } }, { _id: 1, status: 1, createdAt: 1 })
+      .lean<Pick<RunRecord, '_id' | 'status' | 'createdAt'>[]>()
+      .exec();
+  }
+
   /** Runs left `running` (by a process that died). */
   findRunning(): Promise<Pick<RunRecord, '_id' | 'ownerId' | 'threadId' | 'sessionId'>[]> {
     return this.runs

@@ -32,6 +32,8 @@ export interface ExecutionDeps {
   runs: RunsRepository;
   bus: RunEventBus;
   gate: CallGate;
+  /** Aborts the run (reason `lost`) when its worker no longer holds its job (a cluster). */
+  checkLease?: () => Promise<void>;
 }
 
 const asEvaluation = (text: string): Interpretation | { error: string } => {
@@ -256,6 +258,8 @@ export class RunExecution {
     const callKey = `${role}|${iteration}|${options.evaluatesStepId ?? '-'}|${first.item.id}`;
     const reused = this.reuse(callKey);
     if (reused !== undefined) return reused;
+    await this.deps.checkLease?.();
+    if (this.signal.aborted) throw new RunCancelled();
     let reservation = this.reserve(first, prompt);
     if (reservation === null) throw new BudgetStop(this.budgetRefusal(role, first, prompt));
     const release = await this.deps.gate.acquire(this.signal).catch(() => {

@@ -3,6 +3,7 @@ import { Types } from 'mongoose';
 import { UsageRecorder, type RunOutcome } from '../../analytics/usage-recorder.js';
 import { Cluster } from '../../cluster/cluster.js';
 import type { Domain } from '../../common/domains.js';
+import { isDatabaseUnreachable } from '../../database/database-ping.js';
 import { ProviderError } from '../../providers/provider.error.js';
 import { SessionsService } from '../../sessions/sessions.service.js';
 import { MessagesService } from '../../threads/messages.service.js';
@@ -14,9 +15,10 @@ import { NoModelError, StepFailed, type Team } from './strategies.js';
 
 /**
  * Why a run's signal was aborted: a client cancelled it; its one process shuts down (the run is
- * interrupted); or its worker stops and hands it back to the queue (another worker goes on with it).
+ * interrupted); or its worker stops and hands it back to the queue (another worker goes on with it);
+ * or its worker lost the job's lock to another worker, which goes on with it.
  */
-export type StopReason = 'cancel' | 'shutdown' | 'handover';
+export type StopReason = 'cancel' | 'shutdown' | 'handover' | 'lost';
 
 /** How a run's execution came out, for the finisher to store, announce and count. */
 export interface RunEnding {
@@ -27,6 +29,22 @@ export interface RunEnding {
   /** Absent: the strategy ended normally. */
   error?: unknown;
 }
+
+/**
+ * The database could not be reached while the run was ending (or its failure was that): nothing
+ * of its end is stored. A cluster's worker hands the run back to the queue (another attempt goes
+ * on from its stored steps once the database answers); one process tries the end again.
+ */
+export class RunNotStored extends Error {
+  override name = 'RunNotStored';
+  constructor(override readonly cause: unknown) {
+    super(`the run's end could not be stored: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** One process: how often, and how far apart, the end of a run is tried again while the database is away. */
+const STORE_ATTEMPTS = 30;
+const STORE_RETRY_MS = 2000;
 
 const NO_TOTALS: RunTotals = { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unknownCostCalls: 0 };
 const INTERRUPTED = 'the server stopped while the run was going';
@@ -56,17 +74,39 @@ export class RunFinisher {
     private readonly cluster: Cluster,
   ) {}
 
-  /** Stores and announces how the run ended (nothing, for a run handed back to the queue). */
+  /**
+   * Stores and announces how the run ended (nothing, for a run handed back to the queue). A
+   * database that cannot be reached: a cluster's worker throws RunNotStored (the job goes back to
+   * the queue); one process tries again every 2 s for a minute, then leaves the run to the next
+   * start's recovery.
+   */
   async close(run: RunRecord, ending: RunEnding): Promise<void> {
-    let status: RunStatus | null;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const status = await this.closeOnce(run, ending);
+        if (status !== null) this.recordOutcome(run, ending, status);
+        return;
+      } catch (error) {
+        if (!(error instanceof RunNotStored) || this.cluster.enabled) throw error;
+        if (attempt >= STORE_ATTEMPTS) {
+          this.logger.error(`Run ${run._id.toHexString()} could not be ended: ${error.message}`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, STORE_RETRY_MS));
+      }
+    }
+  }
+
+  private async closeOnce(run: RunRecord, ending: RunEnding): Promise<RunStatus | null> {
     if (!('error' in ending)) {
       try {
-        status = await this.complete(run, ending.execution, 'succeeded', null);
+        return await this.complete(run, ending.execution, 'succeeded', null);
       } catch (error) {
-        status = await this.end(run, { ...ending, error });
+        if (isDatabaseUnreachable(error)) throw new RunNotStored(error);
+        return await this.end(run, { ...ending, error });
       }
-    } else status = await this.end(run, ending);
-    if (status !== null) this.recordOutcome(run, ending, status);
+    }
+    return this.end(run, ending);
   }
 
   /** A run that a stopped process left going (one process): marked interrupted, and its log says so. */
@@ -111,6 +151,7 @@ export class RunFinisher {
         this.logger.warn(`Run ${runId} handed back to the queue: this worker stops`);
         return null;
       }
+      if (signal.aborted && signal.reason === ('lost' satisfies StopReason)) return null;
       if (signal.aborted) {
         await this.recordCost(run, totals);
         if (signal.reason === ('shutdown' satisfies StopReason)) {
@@ -122,6 +163,8 @@ export class RunFinisher {
         this.bus.publish(runId, 'run.cancelled', { reason: 'cancelled by the client', totals });
         return 'cancelled';
       }
+      // The run failed because the database went away: in a cluster another attempt goes on with it.
+      if (this.cluster.enabled && isDatabaseUnreachable(error)) throw new RunNotStored(error);
       if (error instanceof BudgetStop) return await this.complete(run, execution, 'budget_exceeded', error.message);
       const failure = failureOf(error);
       if (failure.errorClass === 'internal') {
@@ -132,6 +175,8 @@ export class RunFinisher {
       this.bus.publish(runId, 'run.failed', { ...failure, totals });
       return 'failed';
     } catch (finishing) {
+      if (finishing instanceof RunNotStored) throw finishing;
+      if (isDatabaseUnreachable(finishing)) throw new RunNotStored(finishing);
       this.logger.error(
         `Run ${runId} could not be closed: ${finishing instanceof Error ? finishing.message : String(finishing)}`,
       );
@@ -160,6 +205,8 @@ export class RunFinisher {
       let answerId = run.answerIdReserved ?? null;
       if (answerId === null) {
         answerId = new Types.ObjectId();
+        // Tried again (the database was away), the answer is written under the same id: one answer.
+        run.answerIdReserved = answerId;
         // A worker taking the run over after this writes the answer under the same id: one answer.
         if (this.cluster.enabled) await this.runs.update(run._id, { answerIdReserved: answerId });
       }

@@ -152,6 +152,18 @@ export class RunEventBus {
     return [...stored, ...unstored].slice(0, limit);
   }
 
+  /**
+   * Forgets a run's events not stored yet and the run with them (its job goes back to the queue:
+   * the next attempt numbers its events after the stored ones; these were never sent).
+   */
+  discard(runId: string): void {
+    const run = this.runs.get(runId);
+    if (run === undefined) return;
+    run.pending.length = 0;
+    run.ended = true;
+    this.runs.delete(runId);
+  }
+
   /** Waits until every event of the run is stored, then lets its memory go a little later. */
   async close(runId: string): Promise<void> {
     const run = this.runs.get(runId);
