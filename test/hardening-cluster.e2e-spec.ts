@@ -215,4 +215,47 @@ describeWithFerretDb('Hardening in a cluster', () => {
       ]);
     }
   }, 240_000);
+
+  it('should answer 503 with Retry-After at once while Redis is down, and send nothing upstream later', async () => {
+    const { body: created } = await call<{ key: string }>(apiA.url, '/api/keys', {
+      body: { name: 'limited', limits: { rpm: 1000, usdTotal: 10 } },
+    });
+    const chat = () =>
+      call<Json>(apiA.url, '/v1/chat/completions', {
+        key: created.key,
+        body: { model: 'openai/gpt-5.4-mini', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 8 },
+      });
+    expect((await chat()).status).toBe(200);
+    const upstream = () => Object.values(sim.getStats().requests).reduce((a, b) => a + b, 0);
+
+    await redis.kill();
+    const before = upstream();
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const at = Date.now();
+        const response = await fetch(`${apiA.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${created.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'openai/gpt-5.4-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+          signal: AbortSignal.timeout(8000),
+        });
+        return { status: response.status, retryAfter: response.headers.get('retry-after'), ms: Date.now() - at };
+      }),
+    );
+    for (const answer of answers) {
+      expect(answer.status).toBe(503);
+      expect(Number(answer.retryAfter)).toBeGreaterThan(0);
+    }
+
+    await redis.restart();
+    const back = await until(
+      'limits checked again',
+      async () => ((await chat()).status === 200 ? true : undefined),
+      30_000,
+    );
+    expect(back).toBe(true);
+    // Only the calls made since Redis came back reached the provider: none of the refused ones.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(upstream() - before).toBe(1);
+  }, 90_000);
 });

@@ -146,3 +146,91 @@ describe('Hardening: one tenant cannot cool a model down for everyone', () => {
     expect((models.body as Json).cooldown).toBe('open');
   });
 });
+
+describe('Hardening: holds cover what the provider bills', () => {
+  let env: SimulatedApp;
+  let baseURL: string;
+
+  beforeAll(async () => {
+    ({ env, baseURL } = await startGateway());
+  });
+  afterAll(() => env.close());
+
+  const upstreamCalls = () => Object.values(env.sim.getStats().requests).reduce((a, b) => a + b, 0);
+  const keyWith = async (limits: Json) => {
+    const res = await env.t.http().post('/api/keys').set(auth(ADMIN_KEY)).send({ name: 'budget', limits }).expect(201);
+    return res.body as { id: string; key: string };
+  };
+  const post = (key: string, path: string, body: Json) =>
+    fetch(`${baseURL}${path}`, {
+      method: 'POST',
+      headers: { ...auth(key), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as Json }));
+
+  it('should refuse files by id or URL and hosted tools to a key with a budget, unless an admin set a ceiling', async () => {
+    const { id, key } = await keyWith({ usdTotal: 0.05 });
+    const before = upstreamCalls();
+    const file = await post(key, '/chat/completions', {
+      model: MODEL,
+      max_tokens: 5,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'file', file: { file_id: 'file-abc123' } },
+            { type: 'text', text: 'sum up' },
+          ],
+        },
+      ],
+    });
+    expect(file.status).toBe(403);
+    expect(file.body.error).toMatchObject({ code: 'unpriced_not_allowed', type: 'permission_error' });
+    expect(file.body.error.message).toContain('file (by id or URL)');
+    const url = await post(key, '/responses', {
+      model: MODEL,
+      max_output_tokens: 16,
+      input: [{ role: 'user', content: [{ type: 'input_file', file_url: 'https://example.com/big.pdf' }] }],
+    });
+    expect(url.status).toBe(403);
+    const search = await post(key, '/responses', {
+      model: MODEL,
+      max_output_tokens: 16,
+      input: 'What happened today?',
+      tools: [{ type: 'web_search_preview' }],
+    });
+    expect(search.status).toBe(403);
+    expect(search.body.error.message).toContain('hosted tool web_search');
+    expect(upstreamCalls()).toBe(before);
+
+    // Allowed with a ceiling: the request goes to the provider, held at its tokens plus the ceiling.
+    await env.t
+      .http()
+      .patch(`/api/keys/${id}`)
+      .set(auth(ADMIN_KEY))
+      .send({ limits: { unpriced: { web_search: 0.01 } } })
+      .expect(200);
+    const allowed = await post(key, '/responses', {
+      model: MODEL,
+      max_output_tokens: 16,
+      input: 'What happened today?',
+      tools: [{ type: 'web_search_preview' }],
+    });
+    expect(allowed.status).not.toBe(403);
+    expect(upstreamCalls()).toBe(before + 1);
+    const bad = await env.t
+      .http()
+      .patch(`/api/keys/${id}`)
+      .set(auth(ADMIN_KEY))
+      .send({ limits: { unpriced: { file: -1 } } });
+    expect(bad.status).toBe(400);
+    expect((bad.body as Json).message).toContain('unpriced');
+  });
+
+  it('should hold a Responses call at its max_output_tokens, so a small budget can use it', async () => {
+    const { key } = await keyWith({ usdTotal: 0.05 });
+    const res = await post(key, '/responses', { model: MODEL, max_output_tokens: 16, input: 'Say hello' });
+    expect(res.status).toBe(200);
+    expect(res.body.object).toBe('response');
+  });
+});

@@ -35,11 +35,18 @@ export class Cluster implements OnApplicationShutdown {
 
   /**
    * A connection of its own (BullMQ workers block on theirs; the adapter subscribes on its own).
-   * Commands wait while Redis is away instead of failing after a few retries.
+   * Commands wait while Redis is away instead of failing after a few retries; with `failFastMs`,
+   * a command fails at once while Redis is away and after that long when it does not answer (a
+   * request's limits are checked on one: a client is answered 503 rather than kept waiting).
    */
-  connect(name: string): Redis {
+  connect(name: string, options: { failFastMs?: number } = {}): Redis {
     if (this.url === undefined) throw new Error('the distributed mode needs REDIS_URL');
-    const redis = new Redis(this.url, { maxRetriesPerRequest: null, connectionName: `orx-${name}` });
+    const redis = new Redis(this.url, {
+      connectionName: `orx-${name}`,
+      ...(options.failFastMs === undefined
+        ? { maxRetriesPerRequest: null }
+        : { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: options.failFastMs }),
+    });
     // The URL may carry a password: log the error class and message only.
     redis.on('error', (error: Error) => this.logger.warn(`Redis (${name}): ${error.message}`));
     this.opened.push(redis);

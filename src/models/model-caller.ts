@@ -7,6 +7,7 @@ import type { Target } from '../providers/resilience.js';
 import type { CatalogueItem } from './models.service.js';
 import { callCost, UNKNOWN_COST, type CallCost } from './pricing.js';
 import { KeyLimitExceeded } from '../auth/limits/key-limit.error.js';
+import { LimitsUnavailable } from '../auth/limits/key-limits.service.js';
 import { KeyLimitsService, type Hold } from '../auth/limits/key-limits.service.js';
 import { ProviderError } from '../providers/provider.error.js';
 
@@ -24,7 +25,7 @@ export interface PricedCall {
   cost: CallCost;
   usageId: Types.ObjectId;
   /** Set when the key's limits refused the call: nothing was sent, nothing recorded. */
-  refusal?: KeyLimitExceeded;
+  refusal?: KeyLimitExceeded | LimitsUnavailable;
 }
 
 /**
@@ -71,9 +72,17 @@ export class ModelCaller {
       try {
         hold = await this.limits.hold(context.keyId, items, request);
       } catch (error) {
-        if (!(error instanceof KeyLimitExceeded)) throw error;
+        if (!(error instanceof KeyLimitExceeded) && !(error instanceof LimitsUnavailable)) throw error;
         return this.refused(items[0], targets[0], error);
       }
+    }
+    // The client went while its limits were checked: nothing goes upstream, nothing is billed.
+    if (signal.aborted) {
+      if (hold !== undefined) {
+        this.limits.settle(hold, 0, { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 });
+      }
+      const gone = emptyOutcome(targets[0], new ProviderError('cancelled', 'The request was cancelled'));
+      return { call: gone, item: items[0], cost: UNKNOWN_COST, usageId: new Types.ObjectId() };
     }
     const call = await this.providers.call(
       targets,
@@ -107,7 +116,7 @@ export class ModelCaller {
   }
 
   /** A call the key's limits refused, as a failed outcome (a run step fails with it). */
-  private refused(item: CatalogueItem, target: Target, refusal: KeyLimitExceeded): PricedCall {
+  private refused(item: CatalogueItem, target: Target, refusal: KeyLimitExceeded | LimitsUnavailable): PricedCall {
     const call = emptyOutcome(target, new ProviderError('key_limit', refusal.message));
     return { call, item, cost: UNKNOWN_COST, usageId: new Types.ObjectId(), refusal };
   }

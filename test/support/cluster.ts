@@ -21,34 +21,56 @@ export async function freePort(): Promise<number> {
 /** Debian's redis-server (the test command installs it) on a free port, nothing saved to disk. */
 export class RedisProcess {
   private constructor(
-    private readonly child: ChildProcess,
+    private child: ChildProcess,
     private readonly dir: string,
-    readonly url: string,
+    private readonly port: number,
   ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
 
   static async start(): Promise<RedisProcess> {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'orx-redis-'));
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir], {
+    const redis = new RedisProcess(RedisProcess.spawn(port, dir), dir, port);
+    await redis.answering();
+    return redis;
+  }
+
+  private static spawn(port: number, dir: string): ChildProcess {
+    return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir], {
       stdio: 'ignore',
     });
-    const redis = new RedisProcess(child, dir, `redis://127.0.0.1:${port}`);
+  }
+
+  private async answering(): Promise<void> {
     for (let i = 0; i < 100; i += 1) {
-      if (
-        spawnSync('redis-cli', ['-p', String(port), 'ping'])
-          .stdout?.toString()
-          .trim() === 'PONG'
-      )
-        return redis;
+      const pong = spawnSync('redis-cli', ['-p', String(this.port), 'ping'])
+        .stdout?.toString()
+        .trim();
+      if (pong === 'PONG') return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('redis-server did not start');
   }
 
-  async stop(): Promise<void> {
+  /** SIGKILL, as a crash: its data is gone (nothing is saved). */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((r) => this.child.once('exit', r));
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
     await exited;
+  }
+
+  /** Starts it again, empty, on the same port. */
+  async restart(): Promise<void> {
+    this.child = RedisProcess.spawn(this.port, this.dir);
+    await this.answering();
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

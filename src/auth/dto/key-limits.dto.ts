@@ -1,8 +1,50 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
+  type ValidationOptions,
+} from 'class-validator';
 
 /** More USD than this per key and window is surely a mistake. */
 const MAX_USD = 1_000_000_000;
+/** More USD than this held for one file or one tool use is surely a mistake. */
+const MAX_UNPRICED_USD = 1000;
+const UNPRICED_KIND = /^[a-z][a-z0-9_]{0,39}$/;
+
+/** `{ kind: usd }`: at most 20 kinds, each a lower-case name, each ceiling more than 0 and at most MAX_UNPRICED_USD. */
+function IsUnpricedCeilings(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isUnpricedCeilings',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'object' &&
+          value !== null &&
+          !Array.isArray(value) &&
+          Object.keys(value).length <= 20 &&
+          Object.entries(value).every(
+            ([kind, usd]) =>
+              UNPRICED_KIND.test(kind) &&
+              typeof usd === 'number' &&
+              Number.isFinite(usd) &&
+              usd > 0 &&
+              usd <= MAX_UNPRICED_USD,
+          ),
+        defaultMessage: () =>
+          `unpriced must be an object of at most 20 kinds (file, web_search, code_interpreter…: lower-case letters, digits, _) each with a USD ceiling more than 0 and at most ${MAX_UNPRICED_USD}`,
+      },
+    },
+    options,
+  );
+}
 
 /**
  * Limits to set on a key. Each field left out stays as it is; `null` removes that limit. Spend is
@@ -61,6 +103,21 @@ export class KeyLimitsDto {
   @Min(1)
   @Max(10_000_000_000)
   tpm?: number | null;
+
+  /**
+   * What a key with a budget may send that the provider bills beyond tokens, each with the USD held
+   * per use: `file` (a file by id or URL), hosted tools by type without version (`web_search`,
+   * `code_interpreter`, `file_search`…). Not listed: refused with 403 while the key has a budget.
+   */
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    nullable: true,
+    example: { file: 0.2, web_search: 0.05 },
+  })
+  @IsOptional()
+  @IsUnpricedCeilings()
+  unpriced?: Record<string, number> | null;
 }
 
 /** A key's limits as they stand: `null` is no limit. */
@@ -77,6 +134,8 @@ export class KeyLimitsResponseDto {
   rpm: number | null;
   @ApiProperty({ type: Number, nullable: true })
   tpm: number | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, nullable: true })
+  unpriced: Record<string, number> | null;
 }
 
 /** What the key has spent (USD, from the catalogue's prices) and holds in flight. */

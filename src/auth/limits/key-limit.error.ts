@@ -19,7 +19,8 @@ export class KeyLimitExceeded extends HttpException {
     super(message, status);
     this.details = {
       type: status === 403 ? 'permission_error' : 'rate_limit_error',
-      code: status === 403 ? 'model_not_allowed' : `${limit}_exceeded`,
+      code:
+        status === 403 ? (limit === 'unpriced' ? 'unpriced_not_allowed' : 'model_not_allowed') : `${limit}_exceeded`,
       param: limit === 'models' ? 'model' : null,
     };
   }

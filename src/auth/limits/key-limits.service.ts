@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { HttpException, Injectable, Logger, OnApplicationBootstrap, ServiceUnavailableException } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { Cluster } from '../../cluster/cluster.js';
 import type { CatalogueItem } from '../../models/models.service.js';
@@ -6,6 +6,7 @@ import type { CompletionRequest, NormalizedUsage } from '../../providers/provide
 import { ApiKeysRepository } from '../api-keys.repository.js';
 import { KeyLimitExceeded } from './key-limit.error.js';
 import { callBound, hasBudget, modelAllowed, type Budget, type CallBound, type KeyLimits } from './key-limits.js';
+import { unpricedItemsOf } from './unpriced-items.js';
 import { isRefusal, KeyMeter, type KeySpend, type Refusal } from './key-meter.js';
 
 /** How long a key's limits are used without reading them again (a change here is seen at once). */
@@ -77,7 +78,7 @@ export class KeyLimitsService implements OnApplicationBootstrap {
   async admit(keyId: string): Promise<Record<string, string>> {
     const limits = await this.limitsOf(keyId);
     if (limits?.rpm === null || limits?.rpm === undefined) return {};
-    const state = await this.meter.hit(keyId, limits.rpm, Date.now());
+    const state = await unavailableWhenFailing(this.meter.hit(keyId, limits.rpm, Date.now()));
     if (isRefusal(state)) throw this.refusal(limits, state);
     return {
       'x-ratelimit-limit-requests': String(limits.rpm),
@@ -115,9 +116,29 @@ export class KeyLimitsService implements OnApplicationBootstrap {
         'models',
       );
     }
-    const held = await this.meter.reserve(keyId, limits, bound, Date.now());
+    if (hasBudget(limits)) this.holdUnpriced(limits, request, bound);
+    const held = await unavailableWhenFailing(this.meter.reserve(keyId, limits, bound, Date.now()));
     if (isRefusal(held)) throw this.refusal(limits, held, bound);
     return { keyId, id: held, bound };
+  }
+
+  /**
+   * Adds to the bound the ceiling an admin set on the key for each file and hosted tool the
+   * request asks for; a 403 naming the first one the key has no ceiling for (its cost has no bound).
+   */
+  private holdUnpriced(limits: KeyLimits, request: Omit<CompletionRequest, 'model'>, bound: CallBound): void {
+    const body = request.passthrough?.anthropic ?? request.passthrough?.openai;
+    for (const [kind, count] of unpricedItemsOf(body)) {
+      const ceiling = limits.unpriced?.[kind];
+      if (ceiling === undefined) {
+        throw new KeyLimitExceeded(
+          403,
+          `This API key has a spend limit, and the request's ${kind === 'file' ? 'file (by id or URL)' : `hosted tool ${kind}`} is billed by the provider beyond its tokens, so no hold can bound it; an admin may allow it with a USD ceiling per use: PATCH /api/keys/:id {"limits":{"unpriced":{"${kind}":0.1}}}`,
+          'unpriced',
+        );
+      }
+      if (bound.usd !== null) bound.usd += ceiling * count;
+    }
   }
 
   /** Replaces a hold with the call's real cost and tokens (its most, where the provider told neither). */
@@ -202,5 +223,26 @@ export class KeyLimitsService implements OnApplicationBootstrap {
       retry,
       headers,
     );
+  }
+}
+
+/** How long a client told that limits cannot be checked is asked to wait. */
+const UNAVAILABLE_RETRY_MS = 5000;
+
+/** Limits that cannot be checked (Redis away): a 503 with Retry-After, never a request kept waiting. */
+export class LimitsUnavailable extends ServiceUnavailableException {
+  readonly retryAfterMs = UNAVAILABLE_RETRY_MS;
+
+  constructor() {
+    super("This API key's limits cannot be checked now (their store does not answer); try again shortly");
+  }
+}
+
+async function unavailableWhenFailing<T>(check: Promise<T>): Promise<T> {
+  try {
+    return await check;
+  } catch (error) {
+    if (error instanceof HttpException) throw error;
+    throw new LimitsUnavailable();
   }
 }

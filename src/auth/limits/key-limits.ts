@@ -13,6 +13,11 @@ export interface KeyLimits {
   rpm: number | null;
   /** Tokens (input and output) per minute over every call of the key, run steps included. */
   tpm: number | null;
+  /**
+   * What a key with a budget may send that the provider bills beyond tokens (files by id or URL,
+   * hosted tools: `file`, `web_search`, `code_interpreter`…), each with the USD held per use.
+   */
+  unpriced: Record<string, number> | null;
 }
 
 export const NO_LIMITS: KeyLimits = {
@@ -22,11 +27,12 @@ export const NO_LIMITS: KeyLimits = {
   usdTotal: null,
   rpm: null,
   tpm: null,
+  unpriced: null,
 };
 
 export const BUDGETS = ['usdPerDay', 'usdPerMonth', 'usdTotal'] as const;
 export type Budget = (typeof BUDGETS)[number];
-export type LimitName = Budget | 'rpm' | 'tpm' | 'models';
+export type LimitName = Budget | 'rpm' | 'tpm' | 'models' | 'unpriced';
 
 export const hasBudget = (limits: KeyLimits) => BUDGETS.some((b) => limits[b] !== null);
 
@@ -66,8 +72,10 @@ export interface CallBound {
 
 /**
  * An upper bound of a call: every byte of the request's JSON counted as a token (a BPE token is one
- * byte or more), images at their largest, the output at its ceiling (`max_tokens`, else the model's
- * limit), no cache discount. Over several models (fallbacks), the most any of them may take.
+ * byte or more), images at their largest, the output at its ceiling (`max_tokens`,
+ * `max_completion_tokens` or `max_output_tokens`, else the model's limit), no cache discount. Over
+ * several models (fallbacks), the most any of them may take. Files and hosted tools the provider
+ * bills beyond tokens are not in it (see unpriced-items.ts).
  */
 export function callBound(items: CatalogueItem[], request: Omit<CompletionRequest, 'model'>): CallBound {
   let tokens = 0;
@@ -76,7 +84,7 @@ export function callBound(items: CatalogueItem[], request: Omit<CompletionReques
     const body = request.passthrough?.anthropic ?? request.passthrough?.openai;
     const json = JSON.stringify(body ?? request.messages);
     const input = Buffer.byteLength(json) + (json.match(IMAGE_PART)?.length ?? 0) * IMAGE_TOKENS;
-    const asked = body?.max_completion_tokens ?? body?.max_tokens ?? request.maxTokens;
+    const asked = body?.max_completion_tokens ?? body?.max_tokens ?? body?.max_output_tokens ?? request.maxTokens;
     const output =
       item.kind === 'embedding'
         ? 0

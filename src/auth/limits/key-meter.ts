@@ -1,11 +1,14 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { Cluster, PREFIX } from '../../cluster/cluster.js';
 import { BUDGETS, windowsOf, type Budget, type CallBound, type KeyLimits } from './key-limits.js';
 
 const MINUTE_MS = 60_000;
+/** The longest a request waits for Redis to check its key's limits before it is answered 503. */
+const CHECK_TIMEOUT_MS = 1000;
 /** A reservation whose call never settled (its process died) is dropped after this long. */
 export const HOLD_LEASE_MS = 15 * MINUTE_MS;
 /** Money is compared with this much slack (sums of floating-point prices). */
@@ -302,6 +305,8 @@ return {1, tonumber(ARGV[3]) - n - 1, oldest[2]}
 @Injectable()
 export class RedisKeyMeter extends KeyMeter implements OnApplicationBootstrap {
   private readonly logger = new Logger(RedisKeyMeter.name);
+  /** Checks on a request's path: they fail at once while Redis is away (the request gets a 503). */
+  private checks: Redis | null = null;
 
   constructor(
     private readonly cluster: Cluster,
@@ -311,7 +316,14 @@ export class RedisKeyMeter extends KeyMeter implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.cluster.enabled) await this.ready();
+    if (!this.cluster.enabled) return;
+    this.checks = this.cluster.connect('limits', { failFastMs: CHECK_TIMEOUT_MS });
+    await this.ready();
+    if (this.checks.status !== 'ready') await new Promise((r) => this.checks?.once('ready', r));
+  }
+
+  private get fast(): Redis {
+    return this.checks ?? this.cluster.redis;
   }
 
   /**
@@ -342,7 +354,7 @@ export class RedisKeyMeter extends KeyMeter implements OnApplicationBootstrap {
   }
 
   async hit(keyId: string, rpm: number, now: number): Promise<RateState | Refusal> {
-    const [ok, n, oldest] = (await this.cluster.redis.eval(HIT, 1, requestsKey(keyId), now, randomUUID(), rpm)) as [
+    const [ok, n, oldest] = (await this.fast.eval(HIT, 1, requestsKey(keyId), now, randomUUID(), rpm)) as [
       number,
       number,
       string,
@@ -355,7 +367,7 @@ export class RedisKeyMeter extends KeyMeter implements OnApplicationBootstrap {
     const w = windowsOf(now);
     const id = randomUUID();
     const limit = (v: number | null) => (v === null ? -1 : v);
-    const answer = (await this.cluster.redis.eval(
+    const answer = (await this.fast.eval(
       RESERVE,
       4,
       spendKey(keyId),
