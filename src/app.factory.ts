@@ -23,6 +23,9 @@ import { AppConfig } from './config/app-config.js';
 import { serveConsole } from './console/console-site.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const HEADERS_TIMEOUT_MS = 10_000;
+/** How often Node looks for clients past their request or headers timeout. */
+const TIMEOUT_CHECK_MS = 1000;
 
 /** Flattens nested validation errors into "settings.maxIterations must not be greater than 10". */
 function describe(errors: ValidationError[], parent = ''): string[] {
@@ -121,6 +124,12 @@ export async function createApp(
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: trustOf(config.trustProxy),
+    // A client that trickles its headers or body is cut off (Fastify turns Node's own limit off).
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.requestTimeoutMs),
+      connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+    },
     requestIdHeader: false,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];

@@ -32,7 +32,15 @@ describe('API keys', () => {
     const listed = await t.http().get('/api/keys?limit=100').set(auth(ADMIN_KEY)).expect(200);
     const entry = listed.body.items.find((k: { id: string }) => k.id === id);
     expect(entry).toEqual({
-      limits: { models: null, usdPerDay: null, usdPerMonth: null, usdTotal: null, rpm: null, tpm: null },
+      limits: {
+        models: null,
+        usdPerDay: null,
+        usdPerMonth: null,
+        usdTotal: null,
+        rpm: null,
+        tpm: null,
+        unpriced: null,
+      },
       id,
       name: 'ci bot',
       role: 'user',
@@ -124,7 +132,7 @@ describe('API keys', () => {
       name: 'console',
       role: 'user',
       ownerId: made.body.ownerId,
-      limits: { models: null, usdPerDay: null, usdPerMonth: null, usdTotal: null, rpm: 30, tpm: null },
+      limits: { models: null, usdPerDay: null, usdPerMonth: null, usdTotal: null, rpm: 30, tpm: null, unpriced: null },
       spend: { usdToday: 0, usdThisMonth: 0, usdTotal: 0, usdHeld: 0, tokensLastMinute: 0 },
     });
     const admin = await t.http().get('/api/me').set(auth(ADMIN_KEY)).expect(200);

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import OpenAI from 'openai';
 import { ADMIN_KEY, startApp, type TestApp } from './support/app.js';
 import { EchoingUpstream } from './support/echoing-upstream.js';
@@ -232,5 +233,174 @@ describe('Hardening: holds cover what the provider bills', () => {
     const res = await post(key, '/responses', { model: MODEL, max_output_tokens: 16, input: 'Say hello' });
     expect(res.status).toBe(200);
     expect(res.body.object).toBe('response');
+  });
+});
+
+describe('Hardening: malformed and awkward requests', () => {
+  let env: SimulatedApp;
+  let baseURL: string;
+  let key: string;
+
+  beforeAll(async () => {
+    ({ env, baseURL, key } = await startGateway({ REQUEST_TIMEOUT_MS: '2000' }));
+  });
+  afterAll(() => env.close());
+
+  const send = (path: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${baseURL.replace(/\/v1$/, '')}${path}`, {
+      method: 'POST',
+      headers: { ...auth(key), 'content-type': 'application/json', ...headers },
+      body,
+    }).then(async (r) => ({ status: r.status, text: await r.text() }));
+
+  it('should answer 400 naming the field to every malformed /v1 body, never 5xx or "is not iterable"', async () => {
+    const wrong: unknown[] = [null, 7, 'text', true, [null], [7], {}, [{}], [{ role: null }], [{ type: 7 }]];
+    const bases: [string, Json][] = [
+      ['/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 }],
+      [
+        '/v1/chat/completions',
+        { model: 'anthropic/claude-haiku-4-5', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 },
+      ],
+      ['/v1/responses', { model: MODEL, input: 'hi', max_output_tokens: 16 }],
+      ['/v1/responses', { model: 'anthropic/claude-haiku-4-5', input: 'hi', max_output_tokens: 16 }],
+      [
+        '/v1/messages',
+        { model: 'anthropic/claude-haiku-4-5', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 },
+      ],
+      ['/v1/messages', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 }],
+      ['/v1/embeddings', { model: 'openai/text-embedding-3-small', input: 'hi' }],
+    ];
+    const fields = [
+      'messages',
+      'input',
+      'tools',
+      'tool_choice',
+      'system',
+      'content',
+      'max_tokens',
+      'stream',
+      'response_format',
+      'text',
+      'metadata',
+    ];
+    const bad: string[] = [];
+    for (const [path, base] of bases) {
+      for (const field of fields) {
+        for (const value of wrong) {
+          const body = { ...base, [field]: value };
+          const answer = await send(path, JSON.stringify(body));
+          if (answer.status >= 500 || /is not iterable|Cannot read prop|undefined is not/.test(answer.text)) {
+            bad.push(`${path} ${JSON.stringify(body).slice(0, 160)} → ${answer.status} ${answer.text.slice(0, 160)}`);
+          }
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  }, 120_000);
+
+  it('should refuse JSON nested past 64 levels with a 400, on every write route', async () => {
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    for (const path of ['/api/sessions', '/api/orchestrate', '/v1/chat/completions', '/api/keys']) {
+      const answer = await send(path, `{"title": ${deep}}`, { 'idempotency-key': 'deep-1' });
+      expect(answer.status).toBe(400);
+      expect(answer.text).toContain('deeper than 64 levels');
+    }
+  });
+
+  it('should accept an empty body with Content-Type: application/json on routes that take none', async () => {
+    const session = await createSession(env.t, key);
+    const created = await send(
+      '/api/orchestrate',
+      JSON.stringify({ sessionId: session.id, prompt: 'Say hi', strategy: 'route' }),
+    );
+    const { runId } = JSON.parse(created.text) as { runId: string };
+    const cancel = await send(`/api/orchestrate/runs/${runId}/cancel`, '');
+    expect([200, 409]).toContain(cancel.status);
+    const end = await send(`/api/sessions/${session.id}/end`, '');
+    expect(end.status).toBe(200);
+    // A route that needs a body still says what it needs.
+    const none = await send('/api/sessions', '');
+    expect(none.status).toBe(400);
+  });
+
+  it('should refuse image and file URLs at loopback, link-local and private addresses', async () => {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://127.0.0.1:8080/a.png',
+      'http://[::1]/a.png',
+      'http://10.1.2.3/x.pdf',
+      'http://localhost/a.png',
+    ]) {
+      const chat = await send(
+        '/v1/chat/completions',
+        JSON.stringify({
+          model: MODEL,
+          max_tokens: 8,
+          messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }] }],
+        }),
+      );
+      expect(chat.status).toBe(400);
+      expect(chat.text).toContain('private address');
+    }
+    const file = await send(
+      '/v1/responses',
+      JSON.stringify({
+        model: MODEL,
+        input: [{ role: 'user', content: [{ type: 'input_file', file_url: 'http://192.168.1.1/a.pdf' }] }],
+      }),
+    );
+    expect(file.status).toBe(400);
+    expect(file.text).toContain('input[0].content[0].file_url');
+  });
+
+  it('should cut off a client that trickles its body (REQUEST_TIMEOUT_MS)', async () => {
+    const { port } = new URL(baseURL);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`,
+    );
+    const trickle = setInterval(() => socket.write(' '), 300);
+    const closedAfter = await new Promise<number>((resolve) => {
+      const at = Date.now();
+      socket.once('close', () => resolve(Date.now() - at));
+      socket.on('error', () => undefined);
+    });
+    clearInterval(trickle);
+    expect(closedAfter).toBeLessThan(10_000);
+  }, 20_000);
+
+  it("should close a revoked key's event stream at once", async () => {
+    const user = await createUserKey(env.t, 'revoked-stream');
+    const session = await createSession(env.t, user.key);
+    env.sim.configure('*', { tokenMs: 50 });
+    const start = await env.t.http().post('/api/orchestrate').set(auth(user.key)).send({
+      sessionId: session.id,
+      prompt: 'Explain recursion at length',
+      strategy: 'improve',
+      qualityThreshold: 10,
+    });
+    const response = await fetch(
+      `${baseURL.replace(/\/v1$/, '')}/api/orchestrate/runs/${(start.body as Json).runId}/events`,
+      {
+        headers: { ...auth(user.key), accept: 'text/event-stream' },
+      },
+    );
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    await env.t.http().delete(`/api/keys/${user.id}`).set(auth(ADMIN_KEY)).expect(204);
+    let received = 0;
+    const ended = await Promise.race([
+      (async () => {
+        for (;;) {
+          const chunk = await reader.read().catch(() => ({ done: true, value: undefined }));
+          if (chunk.done) return true;
+          received += chunk.value?.length ?? 0;
+        }
+      })(),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 3000)),
+    ]);
+    expect(ended).toBe(true);
+    expect(received).toBeLessThan(2000);
   });
 });

@@ -63,6 +63,7 @@ describe('API keys with limits: allowed models, spend per day/month/total, rpm, 
       usdTotal: null,
       rpm: 5,
       tpm: null,
+      unpriced: null,
     });
     expect(created.spend).toEqual({ usdToday: 0, usdThisMonth: 0, usdTotal: 0, usdHeld: 0, tokensLastMinute: 0 });
     await env.t.http().get(`/api/keys/${id}`).set(auth(key)).expect(403);
@@ -85,6 +86,7 @@ describe('API keys with limits: allowed models, spend per day/month/total, rpm, 
       usdTotal: 10,
       rpm: null,
       tpm: null,
+      unpriced: null,
     });
     const listed = (await admin().get('/api/keys?limit=100').set(auth(ADMIN_KEY)).expect(200)).body as Json;
     expect(listed.items.find((k: Json) => k.id === id).limits.usdTotal).toBe(10);

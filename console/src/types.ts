@@ -20,6 +20,8 @@ export interface KeyLimits {
   usdTotal: number | null;
   rpm: number | null;
   tpm: number | null;
+  /** Files and hosted tools allowed on a budgeted key, with the USD held per use. */
+  unpriced: Record<string, number> | null;
 }
 
 export interface KeySpend {

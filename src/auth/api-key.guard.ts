@@ -1,8 +1,9 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeysService } from './api-keys.service.js';
 import { ADMIN_ONLY, IS_PUBLIC, Principal } from './principal.js';
+import { ReadGate } from './read-gate.js';
 
 /** Reads the key from `Authorization: Bearer <key>` or `x-api-key: <key>`. */
 export function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
@@ -19,6 +20,8 @@ export function presentedKey(headers: Record<string, string | string[] | undefin
 /** The global guard: every route needs a valid key unless marked @Public(). */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  private readonly reads = new ReadGate();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
@@ -41,6 +44,14 @@ export class ApiKeyGuard implements CanActivate {
       throw new ForbiddenException('This endpoint needs an admin key');
     }
     request.principal = principal;
+    const response = context.switchToHttp().getResponse<FastifyReply>().raw;
+    this.keys.open.track(principal.keyId, response);
+    // A key's reads take turns (an event stream is no read: it would hold its turn for good).
+    if (request.method === 'GET' && request.headers.accept?.includes('text/event-stream') !== true) {
+      const leave = await this.reads.enter(principal.keyId);
+      if (response.writableEnded || response.destroyed) leave();
+      else response.once('close', leave);
+    }
     return true;
   }
 }

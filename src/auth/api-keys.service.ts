@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import { Page, toPage } from '../common/pagination.js';
 import { ownerScope, Principal } from './principal.js';
 import { AuthThrottle, TooManyAuthFailures } from './auth-throttle.js';
+import { OpenResponses } from './open-responses.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { CreateApiKeyDto, UpdateApiKeyDto } from './dto/create-api-key.dto.js';
 import {
@@ -57,6 +58,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
   /** Hashes of `orx_` keys no record has, until when (guesses repeat; each lookup is a scan). */
   private readonly unknown = new Map<string, number>();
   private readonly throttle: AuthThrottle;
+  /** Responses still being sent to each key: cut when it is revoked. */
+  readonly open = new OpenResponses();
 
   constructor(
     private readonly keys: ApiKeysRepository,
@@ -155,6 +158,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
   /** Drops a revoked key from the cache and tells the listeners (its sockets are closed). */
   private forget(keyId: string): void {
     for (const [hash, { principal }] of this.verified) if (principal.keyId === keyId) this.verified.delete(hash);
+    this.open.end(keyId);
     for (const listener of this.revokeListeners) listener(keyId);
   }
 

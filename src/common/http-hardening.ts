@@ -4,9 +4,29 @@ import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import secureJson from 'secure-json-parse';
 import { errorEnvelope } from './all-exceptions.filter.js';
 
+/** Deeper bodies are refused: no request of ours needs more, and recursive readers would overflow the stack. */
+export const MAX_JSON_DEPTH = 64;
+
+/** How deeply a parsed JSON value nests (arrays and objects), counted without recursion. */
+function depthOf(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (typeof node !== 'object' || node === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /**
  * The JSON body parser: Fastify's rules (prototype-poisoning keys refused), but a refused key is
- * named instead of reported as "Body is not valid JSON". Given to `app.useBodyParser`.
+ * named instead of reported as "Body is not valid JSON"; a body nested deeper than MAX_JSON_DEPTH
+ * is refused; an empty body is no body (many HTTP clients send `Content-Type: application/json`
+ * on a POST without one: routes that take none accept it, the others say what they need). Given
+ * to `app.useBodyParser`.
  */
 export function parseJsonBody(
   _request: FastifyRequest,
@@ -14,7 +34,7 @@ export function parseJsonBody(
   done: (error: Error | null, value?: unknown) => void,
 ): void {
   const text = body.toString('utf8');
-  if (text.length === 0) return done(new BadRequestException('The request body is empty; send a JSON object'));
+  if (text.trim().length === 0) return done(null, undefined);
   let parsed: unknown;
   try {
     parsed = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
@@ -26,6 +46,11 @@ export function parseJsonBody(
       return done(new BadRequestException(`The request body has a "${key}" key, which is refused`));
     }
     return done(new BadRequestException(`The request body is not valid JSON: ${message}`));
+  }
+  if (depthOf(parsed, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    return done(
+      new BadRequestException(`The request body nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`),
+    );
   }
   done(null, parsed);
 }

@@ -20,6 +20,10 @@ export class AppConfig {
   readonly adminApiKey: string | undefined;
   readonly logLevel: LogLevel;
   readonly corsOrigins: string[];
+  /** REQUEST_TIMEOUT_MS: the most a client may take to send a request (headers: at most 10 s of it). */
+  readonly requestTimeoutMs: number;
+  /** ALLOW_PRIVATE_URLS: image and file URLs at private addresses may go to providers. */
+  readonly allowPrivateUrls: boolean;
   /** TRUST_PROXY: whose `X-Forwarded-For` gives the client address (false: none; a number: hops). */
   readonly trustProxy: boolean | number | string[];
   readonly bodyLimitBytes: number;
@@ -67,6 +71,8 @@ export class AppConfig {
     this.adminApiKey = env.ADMIN_API_KEY;
     this.logLevel = env.LOG_LEVEL;
     this.trustProxy = readTrustProxy(env.TRUST_PROXY);
+    this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS;
+    this.allowPrivateUrls = env.ALLOW_PRIVATE_URLS === 'true';
     this.corsOrigins = env.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter((o) => o.length > 0);

@@ -74,6 +74,17 @@ export class Environment {
   @Max(10_000_000)
   MESSAGE_MAX_CHARS = 100_000;
 
+  /** `true`: image and file URLs at loopback, link-local and private addresses are sent to providers too (a self-hosted one that fetches them on your network). */
+  @IsIn(['true', 'false'])
+  ALLOW_PRIVATE_URLS: 'true' | 'false' = 'false';
+
+  /** The most a client may take to send a request's headers and body (a slow or trickling client is cut off). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  REQUEST_TIMEOUT_MS = 30_000;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()

@@ -4,7 +4,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { OpenAiCompatService } from './openai-compat.service.js';
+import { AppConfig } from '../config/app-config.js';
 import { OpenAiError } from './openai-error.js';
+import { privateUrlIn } from './private-urls.js';
+import { checkShape, type WireApi } from './wire-shapes.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 
 /**
@@ -17,7 +20,10 @@ const GatewayPost = (path: string) => applyDecorators(Post(path), HttpCode(200),
 @ApiExcludeController()
 @Controller('v1')
 export class OpenAiCompatController {
-  constructor(private readonly compat: OpenAiCompatService) {}
+  constructor(
+    private readonly compat: OpenAiCompatService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Get('models')
   models(): ReturnType<OpenAiCompatService['list']> {
@@ -37,7 +43,9 @@ export class OpenAiCompatController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await gateway(request, reply, (started) => this.compat.embed(principal, request, reply, started));
+    await gateway(request, reply, this.config, 'embeddings', (started) =>
+      this.compat.embed(principal, request, reply, started),
+    );
   }
 
   /**
@@ -50,7 +58,9 @@ export class OpenAiCompatController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await gateway(request, reply, (started) => this.compat.anthropicMessages(principal, request, reply, started));
+    await gateway(request, reply, this.config, 'messages', (started) =>
+      this.compat.anthropicMessages(principal, request, reply, started),
+    );
   }
 
   /** OpenAI's Responses API, stateless, for every catalogue chat model. */
@@ -60,7 +70,9 @@ export class OpenAiCompatController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await gateway(request, reply, (started) => this.compat.responses(principal, request, reply, started));
+    await gateway(request, reply, this.config, 'responses', (started) =>
+      this.compat.responses(principal, request, reply, started),
+    );
   }
 
   @GatewayPost('chat/completions')
@@ -69,20 +81,36 @@ export class OpenAiCompatController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await gateway(request, reply, (started) => this.compat.complete(principal, request, reply, started));
+    await gateway(request, reply, this.config, 'chat', (started) =>
+      this.compat.complete(principal, request, reply, started),
+    );
   }
 }
 
-/** A gateway request: a JSON object body, then `handle` with the time the request arrived. */
+/**
+ * A gateway request: a JSON object body whose main fields have their shape, whose URLs (images, files) a provider may fetch (none at a
+ * private address unless ALLOW_PRIVATE_URLS), then `handle` with the time the request arrived.
+ */
 function gateway(
   request: FastifyRequest,
   reply: FastifyReply,
+  config: AppConfig,
+  api: WireApi,
   handle: (started: number) => Promise<void>,
 ): Promise<void> {
   // The clock started when the request arrived (authentication included).
   const started = performance.now() - reply.elapsedTime;
   if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
     throw new OpenAiError(400, 'The request body must be a JSON object sent with Content-Type: application/json');
+  }
+  checkShape(api, request.body as Record<string, unknown>);
+  const inside = config.allowPrivateUrls ? null : privateUrlIn(request.body);
+  if (inside !== null) {
+    throw new OpenAiError(
+      400,
+      `${inside.at}: ${inside.url} points at a loopback, link-local or private address, which a provider is not sent to fetch (ALLOW_PRIVATE_URLS)`,
+      { param: inside.at, code: 'invalid_value' },
+    );
   }
   return handle(started);
 }
