@@ -1,10 +1,11 @@
 import { MongoClient, ObjectId } from 'mongodb';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import { simulatorProviderEnvironment } from '../src/config/providers.config.js';
 import { FINAL_EVENTS, type RunEventType } from '../src/orchestration/events/run-events.js';
 import { UpstreamSimulator } from '../src/simulator/simulator.js';
 import { ADMIN_KEY } from './support/app.js';
-import { buildDist, NodeProcess, RedisProcess } from './support/cluster.js';
+import { buildDist, clusterEnvironment, NodeProcess, RedisProcess } from './support/cluster.js';
 import { describeWithFerretDb, OwnFerretDb } from './support/ferretdb.js';
 import { call, until } from './support/http.js';
 
@@ -38,17 +39,7 @@ describeWithFerretDb('Hardening in a cluster', () => {
     buildDist();
     [redis, db] = await Promise.all([RedisProcess.start(), OwnFerretDb.start('hardening-cluster')]);
     sim = new UpstreamSimulator({ ttftMs: 40, tokenMs: 6, outputTokens: 40 });
-    const env = {
-      PATH: process.env.PATH,
-      ...simulatorProviderEnvironment(await sim.listen(0)),
-      MONGODB_URI: db.uri,
-      REDIS_URL: redis.url,
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: 'warn',
-      MAX_RUNS_PER_KEY: '100',
-      RUN_LOCK_MS: '2000',
-      HOST: '127.0.0.1',
-    };
+    const env = clusterEnvironment(await sim.listen(0), db.uri, redis.url);
     [apiA, apiB, ...workers] = await Promise.all([
       NodeProcess.api({ ...env, RUN_JOBS: 'false', WRITER_ID: 'api-a' }),
       NodeProcess.api({ ...env, RUN_JOBS: 'false', WRITER_ID: 'api-b' }),
@@ -215,6 +206,36 @@ describeWithFerretDb('Hardening in a cluster', () => {
       ]);
     }
   }, 240_000);
+
+  it("should keep a job's lock while the worker's main thread is stalled past it", async () => {
+    // The built keeper (the thread runs from dist/), on this spec's Redis, with a 1 s lock.
+    const { LockKeeper } = (await import(join(process.cwd(), 'dist/orchestration/jobs/lock-keeper.js'))) as {
+      LockKeeper: new (
+        url: string,
+        lockMs: number,
+        stalledKey: string,
+      ) => {
+        hold(key: string, token: string, jobId: string): void;
+        close(): Promise<void>;
+      };
+    };
+    const keeper = new LockKeeper(redis.url, 1000, 'bull:test:stalled');
+    const lock = 'bull:test:job-1:lock';
+    const redisCli = (...args: string[]) =>
+      spawnSync('redis-cli', ['-u', redis.url, ...args])
+        .stdout.toString()
+        .trim();
+    redisCli('SET', lock, 'token-1', 'PX', '1000');
+    keeper.hold(lock, 'token-1', 'job-1');
+    await new Promise((r) => setTimeout(r, 200)); // the thread has started
+    // The main thread stalls for three lock lengths (as the tokenizer once did).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+    expect(redisCli('GET', lock)).toBe('token-1');
+    await keeper.close();
+    // Without its keeper the lock lapses.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(redisCli('GET', lock)).toBe('');
+  });
 
   it('should answer 503 with Retry-After at once while Redis is down, and send nothing upstream later', async () => {
     const { body: created } = await call<{ key: string }>(apiA.url, '/api/keys', {

@@ -1,9 +1,8 @@
 import { io, type Socket } from 'socket.io-client';
-import { simulatorProviderEnvironment } from '../src/config/providers.config.js';
 import { FINAL_EVENTS, type RunEventType } from '../src/orchestration/events/run-events.js';
 import { UpstreamSimulator } from '../src/simulator/simulator.js';
 import { ADMIN_KEY, freshDatabaseUri } from './support/app.js';
-import { buildDist, NodeProcess, RedisProcess } from './support/cluster.js';
+import { buildDist, clusterEnvironment, NodeProcess, RedisProcess } from './support/cluster.js';
 import { call, until } from './support/http.js';
 
 interface Seen {
@@ -30,18 +29,7 @@ describe('Scale out: two API instances and two workers on Redis', () => {
     redis = await RedisProcess.start();
     // Slow enough that a run is still going when its worker is killed 1.5 s in.
     sim = new UpstreamSimulator({ ttftMs: 150, tokenMs: 10, outputTokens: 40 });
-    const simUrl = await sim.listen(0);
-    env = {
-      PATH: process.env.PATH,
-      ...simulatorProviderEnvironment(simUrl),
-      MONGODB_URI: freshDatabaseUri(),
-      REDIS_URL: redis.url,
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: 'warn',
-      MAX_RUNS_PER_KEY: '100',
-      RUN_LOCK_MS: '2000',
-      HOST: '127.0.0.1',
-    };
+    env = clusterEnvironment(await sim.listen(0), freshDatabaseUri(), redis.url);
     [apiA, apiB] = await Promise.all([
       NodeProcess.api({ ...env, RUN_JOBS: 'false', WRITER_ID: 'api-a' }),
       NodeProcess.api({ ...env, RUN_JOBS: 'false', WRITER_ID: 'api-b' }),

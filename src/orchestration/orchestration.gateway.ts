@@ -191,12 +191,16 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
     this.stopRevokes();
   }
 
-  /** The one place events leave for clients. */
+  /**
+   * The one place events leave for clients. A replay to one socket goes out on this instance only
+   * (`local`): with connection-state recovery a socket's own emit would first go through Redis for
+   * an offset, and a live event delivered meanwhile would overtake the replay.
+   */
   private emit(rooms: string[] | Socket, event: RunEvent): void {
     const payload = toRunEvent(event);
     const type = event.type;
     if (Array.isArray(rooms)) this.server.to(rooms).emit(type, payload);
-    else rooms.emit(type, payload);
+    else this.server.to(rooms.id).local.emit(type, payload);
   }
 
   /**

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { simulatorProviderEnvironment } from '../../src/config/providers.config.js';
+import { ADMIN_KEY } from './app.js';
 
 /** Jest runs from the repository root. */
 const ROOT = process.cwd();
@@ -73,6 +75,24 @@ export class RedisProcess {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The environment of a cluster's processes as the cluster specs run them: the six providers on a
+ * simulator, one database, one Redis, the test admin key, quiet logs, short job locks.
+ */
+export function clusterEnvironment(simUrl: string, mongodbUri: string, redisUrl: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    ...simulatorProviderEnvironment(simUrl),
+    MONGODB_URI: mongodbUri,
+    REDIS_URL: redisUrl,
+    ADMIN_API_KEY: ADMIN_KEY,
+    LOG_LEVEL: 'warn',
+    MAX_RUNS_PER_KEY: '100',
+    RUN_LOCK_MS: '2000',
+    HOST: '127.0.0.1',
+  };
 }
 
 /** One process of the built app (`dist/`): an API instance or a run worker, with its output kept. */
