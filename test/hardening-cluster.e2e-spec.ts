@@ -248,6 +248,17 @@ describeWithFerretDb('Hardening in a cluster', () => {
       });
     expect((await chat()).status).toBe(200);
     const upstream = () => Object.values(sim.getStats().requests).reduce((a, b) => a + b, 0);
+    // A user's socket on the other instance, for a revoke made while Redis is away.
+    const { body: user } = await call<{ id: string; key: string }>(apiA.url, '/api/keys', {
+      body: { name: 'revoked' },
+    });
+    const socket = io(`${apiB.url}/orchestration`, { auth: { token: user.key }, transports: ['websocket'] });
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const cut = new Promise<number>((resolve) => socket.once('disconnect', () => resolve(Date.now())));
 
     await redis.kill();
     const before = upstream();
@@ -267,6 +278,15 @@ describeWithFerretDb('Hardening in a cluster', () => {
       expect(answer.status).toBe(503);
       expect(Number(answer.retryAfter)).toBeGreaterThan(0);
     }
+    // The revoke is answered at once, and the other instance finds it within its 10 s sweep.
+    const revoke = await fetch(`${apiA.url}/api/keys/${user.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      signal: AbortSignal.timeout(5000), // a revoke that waits for Redis fails here
+    });
+    expect(revoke.status).toBe(204);
+    await Promise.race([cut, new Promise((_, fail) => setTimeout(() => fail(new Error('socket still open')), 15_000))]);
+    socket.disconnect();
 
     await redis.restart();
     const back = await until(

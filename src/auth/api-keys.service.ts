@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, NotFoundException, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Types } from 'mongoose';
 import { Cluster } from '../cluster/cluster.js';
@@ -35,6 +35,10 @@ const UNKNOWN_TTL_MS = 10_000;
 const MAX_UNKNOWN = 10_000;
 /** Where a revoked key id is announced to every process of a cluster. */
 const REVOKED_CHANNEL = 'keys-revoked';
+/** A cluster: how often each instance checks that the keys it has connections of are still valid. */
+const RECHECK_MS = 10_000;
+/** How long a revoke waits for Redis to take the word to the other instances. */
+const PUBLISH_WAIT_MS = 1000;
 /** The owner of data created with ADMIN_API_KEY, which has no database record. */
 export const ENV_ADMIN_OWNER = 'admin';
 /** The key id of ADMIN_API_KEY's principal. */
@@ -49,7 +53,7 @@ export function generateKey(): string {
 }
 
 @Injectable()
-export class ApiKeysService implements OnApplicationBootstrap {
+export class ApiKeysService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly envAdminHash?: Buffer;
   private readonly lastTouched = new Map<string, number>();
   /** Stored keys verified lately, by hash (valid keys only: unknown ones cannot fill it). */
@@ -60,6 +64,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
   private readonly throttle: AuthThrottle;
   /** Responses still being sent to each key: cut when it is revoked. */
   readonly open = new OpenResponses();
+  private readonly holders = new Set<() => Iterable<string>>();
+  private recheck: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly keys: ApiKeysRepository,
@@ -73,10 +79,13 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   /** Without ADMIN_API_KEY and without any admin key stored, makes one and prints it once. */
   async onApplicationBootstrap(): Promise<void> {
-    // A cluster: a key revoked on any instance is forgotten by every instance at once.
+    // A cluster: a key revoked on any instance is forgotten by every instance at once, and (should
+    // that word be lost while Redis is away) within RECHECK_MS by the sweep of connected keys.
     if (this.cluster.enabled) {
       this.cluster.subscribe(REVOKED_CHANNEL, (keyId) => this.forget(keyId));
       await this.cluster.subscribed();
+      this.recheck = setInterval(() => void this.sweepRevoked().catch(() => undefined), RECHECK_MS);
+      this.recheck.unref();
     }
     if (this.config.processRole === 'worker') return; // no one reads a worker's output for a key
     if (this.config.adminApiKey !== undefined || (await this.keys.hasActiveAdmin())) return;
@@ -152,7 +161,31 @@ export class ApiKeysService implements OnApplicationBootstrap {
       throw new NotFoundException(`API key ${id} not found`);
     }
     this.forget(id);
-    if (this.cluster.enabled) await this.cluster.publish(REVOKED_CHANNEL, id);
+    // Told to the other instances at once; while Redis is away, their sweep finds it (RECHECK_MS).
+    if (this.cluster.enabled) {
+      const told = this.cluster.publish(REVOKED_CHANNEL, id).catch(() => undefined);
+      await Promise.race([told, new Promise((r) => setTimeout(r, PUBLISH_WAIT_MS).unref())]);
+    }
+  }
+
+  onModuleDestroy(): void {
+    if (this.recheck !== null) clearInterval(this.recheck);
+  }
+
+  /** Tells the sweep of revoked keys which keys hold connections (the Socket.IO gateway's sockets). Returns the way to stop. */
+  holdsKeys(source: () => Iterable<string>): () => void {
+    this.holders.add(source);
+    return () => this.holders.delete(source);
+  }
+
+  /** Forgets (and so disconnects) every connected key that the database says is revoked or gone. */
+  private async sweepRevoked(): Promise<void> {
+    const keyIds = new Set([...this.open.keys(), ...[...this.holders].flatMap((source) => [...source()])]);
+    for (const keyId of keyIds) {
+      if (keyId === ENV_ADMIN_KEY_ID) continue;
+      const record = await this.keys.findById(keyId);
+      if (record === null || record.revokedAt !== null) this.forget(keyId);
+    }
   }
 
   /** Drops a revoked key from the cache and tells the listeners (its sockets are closed). */
@@ -229,7 +262,12 @@ function mergeLimits(current: KeyLimits | null, change: KeyLimitsDto): KeyLimits
   const merged: KeyLimits = { ...NO_LIMITS, ...current };
   for (const field of Object.keys(NO_LIMITS) as (keyof KeyLimits)[]) {
     const value = change[field];
-    if (value !== undefined) (merged as unknown as Record<string, unknown>)[field] = value;
+    // A nested object (the unpriced ceilings) is stored as a plain copy of what was sent, no more.
+    const plain =
+      value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined))
+        : value;
+    if (value !== undefined) (merged as unknown as Record<string, unknown>)[field] = plain;
   }
   return Object.values(merged).every((v) => v === null) ? null : merged;
 }

@@ -24,6 +24,11 @@ export class OpenResponses {
     });
   }
 
+  /** The keys with responses open. */
+  keys(): IterableIterator<string> {
+    return this.byKey.keys();
+  }
+
   /** Cuts every open response of the key (its connection is closed; the client sees the stream end). */
   end(keyId: string): void {
     const open = this.byKey.get(keyId);

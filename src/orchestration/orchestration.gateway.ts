@@ -130,6 +130,7 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
   @WebSocketServer() private readonly server!: Namespace;
   private stopRelay: () => void = () => undefined;
   private stopRevokes: () => void = () => undefined;
+  private stopHolding: () => void = () => undefined;
   private readonly addressOf: (request: Socket['request']) => string;
 
   constructor(
@@ -178,6 +179,9 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
     });
     if (this.cluster.enabled) this.followCluster(namespace);
     else this.stopRelay = this.bus.listen(({ event, address }) => this.emit(roomsOf(address), event));
+    this.stopHolding = this.keys.holdsKeys(() =>
+      [...namespace.sockets.values()].flatMap((socket) => (socket.data as Partial<SocketState>).principal?.keyId ?? []),
+    );
     // A revoked key's sockets are closed at once, without a recoverable session left behind.
     this.stopRevokes = this.keys.onRevoke((keyId) => {
       for (const socket of namespace.sockets.values()) {
@@ -189,6 +193,7 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
   onModuleDestroy(): void {
     this.stopRelay();
     this.stopRevokes();
+    this.stopHolding();
   }
 
   /**

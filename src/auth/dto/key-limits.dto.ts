@@ -1,4 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -6,44 +8,44 @@ import {
   IsInt,
   IsNumber,
   IsOptional,
+  IsPositive,
   Matches,
   Max,
   Min,
-  ValidateBy,
-  type ValidationOptions,
+  ValidateIf,
+  ValidateNested,
 } from 'class-validator';
+import type { UnpricedKind } from '../limits/unpriced-items.js';
 
 /** More USD than this per key and window is surely a mistake. */
 const MAX_USD = 1_000_000_000;
 /** More USD than this held for one file or one tool use is surely a mistake. */
 const MAX_UNPRICED_USD = 1000;
-const UNPRICED_KIND = /^[a-z][a-z0-9_]{0,39}$/;
 
-/** `{ kind: usd }`: at most 20 kinds, each a lower-case name, each ceiling more than 0 and at most MAX_UNPRICED_USD. */
-function IsUnpricedCeilings(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isUnpricedCeilings',
-      validator: {
-        validate: (value: unknown) =>
-          typeof value === 'object' &&
-          value !== null &&
-          !Array.isArray(value) &&
-          Object.keys(value).length <= 20 &&
-          Object.entries(value).every(
-            ([kind, usd]) =>
-              UNPRICED_KIND.test(kind) &&
-              typeof usd === 'number' &&
-              Number.isFinite(usd) &&
-              usd > 0 &&
-              usd <= MAX_UNPRICED_USD,
-          ),
-        defaultMessage: () =>
-          `unpriced must be an object of at most 20 kinds (file, web_search, code_interpreter…: lower-case letters, digits, _) each with a USD ceiling more than 0 and at most ${MAX_UNPRICED_USD}`,
-      },
-    },
-    options,
+const ceiling = (): PropertyDecorator =>
+  applyDecorators(
+    ApiPropertyOptional({ type: Number, exclusiveMinimum: true, minimum: 0, maximum: MAX_UNPRICED_USD }),
+    // Left out: not allowed; null is no ceiling at all, so it is refused (leave the kind out).
+    ValidateIf((_dto: object, value: unknown) => value !== undefined),
+    IsNumber({ allowNaN: false, allowInfinity: false }),
+    IsPositive(),
+    Max(MAX_UNPRICED_USD),
   );
+
+/**
+ * USD held per use of what a provider bills beyond tokens, by kind: `file` (a file by id or URL),
+ * hosted tools by type without version or `_preview`, and `other` for any other hosted tool.
+ */
+export class UnpricedCeilingsDto implements Partial<Record<UnpricedKind, number>> {
+  @ceiling() file?: number;
+  @ceiling() web_search?: number;
+  @ceiling() web_fetch?: number;
+  @ceiling() file_search?: number;
+  @ceiling() code_interpreter?: number;
+  @ceiling() code_execution?: number;
+  @ceiling() image_generation?: number;
+  @ceiling() mcp?: number;
+  @ceiling() other?: number;
 }
 
 /**
@@ -107,17 +109,14 @@ export class KeyLimitsDto {
   /**
    * What a key with a budget may send that the provider bills beyond tokens, each with the USD held
    * per use: `file` (a file by id or URL), hosted tools by type without version (`web_search`,
-   * `code_interpreter`, `file_search`…). Not listed: refused with 403 while the key has a budget.
+   * `code_interpreter`, `file_search`…), `other` for hosted tools of any other type. Not listed:
+   * refused with 403 while the key has a budget.
    */
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: { type: 'number' },
-    nullable: true,
-    example: { file: 0.2, web_search: 0.05 },
-  })
+  @ApiPropertyOptional({ type: UnpricedCeilingsDto, nullable: true, example: { file: 0.2, web_search: 0.05 } })
   @IsOptional()
-  @IsUnpricedCeilings()
-  unpriced?: Record<string, number> | null;
+  @ValidateNested()
+  @Type(() => UnpricedCeilingsDto)
+  unpriced?: UnpricedCeilingsDto | null;
 }
 
 /** A key's limits as they stand: `null` is no limit. */
@@ -134,8 +133,8 @@ export class KeyLimitsResponseDto {
   rpm: number | null;
   @ApiProperty({ type: Number, nullable: true })
   tpm: number | null;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, nullable: true })
-  unpriced: Record<string, number> | null;
+  @ApiProperty({ type: UnpricedCeilingsDto, nullable: true })
+  unpriced: UnpricedCeilingsDto | null;
 }
 
 /** What the key has spent (USD, from the catalogue's prices) and holds in flight. */

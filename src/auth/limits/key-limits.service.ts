@@ -133,7 +133,7 @@ export class KeyLimitsService implements OnApplicationBootstrap {
       if (ceiling === undefined) {
         throw new KeyLimitExceeded(
           403,
-          `This API key has a spend limit, and the request's ${kind === 'file' ? 'file (by id or URL)' : `hosted tool ${kind}`} is billed by the provider beyond its tokens, so no hold can bound it; an admin may allow it with a USD ceiling per use: PATCH /api/keys/:id {"limits":{"unpriced":{"${kind}":0.1}}}`,
+          `This API key has a spend limit, and the request's ${kind === 'file' ? 'file (by id or URL)' : kind === 'other' ? 'hosted tool (of a type counted as other)' : `hosted tool ${kind}`} is billed by the provider beyond its tokens, so no hold can bound it; an admin may allow it with a USD ceiling per use: PATCH /api/keys/:id {"limits":{"unpriced":{"${kind}":0.1}}}`,
           'unpriced',
         );
       }

@@ -1,6 +1,7 @@
 import type { CatalogueItem } from '../../models/models.service.js';
 import { estimateCostOfTokens } from '../../models/pricing.js';
 import type { CompletionRequest } from '../../providers/provider.types.js';
+import type { UnpricedKind } from './unpriced-items.js';
 
 /** What an admin may set on a key (each null: no limit). */
 export interface KeyLimits {
@@ -17,7 +18,7 @@ export interface KeyLimits {
    * What a key with a budget may send that the provider bills beyond tokens (files by id or URL,
    * hosted tools: `file`, `web_search`, `code_interpreter`…), each with the USD held per use.
    */
-  unpriced: Record<string, number> | null;
+  unpriced: Partial<Record<UnpricedKind, number>> | null;
 }
 
 export const NO_LIMITS: KeyLimits = {

@@ -5,26 +5,51 @@
  * with a budget may send them only where an admin allowed each with a USD ceiling (`unpriced`).
  */
 
-/** Tool types a client runs itself: their calls are the model's output tokens, nothing more. */
-const CLIENT_TOOLS = new Set(['function', 'custom']);
+/** The kinds a key may be given a ceiling for; a hosted tool of another type is `other`. */
+export const UNPRICED_KINDS = [
+  'file',
+  'web_search',
+  'web_fetch',
+  'file_search',
+  'code_interpreter',
+  'code_execution',
+  'image_generation',
+  'mcp',
+  'other',
+] as const;
+export type UnpricedKind = (typeof UNPRICED_KINDS)[number];
+
+/**
+ * Tool types a client runs itself: their calls are the model's output tokens, nothing more
+ * (OpenAI's function and custom tools; Anthropic's bash, text editor, computer and memory tools).
+ */
+const CLIENT_TOOLS = new Set(['function', 'custom', 'bash', 'text_editor', 'computer', 'memory']);
 /** How deep a body is walked; deeper bodies are refused before they get here (the JSON depth limit). */
 const MAX_DEPTH = 64;
 
-/** A hosted tool's kind: its type without a version date or `_preview` (`web_search_20250305` → `web_search`). */
-export function toolKind(type: string): string {
+/** A tool's type without a version date or `_preview` (`web_search_20250305` → `web_search`). */
+function baseType(type: string): string {
   return type.replace(/_\d{8}$/, '').replace(/_preview$/, '');
 }
 
+/** A hosted tool's kind: its base type when a key can be given a ceiling for it by name, else `other`. */
+function toolKind(type: string): UnpricedKind {
+  const base = baseType(type);
+  return (UNPRICED_KINDS as readonly string[]).includes(base) ? (base as UnpricedKind) : 'other';
+}
+
 /** Kinds of unpriced items in a request body (OpenAI chat, Responses, Anthropic Messages), with how often each occurs. */
-export function unpricedItemsOf(body: unknown): Map<string, number> {
-  const found = new Map<string, number>();
-  const add = (kind: string) => found.set(kind, (found.get(kind) ?? 0) + 1);
+export function unpricedItemsOf(body: unknown): Map<UnpricedKind, number> {
+  const found = new Map<UnpricedKind, number>();
+  const add = (kind: UnpricedKind) => found.set(kind, (found.get(kind) ?? 0) + 1);
   if (isObject(body)) {
     if (body.web_search_options !== undefined && body.web_search_options !== null) add('web_search');
     if (Array.isArray(body.tools)) {
       for (const tool of body.tools) {
         // Anthropic's client tools have no type; OpenAI's are `function` or `custom`.
-        if (isObject(tool) && typeof tool.type === 'string' && !CLIENT_TOOLS.has(tool.type)) add(toolKind(tool.type));
+        if (isObject(tool) && typeof tool.type === 'string' && !CLIENT_TOOLS.has(baseType(tool.type))) {
+          add(toolKind(tool.type));
+        }
       }
     }
   }
