@@ -204,3 +204,36 @@ describe('shutdown', () => {
     }
   });
 });
+
+/** Whether a verdict is simulated is configuration (SIMULATED_PROVIDERS), never what a model writes. */
+describe('simulated verdicts', () => {
+  // Every provider speaks to the simulator, but none is configured as simulated: as real models
+  // would, their evaluations write `"simulated": true` into their JSON, and it must not count.
+  let env: Awaited<ReturnType<typeof startSimulatedApp>>;
+  let key: string;
+
+  beforeAll(async () => {
+    env = await startSimulatedApp({ SIMULATED_PROVIDERS: '' });
+    key = (await createUserKey(env.t)).key;
+  });
+  afterAll(() => env.close());
+
+  it('should count the scores of a model that writes "simulated": true when its provider is not the simulator', async () => {
+    const session = await createSession(env.t, key);
+    const r = (
+      await env.t
+        .http()
+        .post('/api/orchestrate?wait=true')
+        .set(auth(key))
+        .send({ sessionId: session.id, prompt: 'Compare two sorting algorithms', models: PINNED, maxIterations: 1 })
+        .expect(200)
+    ).body as Json;
+    const evaluations = (r.steps as Json[]).filter((s) => s.role === 'evaluator' && s.status === 'succeeded');
+    expect(evaluations.length).toBeGreaterThan(0);
+    expect(evaluations.every((s) => s.evaluation.simulated === false)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, env.t.config.usage.flushIntervalMs + 200));
+    const board = (await env.t.http().get('/api/analytics/models').set(auth(key)).expect(200)).body as Json;
+    const row = (board.models as Json[]).find((m) => m.modelId === r.team.primary[0]) as Json;
+    expect(row.scoredAnswers).toBeGreaterThan(0);
+  });
+});

@@ -33,6 +33,8 @@ export class AppConfig {
   readonly dbMaxPoolSize: number;
   readonly projectRoot = PROJECT_ROOT;
   readonly providers: ProviderSettings[];
+  /** SIMULATED_PROVIDERS: the providers that are the upstream simulator (configuration decides what is simulated). */
+  readonly simulatedProviders: ReadonlySet<string>;
   /** Models the providers file adds to the curated catalogue. */
   readonly extraModels: CatalogueEntry[];
   readonly providerTimeoutMs: number;
@@ -81,6 +83,7 @@ export class AppConfig {
     this.ferretdbBin = env.FERRETDB_BIN;
     this.dbMaxPoolSize = env.DB_MAX_POOL_SIZE ?? (env.MONGODB_URI === undefined ? 8 : 100);
     this.providers = env.providers ?? [];
+    this.simulatedProviders = readSimulated(env.SIMULATED_PROVIDERS, this.providers);
     // Provider keys (and the admin key) are taken out of every upstream error text and log line.
     registerSecrets([env.ADMIN_API_KEY, ...this.providers.map((p) => p.apiKey)]);
     this.extraModels = env.extraModels ?? [];
@@ -143,4 +146,17 @@ function readTrustProxy(value: string | undefined): boolean | number | string[] 
     ]);
   }
   return entries;
+}
+
+/** SIMULATED_PROVIDERS as a set of provider ids; an id no provider has stops the start. */
+function readSimulated(value: string | undefined, providers: ProviderSettings[]): ReadonlySet<string> {
+  const ids = (value ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id.length > 0);
+  const unknown = ids.filter((id) => !providers.some((p) => p.id === id));
+  if (unknown.length > 0 && providers.length > 0) {
+    throw new ConfigError([`SIMULATED_PROVIDERS: ${unknown.join(', ')} is not a provider id`]);
+  }
+  return new Set(ids);
 }

@@ -90,6 +90,15 @@ export class Environment {
   @IsString()
   FERRETDB_BIN?: string;
 
+  /**
+   * Providers that are the upstream simulator (the demo's and the tests'): only their evaluations
+   * may say they are simulated (a hash, not a judgement); comma-separated provider ids.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[\w.-]+(\s*,\s*[\w.-]+)*$/, { message: 'SIMULATED_PROVIDERS must be provider ids separated by commas' })
+  SIMULATED_PROVIDERS?: string;
+
   /** Redis for the distributed mode (several API instances, run workers); unset: one process, no Redis. */
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -143,16 +143,22 @@ export function displayUrl(url: string): string {
 /** The six providers of the mission: the demo and the tests point them all at the simulator. */
 export const MISSION_PROVIDERS = ['openai', 'anthropic', 'xai', 'alibaba', 'mistral', 'meta'] as const;
 
-/** Variables that send the given providers to the upstream simulator at `simulatorUrl` (its host root). */
+/**
+ * Variables that send the given providers to the upstream simulator at `simulatorUrl` (its host
+ * root) and mark them simulated (SIMULATED_PROVIDERS).
+ */
 export function simulatorProviderEnvironment(
   simulatorUrl: string,
   providerIds: readonly string[] = MISSION_PROVIDERS,
 ): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const definition of PROVIDER_DEFINITIONS.filter((d) => providerIds.includes(d.id))) {
+  const simulated = PROVIDER_DEFINITIONS.filter((d) => providerIds.includes(d.id));
+  for (const definition of simulated) {
     env[definition.baseUrlVariable] = definition.protocol === 'anthropic' ? simulatorUrl : `${simulatorUrl}/v1`;
     if (definition.keyVariable !== null) env[definition.keyVariable] = `simulator-key-${definition.id}`;
   }
+  // They are the simulator: their hashed evaluations are not judgements (configuration says so).
+  env.SIMULATED_PROVIDERS = simulated.map((d) => d.id).join(',');
   return env;
 }
 

@@ -53,6 +53,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
   private readonly logger = new Logger(OrchestrationEngine.name);
   private readonly active = new Map<string, ActiveRun>();
   readonly gate: CallGate;
+  private readonly simulatedProviders: ReadonlySet<string>;
   private stopCancels: () => void = () => undefined;
 
   constructor(
@@ -66,6 +67,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     config: AppConfig,
   ) {
     this.gate = new CallGate(config.orchestration.maxInflightCalls);
+    this.simulatedProviders = config.simulatedProviders;
   }
 
   /** The key's runs going; a cancelled one still writing its end no longer counts (its slot is free once cancel answers). */
@@ -202,7 +204,14 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
       ending.team = plan.team;
       ending.execution = new RunExecution(
         run,
-        { caller: this.caller, runs: this.runs, bus: this.bus, gate: this.gate, checkLease },
+        {
+          caller: this.caller,
+          runs: this.runs,
+          bus: this.bus,
+          gate: this.gate,
+          checkLease,
+          simulatedProviders: this.simulatedProviders,
+        },
         signal,
         new Budget(run.options.costLimitUsd),
         plan.history,

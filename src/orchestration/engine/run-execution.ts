@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { providerOf } from '../../common/model-id.js';
 import type { Domain } from '../../common/domains.js';
 import { KeyedQueue } from '../../common/keyed-queue.js';
 import type { CallUsage } from '../../analytics/usage-recorder.js';
@@ -34,6 +35,8 @@ export interface ExecutionDeps {
   gate: CallGate;
   /** Aborts the run (reason `lost`) when its worker no longer holds its job (a cluster). */
   checkLease?: () => Promise<void>;
+  /** Providers that are the upstream simulator (SIMULATED_PROVIDERS): only theirs may be simulated verdicts. */
+  simulatedProviders: ReadonlySet<string>;
 }
 
 const asEvaluation = (text: string): Interpretation | { error: string } => {
@@ -128,7 +131,7 @@ export function takeoverUsage(run: RunRecord): (CallUsage & { id: Types.ObjectId
         ...callUsageOf(run, run.domain, {
           stepId: step.stepId,
           role: step.role,
-          provider: step.modelId.split('/')[0],
+          provider: providerOf(step.modelId),
           modelId: step.modelId,
           at: step.endedAt,
         }),
@@ -389,8 +392,10 @@ export class RunExecution {
       const read = options.interpret(text);
       if ('error' in read) failure = { errorClass: 'invalid_evaluation', message: read.error };
       else {
-        evaluation = read.evaluation ?? null;
-        review = read.review ?? null;
+        // Configuration decides what is simulated: a real model writing `"simulated": true` is still judging.
+        const simulated = this.deps.simulatedProviders.has(answeredBy.item.provider);
+        evaluation = read.evaluation ? { ...read.evaluation, simulated: simulated && read.evaluation.simulated } : null;
+        review = read.review ? { ...read.review, simulated: simulated && read.review.simulated } : null;
       }
     }
     const step: RunStep = {
