@@ -40,9 +40,10 @@ function describe(errors: ValidationError[], parent = ''): string[] {
   });
 }
 
-/** class-validator on every DTO; a body that is not a JSON object is refused as such first. */
-/** Socket.IO on the same HTTP server, with the HTTP API's CORS origins. */
-/** In a cluster, with Socket.IO's Redis Streams adapter: broadcasts and recoverable sessions go through Redis. */
+/**
+ * Socket.IO on the same HTTP server, with the HTTP API's CORS origins; in a cluster, with
+ * Socket.IO's Redis Streams adapter: broadcasts and recoverable sessions go through Redis.
+ */
 class ConfiguredIoAdapter extends IoAdapter {
   constructor(
     app: NestFastifyApplication,
@@ -62,6 +63,7 @@ class ConfiguredIoAdapter extends IoAdapter {
   }
 }
 
+/** class-validator on every DTO; a body that is not a JSON object is refused as such first. */
 class RequestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // Only DTO bodies are checked here; a Socket.IO handler reads its own payload (typed `unknown`).

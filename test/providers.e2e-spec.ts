@@ -2,7 +2,8 @@ import { AnthropicAdapter } from '../src/providers/adapters/anthropic.adapter.js
 import { OpenAiAdapter } from '../src/providers/adapters/openai.adapter.js';
 import { UpstreamHttp } from '../src/providers/adapters/upstream-http.js';
 import { ProviderError } from '../src/providers/provider.error.js';
-import { collect, type ProviderEvent } from '../src/providers/provider.types.js';
+import type { ProviderEvent } from '../src/providers/provider.types.js';
+import { collect } from './support/collect.js';
 import {
   DEFAULT_RESILIENCE,
   Resilience,

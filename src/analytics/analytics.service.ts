@@ -1,4 +1,5 @@
 import { ForbiddenException, Injectable } from '@nestjs/common';
+import { providerOf } from '../common/model-id.js';
 import { parseDateOrDateTime } from '../common/date-or-date-time.js';
 import type { Principal } from '../auth/principal.js';
 import type { ObservedStats } from './observed-stats.js';
@@ -178,7 +179,7 @@ export class AnalyticsService {
       const modelId = keyOf(row._id);
       return {
         modelId,
-        provider: modelId.split('/')[0],
+        provider: providerOf(modelId),
         calls: n('calls'),
         chosenAsPrimary: n('primaryChosen'),
         meanScore: round(ratio(n('scoreSum'), n('scoreCount')), 2),

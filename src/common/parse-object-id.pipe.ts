@@ -1,6 +1,10 @@
 import { ArgumentMetadata, BadRequestException, Injectable, Param, PipeTransform } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
 
+/**
+ * A MongoDB object id as the API takes it. DTO fields repeat it as a literal in `@Matches`: the
+ * Swagger CLI plugin documents a pattern only from a literal there.
+ */
 export const OBJECT_ID = /^[0-9a-f]{24}$/;
 
 /** Rejects a malformed id with a 400 before it reaches the database. */

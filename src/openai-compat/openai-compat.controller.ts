@@ -10,13 +10,13 @@ import { privateUrlIn } from './private-urls.js';
 import { checkShape, type WireApi } from './wire-shapes.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 
+/** A gateway route: POST answering 200, safe to retry with an Idempotency-Key. */
+const GatewayPost = (path: string) => applyDecorators(Post(path), HttpCode(200), Idempotent());
+
 /**
  * OpenAI's Chat Completions and Models routes, for any OpenAI client (documented by OpenAI's own
  * API reference, so left out of /docs). Same API keys; errors in OpenAI's shape.
  */
-/** A gateway route: POST answering 200, safe to retry with an Idempotency-Key. */
-const GatewayPost = (path: string) => applyDecorators(Post(path), HttpCode(200), Idempotent());
-
 @ApiExcludeController()
 @Controller('v1')
 export class OpenAiCompatController {

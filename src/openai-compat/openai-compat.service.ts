@@ -19,6 +19,7 @@ import { ThreadsService } from '../threads/threads.service.js';
 import { AnthropicToOpenAiStream, fromAnthropicMessage, toAnthropicRequest } from './anthropic-translation.js';
 import { readChatRequest, textMessages, type ChatRequest } from './chat-request.js';
 import { anthropicErrorType, OpenAiError } from './openai-error.js';
+import { OBJECT_ID } from '../common/parse-object-id.pipe.js';
 import { chatToResponse, ChatToResponsesStream, responsesToChat, STATEFUL } from './responses-translation.js';
 import {
   anthropicEvent,
@@ -689,7 +690,7 @@ export class OpenAiCompatService {
     this.rateHeaders(reply, await this.limits.admit(principal.keyId));
     const header = request.headers[SESSION_HEADER];
     const named = typeof header === 'string' ? header : chat.user;
-    const sessionId = named !== undefined && /^[0-9a-f]{24}$/.test(named) ? named : await this.sessionOf(principal);
+    const sessionId = named !== undefined && OBJECT_ID.test(named) ? named : await this.sessionOf(principal);
     const thread = await this.threads.create(principal, {
       sessionId,
       title: last.content.replace(/\s+/g, ' ').slice(0, 80),

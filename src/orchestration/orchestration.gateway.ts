@@ -20,6 +20,7 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { ThreadsService } from '../threads/threads.service.js';
 import { toRunEvent, type RunEventDto } from './dto/run.response.dto.js';
 import { Cluster } from '../cluster/cluster.js';
+import { OBJECT_ID } from '../common/parse-object-id.pipe.js';
 import { roomsOf, RunEventBus } from './events/run-event-bus.js';
 import { FINAL_EVENTS } from './events/run-events.js';
 import type { RunEvent, RunEventType } from './events/run-events.js';
@@ -38,7 +39,6 @@ export type SubscribeAck = { ok: true; replayed: number } | { ok: false; error: 
 /** The server-to-client events of the namespace: every run event, under its own name. */
 export type ServerEvents = { [K in RunEventType]: (event: RunEventDto) => void };
 
-const ID = /^[0-9a-f]{24}$/;
 const REQUEST_FIELDS = new Set(['runId', 'threadId', 'sessionId', 'afterSeq']);
 
 /** Per-socket limits: what one client may hold or ask at once, so one socket cannot stall the server. */
@@ -77,7 +77,7 @@ export function readRequest(body: unknown): Target | string {
   if (given.length !== 1) return 'give exactly one of runId, threadId, sessionId';
   const key = given[0];
   const id = request[key];
-  if (typeof id !== 'string' || !ID.test(id)) return `${key} must be a 24-character hexadecimal id`;
+  if (typeof id !== 'string' || !OBJECT_ID.test(id)) return `${key} must be a 24-character hexadecimal id`;
   const afterSeq = request.afterSeq;
   if (afterSeq !== undefined && (typeof afterSeq !== 'number' || !Number.isInteger(afterSeq) || afterSeq < 0)) {
     return 'afterSeq must be a whole number of 0 or more';

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { providerOf } from '../../common/model-id.js';
 import { Types } from 'mongoose';
 import { UsageRecorder, type RunOutcome } from '../../analytics/usage-recorder.js';
 import { Cluster } from '../../cluster/cluster.js';
@@ -256,7 +257,7 @@ export class RunFinisher {
 
   /** The run's outcome for analytics: the orchestration numbers and the model leaderboard. */
   private recordOutcome(run: RunRecord, { execution: x, team, domain }: RunEnding, status: RunStatus): void {
-    const ref = (modelId: string) => ({ modelId, provider: modelId.split('/')[0] });
+    const ref = (modelId: string) => ({ modelId, provider: providerOf(modelId) });
     const writers =
       team === null
         ? []

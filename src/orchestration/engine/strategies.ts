@@ -1,4 +1,5 @@
 import type { Domain } from '../../common/domains.js';
+import { providerOf } from '../../common/model-id.js';
 import type { Strategy } from '../../sessions/session.schema.js';
 import type { RunOptions } from '../run.schema.js';
 import { pickTeam, type Candidate } from './model-selector.js';
@@ -191,7 +192,7 @@ async function improve(x: RunExecution, team: Team): Promise<void> {
     if (current.role === 'refiner' && previous !== null && score !== null) {
       x.improvements.push({
         modelId: current.modelId,
-        provider: current.modelId.split('/')[0],
+        provider: providerOf(current.modelId),
         delta: score - previous,
       });
     }
