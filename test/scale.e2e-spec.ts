@@ -228,4 +228,21 @@ describe('Scale out: two API instances and two workers on Redis', () => {
       3000,
     );
   });
+
+  it('should make one upstream call for one Idempotency-Key sent at once to both instances; the other gets 409', async () => {
+    const upstream = () => Object.values(sim.getStats().requests).reduce((a, b) => a + b, 0);
+    const before = upstream();
+    const send = (base: string) =>
+      call<{ error?: { code?: string } }>(base, '/v1/chat/completions', {
+        headers: { 'idempotency-key': 'same-key-two-instances' },
+        body: { model: 'openai/gpt-5.4-mini', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 24 },
+      });
+    const answers = await Promise.all([send(apiA.url), send(apiB.url)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    expect(upstream() - before).toBe(1);
+    // Once answered, the same key on either instance gets the kept answer: still one call.
+    const again = await send(apiB.url);
+    expect(again.status).toBe(200);
+    expect(upstream() - before).toBe(1);
+  });
 });

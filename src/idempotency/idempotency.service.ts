@@ -14,13 +14,12 @@ import { KeyedQueue } from '../common/keyed-queue.js';
 import { StoredResponse } from '../common/stored-response.js';
 import type { IdempotencyRecord } from './idempotency-record.schema.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
+import { InFlightLeases } from './in-flight-leases.js';
 
 /** How long a key holds its first request and answer. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
 /** Ids reserved for what one request creates (an orchestration run stores three objects). */
 const RESERVED_IDS = 4;
-/** A claim this old is taken to have died with its request, even if this process never heard it end. */
-const IN_FLIGHT_MAX_MS = 15 * 60_000;
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** What a claimed request carries until it answers. */
@@ -51,7 +50,7 @@ export function fingerprint(method: string, url: string, body: unknown): string 
  * `Idempotency-Key` on the POSTs that create something. The first request with a key claims it
  * (with the ids it will give what it creates) and, once it answers 2xx, the answer is kept 24 h:
  * the same key with the same request gets that answer again, with another request 422, while the
- * first is still being answered 409. A request that fails gives its key back. A claim whose
+ * first is still being answered 409 (on any instance: InFlightLeases). A request that fails gives its key back. A claim whose
  * request died (a crash, a database outage before its answer was kept) is run again with the
  * same ids, so what it had stored is found, not stored twice.
  */
@@ -59,11 +58,12 @@ export function fingerprint(method: string, url: string, body: unknown): string 
 export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(IdempotencyService.name);
   private readonly claims = new KeyedQueue();
-  /** Records whose request is being answered here, since when. */
-  private readonly inFlight = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly records: IdempotencyRepository) {}
+  constructor(
+    private readonly records: IdempotencyRepository,
+    private readonly inFlight: InFlightLeases,
+  ) {}
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.removeExpired(), 60 * 60_000).unref();
@@ -104,14 +104,16 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
       // The claim is inserted first: a new key (nearly every request) costs one insert and no
       // read (on the embedded FerretDB a read of a missing `_id` scans the collection).
       if (await this.records.claim(claim)) {
+        // Ours (the insert won): a duplicate elsewhere finds the claim and this lease.
+        await this.inFlight.take(recordId, now);
         request.idempotency = { claim };
-        this.inFlight.set(recordId, now);
         return;
       }
       const live = (record: IdempotencyRecord | null) =>
         record !== null && record.expiresAt.getTime() > now ? record : null;
       const found = live(await this.records.findAnswer(recordId)) ?? live(await this.records.findClaim(recordId));
       if (found === null) {
+        if (!(await this.inFlight.take(recordId, now))) throw this.inProgress();
         await this.records.renew(claim); // the key was used more than 24 h ago
         request.idempotency = { claim };
       } else {
@@ -125,13 +127,10 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
         if (found.state === 'done') {
           throw new StoredResponse(found.status ?? 200, found.contentType ?? 'application/json', found.body ?? '');
         }
-        const since = this.inFlight.get(recordId);
-        if (since !== undefined && now - since < IN_FLIGHT_MAX_MS) {
-          throw this.inProgress();
-        }
+        // Still being answered here or on another instance: 409. Else its request died: run it again.
+        if (!(await this.inFlight.take(recordId, now))) throw this.inProgress();
         request.idempotency = { claim: found };
       }
-      this.inFlight.set(recordId, now);
     });
   }
 
@@ -157,7 +156,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
             `Keeping an idempotent answer failed: ${error instanceof Error ? error.message : String(error)}`,
           ),
         );
-      this.inFlight.delete(claim.claim._id);
+      this.inFlight.release(claim.claim._id);
       request.idempotency = undefined;
       return payload;
     });
@@ -165,7 +164,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
       const claim = request.idempotency;
       if (claim === undefined) return;
       request.idempotency = undefined;
-      this.inFlight.delete(claim.claim._id);
+      this.inFlight.release(claim.claim._id);
       if (reply.statusCode >= 200 && reply.statusCode < 300) return;
       // Nothing was stored (writes are ordered so), so the key may be used again.
       this.records.release(claim.claim._id).catch(() => undefined);
@@ -176,7 +175,7 @@ export class IdempotencyService implements OnModuleInit, OnApplicationShutdown {
     });
     fastify.addHook('onRequestAbort', (request, done) => {
       const claim = request.idempotency;
-      if (claim !== undefined) this.inFlight.delete(claim.claim._id);
+      if (claim !== undefined) this.inFlight.release(claim.claim._id);
       done();
     });
   }
