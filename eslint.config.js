@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.cache/', 'coverage/', 'test/support/*.cjs', 'jest.config.js', 'eslint.config.js'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      '.cache/',
+      'coverage/',
+      'test/support/*.cjs',
+      'jest.config.js',
+      'eslint.config.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -14,6 +24,25 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Layers: `common/` and `config/` are the bottom; they import no feature (the lower layer
+    // defines the shapes, the feature imports them). Import circles: `npm run lint` runs
+    // scripts/check-import-cycles.mjs as well.
+    files: ['src/common/**/*.ts', 'src/config/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: String.raw`^\.\./(analytics|auth|cluster|console|database|health|idempotency|local-model|models|openai-compat|orchestration|providers|sessions|simulator|threads)/`,
+              message: 'common/ and config/ import no feature: define the shape here and let the feature import it.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Server, ServerOptions } from 'socket.io';
 import { trustOf } from './auth/client-address.js';
+import { GATEWAY_ERROR_SHAPES } from './openai-compat/openai-error.js';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { ValidationError } from 'class-validator';
@@ -169,7 +170,7 @@ export async function createApp(
   }
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config.corsOrigins, app.get(Cluster)));
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter(config.bodyLimitBytes));
+  app.useGlobalFilters(new AllExceptionsFilter(config.bodyLimitBytes, GATEWAY_ERROR_SHAPES));
   app.enableShutdownHooks();
 
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {

@@ -18,8 +18,9 @@ import type {
   UsageReportDto,
 } from './dto/analytics.dto.js';
 import { BUCKETS, bucketField, quantile } from './histogram.js';
-import { RollupStore, type RollupFilter } from './rollup-store.js';
-import { dayOf, type Rollup } from './usage-recorder.js';
+import { RollupStore } from './rollup-store.js';
+import type { Rollup, RollupFilter } from './rollup.types.js';
+import { dayOf } from './usage-recorder.js';
 import { UsageRepository } from './usage.repository.js';
 
 const FAILURE_CLASSES = [...ERROR_CLASSES, 'invalid_evaluation'];

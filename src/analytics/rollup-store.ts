@@ -1,25 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Cluster } from '../cluster/cluster.js';
 import { AppConfig } from '../config/app-config.js';
-import type { Increment, Rollup } from './usage-recorder.js';
+import type { Increment, Rollup, RollupDoc, RollupFilter } from './rollup.types.js';
 import { UsageRepository } from './usage.repository.js';
 
 const ROLLUPS: Rollup[] = ['usage', 'model', 'session', 'run', 'key'];
 
 /** Where processes announce the rollup increments they wrote. */
 const ROLLUP_CHANNEL = 'rollups';
-
-/** A rollup document as stored: its key fields and its counter groups (`n`, `lat`, `fail`…). */
-export type RollupDoc = Record<string, unknown> & { _id: string; day: Date; ownerId: string };
-
-export interface RollupFilter {
-  ownerId?: string;
-  from?: Date;
-  to?: Date;
-  domain?: string;
-  sessionId?: string;
-  keyId?: string;
-}
 
 /**
  * An in-memory copy of the rollups, read once at start and kept equal to the database by applying

@@ -5,6 +5,7 @@ import { ShutdownDrains } from '../database/shutdown-drains.js';
 import type { NormalizedUsage } from '../providers/provider.types.js';
 import { bucketField, bucketOf } from './histogram.js';
 import { RollupStore } from './rollup-store.js';
+import type { Increment, Rollup } from './rollup.types.js';
 import { UsageRepository } from './usage.repository.js';
 import type { UsageRecord } from './usage.schema.js';
 
@@ -54,14 +55,6 @@ export interface RunOutcome {
   answers: { modelId: string; provider: string; score: number | null }[];
   /** Refinements: how much each raised (or lowered) the score of the answer it rewrote. */
   improvements: { modelId: string; provider: string; delta: number }[];
-}
-
-export type Rollup = 'usage' | 'model' | 'session' | 'run' | 'key';
-export interface Increment {
-  rollup: Rollup;
-  id: string;
-  set: Record<string, unknown>;
-  inc: Record<string, number>;
 }
 
 /** The UTC day a moment falls on, as midnight of that day. */

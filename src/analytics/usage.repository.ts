@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model } from 'mongoose';
 import { isDuplicateKey } from '../common/id-source.js';
-import type { RollupDoc, RollupFilter } from './rollup-store.js';
-import type { Increment, Rollup } from './usage-recorder.js';
+import type { Increment, Rollup, RollupDoc, RollupFilter } from './rollup.types.js';
 import { KeyRollup, ModelRollup, RunRollup, SessionRollup, UsageRecord, UsageRollup } from './usage.schema.js';
 
 /**

@@ -1,7 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { anthropicErrorType, openAiErrorBody } from '../openai-compat/openai-error.js';
 import { ErrorEnvelope } from './error-envelope.js';
 import { StoredResponse } from './stored-response.js';
 
@@ -60,10 +59,25 @@ export function errorEnvelope(
   };
 }
 
-/** The global filter: every error leaves in the same envelope; a 500 tells only the request id. */
+/**
+ * An error body in another API's shape for the paths it serves (the gateway's `/v1` routes answer
+ * in OpenAI's and Anthropic's shapes): the feature that serves them gives it to the filter.
+ */
+export interface ErrorShape {
+  serves(path: string): boolean;
+  body(status: number, message: string, exception: unknown): unknown;
+}
+
+/**
+ * The global filter: every error leaves in the same envelope (or the shape of the API its path
+ * belongs to); a 500 tells only the request id.
+ */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  constructor(private readonly bodyLimitBytes: number) {}
+  constructor(
+    private readonly bodyLimitBytes: number,
+    private readonly shapes: readonly ErrorShape[] = [],
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -102,15 +116,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       request.log.error({ context: 'Errors' }, `${request.method} ${request.url} failed: ${cause}`);
     }
     const text = status === 500 ? `Internal server error (request id ${String(request.id)})` : message;
-    // The OpenAI-compatible routes answer errors in OpenAI's shape, the Messages route in
-    // Anthropic's, so that their clients read them.
     const path = request.url.split('?')[0];
-    const body =
-      path === '/v1/messages'
-        ? { type: 'error', error: { type: anthropicErrorType(status), message: text } }
-        : path.startsWith('/v1/')
-          ? openAiErrorBody(status, text, exception)
-          : errorEnvelope(status, text, request);
+    const shape = this.shapes.find((s) => s.serves(path));
+    const body = shape !== undefined ? shape.body(status, text, exception) : errorEnvelope(status, text, request);
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

@@ -1,7 +1,9 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger as PinoLogger } from 'pino';
-import type { LogLevel } from '../config/environment.js';
 import { redactSecrets } from './secrets.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Paths whose values never reach a log line: API keys and provider keys. */
 export const REDACTED_PATHS = [

@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CatalogueEntry } from '../models/catalogue-entry.js';
-import { ConfigError, Environment, LogLevel, parseEnvironment } from './environment.js';
+import type { CatalogueEntry } from './catalogue-entry.js';
+import type { LogLevel } from '../common/logger.js';
+import { ConfigError, Environment, parseEnvironment } from './environment.js';
 import proxyAddr from '@fastify/proxy-addr';
 import { registerSecrets } from '../common/secrets.js';
 import type { ProviderSettings } from './providers.config.js';
-import type { ResilienceOptions } from '../providers/resilience.js';
 
 /** The repository root (this file is src/config/app-config.ts, or dist/config/app-config.js when built). */
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -59,7 +59,8 @@ export class AppConfig {
   readonly processRole: 'api' | 'worker';
   /** This process among the writers of sharded counters: `local` in one process, WRITER_ID or host:pid in a cluster. */
   readonly writerId: string;
-  readonly resilience: Pick<ResilienceOptions, 'maxRetries' | 'cooldownFailures' | 'cooldownMs' | 'deadlineMs'>;
+  /** The resilience layer's settings (the rest of its options are fixed in providers/resilience.ts). */
+  readonly resilience: { maxRetries: number; cooldownFailures: number; cooldownMs: number; deadlineMs: number };
 
   constructor(
     env: Environment & { providers?: ProviderSettings[]; extraModels?: CatalogueEntry[] },

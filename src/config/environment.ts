@@ -1,12 +1,10 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
-import type { CatalogueEntry } from '../models/catalogue-entry.js';
+import { LOG_LEVELS, type LogLevel } from '../common/logger.js';
+import type { CatalogueEntry } from './catalogue-entry.js';
 import { readProvidersFile } from './providers-file.js';
 import { readProviders, type ProviderSettings } from './providers.config.js';
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;

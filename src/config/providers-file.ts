@@ -26,8 +26,8 @@ import {
   type CatalogueEntry,
   type ModelRole,
   type Specialties,
-} from '../models/catalogue-entry.js';
-import { PricingInputDto } from '../models/dto/update-model.dto.js';
+} from './catalogue-entry.js';
+import { PricingInputDto } from './pricing-input.dto.js';
 import { PROVIDER_DEFINITIONS, type ProviderSettings } from './providers.config.js';
 
 const ID = /^[a-z0-9][a-z0-9-]{0,39}$/;

@@ -1,4 +1,5 @@
-import type { WireProtocol } from '../providers/provider.types.js';
+/** The wire protocols providers speak: OpenAI's Chat Completions (and kin) or Anthropic's Messages. */
+export type WireProtocol = 'openai' | 'anthropic';
 
 /** A provider OrchestrateX knows how to reach, and the variables that configure it. */
 export interface ProviderDefinition {

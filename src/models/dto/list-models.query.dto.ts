@@ -10,7 +10,7 @@ import {
   type Capability,
   type ModelKind,
   type ModelRole,
-} from '../catalogue-entry.js';
+} from '../../config/catalogue-entry.js';
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;

@@ -7,8 +7,13 @@ import {
   type Capability,
   type ModelKind,
   type ModelRole,
-} from '../catalogue-entry.js';
-import type { Availability, CatalogueItem } from '../models.service.js';
+} from '../../config/catalogue-entry.js';
+import {
+  UNAVAILABLE_REASONS,
+  type Availability,
+  type CatalogueItem,
+  type UnavailableReason,
+} from '../catalogue-item.js';
 
 export class SpecialtiesDto {
   coding: number;
@@ -44,8 +49,6 @@ export class PricingDto {
 }
 
 /** `not_on_server`: a self-hosted server (Ollama) does not list the model: pull it there first. */
-export const UNAVAILABLE_REASONS = ['provider_not_configured', 'not_on_server', 'disabled', 'cooling_down'] as const;
-export type UnavailableReason = (typeof UNAVAILABLE_REASONS)[number];
 
 export class ModelResponseDto {
   /** Catalogue id, `<provider>/<model>`; URL-encode the slash in paths (`openai%2Fgpt-5.4-mini`). */

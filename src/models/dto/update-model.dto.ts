@@ -14,7 +14,8 @@ import {
 } from 'class-validator';
 import { Optional } from '../../common/optional.js';
 import { RequireSome } from '../../common/require-some.js';
-import { MODEL_ROLES, type ModelRole } from '../catalogue-entry.js';
+import { MODEL_ROLES, type ModelRole } from '../../config/catalogue-entry.js';
+import { PricingInputDto } from '../../config/pricing-input.dto.js';
 
 /** Strengths to change, 0 to 1; domains left out keep theirs. */
 export class SpecialtiesPatchDto {
@@ -26,29 +27,6 @@ export class SpecialtiesPatchDto {
   @Optional() @IsNumber() @Min(0) @Max(1) translation?: number;
   @Optional() @IsNumber() @Min(0) @Max(1) factual?: number;
   @Optional() @IsNumber() @Min(0) @Max(1) general?: number;
-}
-
-/** A price past this (USD per million tokens) is surely a mistake; the dearest models cost a few hundred. */
-const MAX_USD_PER_MTOK = 10_000;
-
-/** USD per million tokens, for a model no catalogue package prices (or prices wrongly for your host). */
-export class PricingInputDto {
-  @IsNumber()
-  @Min(0)
-  @Max(MAX_USD_PER_MTOK)
-  inputPerMTok: number;
-
-  @IsNumber()
-  @Min(0)
-  @Max(MAX_USD_PER_MTOK)
-  outputPerMTok: number;
-
-  /** Leave out when your host has no cache discount. */
-  @Optional()
-  @IsNumber()
-  @Min(0)
-  @Max(MAX_USD_PER_MTOK)
-  cachedInputPerMTok?: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { DOMAINS } from '../../common/domains.js';
-import type { Availability, CatalogueItem } from '../../models/models.service.js';
+import type { Availability, CatalogueItem } from '../../models/catalogue-item.js';
 import { pickTeam, rankCandidates, type SelectionInput } from './model-selector.js';
 
 const AVAILABLE: Availability = { available: true, unavailableReason: null, cooldown: 'closed' };

@@ -1,7 +1,7 @@
 import type { ObservedStats } from '../../analytics/observed-stats.js';
 import type { Domain } from '../../common/domains.js';
-import type { ModelRole } from '../../models/catalogue-entry.js';
-import type { Availability, CatalogueItem } from '../../models/models.service.js';
+import type { ModelRole } from '../../config/catalogue-entry.js';
+import type { Availability, CatalogueItem } from '../../models/catalogue-item.js';
 import type { Complexity } from './domain-classifier.js';
 
 export interface SelectionInput {

@@ -1,0 +1,22 @@
+/** The rollup collections: daily counters per owner and model, session, run outcome and key. */
+export type Rollup = 'usage' | 'model' | 'session' | 'run' | 'key';
+
+/** One upsert of a rollup document: fields set on insert and counters added. */
+export interface Increment {
+  rollup: Rollup;
+  id: string;
+  set: Record<string, unknown>;
+  inc: Record<string, number>;
+}
+
+/** A rollup document as stored: its key fields and its counter groups (`n`, `lat`, `fail`…). */
+export type RollupDoc = Record<string, unknown> & { _id: string; day: Date; ownerId: string };
+
+export interface RollupFilter {
+  ownerId?: string;
+  from?: Date;
+  to?: Date;
+  domain?: string;
+  sessionId?: string;
+  keyId?: string;
+}
