@@ -3,7 +3,7 @@ import { Cluster, PREFIX } from '../cluster/cluster.js';
 import type { Domain } from '../common/domains.js';
 import { AppConfig } from '../config/app-config.js';
 import { ModelCaller } from '../models/model-caller.js';
-import { Budget } from './engine/budget.js';
+import { RunBudget } from './engine/run-budget.js';
 import { CallGate } from './engine/call-gate.js';
 import { RunCancelled, RunExecution, summarise } from './engine/run-execution.js';
 import { RunFinisher, RunNotStored, type RunEnding, type StopReason } from './engine/run-finisher.js';
@@ -213,7 +213,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
           simulatedProviders: this.simulatedProviders,
         },
         signal,
-        new Budget(run.options.costLimitUsd),
+        new RunBudget(run.options.costLimitUsd),
         plan.history,
         plan.domain,
       );

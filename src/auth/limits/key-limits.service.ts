@@ -5,7 +5,7 @@ import type { CatalogueItem } from '../../models/catalogue-item.js';
 import type { CompletionRequest, NormalizedUsage } from '../../providers/provider.types.js';
 import { ApiKeysRepository } from '../api-keys.repository.js';
 import { KeyLimitExceeded } from './key-limit.error.js';
-import { callBound, hasBudget, modelAllowed, type Budget, type CallBound, type KeyLimits } from './key-limits.js';
+import { callBound, hasBudget, modelAllowed, type KeyBudget, type CallBound, type KeyLimits } from './key-limits.js';
 import { unpricedItemsOf } from './unpriced-items.js';
 import { isRefusal, KeyMeter, type KeySpend, type Refusal } from './key-meter.js';
 
@@ -24,7 +24,7 @@ export interface Hold {
 
 const seconds = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))}s`;
 
-const BUDGET_WORDS: Record<Budget, string> = {
+const BUDGET_WORDS: Record<KeyBudget, string> = {
   usdPerDay: 'its spend limit for today (UTC)',
   usdPerMonth: 'its spend limit for this month (UTC)',
   usdTotal: 'its total spend limit',

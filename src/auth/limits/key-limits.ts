@@ -32,8 +32,8 @@ export const NO_LIMITS: KeyLimits = {
 };
 
 export const BUDGETS = ['usdPerDay', 'usdPerMonth', 'usdTotal'] as const;
-export type Budget = (typeof BUDGETS)[number];
-export type LimitName = Budget | 'rpm' | 'tpm' | 'models' | 'unpriced';
+export type KeyBudget = (typeof BUDGETS)[number];
+export type LimitName = KeyBudget | 'rpm' | 'tpm' | 'models' | 'unpriced';
 
 export const hasBudget = (limits: KeyLimits) => BUDGETS.some((b) => limits[b] !== null);
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { Cluster, PREFIX } from '../../cluster/cluster.js';
-import { BUDGETS, windowsOf, type Budget, type CallBound, type KeyLimits } from './key-limits.js';
+import { BUDGETS, windowsOf, type KeyBudget, type CallBound, type KeyLimits } from './key-limits.js';
 
 const MINUTE_MS = 60_000;
 /** The longest a request waits for Redis to check its key's limits before it is answered 503. */
@@ -16,7 +16,7 @@ const EPSILON_USD = 1e-9;
 
 /** A request or a call the limits refused, and what the client is told. */
 export interface Refusal {
-  limit: Budget | 'rpm' | 'tpm';
+  limit: KeyBudget | 'rpm' | 'tpm';
   /** What is used of it now (USD, requests or tokens), reservations included. */
   used: number;
   /** The milliseconds after which it may pass again; null when waiting does not help. */
@@ -74,7 +74,7 @@ async function storedSpend(connection: Connection): Promise<Map<string, Map<stri
   return spend;
 }
 
-const retryOfBudget = (limit: Budget, now: number): number | null => {
+const retryOfBudget = (limit: KeyBudget, now: number): number | null => {
   const w = windowsOf(now);
   return limit === 'usdPerDay' ? w.dayEndsAt - now : limit === 'usdPerMonth' ? w.monthEndsAt - now : null;
 };
@@ -138,7 +138,10 @@ export class LocalKeyMeter extends KeyMeter implements OnApplicationBootstrap {
       heldTokens += hold.tokens;
     }
     return {
-      spent: { usdPerDay: key.days.get(w.day) ?? 0, usdPerMonth: month, usdTotal: key.total } as Record<Budget, number>,
+      spent: { usdPerDay: key.days.get(w.day) ?? 0, usdPerMonth: month, usdTotal: key.total } as Record<
+        KeyBudget,
+        number
+      >,
       heldUsd,
       heldTokens,
       tokens: key.tokens.reduce((sum, t) => sum + t.n, 0),
@@ -392,7 +395,7 @@ export class RedisKeyMeter extends KeyMeter implements OnApplicationBootstrap {
       await this.ready();
       return this.reserve(keyId, limits, bound, now);
     }
-    const name = answer[0] as Budget | 'tpm';
+    const name = answer[0] as KeyBudget | 'tpm';
     const used = Number(answer[1]);
     if (name !== 'tpm') return { limit: name, used, retryAfterMs: retryOfBudget(name, now) };
     const retry = bound.tokens > (limits.tpm ?? 0) || answer[2] === '' ? null : Number(answer[2]) + MINUTE_MS - now;

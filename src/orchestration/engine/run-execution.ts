@@ -11,7 +11,7 @@ import type { RunEventBus } from '../events/run-event-bus.js';
 import type { RunEventPayloads, RunEventType, RunTotals, StepRole, StepSummary } from '../events/run-events.js';
 import type { RunRecord, RunsRepository } from '../runs.repository.js';
 import type { RunStep, StepReview } from '../run.schema.js';
-import type { Budget, Reservation } from './budget.js';
+import type { RunBudget, Reservation } from './run-budget.js';
 import type { CallGate } from './call-gate.js';
 import { EVALUATION_FORMAT, meanOf, parseEvaluation, type Evaluation } from './evaluation.js';
 import type { Candidate } from './model-selector.js';
@@ -194,7 +194,7 @@ export class RunExecution {
     readonly run: RunRecord,
     private readonly deps: ExecutionDeps,
     readonly signal: AbortSignal,
-    readonly budget: Budget,
+    readonly budget: RunBudget,
     readonly history: ChatMessage[],
     readonly domain: Domain,
   ) {

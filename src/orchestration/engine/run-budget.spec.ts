@@ -1,8 +1,8 @@
-import { Budget } from './budget.js';
+import { RunBudget } from './run-budget.js';
 
-describe('Budget', () => {
+describe('RunBudget', () => {
   it('should reserve estimates, refuse one that would pass the limit, and settle to the real cost', () => {
-    const budget = new Budget(1);
+    const budget = new RunBudget(1);
     const a = budget.reserve(0.4);
     const b = budget.reserve(0.4);
     expect(a && b).toBeTruthy();
@@ -14,15 +14,15 @@ describe('Budget', () => {
   });
 
   it('should warn once, when the real spending first reaches 80% of the limit', () => {
-    const budget = new Budget(1);
+    const budget = new RunBudget(1);
     expect(budget.settle(budget.reserve(0.5)!, 0.79)).toBe(false);
     expect(budget.settle(budget.reserve(0.1)!, 0.01)).toBe(true);
     expect(budget.settle(budget.reserve(0.1)!, 0.05)).toBe(false);
   });
 
   it('should refuse a call of unknown price under a limit, and hold nothing back without one', () => {
-    expect(new Budget(5).reserve(null)).toBeNull();
-    const open = new Budget(null);
+    expect(new RunBudget(5).reserve(null)).toBeNull();
+    const open = new RunBudget(null);
     expect(open.reserve(null)).toEqual({ amountUsd: 0 });
     expect(open.reserve(1e9)).toEqual({ amountUsd: 1e9 });
     expect(open.remainingUsd).toBe(Infinity);

@@ -7,7 +7,7 @@ export interface Reservation {
  * A run's cost limit. Before a call its estimated cost is reserved; a call whose reservation would
  * pass the limit is not started. After the call the reservation settles to the real cost.
  */
-export class Budget {
+export class RunBudget {
   private spent = 0;
   private reserved = 0;
   private warned = false;
