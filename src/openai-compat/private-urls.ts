@@ -49,18 +49,25 @@ export function isPrivateUrl(value: string): boolean {
 
 /** The first URL in a request body that points at a private address, with where it stands; null when none does. */
 export function privateUrlIn(body: unknown): { at: string; url: string } | null {
+  // Every /v1 request is walked: no paths are built unless a private URL is there.
+  return walk(body, false) === null ? null : walk(body, true);
+}
+
+function walk(body: unknown, withPaths: boolean): { at: string; url: string } | null {
   const stack: [unknown, string, number][] = [[body, '', 0]];
   while (stack.length > 0) {
     const [node, at, depth] = stack.pop() as [unknown, string, number];
     if (typeof node !== 'object' || node === null || depth > MAX_DEPTH) continue;
-    const entries: [string, unknown][] = Array.isArray(node)
-      ? node.map((child, i) => [`[${i}]`, child])
-      : Object.entries(node).map(([key, child]) => [at === '' ? key : `.${key}`, child]);
-    for (const [key, child] of entries) {
-      const path = `${at}${key}`;
-      const field = key.replace(/^\./, '');
-      if (typeof child === 'string' && URL_FIELDS.has(field) && isPrivateUrl(child)) return { at: path, url: child };
-      stack.push([child, path, depth + 1]);
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i += 1) stack.push([node[i], withPaths ? `${at}[${i}]` : '', depth + 1]);
+      continue;
+    }
+    for (const key in node) {
+      const child = (node as Record<string, unknown>)[key];
+      const path = withPaths ? (at === '' ? key : `${at}.${key}`) : '';
+      if (typeof child === 'string') {
+        if (URL_FIELDS.has(key) && isPrivateUrl(child)) return { at: path, url: child };
+      } else stack.push([child, path, depth + 1]);
     }
   }
   return null;
