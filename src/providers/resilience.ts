@@ -79,8 +79,6 @@ export class Resilience {
   /** The model's breaker for everyone, by `provider/model`. */
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
   private readonly openedAt = new Map<string, number>();
-  /** One owner's breaker of a model, by `provider/model|owner`: that owner's failures cool it for that owner. */
-  private readonly ownBreakers = new Map<string, CircuitBreakerPolicy>();
   /** Owners whose calls to a model failed since its last success. */
   private readonly failingOwners = new Map<string, Set<string>>();
   private readonly policies = new Map<string, IPolicy>();
@@ -104,51 +102,36 @@ export class Resilience {
     return owners.size >= 2;
   }
 
-  private newBreaker(counts: (e: ProviderError) => boolean, onBreak: () => void): CircuitBreakerPolicy {
-    const breaker = circuitBreaker(
+  /** A breaker that opens after `cooldownFailures` consecutive failures against the model that `counts`. */
+  private newBreaker(counts: (e: ProviderError) => boolean = () => true): CircuitBreakerPolicy {
+    return circuitBreaker(
       handleWhen((e) => e instanceof ProviderError && e.countsAgainstModel && counts(e)),
       { halfOpenAfter: this.options.cooldownMs, breaker: new ConsecutiveBreaker(this.options.cooldownFailures) },
     );
-    breaker.onBreak(onBreak);
-    return breaker;
   }
 
   private breaker(target: Target): CircuitBreakerPolicy {
     const key = this.key(target);
     let breaker = this.breakers.get(key);
     if (breaker === undefined) {
-      breaker = this.newBreaker(
-        (e) => this.spread(key, e.details.owner),
-        () => this.openedAt.set(key, Date.now()),
-      );
+      breaker = this.newBreaker((e) => this.spread(key, e.details.owner));
+      breaker.onBreak(() => this.openedAt.set(key, Date.now()));
       breaker.onSuccess(() => this.failingOwners.delete(key));
       this.breakers.set(key, breaker);
     }
     return breaker;
   }
 
-  private ownBreaker(target: Target, owner: string): CircuitBreakerPolicy {
-    const key = `${this.key(target)}|${owner}`;
-    let breaker = this.ownBreakers.get(key);
-    if (breaker === undefined) {
-      breaker = this.newBreaker(
-        () => true,
-        () => undefined,
-      );
-      this.ownBreakers.set(key, breaker);
-    }
-    return breaker;
-  }
-
   /**
-   * Retries inside the owner's breaker of the model, inside the model's breaker for everyone; one
-   * policy per model and owner, shared by their calls (they keep no per-call state).
+   * Retries inside the owner's breaker of the model (one per policy: that owner's failures cool the
+   * model for that owner), inside the model's breaker for everyone; one policy per model and owner,
+   * shared by their calls (they keep no per-call state).
    */
   private policy(target: Target, owner: string | undefined): IPolicy {
     const key = `${this.key(target)}|${owner ?? ''}`;
     let policy = this.policies.get(key);
     if (policy === undefined) {
-      const breakers = owner === undefined ? [] : [this.ownBreaker(target, owner)];
+      const breakers = owner === undefined ? [] : [this.newBreaker()];
       policy = wrap(
         retry(
           handleWhen((e) => e instanceof ProviderError && e.retryable && !e.handOver),
