@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Cluster, PREFIX } from '../../cluster/cluster.js';
+import { ClusterLocks } from '../../cluster/locks.js';
 import { AppConfig } from '../../config/app-config.js';
 import { RunsRepository } from '../runs.repository.js';
 import { RunQueue } from './run-jobs.js';
@@ -7,7 +7,7 @@ import { RunQueue } from './run-jobs.js';
 const SWEEP_EVERY_MS = 30_000;
 /** A run younger than this may still be on its way into the queue. */
 const GRACE_MS = 30_000;
-const SWEEP_LOCK = `${PREFIX}lock:orphan-sweep`;
+const SWEEP_LOCK = 'orphan-sweep';
 
 /**
  * A cluster's sweep for runs left without a job (queued or running, but their job completed,
@@ -22,7 +22,7 @@ export class OrphanRuns implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly runs: RunsRepository,
     private readonly queue: RunQueue,
-    private readonly cluster: Cluster,
+    private readonly locks: ClusterLocks,
     private readonly config: AppConfig,
   ) {}
 
@@ -42,9 +42,8 @@ export class OrphanRuns implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Requeues the orphaned runs; returns their ids. */
   async sweep(now = Date.now()): Promise<string[]> {
-    if ((await this.cluster.redis.set(SWEEP_LOCK, this.config.writerId, 'PX', SWEEP_EVERY_MS - 1000, 'NX')) !== 'OK') {
-      return [];
-    }
+    // Left to lapse, not released: the next sweep is due when it does, on whichever worker.
+    if (!(await this.locks.take(SWEEP_LOCK, this.config.writerId, SWEEP_EVERY_MS - 1000))) return [];
     const requeued: string[] = [];
     for (const run of await this.runs.findUnfinished()) {
       if (now - run.createdAt.getTime() < GRACE_MS) continue;
