@@ -238,7 +238,7 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
     if (FINAL_EVENTS.includes(event.type)) this.seen.delete(event.runId);
     else this.seen.set(event.runId, event.seq);
     for (const joining of this.joining.get(event.runId) ?? []) {
-      if (!joining.socket.connected) this.joined(joining);
+      if (!joining.socket.connected) this.drop(joining);
       else if (joining.reading)
         joining.heard.push(event); // sent once the read it waits for is sent
       else if (event.seq === joining.after + 1) this.joined(joining);
@@ -254,6 +254,11 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
   /** Joins the room now: the next event this instance delivers is the one after the socket's last. */
   private joined(joining: Joining): void {
     void joining.socket.join(`run:${joining.runId}`);
+    this.drop(joining);
+  }
+
+  /** No longer catching up (joined, or gone: a socket that disconnected is joined to nothing). */
+  private drop(joining: Joining): void {
     const set = this.joining.get(joining.runId);
     set?.delete(joining);
     if (set?.size === 0) this.joining.delete(joining.runId);
@@ -271,7 +276,7 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
     try {
       for (;;) {
         const events = await this.bus.eventsAfter(joining.runId, joining.after, Number.MAX_SAFE_INTEGER);
-        if (!joining.socket.connected) return this.joined(joining);
+        if (!joining.socket.connected) return this.drop(joining);
         const before = joining.after;
         const queued = joining.heard.splice(0).sort((a, b) => a.seq - b.seq);
         for (const event of [...events, ...queued]) {
