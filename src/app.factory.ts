@@ -10,9 +10,7 @@ import type { ValidationError } from 'class-validator';
 import type pino from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { MetricsService } from './analytics/metrics.service.js';
-import { Cluster } from './cluster/cluster.js';
 import { AppModule } from './app.module.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
@@ -42,14 +40,14 @@ function describe(errors: ValidationError[], parent = ''): string[] {
 }
 
 /**
- * Socket.IO on the same HTTP server, with the HTTP API's CORS origins; in a cluster, with
- * Socket.IO's Redis Streams adapter: broadcasts and recoverable sessions go through Redis.
+ * Socket.IO on the same HTTP server, with the HTTP API's CORS origins. Its in-memory adapter is
+ * enough in a cluster too: each instance's gateway emits, to its own sockets, what its event bus
+ * hears; a dropped connection is recovered by the instance that held it (sticky sessions).
  */
 class ConfiguredIoAdapter extends IoAdapter {
   constructor(
     app: NestFastifyApplication,
     private readonly corsOrigins: string[],
-    private readonly cluster: Cluster,
   ) {
     super(app);
   }
@@ -59,7 +57,6 @@ class ConfiguredIoAdapter extends IoAdapter {
     if (this.corsOrigins.length > 0) {
       configured.cors = { origin: this.corsOrigins.includes('*') ? true : this.corsOrigins };
     }
-    if (this.cluster.enabled) configured.adapter = createAdapter(this.cluster.connect('socket.io'));
     return super.createIOServer(port, configured as ServerOptions);
   }
 }
@@ -168,7 +165,7 @@ export async function createApp(
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: false });
   }
-  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config.corsOrigins, app.get(Cluster)));
+  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config.corsOrigins));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(config.bodyLimitBytes, GATEWAY_ERROR_SHAPES));
   app.enableShutdownHooks();

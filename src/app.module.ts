@@ -10,6 +10,7 @@ import { AnalyticsModule } from './analytics/analytics.module.js';
 import { ModelsModule } from './models/models.module.js';
 import { OpenAiCompatModule } from './openai-compat/openai-compat.module.js';
 import { OrchestrationModule } from './orchestration/orchestration.module.js';
+import { SocketsModule } from './orchestration/sockets.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { ThreadsModule } from './threads/threads.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         OrchestrationModule,
         AnalyticsModule,
         OpenAiCompatModule,
+        ...(config.socketIo ? [SocketsModule] : []),
       ],
     };
   }

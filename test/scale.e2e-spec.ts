@@ -20,6 +20,8 @@ describe('Scale out: two API instances and two workers on Redis', () => {
   let sim: UpstreamSimulator;
   let apiA: NodeProcess;
   let apiB: NodeProcess;
+  /** An instance without the Socket.IO gateway: it follows runs through its event bus alone. */
+  let apiC: NodeProcess;
   const workers: NodeProcess[] = [];
   const sockets: Socket[] = [];
   let env: NodeJS.ProcessEnv;
@@ -30,9 +32,10 @@ describe('Scale out: two API instances and two workers on Redis', () => {
     // Slow enough that a run is still going when its worker is killed 1.5 s in.
     sim = new UpstreamSimulator({ ttftMs: 150, tokenMs: 10, outputTokens: 40 });
     env = clusterEnvironment(await sim.listen(0), freshDatabaseUri(), redis.url);
-    [apiA, apiB] = await Promise.all([
+    [apiA, apiB, apiC] = await Promise.all([
       NodeProcess.api({ ...env, RUN_JOBS: 'false', WRITER_ID: 'api-a' }),
       NodeProcess.api({ ...env, RUN_JOBS: 'false', WRITER_ID: 'api-b' }),
+      NodeProcess.api({ ...env, RUN_JOBS: 'false', WRITER_ID: 'api-c', SOCKET_IO: 'false' }),
     ]);
     workers.push(
       ...(await Promise.all([
@@ -44,7 +47,7 @@ describe('Scale out: two API instances and two workers on Redis', () => {
 
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
-    await Promise.all([apiA, apiB, ...workers].filter(Boolean).map((p) => p.kill('SIGKILL')));
+    await Promise.all([apiA, apiB, apiC, ...workers].filter(Boolean).map((p) => p.kill('SIGKILL')));
     await sim?.close();
     await redis?.stop();
   });
@@ -143,6 +146,56 @@ describe('Scale out: two API instances and two workers on Redis', () => {
     expect(usage.successes).toBeGreaterThanOrEqual(succeededSteps);
     socket.disconnect();
   }, 150_000);
+
+  it('should stream runs of the workers as SSE, ?wait=true and /v1 on an instance without Socket.IO', async () => {
+    // No Socket.IO on this instance at all.
+    expect((await fetch(`${apiC.url}/socket.io/?EIO=4&transport=polling`)).status).toBe(404);
+    const { body: session } = await call<{ id: string }>(apiA.url, '/api/sessions', { body: { title: 'no sockets' } });
+
+    // SSE of a run started on another instance and executed by a worker.
+    const { body: started } = await call<{ runId: string }>(apiA.url, '/api/orchestrate', {
+      body: { sessionId: session.id, prompt: 'Explain how a hash map works', strategy: 'route' },
+    });
+    const sse = await fetch(`${apiC.url}/api/orchestrate/runs/${started.runId}/events`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, accept: 'text/event-stream' },
+      signal: AbortSignal.timeout(30_000),
+    });
+    expect(sse.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const streamed = (await sse.text())
+      .split('\n\n')
+      .filter((block) => block.startsWith('id:'))
+      .map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 6)) as Seen);
+    const { body: stored } = await call<Seen[]>(apiA.url, `/api/orchestrate/runs/${started.runId}/events`);
+    expect(streamed.map((e) => e.seq)).toEqual(stored.map((e) => e.seq));
+    expect(streamed.at(-1)?.type).toBe('run.completed');
+
+    // ?wait=true answers with the run once a worker ends it.
+    const waited = await call<{ status: string; answer: string | null }>(apiC.url, '/api/orchestrate?wait=true', {
+      body: { sessionId: session.id, prompt: 'What is the capital of Peru?', strategy: 'route' },
+    });
+    expect(waited.status).toBe(200);
+    expect(waited.body.status).toBe('succeeded');
+    expect(waited.body.answer).toEqual(expect.any(String));
+
+    // /v1 streaming of an orchestration: chunks, then [DONE].
+    const v1 = await fetch(`${apiC.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'orchestratex/route',
+        stream: true,
+        messages: [{ role: 'user', content: 'What is the capital of Peru?' }],
+      }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    expect(v1.status).toBe(200);
+    const lines = (await v1.text()).split('\n').filter((line) => line.startsWith('data: '));
+    expect(lines.at(-1)).toBe('data: [DONE]');
+    const chunks = lines
+      .slice(0, -1)
+      .map((line) => JSON.parse(line.slice(6)) as { choices: { delta: { content?: string } }[] });
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('').length).toBeGreaterThan(0);
+  }, 90_000);
 
   it('should stop a run on a worker when it is cancelled through the other instance', async () => {
     const { body: session } = await call<{ id: string }>(apiA.url, '/api/sessions', { body: { title: 'cancel' } });

@@ -42,6 +42,8 @@ export class AppConfig {
   readonly usage: { batchSize: number; flushIntervalMs: number; maxBuffered: number; retentionDays: number };
   readonly metrics: { enabled: boolean; token: string | undefined };
   readonly analyticsCache: boolean;
+  /** The /orchestration Socket.IO namespace is served (SOCKET_IO). */
+  readonly socketIo: boolean;
   /** Failed authentications per client address and window before 429. */
   readonly authFailures: { limit: number; windowMs: number };
   /**
@@ -103,6 +105,7 @@ export class AppConfig {
     };
     this.metrics = { enabled: env.METRICS_ENABLED === 'true', token: env.METRICS_TOKEN };
     this.analyticsCache = env.ANALYTICS_CACHE === 'true';
+    this.socketIo = env.SOCKET_IO === 'true';
     this.authFailures = { limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_MS };
     this.cluster =
       env.REDIS_URL === undefined

@@ -197,6 +197,10 @@ export class Environment {
   @IsIn(['true', 'false'])
   ANALYTICS_CACHE: 'true' | 'false' = 'true';
 
+  /** The /orchestration Socket.IO namespace; false: an instance that serves HTTP only. */
+  @IsIn(['true', 'false'])
+  SOCKET_IO: 'true' | 'false' = 'true';
+
   /** GET /metrics (Prometheus); readable with an admin key or METRICS_TOKEN. */
   @IsIn(['true', 'false'])
   METRICS_ENABLED: 'true' | 'false' = 'true';

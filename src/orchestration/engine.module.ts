@@ -9,6 +9,7 @@ import { RedisAdmission } from './admission.js';
 import { RunFinisher } from './engine/run-finisher.js';
 import { RunPlanner } from './engine/run-planner.js';
 import { RunRecovery } from './engine/run-recovery.js';
+import { ClusterEventFeed } from './events/cluster-event-feed.js';
 import { RunBroadcaster } from './events/run-broadcaster.js';
 import { RunEventBus } from './events/run-event-bus.js';
 import { DatabaseWatch } from './jobs/database-watch.js';
@@ -21,7 +22,7 @@ import { RunsRepository } from './runs.repository.js';
 
 /**
  * What executes runs, without HTTP or sockets: the engine, its event bus and stores, and in a
- * cluster the run queue, the job worker and the broadcaster. `worker.ts` boots this module alone.
+ * cluster the run queue, the job worker, the broadcaster and (API processes) the event feed. `worker.ts` boots this module alone.
  */
 @Module({
   imports: [
@@ -49,6 +50,7 @@ import { RunsRepository } from './runs.repository.js';
     DatabaseWatch,
     OrphanRuns,
     RunBroadcaster,
+    ClusterEventFeed,
   ],
   exports: [RunsRepository, RunEventBus, OrchestrationEngine, RedisAdmission, RunQueue, DatabaseWatch],
 })

@@ -19,9 +19,8 @@ import type { Principal } from '../auth/principal.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { ThreadsService } from '../threads/threads.service.js';
 import { toRunEvent, type RunEventDto } from './dto/run.response.dto.js';
-import { Cluster } from '../cluster/cluster.js';
 import { OBJECT_ID } from '../common/parse-object-id.pipe.js';
-import { roomsOf, RunEventBus } from './events/run-event-bus.js';
+import { roomsOf, RunEventBus, type Published } from './events/run-event-bus.js';
 import { FINAL_EVENTS } from './events/run-events.js';
 import type { RunEvent, RunEventType } from './events/run-events.js';
 import { OrchestrationService } from './orchestration.service.js';
@@ -103,18 +102,6 @@ interface Joining {
   replayed: number;
 }
 
-/** A broadcast as the cluster adapter hands it over (socket.io-adapter's ClusterMessage). */
-interface ClusterBroadcast {
-  type: number;
-  nsp: string;
-  data?: { packet?: { data?: unknown[] }; opts?: { rooms?: string[] } };
-}
-
-/** socket.io-adapter's MessageType.BROADCAST. */
-const BROADCAST = 3;
-/** Runs whose last seq this instance remembers (a finished run is forgotten at its final event). */
-const MAX_SEEN = 10_000;
-
 /**
  * The /orchestration namespace. The handshake's `auth.token` is checked like an HTTP API key; a
  * client then subscribes to runs, threads or sessions it owns and receives their events. It only
@@ -140,15 +127,12 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
     private readonly sessions: SessionsService,
     private readonly threads: ThreadsService,
     private readonly metrics: MetricsService,
-    private readonly cluster: Cluster,
     config: AppConfig,
   ) {
     this.addressOf = clientAddressOf(config.trustProxy);
   }
 
-  /** A cluster: the last seq of each run this instance's adapter has delivered. */
-  private readonly seen = new Map<string, number>();
-  /** A cluster: sockets catching up on a run before they join its room. */
+  /** Sockets catching up on a run going on elsewhere (a cluster) before they join its room. */
   private readonly joining = new Map<string, Set<Joining>>();
 
   handleConnection(): void {
@@ -177,8 +161,7 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
           next(new Error('the server could not check the API key; try again'));
         });
     });
-    if (this.cluster.enabled) this.followCluster(namespace);
-    else this.stopRelay = this.bus.listen(({ event, address }) => this.emit(roomsOf(address), event));
+    this.stopRelay = this.bus.listen((published) => this.deliver(published));
     this.stopHolding = this.keys.holdsKeys(() =>
       [...namespace.sockets.values()].flatMap((socket) => (socket.data as Partial<SocketState>).principal?.keyId ?? []),
     );
@@ -197,46 +180,10 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
   }
 
   /**
-   * The one place events leave for clients. A replay to one socket goes out on this instance only
-   * (`local`): with connection-state recovery a socket's own emit would first go through Redis for
-   * an offset, and a live event delivered meanwhile would overtake the replay.
+   * The one place events leave for clients. Sockets catching up on the run are joined to its room
+   * first when this event is the next they need (or catch up further when they are behind it).
    */
-  private emit(rooms: string[] | Socket, event: RunEvent): void {
-    const payload = toRunEvent(event);
-    const type = event.type;
-    if (Array.isArray(rooms)) this.server.to(rooms).emit(type, payload);
-    else this.server.to(rooms.id).local.emit(type, payload);
-  }
-
-  /**
-   * A cluster: the workers broadcast run events through the Redis Streams adapter, which delivers
-   * them to this instance's sockets itself. Each broadcast is seen here first, synchronously and
-   * in stream order: the run's last delivered seq is noted (a replaying socket joins the room
-   * exactly when its replay meets the live events), and the event goes to this process's other
-   * listeners (SSE streams, waits for a run's end).
-   */
-  private followCluster(namespace: Namespace): void {
-    const adapter = namespace.adapter as unknown as { onMessage(message: ClusterBroadcast, offset?: string): unknown };
-    const deliver = adapter.onMessage.bind(adapter);
-    adapter.onMessage = (message, offset) => {
-      // A repeat (a takeover broadcasts again what its predecessor may have sent) is not delivered.
-      if (message.type === BROADCAST && message.nsp === namespace.name && !this.heard(message)) return;
-      return deliver(message, offset);
-    };
-    this.bus.hearsOthers = true;
-  }
-
-  /** Notes a broadcast run event; false when this instance delivered it already. */
-  private heard(message: ClusterBroadcast): boolean {
-    const [, payload] = message.data?.packet?.data ?? [];
-    const event = payload as RunEvent | undefined;
-    if (event === undefined || typeof event.runId !== 'string' || typeof event.seq !== 'number') return true;
-    if (event.seq <= (this.seen.get(event.runId) ?? 0)) return false;
-    const rooms = message.data?.opts?.rooms ?? [];
-    const idIn = (kind: string) => rooms.find((r) => r.startsWith(`${kind}:`))?.slice(kind.length + 1) ?? '';
-    if (this.seen.size >= MAX_SEEN && !this.seen.has(event.runId)) this.seen.clear();
-    if (FINAL_EVENTS.includes(event.type)) this.seen.delete(event.runId);
-    else this.seen.set(event.runId, event.seq);
+  private deliver({ event, address }: Published): void {
     for (const joining of this.joining.get(event.runId) ?? []) {
       if (!joining.socket.connected) this.drop(joining);
       else if (joining.reading)
@@ -244,11 +191,11 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
       else if (event.seq === joining.after + 1) this.joined(joining);
       else if (event.seq > joining.after) void this.catchUp(joining, [event]); // stored meanwhile: read them
     }
-    this.bus.relay({
-      event,
-      address: { runId: event.runId, ownerId: '', threadId: idIn('thread'), sessionId: idIn('session') },
-    });
-    return true;
+    this.emit(roomsOf(address), event);
+  }
+
+  private emit(rooms: string[] | Socket, event: RunEvent): void {
+    this.server.to(Array.isArray(rooms) ? rooms : rooms.id).emit(event.type, toRunEvent(event));
   }
 
   /** Joins the room now: the next event this instance delivers is the one after the socket's last. */
@@ -353,7 +300,14 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
       await socket.join(room);
       return { ok: true, replayed: 0 };
     }
-    if (this.cluster.enabled) {
+    // A live run's log is in memory: joining and replaying in the same tick leaves no gap and no repeat.
+    const live = this.bus.liveEvents(target.id, target.afterSeq);
+    if (live !== undefined) {
+      void socket.join(room);
+      for (const event of live) this.emit(socket, event);
+      return { ok: true, replayed: live.length };
+    }
+    if (this.bus.hearsOthers) {
       const joining: Joining = {
         socket,
         runId: target.id,
@@ -368,13 +322,7 @@ export class OrchestrationGateway implements OnGatewayInit, OnGatewayConnection,
       await this.catchUp(joining);
       return { ok: true, replayed: joining.replayed };
     }
-    // A live run's log is in memory: joining and replaying in the same tick leaves no gap and no repeat.
-    const live = this.bus.liveEvents(target.id, target.afterSeq);
-    if (live !== undefined) {
-      void socket.join(room);
-      for (const event of live) this.emit(socket, event);
-      return { ok: true, replayed: live.length };
-    }
+    // One process: a run not live here has ended; its log is stored whole.
     const stored = await this.bus.eventsAfter(target.id, target.afterSeq, Number.MAX_SAFE_INTEGER);
     await socket.join(room);
     for (const event of stored) this.emit(socket, event);

@@ -7,10 +7,9 @@ import { ThreadsModule } from '../threads/threads.module.js';
 import { LocalAdmission, RedisAdmission, RunAdmission } from './admission.js';
 import { EngineModule } from './engine.module.js';
 import { OrchestrationController } from './orchestration.controller.js';
-import { OrchestrationGateway } from './orchestration.gateway.js';
 import { OrchestrationService } from './orchestration.service.js';
 
-/** The API side of runs: REST, SSE and Socket.IO; the engine module executes them. */
+/** The API side of runs: REST and SSE (Socket.IO: `SocketsModule`); the engine module executes them. */
 @Module({
   imports: [EngineModule, AnalyticsModule, ModelsModule, SessionsModule, ThreadsModule],
   controllers: [OrchestrationController],
@@ -22,7 +21,6 @@ import { OrchestrationService } from './orchestration.service.js';
       useFactory: (cluster: Cluster, local: LocalAdmission, redis: RedisAdmission) => (cluster.enabled ? redis : local),
     },
     OrchestrationService,
-    OrchestrationGateway,
   ],
   exports: [EngineModule, OrchestrationService],
 })

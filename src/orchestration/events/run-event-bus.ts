@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isDuplicateKey } from '../../common/id-source.js';
+import { AppConfig } from '../../config/app-config.js';
 import { ShutdownDrains } from '../../database/shutdown-drains.js';
 import { RunEventsRepository } from '../run-events.repository.js';
 import { FINAL_EVENTS, type RunEvent, type RunEventPayloads, type RunEventType } from './run-events.js';
@@ -41,7 +42,7 @@ const WRITE_ATTEMPTS = 10;
 
 /**
  * The in-process bus between the engine and whoever relays its events (the Socket.IO gateway, SSE
- * responses). It numbers each run's events 1, 2, 3…, keeps a live run's log in memory, and writes
+ * responses; in a cluster's API process, the events of runs on workers too). It numbers each run's events 1, 2, 3…, keeps a live run's log in memory, and writes
  * the log to the database in batches, retrying while the database refuses.
  */
 @Injectable()
@@ -51,15 +52,17 @@ export class RunEventBus {
   private readonly listeners = new Set<(published: Published) => void>();
   private readonly storedListeners = new Set<(published: Published) => void>();
   /**
-   * True in a cluster's API process: its listeners also hear other processes' runs (relayed), so a
-   * run that is not live here may still be going elsewhere.
+   * True in a cluster's API process: its listeners also hear other processes' runs (relayed by the
+   * `ClusterEventFeed`), so a run that is not live here may still be going elsewhere.
    */
-  hearsOthers = false;
+  readonly hearsOthers: boolean;
 
   constructor(
     private readonly store: RunEventsRepository,
     drains: ShutdownDrains,
+    config: AppConfig,
   ) {
+    this.hearsOthers = config.cluster !== null && config.processRole === 'api';
     drains.register('run events', () => this.drainAll());
   }
 
