@@ -298,4 +298,51 @@ describe('Scale out: two API instances and two workers on Redis', () => {
     expect(again.status).toBe(200);
     expect(upstream() - before).toBe(1);
   });
+
+  it('should give a retried orchestratex/* call with the same Idempotency-Key the first one run: one thread, one run', async () => {
+    // An instance of its own, SIGKILLed while it waits for the run it started.
+    const doomed = await NodeProcess.api({ ...env, RUN_JOBS: 'false', WRITER_ID: 'api-doomed' });
+    const { body: session } = await call<{ id: string }>(apiA.url, '/api/sessions', { body: { title: 'retried' } });
+    const send = (base: string) =>
+      call<{ choices?: { message: { content: string } }[]; error?: { code?: string } }>(base, '/v1/chat/completions', {
+        headers: { 'idempotency-key': 'orchestrate-after-a-crash', 'x-orchestratex-session': session.id },
+        body: {
+          model: 'orchestratex/improve',
+          messages: [
+            { role: 'user', content: 'Write a function that reverses a list' },
+            { role: 'assistant', content: 'In which language?' },
+            { role: 'user', content: 'Python, please' },
+          ],
+        },
+      });
+    const first = send(doomed.url);
+    const runs = () =>
+      call<{ items: { id: string; status: string }[] }>(apiA.url, `/api/orchestrate/runs?sessionId=${session.id}`);
+    await until('the run to start', async () => ((await runs()).body.items.length > 0 ? true : undefined), 20_000);
+    await doomed.kill('SIGKILL');
+    await first.catch(() => undefined); // its connection is cut
+
+    // The dead instance's lease lapses within 30 s; until then a retry is told to wait.
+    let retried = await send(apiB.url);
+    const refusals: number[] = [];
+    while (retried.status === 409) {
+      refusals.push(retried.status);
+      await new Promise((r) => setTimeout(r, 1000));
+      retried = await send(apiB.url);
+    }
+    expect(refusals.length).toBeGreaterThan(0);
+    expect(retried.status).toBe(200);
+    expect(retried.body.choices?.[0]?.message.content).toEqual(expect.any(String));
+    const { body: threads } = await call<{ items: { messageCount: number }[] }>(
+      apiA.url,
+      `/api/threads?sessionId=${session.id}`,
+    );
+    expect(threads.items).toHaveLength(1);
+    // The conversation's three messages, each once (the run adds its answer after them).
+    expect(threads.items[0].messageCount).toBeLessThanOrEqual(4);
+    expect(threads.items[0].messageCount).toBeGreaterThanOrEqual(3);
+    const { body: all } = await runs();
+    expect(all.items).toHaveLength(1);
+    expect(all.items[0].status).toBe('succeeded');
+  }, 90_000);
 });

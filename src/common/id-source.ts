@@ -1,9 +1,12 @@
 import { type Model, Types } from 'mongoose';
+import { createHash } from 'node:crypto';
 
 /**
  * The ids a create request gives the objects it stores, in the order it stores them. A request
  * retried under the same Idempotency-Key gets the same ids again, so a write the first attempt
- * made is found (a duplicate `_id`) instead of made twice. Without a key, every id is new.
+ * made is found (a duplicate `_id`) instead of made twice: the reserved ids first, then ids
+ * derived from the first of them (a request may store more objects than were reserved, such as
+ * a conversation's messages). Without a key, every id is new.
  */
 export class IdSource {
   private taken = 0;
@@ -11,9 +14,13 @@ export class IdSource {
   constructor(private readonly reserved: readonly string[] = []) {}
 
   next(): Types.ObjectId {
-    const id = this.reserved[this.taken];
+    const index = this.taken;
     this.taken += 1;
-    return id === undefined ? new Types.ObjectId() : new Types.ObjectId(id);
+    const id = this.reserved[index];
+    if (id !== undefined) return new Types.ObjectId(id);
+    if (this.reserved.length === 0) return new Types.ObjectId();
+    const digest = createHash('sha256').update(`${this.reserved[0]}:${index}`).digest();
+    return new Types.ObjectId(digest.subarray(0, 12));
   }
 }
 

@@ -9,6 +9,7 @@ import type { ModelKind } from '../config/catalogue-entry.js';
 import type { CatalogueItem } from '../models/catalogue-item.js';
 import { ModelsService } from '../models/models.service.js';
 import type { RunResponseDto } from '../orchestration/dto/run.response.dto.js';
+import { IdSource } from '../common/id-source.js';
 import { FINAL_EVENTS } from '../orchestration/events/run-events.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import type { ErrorClass } from '../providers/provider.error.js';
@@ -692,11 +693,14 @@ export class OpenAiCompatService {
     const header = request.headers[SESSION_HEADER];
     const named = typeof header === 'string' ? header : chat.user;
     const sessionId = named !== undefined && OBJECT_ID.test(named) ? named : await this.sessionOf(principal);
-    const thread = await this.threads.create(principal, {
-      sessionId,
-      title: last.content.replace(/\s+/g, ' ').slice(0, 80),
-    });
-    for (const message of messages.slice(0, -1)) await this.messages.post(principal, thread.id, message);
+    // An Idempotency-Key's retry gives the thread, each message and the run the same ids: found, not made again.
+    const ids = new IdSource(request.idempotency?.claim.ids);
+    const thread = await this.threads.create(
+      principal,
+      { sessionId, title: last.content.replace(/\s+/g, ' ').slice(0, 80) },
+      ids,
+    );
+    for (const message of messages.slice(0, -1)) await this.messages.post(principal, thread.id, message, ids);
 
     const created = await this.orchestration.start(
       principal,
@@ -708,7 +712,7 @@ export class OpenAiCompatService {
         maxTokens: chat.maxTokens,
         temperature: chat.temperature,
       },
-      undefined,
+      ids,
       { admitted: true },
     );
     reply.header('x-orchestratex-run-id', created.runId);
