@@ -255,6 +255,43 @@ describe.each([
     expect(old.groups).toMatchObject([{ key: day, calls: 1, failuresByClass: { timeout: 1 } }]);
   });
 
+  it("should remove the rollups of days past ROLLUP_RETENTION_DAYS, but for the key rollups (a key's total spend)", async () => {
+    const recorder = env.t.app.get(UsageRecorder);
+    const at = new Date(Date.now() - 800 * 86_400_000); // past the default 730 days
+    const day = at.toISOString().slice(0, 10);
+    recorder.record({
+      ownerId: a.ownerId,
+      keyId: 'expired-rollups-key',
+      role: 'test',
+      strategy: null,
+      provider: 'openai',
+      modelId: 'openai/gpt-5.4-mini',
+      domain: null,
+      usage: null,
+      costUsd: 0.25,
+      latencyMs: 5,
+      ttftMs: null,
+      status: 'succeeded',
+      errorClass: null,
+      at,
+    });
+    await recorder.flush();
+    const byDay = { day: new Date(`${day}T00:00:00.000Z`) };
+    expect((await get(a.key, `/api/analytics/usage?from=${day}&to=${day}`)).groups).toHaveLength(1);
+    expect(await env.t.db.collection('usage_rollups').countDocuments(byDay)).toBe(1);
+
+    // The raw record, its usage and model rollups go; its key rollup stays.
+    expect(await recorder.removeExpired()).toBe(3);
+    expect((await get(a.key, `/api/analytics/usage?from=${day}&to=${day}`)).groups).toEqual([]);
+    expect((await get(a.key, `/api/analytics/models?from=${day}&to=${day}`)).models).toEqual([]);
+    expect(await env.t.db.collection('usage_rollups').countDocuments(byDay)).toBe(0);
+    expect(await env.t.db.collection('model_rollups').countDocuments(byDay)).toBe(0);
+    const kept = await env.t.db.collection('key_rollups').find(byDay).toArray();
+    expect(kept.map((doc) => [doc.keyId, (doc.n as { costUsd: number }).costUsd])).toEqual([
+      ['expired-rollups-key', 0.25],
+    ]);
+  });
+
   it('should serve Prometheus metrics to an admin key or the metrics token only', async () => {
     await env.t.http().get('/metrics').expect(401);
     await env.t.http().get('/metrics').set(auth(a.key)).expect(401);

@@ -1,3 +1,4 @@
+import { MongoClient } from 'mongodb';
 import { io, type Socket } from 'socket.io-client';
 import { FINAL_EVENTS, type RunEventType } from '../src/orchestration/events/run-events.js';
 import { UpstreamSimulator } from '../src/simulator/simulator.js';
@@ -196,6 +197,35 @@ describe('Scale out: two API instances and two workers on Redis', () => {
       .map((line) => JSON.parse(line.slice(6)) as { choices: { delta: { content?: string } }[] });
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('').length).toBeGreaterThan(0);
   }, 90_000);
+
+  it('should answer analytics from the database on every instance: the same on each, and what the workers recorded', async () => {
+    // ANALYTICS_CACHE is on (the default) and ignored here: no process holds a copy that could drift.
+    const mongo = await MongoClient.connect(env.MONGODB_URI as string);
+    try {
+      const records = mongo.db().collection<{ costUsd: number | null }>('usage');
+      const paths = ['/api/analytics/costs', '/api/analytics/usage?groupBy=model', '/api/analytics/models'];
+      const read = (base: string) => Promise.all(paths.map(async (path) => (await call(base, path)).body));
+      let last: unknown = null;
+      const [a, b] = await until(
+        'both instances to count every stored call',
+        async () => {
+          const stored = await records.find({}, { projection: { costUsd: 1 } }).toArray();
+          const [fromA, fromB] = await Promise.all([read(apiA.url), read(apiB.url)]);
+          const costs = fromA[0] as { calls: number; totalUsd: number };
+          last = { stored: stored.length, calls: costs.calls };
+          return stored.length > 0 && costs.calls === stored.length ? [fromA, fromB] : undefined;
+        },
+        10_000,
+        () => last,
+      );
+      expect(b).toEqual(a);
+      const stored = await records.find({}, { projection: { costUsd: 1 } }).toArray();
+      const totalUsd = stored.reduce((sum, r) => sum + (r.costUsd ?? 0), 0);
+      expect((a[0] as { totalUsd: number }).totalUsd).toBeCloseTo(totalUsd, 9);
+    } finally {
+      await mongo.close();
+    }
+  });
 
   it('should stop a run on a worker when it is cancelled through the other instance', async () => {
     const { body: session } = await call<{ id: string }>(apiA.url, '/api/sessions', { body: { title: 'cancel' } });

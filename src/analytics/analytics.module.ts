@@ -5,6 +5,7 @@ import { AnalyticsController, MetricsController } from './analytics.controller.j
 import { AnalyticsService } from './analytics.service.js';
 import { MetricsService } from './metrics.service.js';
 import { RollupStore } from './rollup-store.js';
+import { StoredKeySpend } from './stored-key-spend.js';
 import { UsageRecorder } from './usage-recorder.js';
 import { UsageRepository } from './usage.repository.js';
 import {
@@ -35,7 +36,7 @@ import {
     SessionsModule,
   ],
   controllers: [AnalyticsController, MetricsController],
-  providers: [UsageRepository, RollupStore, UsageRecorder, AnalyticsService, MetricsService],
-  exports: [UsageRecorder, UsageRepository, RollupStore, AnalyticsService, MetricsService],
+  providers: [UsageRepository, RollupStore, UsageRecorder, AnalyticsService, MetricsService, StoredKeySpend],
+  exports: [UsageRecorder, UsageRepository, RollupStore, AnalyticsService, MetricsService, StoredKeySpend],
 })
 export class AnalyticsModule {}

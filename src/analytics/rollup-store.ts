@@ -1,23 +1,19 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Cluster } from '../cluster/cluster.js';
 import { AppConfig } from '../config/app-config.js';
-import type { Increment, Rollup, RollupDoc, RollupFilter } from './rollup.types.js';
+import { ROLLUPS, type Increment, type Rollup, type RollupDoc, type RollupFilter } from './rollup.types.js';
 import { UsageRepository } from './usage.repository.js';
-
-const ROLLUPS: Rollup[] = ['usage', 'model', 'session', 'run', 'key'];
-
-/** Where processes announce the rollup increments they wrote. */
-const ROLLUP_CHANNEL = 'rollups';
 
 /**
  * An in-memory copy of the rollups, read once at start and kept equal to the database by applying
  * each increment once the database has taken it (the recorder waits for the load before its first
  * write, so nothing is counted twice or missed). The analytics endpoints read it instead of the
  * database: FerretDB 1.24 scans every document of a collection for these filters (about 250 µs per
- * rollup document here), which puts a 30-day query far above the 50 ms target. In a cluster each
- * process writes its own rollup documents (see callIncrements) and announces each increment it
- * wrote on Redis; every other process applies it to its copy, so every copy stays equal to the
- * database. Memory: one entry per rollup document (a day × owner × model × writer), as stored.
+ * rollup document here), which puts a 30-day query far above the 50 ms target.
+ *
+ * Only where one process owns the data: the copy is exact because every increment is written by
+ * this process. In a cluster (several writers) it is off and analytics read the database, so two
+ * instances cannot answer differently: there is no copy to drift. Memory: one entry per rollup
+ * document (a day × owner × model), as stored, within the rollups' retention.
  */
 @Injectable()
 export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
@@ -56,30 +52,17 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly repository: UsageRepository,
     config: AppConfig,
-    private readonly cluster: Cluster,
   ) {
-    this.enabled = config.analyticsCache;
+    this.enabled = config.analyticsCache && config.cluster === null;
   }
 
-  private stopRemote: () => void = () => undefined;
-
   onApplicationBootstrap(): void {
-    if (!this.enabled) return;
-    if (this.cluster.enabled) {
-      this.stopRemote = this.cluster.subscribe(ROLLUP_CHANNEL, (message) => {
-        const { writer, increment } = JSON.parse(message) as { writer: string; increment: Increment };
-        if (writer === this.cluster.writerId) return;
-        if (typeof increment.set.day === 'string') increment.set.day = new Date(increment.set.day);
-        this.applyHere(increment);
-      });
-    }
-    void this.whenLoaded();
+    if (this.enabled) void this.whenLoaded();
   }
 
   /** A load still retrying stops with the application (and the recorder's wait ends with it). */
   onModuleDestroy(): void {
     this.stopped = true;
-    this.stopRemote();
   }
 
   /** Resolves once the copy is loaded (at once when the store is off). */
@@ -127,11 +110,13 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** The all-owners document a document's counters also go to (created with its key fields). */
+  /** The all-owners document a document's counters also go to: the one with the same key fields but the owner. */
   private everyoneOf(rollup: Rollup, doc: RollupDoc): RollupDoc {
-    const parts = doc._id.split('|');
-    parts[1] = '*';
-    const id = parts.join('|');
+    const id = Object.entries(doc)
+      .filter(([field, value]) => field !== '_id' && field !== 'ownerId' && !isCounters(value))
+      .map(([field, value]) => `${field}=${value instanceof Date ? value.toISOString() : String(value)}`)
+      .sort()
+      .join('|');
     let all = this.everyone[rollup].get(id);
     if (all === undefined) {
       all = Object.fromEntries(Object.entries(doc).filter(([, v]) => !isCounters(v))) as RollupDoc;
@@ -143,21 +128,7 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Applies an increment the database has just taken ($setOnInsert + $inc, as the upsert did). */
   apply(increment: Increment): void {
-    if (!this.enabled) return;
-    this.applyHere(increment);
-    if (this.cluster.enabled) {
-      this.cluster
-        .publish(ROLLUP_CHANNEL, JSON.stringify({ writer: this.cluster.writerId, increment }))
-        .catch((error: unknown) =>
-          this.logger.warn(
-            `Announcing a rollup increment failed: ${error instanceof Error ? error.message : String(error)}`,
-          ),
-        );
-    }
-  }
-
-  private applyHere(increment: Increment): void {
-    if (!this.ready) return;
+    if (!this.enabled || !this.ready) return;
     let doc = this.docs[increment.rollup].get(increment.id);
     if (doc === undefined) {
       doc = { _id: increment.id, ...(increment.set as { day: Date; ownerId: string }) };
@@ -168,6 +139,20 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
       const [group, field] = path.split('.');
       add(doc, group, field, value);
       add(all, group, field, value);
+    }
+  }
+
+  /** Forgets the documents of days before `cutoff` (the database removed them: the rollups' retention). */
+  forgetBefore(cutoff: Date, rollups: readonly Rollup[]): void {
+    if (!this.ready) return;
+    for (const rollup of rollups) {
+      for (const [id, doc] of this.docs[rollup]) if (doc.day < cutoff) this.docs[rollup].delete(id);
+      for (const [owner, list] of this.byOwner[rollup]) {
+        const kept = list.filter((doc) => doc.day >= cutoff);
+        if (kept.length > 0) this.byOwner[rollup].set(owner, kept);
+        else this.byOwner[rollup].delete(owner);
+      }
+      for (const [id, doc] of this.everyone[rollup]) if (doc.day < cutoff) this.everyone[rollup].delete(id);
     }
   }
 

@@ -5,7 +5,7 @@ import { ShutdownDrains } from '../database/shutdown-drains.js';
 import type { NormalizedUsage } from '../providers/provider.types.js';
 import { bucketField, bucketOf } from './histogram.js';
 import { RollupStore } from './rollup-store.js';
-import type { Increment, Rollup } from './rollup.types.js';
+import { EXPIRING_ROLLUPS, type Increment, type Rollup } from './rollup.types.js';
 import { UsageRepository } from './usage.repository.js';
 import type { UsageRecord } from './usage.schema.js';
 
@@ -205,12 +205,7 @@ export function mergeIncrement(pending: Map<string, Increment>, increment: Incre
   pending.set(key, entry);
 }
 
-export interface RecorderOptions {
-  batchSize: number;
-  flushIntervalMs: number;
-  maxBuffered: number;
-  retentionDays: number;
-}
+export type RecorderOptions = AppConfig['usage'];
 
 /**
  * Usage records and rollups, written off the request path: buffered, flushed in batches by size
@@ -393,11 +388,17 @@ export class UsageRecorder implements OnModuleInit {
     }
   }
 
-  /** Raw records older than USAGE_RETENTION_DAYS go; rollups stay. */
+  /**
+   * Raw records older than USAGE_RETENTION_DAYS go, and rollups of days before
+   * ROLLUP_RETENTION_DAYS (but a key's: its total spend). Returns how many documents went.
+   */
   async removeExpired(now = new Date()): Promise<number> {
-    const cutoff = new Date(now.getTime() - this.options.retentionDays * 86_400_000);
+    const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);
     try {
-      return await this.repository.removeRecordsBefore(cutoff);
+      const rollupCutoff = dayOf(daysAgo(this.options.rollupRetentionDays));
+      const rollups = await this.repository.removeRollupsBefore(EXPIRING_ROLLUPS, rollupCutoff);
+      this.store.forgetBefore(rollupCutoff, EXPIRING_ROLLUPS);
+      return rollups + (await this.repository.removeRecordsBefore(daysAgo(this.options.retentionDays)));
     } catch (error) {
       this.logger.warn(`Removing expired usage failed: ${error instanceof Error ? error.message : String(error)}`);
       return 0;

@@ -72,6 +72,16 @@ export class UsageRepository {
     return this.rollups[rollup].find(match, projection).lean<Record<string, unknown>[]>().exec();
   }
 
+  /** The rollup documents of days before `cutoff` go, in the rollups named. */
+  async removeRollupsBefore(rollups: readonly Rollup[], cutoff: Date): Promise<number> {
+    let removed = 0;
+    for (const rollup of rollups) {
+      removed += (await this.rollups[rollup].deleteMany({ day: mongoose.trusted({ $lt: cutoff }) }).exec())
+        .deletedCount;
+    }
+    return removed;
+  }
+
   /** Raw records older than `cutoff` go; rollups stay. */
   async removeRecordsBefore(cutoff: Date): Promise<number> {
     const result = await this.records.deleteMany({ at: mongoose.trusted({ $lt: cutoff }) }).exec();

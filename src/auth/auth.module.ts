@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
+import { AnalyticsModule } from '../analytics/analytics.module.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKey, ApiKeySchema } from './api-key.schema.js';
 import { ApiKeysController } from './api-keys.controller.js';
@@ -13,7 +14,7 @@ import { KeyMeter, LocalKeyMeter, RedisKeyMeter } from './limits/key-meter.js';
 
 @Global()
 @Module({
-  imports: [MongooseModule.forFeature([{ name: ApiKey.name, schema: ApiKeySchema }])],
+  imports: [MongooseModule.forFeature([{ name: ApiKey.name, schema: ApiKeySchema }]), AnalyticsModule],
   controllers: [ApiKeysController, MeController],
   providers: [
     ApiKeysRepository,

@@ -39,7 +39,13 @@ export class AppConfig {
   readonly extraModels: CatalogueEntry[];
   readonly providerTimeoutMs: number;
   readonly orchestration: { maxRunsPerKey: number; maxInflightCalls: number; waitMs: number; defaultMaxTokens: number };
-  readonly usage: { batchSize: number; flushIntervalMs: number; maxBuffered: number; retentionDays: number };
+  readonly usage: {
+    batchSize: number;
+    flushIntervalMs: number;
+    maxBuffered: number;
+    retentionDays: number;
+    rollupRetentionDays: number;
+  };
   readonly metrics: { enabled: boolean; token: string | undefined };
   readonly analyticsCache: boolean;
   /** The /orchestration Socket.IO namespace is served (SOCKET_IO). */
@@ -102,6 +108,7 @@ export class AppConfig {
       flushIntervalMs: env.USAGE_FLUSH_INTERVAL_MS,
       maxBuffered: env.USAGE_BUFFER_MAX,
       retentionDays: env.USAGE_RETENTION_DAYS,
+      rollupRetentionDays: env.ROLLUP_RETENTION_DAYS,
     };
     this.metrics = { enabled: env.METRICS_ENABLED === 'true', token: env.METRICS_TOKEN };
     this.analyticsCache = env.ANALYTICS_CACHE === 'true';

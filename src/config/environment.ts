@@ -193,6 +193,13 @@ export class Environment {
   @Max(3650)
   USAGE_RETENTION_DAYS = 90;
 
+  /** Daily rollups (analytics) of days older than this are removed (hourly); a key's spend is kept. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  ROLLUP_RETENTION_DAYS = 730;
+
   /** Serve analytics from an in-memory copy of the rollups (one writer process); false: from the database. */
   @IsIn(['true', 'false'])
   ANALYTICS_CACHE: 'true' | 'false' = 'true';

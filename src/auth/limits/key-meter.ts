@@ -1,8 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectConnection } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Connection } from 'mongoose';
+import { StoredKeySpend } from '../../analytics/stored-key-spend.js';
 import { Cluster, PREFIX } from '../../cluster/cluster.js';
 import { BUDGETS, windowsOf, type KeyBudget, type CallBound, type KeyLimits } from './key-limits.js';
 
@@ -43,7 +42,7 @@ export interface KeySpend {
  * The counters behind a key's limits: spend per UTC day, month and in total, its requests and
  * tokens of the last minute, and reservations held by calls in flight. Checking and reserving is one
  * atomic step, so concurrent calls cannot overshoot a limit. One process counts in memory; a
- * cluster in Redis. Spend starts from the key rollups (what every call of a key cost, stored).
+ * cluster in Redis. Spend starts from what the analytics module stored of every call of a key.
  */
 export abstract class KeyMeter {
   /** Counts a request against `rpm`, or refuses it. */
@@ -57,22 +56,6 @@ export abstract class KeyMeter {
 
 export const isRefusal = (value: unknown): value is Refusal =>
   typeof value === 'object' && value !== null && 'limit' in value;
-
-/** Spend per key and UTC day, from the stored key rollups. */
-async function storedSpend(connection: Connection): Promise<Map<string, Map<string, number>>> {
-  const docs = await connection
-    .collection<{ keyId: string; day: Date; n?: { costUsd?: number } }>('key_rollups')
-    .find({}, { projection: { keyId: 1, day: 1, 'n.costUsd': 1 } })
-    .toArray();
-  const spend = new Map<string, Map<string, number>>();
-  for (const doc of docs) {
-    const day = doc.day.toISOString().slice(0, 10);
-    const days = spend.get(doc.keyId) ?? new Map<string, number>();
-    days.set(day, (days.get(day) ?? 0) + (doc.n?.costUsd ?? 0));
-    spend.set(doc.keyId, days);
-  }
-  return spend;
-}
 
 const retryOfBudget = (limit: KeyBudget, now: number): number | null => {
   const w = windowsOf(now);
@@ -94,7 +77,7 @@ export class LocalKeyMeter extends KeyMeter implements OnApplicationBootstrap {
   private loaded: Promise<void> | null = null;
 
   constructor(
-    @InjectConnection() private readonly connection: Connection,
+    private readonly stored: StoredKeySpend,
     private readonly cluster: Cluster,
   ) {
     super();
@@ -106,7 +89,7 @@ export class LocalKeyMeter extends KeyMeter implements OnApplicationBootstrap {
   }
 
   private load(): Promise<void> {
-    this.loaded ??= storedSpend(this.connection).then((spend) => {
+    this.loaded ??= this.stored.byKeyAndDay().then((spend) => {
       for (const [keyId, days] of spend) {
         const key = this.key(keyId);
         for (const [day, usd] of days) key.days.set(day, (key.days.get(day) ?? 0) + usd);
@@ -313,7 +296,7 @@ export class RedisKeyMeter extends KeyMeter implements OnApplicationBootstrap {
 
   constructor(
     private readonly cluster: Cluster,
-    @InjectConnection() private readonly connection: Connection,
+    private readonly stored: StoredKeySpend,
   ) {
     super();
   }
@@ -337,7 +320,7 @@ export class RedisKeyMeter extends KeyMeter implements OnApplicationBootstrap {
     const redis = this.cluster.redis;
     for (let waited = 0; (await redis.exists(READY)) === 0; waited += 100) {
       if ((await redis.set(LOADING, this.cluster.writerId, 'PX', 60_000, 'NX')) === 'OK') {
-        const spend = await storedSpend(this.connection);
+        const spend = await this.stored.byKeyAndDay();
         const batch = redis.multi();
         for (const [keyId, days] of spend) {
           for (const [day, usd] of days) {
