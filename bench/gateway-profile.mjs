@@ -16,7 +16,7 @@ const ports = { orx: 18201, sim: 18202 };
 const data = mkdtempSync(join(tmpdir(), 'orx-profile-'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const sim = spawn(process.execPath, ['dist/simulator/main.js'], {
+const sim = spawn(process.execPath, ['dist-tools/simulator/main.js'], {
   env: { ...process.env, SIM_PORT: String(ports.sim), SIM_TTFT_MS: '0', SIM_TOKEN_MS: '0', SIM_OUTPUT_TOKENS: '24' },
   stdio: 'ignore',
 });

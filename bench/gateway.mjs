@@ -194,7 +194,7 @@ async function main() {
     ];
 
     for (const profile of [{ name: '0 ms', ttft: 0, n: SEQUENTIAL }, { name: '100 ms', ttft: 100, n: Math.min(SEQUENTIAL, 200) }]) {
-      const sim = start('simulator', process.execPath, ['dist/simulator/main.js'], { SIM_PORT: String(ports.sim), SIM_TTFT_MS: String(profile.ttft), SIM_TOKEN_MS: '0', SIM_OUTPUT_TOKENS: '24' });
+      const sim = start('simulator', process.execPath, ['dist-tools/simulator/main.js'], { SIM_PORT: String(ports.sim), SIM_TTFT_MS: String(profile.ttft), SIM_TOKEN_MS: '0', SIM_OUTPUT_TOKENS: '24' });
       await waitFor(`${simUrl}/v1/models`, {}, sim);
       for (const t of targets.slice(1)) await waitFor(t.url, { method: 'POST', headers: t.headers, body: JSON.stringify(t.body) }, t.proc);
       log(`\nUpstream latency ${profile.name}:`);

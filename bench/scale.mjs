@@ -14,7 +14,7 @@ import { io } from 'socket.io-client';
 import { simulatorProviderEnvironment } from '../dist/config/providers.config.js';
 import { ensureFerretDbBinary } from '../dist/database/ferretdb.binary.js';
 import { FerretDbProcess } from '../dist/database/ferretdb.process.js';
-import { UpstreamSimulator } from '../dist/simulator/simulator.js';
+import { UpstreamSimulator } from '../dist-tools/simulator/simulator.js';
 import { machine, median, quantile, writeResults } from './support.mjs';
 
 const ADMIN = 'orx_bench_admin_key_0123456789abcdef';

@@ -107,7 +107,7 @@ export async function startBenchServer(name, env = {}) {
     import('../dist/app.factory.js'),
     import('../dist/config/app-config.js'),
     import('../dist/config/providers.config.js'),
-    import('../dist/simulator/simulator.js'),
+    import('../dist-tools/simulator/simulator.js'),
   ]);
   const dataDir = mkdtempSync(join(tmpdir(), `orx-${name}-`));
   const sim = new UpstreamSimulator();

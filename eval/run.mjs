@@ -127,15 +127,15 @@ function freePort() {
 
 async function startUpstream(target) {
   if (target === 'simulator') {
-    const { UpstreamSimulator } = await import(join(root, 'dist/simulator/simulator.js'));
+    const { UpstreamSimulator } = await import(join(root, 'dist-tools/simulator/simulator.js'));
     const { simulatorProviderEnvironment } = await import(join(root, 'dist/config/providers.config.js'));
     const sim = new UpstreamSimulator();
     const url = await sim.listen(0);
     return { env: simulatorProviderEnvironment(url), close: () => sim.close(), figures: () => null };
   }
   if (target === 'local') {
-    const { startLocalModel, localProvidersFile } = await import(join(root, 'dist/local-model/local-model.js'));
-    const { LOCAL_MODEL_TIMEOUTS } = await import(join(root, 'dist/config/simulator-environment.js'));
+    const { startLocalModel, localProvidersFile } = await import(join(root, 'dist-tools/local-model/local-model.js'));
+    const { LOCAL_MODEL_TIMEOUTS } = await import(join(root, 'dist-tools/simulator/settings.js'));
     const { server, url } = await startLocalModel({ log: (line) => process.stderr.write(`${line}\n`) });
     const file = join(root, '.cache/eval/providers.local.json');
     mkdirSync(join(root, '.cache/eval'), { recursive: true });

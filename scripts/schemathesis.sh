@@ -13,7 +13,7 @@ if [ ! -x "$VENV/bin/st" ] || ! "$VENV/bin/st" --version 2>/dev/null | grep -q "
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q "schemathesis==$VERSION"
 fi
-npx nest build # the server under test is this checkout's code
+npx nest build && npx tsc -p tsconfig.tools.json # the server under test is this checkout's code, and the simulator
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 PORT=$(free_port)
@@ -26,7 +26,7 @@ LOG="$DATA/server.log"
 # otherwise lock the address out and turn every later answer into a 429.
 PORT=$PORT SIM_PORT=$SIM_PORT DATA_DIR="$DATA/db" ADMIN_API_KEY="$ADMIN" LOG_LEVEL=warn \
   SIM_TTFT_MS=0 SIM_TOKEN_MS=0 AUTH_FAILURE_LIMIT=1000000 MAX_RUNS_PER_KEY=1000 \
-  node dist/simulator/demo.js >"$LOG" 2>&1 &
+  node dist-tools/simulator/demo.js >"$LOG" 2>&1 &
 SERVER=$!
 cleanup() {
   kill "$SERVER" 2>/dev/null || true

@@ -1,7 +1,7 @@
 import { UsageRecorder } from '../src/analytics/usage-recorder.js';
 import { simulatorProviderEnvironment } from '../src/config/providers.config.js';
 import { describeWithFerretDb, OwnFerretDb } from './support/ferretdb.js';
-import { UpstreamSimulator } from '../src/simulator/simulator.js';
+import { UpstreamSimulator } from '../simulator/simulator.js';
 import { ADMIN_KEY, startApp } from './support/app.js';
 import { auth, createSession, createUserKey } from './support/factories.js';
 import { startSimulatedApp } from './support/simulated.js';

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { FINAL_EVENTS, type RunEventType } from '../src/orchestration/events/run-events.js';
-import { UpstreamSimulator } from '../src/simulator/simulator.js';
+import { UpstreamSimulator } from '../simulator/simulator.js';
 import { ADMIN_KEY } from './support/app.js';
 import { buildDist, clusterEnvironment, NodeProcess, RedisProcess } from './support/cluster.js';
 import { describeWithFerretDb, OwnFerretDb } from './support/ferretdb.js';

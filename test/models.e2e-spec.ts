@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MISSION_PROVIDERS } from '../src/config/providers.config.js';
-import { UpstreamSimulator } from '../src/simulator/simulator.js';
+import { UpstreamSimulator } from '../simulator/simulator.js';
 import { ADMIN_KEY, freshDatabaseUri, startApp, type TestApp } from './support/app.js';
 import { auth, createUserKey } from './support/factories.js';
 import { startSimulatedApp } from './support/simulated.js';

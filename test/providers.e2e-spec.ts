@@ -11,7 +11,7 @@ import {
   type ResilienceOptions,
   type Target,
 } from '../src/providers/resilience.js';
-import { UpstreamSimulator } from '../src/simulator/simulator.js';
+import { UpstreamSimulator } from '../simulator/simulator.js';
 
 const messages = [{ role: 'user' as const, content: 'Name three sorting algorithms.' }];
 

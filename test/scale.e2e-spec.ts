@@ -1,7 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { io, type Socket } from 'socket.io-client';
 import { FINAL_EVENTS, type RunEventType } from '../src/orchestration/events/run-events.js';
-import { UpstreamSimulator } from '../src/simulator/simulator.js';
+import { UpstreamSimulator } from '../simulator/simulator.js';
 import { ADMIN_KEY, freshDatabaseUri } from './support/app.js';
 import { buildDist, clusterEnvironment, NodeProcess, RedisProcess } from './support/cluster.js';
 import { call, until } from './support/http.js';

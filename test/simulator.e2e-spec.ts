@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { UpstreamSimulator } from '../src/simulator/simulator.js';
+import { UpstreamSimulator } from '../simulator/simulator.js';
 
 describe('Upstream simulator, through the official SDKs', () => {
   const sim = new UpstreamSimulator({ outputTokens: 12 });

@@ -1,6 +1,6 @@
 import { UsageRecorder } from '../src/analytics/usage-recorder.js';
 import { simulatorProviderEnvironment } from '../src/config/providers.config.js';
-import { UpstreamSimulator } from '../src/simulator/simulator.js';
+import { UpstreamSimulator } from '../simulator/simulator.js';
 import { ADMIN_KEY, startApp, type TestApp } from './support/app.js';
 import { describeWithFerretDb, OwnFerretDb } from './support/ferretdb.js';
 import { auth, createSession, createThread, createUserKey } from './support/factories.js';

@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localProvidersFile } from '../../src/local-model/local-model.js';
+import { localProvidersFile } from '../../local-model/local-model.js';
 
 /**
- * SmolLM2 served by `dist/local-model/main.js` in a process of its own (as a user runs a llama.cpp
+ * SmolLM2 served by `dist-tools/local-model/main.js` in a process of its own (as a user runs a llama.cpp
  * server), and a providers file registering it. `npm run test:real-model` builds dist first.
  */
 export async function startLocalModelProcess(): Promise<{
@@ -15,7 +15,7 @@ export async function startLocalModelProcess(): Promise<{
   stats(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }> {
-  const child: ChildProcess = spawn(process.execPath, ['dist/local-model/main.js'], {
+  const child: ChildProcess = spawn(process.execPath, ['dist-tools/local-model/main.js'], {
     env: { ...process.env, LOCAL_MODEL_PORT: '0', LOCAL_MODEL_THREADS: '1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,7 +1,7 @@
-import { LOCAL_MODEL_TIMEOUTS } from '../../src/config/simulator-environment.js';
+import { LOCAL_MODEL_TIMEOUTS } from '../../simulator/settings.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { auth, createSession, createUserKey } from '../support/factories.js';
-import { LOCAL_MODEL_NAMES, LOCAL_PROVIDER } from '../../src/local-model/local-model.js';
+import { LOCAL_MODEL_NAMES, LOCAL_PROVIDER } from '../../local-model/local-model.js';
 import { FINAL_EVENTS } from '../../src/orchestration/events/run-events.js';
 import { startLocalModelProcess } from './local-model.js';
 

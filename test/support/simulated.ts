@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { simulatorProviderEnvironment } from '../../src/config/providers.config.js';
-import { UpstreamSimulator } from '../../src/simulator/simulator.js';
+import { UpstreamSimulator } from '../../simulator/simulator.js';
 import { startApp, type TestApp } from './app.js';
 import { createSession, createUserKey } from './factories.js';
 

@@ -1,4 +1,4 @@
-import { countChatTokens, countTokens, loadTokenizer } from '../common/tokens.js';
+import { countChatTokens, countTokens, loadTokenizer } from '../src/common/tokens.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,7 @@ import {
   type AgentAsk,
   type SimToolCall,
 } from './simulated-agent.js';
-import { chatCompletionBody } from '../common/openai-wire.js';
+import { chatCompletionBody } from '../src/common/openai-wire.js';
 
 /** How a simulated model behaves; per model, with `*` as the default for all. */
 export interface SimModelBehaviour {

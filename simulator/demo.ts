@@ -1,4 +1,4 @@
-import { demoServerEnvironment, simulatorSettings } from '../config/simulator-environment.js';
+import { demoServerEnvironment, simulatorSettings } from './settings.js';
 import { runDemoServer } from './demo-server.js';
 import { UpstreamSimulator } from './simulator.js';
 

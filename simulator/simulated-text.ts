@@ -1,5 +1,5 @@
 // The criteria the engine's evaluation prompt asks for: the simulator answers with exactly these.
-import { EVALUATION_CRITERIA } from '../orchestration/engine/prompts.js';
+import { EVALUATION_CRITERIA } from '../src/orchestration/engine/prompts.js';
 
 import { createHash } from 'node:crypto';
 

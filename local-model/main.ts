@@ -1,4 +1,4 @@
-import { localModelSettings } from '../config/simulator-environment.js';
+import { localModelSettings } from '../simulator/settings.js';
 import { startLocalModel, localProvidersFile } from './local-model.js';
 
 /**

@@ -1,4 +1,4 @@
-import { countTokens } from '../common/tokens.js';
+import { countTokens } from '../src/common/tokens.js';
 import { createHash } from 'node:crypto';
 
 /** Each model's vector length (OpenAI's text-embedding-3 models take `dimensions` to shorten theirs). */

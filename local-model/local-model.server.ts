@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chatCompletionBody } from '../common/openai-wire.js';
+import { chatCompletionBody } from '../src/common/openai-wire.js';
 import type {
   ChatHistoryItem,
   Llama,

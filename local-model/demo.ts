@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { localModelSettings, realDemoServerEnvironment } from '../config/simulator-environment.js';
+import { localModelSettings, realDemoServerEnvironment } from '../simulator/settings.js';
 import { runDemoServer } from '../simulator/demo-server.js';
 import { localProvidersFile, startLocalModel } from './local-model.js';
 

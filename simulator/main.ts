@@ -1,4 +1,4 @@
-import { simulatorSettings } from '../config/simulator-environment.js';
+import { simulatorSettings } from './settings.js';
 import { UpstreamSimulator } from './simulator.js';
 
 /** `npm run sim`: the upstream simulator alone. */

@@ -1,4 +1,4 @@
-import { simulatorProviderEnvironment } from './providers.config.js';
+import { simulatorProviderEnvironment } from '../src/config/providers.config.js';
 
 function intOf(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
