@@ -1,11 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthModule } from './auth/auth.module.js';
-import { ClusterModule } from './cluster/cluster.module.js';
 import { AppConfig } from './config/app-config.js';
-import { ConfigModule } from './config/config.module.js';
-import { DatabaseModule } from './database/database.module.js';
+import { coreModules } from './core-modules.js';
 import { HealthModule } from './health/health.module.js';
-import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { ModelsModule } from './models/models.module.js';
 import { OpenAiCompatModule } from './openai-compat/openai-compat.module.js';
@@ -21,11 +17,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
-        ClusterModule,
-        DatabaseModule,
-        AuthModule,
-        IdempotencyModule,
+        ...coreModules(config),
         HealthModule,
         SessionsModule,
         ThreadsModule,

@@ -1,6 +1,7 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiForbiddenResponse } from '@nestjs/swagger';
 import { ErrorEnvelope } from '../common/error-envelope.js';
+import type { OwnerScope } from '../common/owned.js';
 import type { Role } from './api-key.schema.js';
 
 /** Who is calling: resolved from the API key by the guard. */
@@ -11,7 +12,7 @@ export interface Principal {
 }
 
 /** The owner filter every repository query starts from: admins see everything. */
-export function ownerScope(principal: Principal): { ownerId?: string } {
+export function ownerScope(principal: Principal): OwnerScope {
   return principal.role === 'admin' ? {} : { ownerId: principal.ownerId };
 }
 

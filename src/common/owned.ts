@@ -1,5 +1,8 @@
 import type { Model, Types } from 'mongoose';
 
+/** Whose documents a query may see: one owner's, or (no `ownerId`: an admin) everyone's. */
+export type OwnerScope = { ownerId?: string };
+
 /**
  * The document with this `_id` if the scope may see it (no `ownerId` in the scope: any owner's),
  * else null, so a foreign document answers exactly like a missing one. The filter is `_id` alone:
@@ -8,7 +11,7 @@ import type { Model, Types } from 'mongoose';
  */
 export async function findOwned<T extends { ownerId: string }>(
   model: Model<T>,
-  scope: { ownerId?: string },
+  scope: OwnerScope,
   id: Types.ObjectId,
 ): Promise<T | null> {
   const doc = await model.findById(id).lean<T>().exec();

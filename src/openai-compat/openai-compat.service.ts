@@ -14,7 +14,7 @@ import { FINAL_EVENTS } from '../orchestration/events/run-events.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import type { ErrorClass } from '../providers/provider.error.js';
 import type { CompletionRequest, NormalizedUsage } from '../providers/provider.types.js';
-import { STRATEGIES, type Strategy } from '../sessions/session.schema.js';
+import { STRATEGIES, type Strategy } from '../common/strategies.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { MessagesService } from '../threads/messages.service.js';
 import { ThreadsService } from '../threads/threads.service.js';

@@ -2,7 +2,7 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
 import type { Domain } from '../common/domains.js';
 import type { NormalizedUsage } from '../providers/provider.types.js';
-import type { Strategy } from '../sessions/session.schema.js';
+import type { Strategy } from '../common/strategies.js';
 import type { Evaluation } from './engine/evaluation.js';
 import type { BuiltPrompt, Criterion } from './engine/prompts.js';
 import type { CandidateScore, RunStatus, RunTotals, StepRole } from './events/run-events.js';

@@ -4,7 +4,7 @@ import { Model, Types } from 'mongoose';
 import { insertOrFind } from '../common/id-source.js';
 import { findOwned } from '../common/owned.js';
 import { pageQuery } from '../common/pagination.js';
-import type { OwnerScope } from '../sessions/sessions.repository.js';
+import type { OwnerScope } from '../common/owned.js';
 import type { RunStatus, RunTotals } from './events/run-events.js';
 import { Run, type RunStep } from './run.schema.js';
 

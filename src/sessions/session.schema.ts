@@ -1,11 +1,9 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
+import { STRATEGIES, type Strategy } from '../common/strategies.js';
 
 export const SESSION_STATUSES = ['active', 'completed', 'terminated'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
-
-export const STRATEGIES = ['route', 'improve', 'ensemble', 'cascade', 'compare', 'council', 'debate'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
 
 export const DEFAULT_SETTINGS = {
   maxIterations: 3,

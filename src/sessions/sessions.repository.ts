@@ -2,12 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model, Types } from 'mongoose';
 import { insertOrFind } from '../common/id-source.js';
-import { findOwned } from '../common/owned.js';
+import { findOwned, type OwnerScope } from '../common/owned.js';
 import { pageQuery } from '../common/pagination.js';
 import { Session, SessionCost, SessionSettings, SessionStatus } from './session.schema.js';
 
 export type SessionRecord = Session;
-export type OwnerScope = { ownerId?: string };
 
 export interface SessionFilter {
   status?: SessionStatus;

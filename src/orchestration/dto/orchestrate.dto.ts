@@ -18,7 +18,7 @@ import {
 } from 'class-validator';
 import { Optional } from '../../common/optional.js';
 import { SessionSettingsDto } from '../../sessions/dto/session-settings.dto.js';
-import { STRATEGIES, type Strategy } from '../../sessions/session.schema.js';
+import { STRATEGIES, type Strategy } from '../../common/strategies.js';
 import { COMMON_OPTION_SPECS as COMMON, STRATEGY_OPTIONS as LIMITS } from '../engine/strategy-catalogue.js';
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>

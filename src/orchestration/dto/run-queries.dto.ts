@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, Max, Min, Matches } from 'class-validator';
 import { Optional } from '../../common/optional.js';
 import { PageQueryDto } from '../../common/dto/page-query.dto.js';
-import { STRATEGIES, type Strategy } from '../../sessions/session.schema.js';
+import { STRATEGIES, type Strategy } from '../../common/strategies.js';
 import { RUN_STATUSES, type RunStatus } from '../events/run-events.js';
 
 export class ListRunsQueryDto extends PageQueryDto {

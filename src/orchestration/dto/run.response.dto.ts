@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { UsageDto } from '../../models/dto/model-test.response.dto.js';
-import { STRATEGIES, type Strategy } from '../../sessions/session.schema.js';
+import { STRATEGIES, type Strategy } from '../../common/strategies.js';
 import { RUN_STATUSES, STEP_ROLES, type RunEvent, type RunStatus } from '../events/run-events.js';
 import type { RunRecord } from '../runs.repository.js';
 import type { RunStep } from '../run.schema.js';

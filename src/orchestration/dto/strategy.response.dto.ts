@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { STRATEGIES, type Strategy } from '../../sessions/session.schema.js';
+import { STRATEGIES, type Strategy } from '../../common/strategies.js';
 import {
   COMMON_OPTIONS,
   COMMON_OPTION_SPECS,

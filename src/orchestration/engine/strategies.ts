@@ -1,6 +1,6 @@
 import type { Domain } from '../../common/domains.js';
 import { providerOf } from '../../common/model-id.js';
-import type { Strategy } from '../../sessions/session.schema.js';
+import type { Strategy } from '../../common/strategies.js';
 import type { RunOptions } from '../run.schema.js';
 import { pickTeam, type Candidate } from './model-selector.js';
 import { aggregateRanks, labelsFor, reviewSheets } from './council.js';

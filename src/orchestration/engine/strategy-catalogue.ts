@@ -1,4 +1,4 @@
-import type { Strategy } from '../../sessions/session.schema.js';
+import type { Strategy } from '../../common/strategies.js';
 
 /** A run option a strategy reads, as `GET /api/orchestrate/strategies` describes it (`string[]`: its length). */
 export interface OptionSpec {

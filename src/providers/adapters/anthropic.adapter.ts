@@ -7,7 +7,7 @@ import type {
   ProviderAdapter,
   ProviderEvent,
 } from '../provider.types.js';
-import type { AdapterOptions } from './openai.adapter.js';
+import { sdkClientOptions, type AdapterOptions } from './adapter-options.js';
 import { ProviderError } from '../provider.error.js';
 import { guardedStream, passthroughBody, sseData, sseEvents } from './sdk-errors.js';
 
@@ -38,13 +38,7 @@ export class AnthropicAdapter implements ProviderAdapter {
   constructor(private readonly options: AdapterOptions) {
     // Loaded with the first Anthropic-protocol provider: about 12 MB that a process without one keeps.
     const { Anthropic: Client } = requireWhenNeeded<typeof import('@anthropic-ai/sdk')>('@anthropic-ai/sdk');
-    this.client = new Client({
-      apiKey: options.apiKey,
-      baseURL: options.baseUrl,
-      maxRetries: 0,
-      timeout: options.timeoutMs,
-      fetch: options.fetch,
-    });
+    this.client = new Client(sdkClientOptions(options));
   }
 
   stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {

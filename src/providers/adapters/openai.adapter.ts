@@ -3,17 +3,8 @@ import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/
 import type { CompletionUsage } from 'openai/resources/completions';
 import type { CompletionRequest, FinishReason, ProviderAdapter, ProviderEvent } from '../provider.types.js';
 import { ProviderError } from '../provider.error.js';
+import { sdkClientOptions, type AdapterOptions } from './adapter-options.js';
 import { guardedStream, passthroughBody, sseData, sseEvents } from './sdk-errors.js';
-
-export interface AdapterOptions {
-  provider: string;
-  apiKey: string;
-  baseUrl: string;
-  /** Per-attempt timeout. */
-  timeoutMs: number;
-  /** The HTTP client (UpstreamHttp); the SDK's default, Node's global fetch, when absent. */
-  fetch?: typeof globalThis.fetch;
-}
 
 function finishReason(reason: string | null | undefined): FinishReason {
   switch (reason) {
@@ -69,14 +60,7 @@ export class OpenAiAdapter implements ProviderAdapter {
 
   constructor(private readonly options: AdapterOptions) {
     this.base = options.baseUrl.replace(/\/+$/, '');
-    // Retries are ours (one resilience layer), so the SDK's are off.
-    this.client = new OpenAI({
-      apiKey: options.apiKey,
-      baseURL: options.baseUrl,
-      maxRetries: 0,
-      timeout: options.timeoutMs,
-      fetch: options.fetch,
-    });
+    this.client = new OpenAI(sdkClientOptions(options));
   }
 
   stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {

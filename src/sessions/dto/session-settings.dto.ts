@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -13,7 +14,26 @@ import {
   MinLength,
 } from 'class-validator';
 import { Optional } from '../../common/optional.js';
-import { STRATEGIES, type Strategy } from '../session.schema.js';
+import { STRATEGIES, type Strategy } from '../../common/strategies.js';
+
+/** An optional list of up to 50 model ids, validated and documented alike wherever it is a setting. */
+function ModelIdList(description: string): PropertyDecorator {
+  return applyDecorators(
+    Optional(),
+    IsArray(),
+    ArrayMaxSize(50),
+    IsString({ each: true }),
+    MinLength(1, { each: true }),
+    MaxLength(200, { each: true }),
+    ApiProperty({
+      description,
+      type: 'array',
+      items: { type: 'string', minLength: 1, maxLength: 200 },
+      maxItems: 50,
+      required: false,
+    }),
+  );
+}
 
 /** Orchestration settings of a session; each one omitted keeps its default (or current) value. */
 export class SessionSettingsDto {
@@ -39,22 +59,10 @@ export class SessionSettingsDto {
   @ApiProperty({ type: Number, nullable: true, required: false })
   costLimitUsd?: number | null;
 
-  /** Model ids to favour when selecting. */
-  @Optional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @MinLength(1, { each: true })
-  @MaxLength(200, { each: true })
+  @ModelIdList('Model ids to favour when selecting.')
   preferredModels?: string[];
 
-  /** Model ids never to use. */
-  @Optional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @MinLength(1, { each: true })
-  @MaxLength(200, { each: true })
+  @ModelIdList('Model ids never to use.')
   excludedModels?: string[];
 
   /** Strategy used when a run names none (default `improve`). */

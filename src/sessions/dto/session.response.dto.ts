@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageOf } from '../../common/pagination.js';
-import { SESSION_STATUSES, STRATEGIES, type SessionStatus, type Strategy } from '../session.schema.js';
+import { SESSION_STATUSES, type SessionStatus } from '../session.schema.js';
+import { STRATEGIES, type Strategy } from '../../common/strategies.js';
 import type { SessionRecord } from '../sessions.repository.js';
 
 export class SessionSettingsResponseDto {
