@@ -1,6 +1,6 @@
 import type { Pricing } from '../config/catalogue-entry.js';
 import { lookUpCatalogue } from './price-catalogues.js';
-import { callCost, costOf, estimateCost, isFree } from './pricing.js';
+import { callCost, costOf, isFree } from './pricing.js';
 
 const MINI: Pricing = { inputPerMTok: 0.75, outputPerMTok: 4.5, cachedInputPerMTok: 0.075, tiers: [], source: 'test' };
 const LONG_CONTEXT: Pricing = {
@@ -97,24 +97,6 @@ describe('callCost', () => {
     };
     expect(isFree(tiered)).toBe(false);
     expect(callCost(tiered, null, true).known).toBe(false);
-  });
-});
-
-describe('estimateCost', () => {
-  it('should count the input with the tokenizer and the output at its ceiling', () => {
-    // "hello world" is 2 tokens; + 3 per message + 3 priming = 8
-    const estimate = estimateCost(
-      { ...MINI, inputPerMTok: 1, outputPerMTok: 5 },
-      [{ role: 'user', content: 'hello world' }],
-      100,
-    );
-    expect(estimate.inputTokens).toBe(8);
-    expect(estimate.maxOutputTokens).toBe(100);
-    expect(estimate.maxUsd).toBeCloseTo(0.000008 + 0.0005, 12);
-  });
-
-  it('should give no amount when the price is unknown', () => {
-    expect(estimateCost(null, [{ role: 'user', content: 'hi' }], 10).maxUsd).toBeNull();
   });
 });
 

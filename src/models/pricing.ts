@@ -1,5 +1,4 @@
-import { countChatTokens } from '../common/tokens.js';
-import type { ChatMessage, NormalizedUsage } from '../providers/provider.types.js';
+import type { NormalizedUsage } from '../providers/provider.types.js';
 import type { Pricing } from '../config/catalogue-entry.js';
 
 /** The cost of one call in USD; every figure is null when the model's price is unknown. */
@@ -60,37 +59,4 @@ export function costOf(pricing: Pricing | null, usage: NormalizedUsage): CallCos
   // Prices are bounded where they are set; should one still overflow, the cost is not a number to add.
   if (!Number.isFinite(totalUsd)) return UNKNOWN_COST;
   return { known: true, inputUsd, cachedInputUsd, outputUsd, totalUsd };
-}
-
-/** The most a call may cost, for budget checks before it is made. */
-export interface CostEstimate {
-  inputTokens: number;
-  /** The output ceiling: `max_tokens`, else the model's output limit. */
-  maxOutputTokens: number;
-  /** Null when the price is unknown. */
-  maxUsd: number | null;
-}
-
-/** Input counted with a tokenizer, output at its ceiling, no cache discount: an upper bound. */
-export function estimateCost(
-  pricing: Pricing | null,
-  messages: readonly ChatMessage[],
-  maxOutputTokens: number,
-): CostEstimate {
-  return estimateCostOfTokens(pricing, countChatTokens(messages.map((m) => m.content)), maxOutputTokens);
-}
-
-/** The same bound for input already counted (one prompt priced for many models). */
-export function estimateCostOfTokens(
-  pricing: Pricing | null,
-  inputTokens: number,
-  maxOutputTokens: number,
-): CostEstimate {
-  const cost = costOf(pricing, {
-    inputTokens,
-    outputTokens: maxOutputTokens,
-    cachedInputTokens: 0,
-    reasoningTokens: 0,
-  });
-  return { inputTokens, maxOutputTokens, maxUsd: cost.totalUsd };
 }

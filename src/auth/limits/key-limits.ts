@@ -1,5 +1,5 @@
 import type { CatalogueItem } from '../../models/catalogue-item.js';
-import { estimateCostOfTokens } from '../../models/pricing.js';
+import { costBound, type CostBound } from '../../models/cost-bound.js';
 import type { CompletionRequest } from '../../providers/provider.types.js';
 import type { UnpricedKind } from './unpriced-items.js';
 
@@ -61,42 +61,22 @@ export function modelAllowed(limits: KeyLimits | null, modelId: string): boolean
 /** An image counts for at most this many input tokens (OpenAI's high-detail and Anthropic's largest are below it). */
 const IMAGE_TOKENS = 3_000;
 const IMAGE_PART = /"type":\s*"(?:image_url|image|input_image)"/g;
-/** The output ceiling of a model that states none. */
-const DEFAULT_OUTPUT_CEILING = 128_000;
-
 /** The most a call may use and cost: what a key's limits hold before it is made. */
-export interface CallBound {
-  tokens: number;
-  /** Null when a model's price is unknown. */
-  usd: number | null;
-}
+export type CallBound = CostBound;
 
 /**
- * An upper bound of a call: every byte of the request's JSON counted as a token (a BPE token is one
- * byte or more), images at their largest, the output at its ceiling (`max_tokens`,
- * `max_completion_tokens` or `max_output_tokens`, else the model's limit), no cache discount. Over
- * several models (fallbacks), the most any of them may take. Files and hosted tools the provider
- * bills beyond tokens are not in it (see unpriced-items.ts).
+ * An upper bound of a call (`costBound`) whatever tokenizer its provider uses: every byte of the
+ * request's JSON counted as a token (a BPE token is one byte or more), images at their largest,
+ * the output at the ceiling asked (`max_tokens`, `max_completion_tokens` or `max_output_tokens`),
+ * over every model that may answer it. Files and hosted tools the provider bills beyond tokens
+ * are not in it (see unpriced-items.ts).
  */
 export function callBound(items: CatalogueItem[], request: Omit<CompletionRequest, 'model'>): CallBound {
-  let tokens = 0;
-  let usd: number | null = 0;
-  for (const item of items) {
-    const body = request.passthrough?.anthropic ?? request.passthrough?.openai;
-    const json = JSON.stringify(body ?? request.messages);
-    const input = Buffer.byteLength(json) + (json.match(IMAGE_PART)?.length ?? 0) * IMAGE_TOKENS;
-    const asked = body?.max_completion_tokens ?? body?.max_tokens ?? body?.max_output_tokens ?? request.maxTokens;
-    const output =
-      item.kind === 'embedding'
-        ? 0
-        : typeof asked === 'number' && asked > 0
-          ? asked
-          : (item.maxOutputTokens ?? item.contextWindow ?? DEFAULT_OUTPUT_CEILING);
-    tokens = Math.max(tokens, input + output);
-    const cost = estimateCostOfTokens(item.pricing, input, output).maxUsd;
-    usd = usd === null || cost === null ? null : Math.max(usd, cost);
-  }
-  return { tokens, usd };
+  const body = request.passthrough?.anthropic ?? request.passthrough?.openai;
+  const json = JSON.stringify(body ?? request.messages);
+  const input = Buffer.byteLength(json) + (json.match(IMAGE_PART)?.length ?? 0) * IMAGE_TOKENS;
+  const asked = body?.max_completion_tokens ?? body?.max_tokens ?? body?.max_output_tokens ?? request.maxTokens;
+  return costBound(items, input, typeof asked === 'number' ? asked : null);
 }
 
 /** A day's and a month's bucket (UTC) and when each ends. */

@@ -27,4 +27,24 @@ describe('RunBudget', () => {
     expect(open.reserve(1e9)).toEqual({ amountUsd: 1e9 });
     expect(open.remainingUsd).toBe(Infinity);
   });
+
+  it('should hold a step for its dearest fallback that fits, and leave out the fallbacks that do not', () => {
+    const budget = new RunBudget(1);
+    budget.settle(budget.reserve(0.5)!, 0.5); // $0.50 left
+    // The first fits; a dearer fallback fits too; one past what is left and one of unknown price do not.
+    const held = budget.reserveStep([0.1, 0.3, 0.6, null]);
+    expect(held).toEqual({ usable: [0, 1], reservation: { amountUsd: 0.3 } });
+    expect(budget.remainingUsd).toBeCloseTo(0.2, 12);
+    // A step whose first model does not fit is not started, whatever its fallbacks.
+    expect(budget.reserveStep([0.25, 0.1])).toBeNull();
+    expect(budget.remainingUsd).toBeCloseTo(0.2, 12);
+  });
+
+  it('should hold every fallback without a limit', () => {
+    expect(new RunBudget(null).reserveStep([0.1, null, 5])).toEqual({
+      usable: [0, 1, 2],
+      reservation: { amountUsd: 0 },
+    });
+    expect(new RunBudget(null).reserveStep([0.1, 5])).toEqual({ usable: [0, 1], reservation: { amountUsd: 5 } });
+  });
 });

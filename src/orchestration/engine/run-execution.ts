@@ -4,7 +4,8 @@ import type { Domain } from '../../common/domains.js';
 import { KeyedQueue } from '../../common/keyed-queue.js';
 import type { CallUsage } from '../../analytics/usage-recorder.js';
 import type { ModelCaller } from '../../models/model-caller.js';
-import { estimateCost } from '../../models/pricing.js';
+import { countChatTokens } from '../../common/tokens.js';
+import { costBound } from '../../models/cost-bound.js';
 import type { ChatMessage, CompletionRequest } from '../../providers/provider.types.js';
 import type { CallOutcome } from '../../providers/providers.service.js';
 import type { RunEventBus } from '../events/run-event-bus.js';
@@ -263,10 +264,11 @@ export class RunExecution {
     if (reused !== undefined) return reused;
     await this.deps.checkLease?.();
     if (this.signal.aborted) throw new RunCancelled();
-    let reservation = this.reserve(first, prompt);
-    if (reservation === null) throw new BudgetStop(this.budgetRefusal(role, first, prompt));
+    const held = this.reserve(candidates, prompt);
+    if (held === null) throw new BudgetStop(this.budgetRefusal(role, first, prompt));
+    let reservation = held.reservation;
     const release = await this.deps.gate.acquire(this.signal).catch(() => {
-      this.budget.settle(reservation as Reservation, 0);
+      this.budget.settle(reservation, 0);
       throw new RunCancelled();
     });
     try {
@@ -275,7 +277,7 @@ export class RunExecution {
       const startedAt = new Date();
       this.publish('step.started', { stepId, role, modelId: first.item.id, iteration });
 
-      let remaining = candidates;
+      let remaining = held.candidates;
       let sameModelAgain = true;
       let attempts = 0;
       for (;;) {
@@ -283,15 +285,15 @@ export class RunExecution {
         attempts += attempt.call.attempts;
         const { call, answeredBy } = attempt;
         const broke = call.error !== null && call.timeToFirstTokenMs !== null && call.error.retryable;
-        const next: RetryTarget | null = broke ? this.retryTarget(candidates, answeredBy, sameModelAgain) : null;
+        const next: RetryTarget | null = broke ? this.retryTarget(held.candidates, answeredBy, sameModelAgain) : null;
         // A retry the budget cannot hold leaves the step failed as it broke.
-        const again = next === null || this.signal.aborted ? null : this.reserve(next.candidates[0], prompt);
+        const again = next === null || this.signal.aborted ? null : this.reserve(next.candidates, prompt);
         if (next === null || again === null) {
           return await this.finish(role, stepId, iteration, options, attempt, attempts, startedAt, prompt, callKey);
         }
         sameModelAgain = !next.sameModel;
-        remaining = next.candidates;
-        reservation = again;
+        remaining = again.candidates;
+        reservation = again.reservation;
         const error = call.error as NonNullable<CallOutcome['error']>;
         this.publish('step.retried', {
           stepId,
@@ -307,15 +309,25 @@ export class RunExecution {
     }
   }
 
-  /** Holds the most a call to `candidate` may cost against the budget; null when the budget cannot. */
-  private reserve(candidate: Candidate, prompt: BuiltPrompt): Reservation | null {
-    return this.budget.reserve(
-      estimateCost(candidate.item.pricing, prompt.messages, this.run.options.maxTokens).maxUsd,
+  /**
+   * Holds what a step may cost against the run's budget: the most any of its candidates may cost,
+   * fallbacks included (one may cost more than the first). Fallbacks the budget cannot hold are
+   * dropped from the step; null when the first cannot be held (or its price is unknown under a limit).
+   */
+  private reserve(
+    candidates: Candidate[],
+    prompt: BuiltPrompt,
+  ): { candidates: Candidate[]; reservation: Reservation } | null {
+    const input = countChatTokens(prompt.messages.map((m) => m.content));
+    const held = this.budget.reserveStep(
+      candidates.map((c) => costBound([c.item], input, this.run.options.maxTokens).usd),
     );
+    return held === null ? null : { candidates: held.usable.map((i) => candidates[i]), reservation: held.reservation };
   }
 
   private budgetRefusal(role: StepRole, candidate: Candidate, prompt: BuiltPrompt): string {
-    const estimate = estimateCost(candidate.item.pricing, prompt.messages, this.run.options.maxTokens).maxUsd;
+    const input = countChatTokens(prompt.messages.map((m) => m.content));
+    const estimate = costBound([candidate.item], input, this.run.options.maxTokens).usd;
     return estimate === null
       ? `the price of ${candidate.item.id} is unknown, so its call cannot be held to the cost limit`
       : `a ${role} call to ${candidate.item.id} may cost up to $${estimate.toFixed(6)}; only $${this.budget.remainingUsd.toFixed(6)} of the limit is left`;

@@ -4,7 +4,7 @@ import type { Domain } from '../../common/domains.js';
 import { countChatTokens, TokenTally } from '../../common/tokens.js';
 import { KeyLimitsService } from '../../auth/limits/key-limits.service.js';
 import { ModelsService } from '../../models/models.service.js';
-import { estimateCostOfTokens } from '../../models/pricing.js';
+import { costBound } from '../../models/cost-bound.js';
 import type { ChatMessage } from '../../providers/provider.types.js';
 import { MessagesService } from '../../threads/messages.service.js';
 import { RunEventBus } from '../events/run-event-bus.js';
@@ -95,7 +95,7 @@ export class RunPlanner {
       excluded: run.options.excludedModels,
       only: run.options.models ?? undefined,
       costLimitUsd: run.options.costLimitUsd,
-      estimateUsd: (item) => estimateCostOfTokens(item.pricing, probeTokens, run.options.maxTokens).maxUsd,
+      estimateUsd: (item) => costBound([item], probeTokens, run.options.maxTokens).usd,
       observed: await this.analytics.observed(),
     });
     let team: Team;
