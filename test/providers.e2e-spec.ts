@@ -45,7 +45,7 @@ describe('Provider adapters and resilience, against the simulator', () => {
 
   it('should stream an OpenAI-protocol answer with usage normalised (cached and reasoning tokens)', async () => {
     sim.configure('sim-small', { cachedInputTokens: 4, reasoningTokens: 3 });
-    const result = await collect(openai.stream({ model: 'sim-small', messages }, new AbortController().signal));
+    const result = await collect(openai.chat('sim-small', { kind: 'chat', messages }, new AbortController().signal));
     expect(result.text.split(' ')).toHaveLength(10);
     expect(result.finishReason).toBe('stop');
     expect(result.usage).toEqual({
@@ -60,14 +60,16 @@ describe('Provider adapters and resilience, against the simulator', () => {
   it('should stream an Anthropic answer with usage normalised (cache reads counted within input)', async () => {
     sim.configure('sim-medium', { cachedInputTokens: 5 });
     const viaAnthropic = await collect(
-      anthropic.stream({ model: 'sim-medium', messages, maxTokens: 100 }, new AbortController().signal),
+      anthropic.chat('sim-medium', { kind: 'chat', messages, maxTokens: 100 }, new AbortController().signal),
     );
-    const viaOpenAi = await collect(openai.stream({ model: 'sim-medium', messages }, new AbortController().signal));
+    const viaOpenAi = await collect(
+      openai.chat('sim-medium', { kind: 'chat', messages }, new AbortController().signal),
+    );
     expect(viaAnthropic.text).toBe(viaOpenAi.text);
     expect(viaAnthropic.usage).toEqual(viaOpenAi.usage);
     expect(viaAnthropic.usage?.cachedInputTokens).toBe(5);
     const cut = await collect(
-      anthropic.stream({ model: 'sim-medium', messages, maxTokens: 4 }, new AbortController().signal),
+      anthropic.chat('sim-medium', { kind: 'chat', messages, maxTokens: 4 }, new AbortController().signal),
     );
     expect(cut.finishReason).toBe('length');
     expect(cut.usage?.outputTokens).toBe(4);
@@ -76,14 +78,20 @@ describe('Provider adapters and resilience, against the simulator', () => {
   it('should answer in one response when not streaming: same text, usage and finish as the stream', async () => {
     sim.configure('sim-medium', { cachedInputTokens: 5, reasoningTokens: 2 });
     for (const adapter of [openai, anthropic]) {
-      const streamed = await collect(adapter.stream({ model: 'sim-medium', messages }, new AbortController().signal));
+      const streamed = await collect(
+        adapter.chat('sim-medium', { kind: 'chat', messages }, new AbortController().signal),
+      );
       const whole = await collect(
-        adapter.stream({ model: 'sim-medium', messages, stream: false }, new AbortController().signal),
+        adapter.chat('sim-medium', { kind: 'chat', messages, stream: false }, new AbortController().signal),
       );
       expect(whole).toEqual(streamed);
       expect(whole.usage).toMatchObject({ outputTokens: 10, cachedInputTokens: 5 });
       const cut = await collect(
-        adapter.stream({ model: 'sim-medium', messages, maxTokens: 3, stream: false }, new AbortController().signal),
+        adapter.chat(
+          'sim-medium',
+          { kind: 'chat', messages, maxTokens: 3, stream: false },
+          new AbortController().signal,
+        ),
       );
       expect(cut.finishReason).toBe('length');
       expect(cut.usage?.outputTokens).toBe(3);
@@ -96,7 +104,7 @@ describe('Provider adapters and resilience, against the simulator', () => {
     const retried = await collect(
       fast().stream(
         [{ provider: 'openai', model: 'sim-small', adapter: short }],
-        { messages, stream: false },
+        { kind: 'chat', messages, stream: false },
         new AbortController().signal,
         (r) => reports.push(r),
       ),
@@ -110,7 +118,9 @@ describe('Provider adapters and resilience, against the simulator', () => {
     sim.injectFault('sim-small', { type: '500' });
     const reports: AttemptReport[] = [];
     const result = await collect(
-      fast().stream([target('sim-small')], { messages }, new AbortController().signal, (r) => reports.push(r)),
+      fast().stream([target('sim-small')], { kind: 'chat', messages }, new AbortController().signal, (r) =>
+        reports.push(r),
+      ),
     );
     expect(result.text.length).toBeGreaterThan(0);
     expect(requests('sim-small')).toBe(3);
@@ -126,7 +136,7 @@ describe('Provider adapters and resilience, against the simulator', () => {
     async (type, errorClass) => {
       sim.injectFault('sim-small', { type }, 5);
       const error = await collect(
-        fast().stream([target('sim-small')], { messages }, new AbortController().signal),
+        fast().stream([target('sim-small')], { kind: 'chat', messages }, new AbortController().signal),
       ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProviderError);
       expect((error as ProviderError).errorClass).toBe(errorClass);
@@ -141,7 +151,7 @@ describe('Provider adapters and resilience, against the simulator', () => {
     const error = await collect(
       fast({ maxRetries: 1 }).stream(
         [{ provider: 'openai', model: 'sim-small', adapter: hanging }],
-        { messages },
+        { kind: 'chat', messages },
         new AbortController().signal,
       ),
     ).catch((e: unknown) => e);
@@ -151,7 +161,9 @@ describe('Provider adapters and resilience, against the simulator', () => {
 
   it('should retry a stream broken before its first token, but pass on a break after it', async () => {
     sim.injectFault('sim-small', { type: 'malformed', afterTokens: 0 });
-    const recovered = await collect(fast().stream([target('sim-small')], { messages }, new AbortController().signal));
+    const recovered = await collect(
+      fast().stream([target('sim-small')], { kind: 'chat', messages }, new AbortController().signal),
+    );
     expect(recovered.text.split(' ')).toHaveLength(10);
     expect(requests('sim-small')).toBe(2);
 
@@ -161,7 +173,7 @@ describe('Provider adapters and resilience, against the simulator', () => {
     const error = await (async () => {
       for await (const event of fast().stream(
         [target('sim-small'), target('sim-large')],
-        { messages },
+        { kind: 'chat', messages },
         new AbortController().signal,
       )) {
         if (event.type === 'delta') received.push(event.text);
@@ -178,7 +190,7 @@ describe('Provider adapters and resilience, against the simulator', () => {
     const events: (ProviderEvent & { target?: Target })[] = [];
     for await (const event of fast({ maxRetries: 1 }).stream(
       [target('sim-small'), target('sim-medium', anthropic)],
-      { messages, maxTokens: 50 },
+      { kind: 'chat', messages, maxTokens: 50 },
       new AbortController().signal,
       (r) => reports.push(r),
     )) {
@@ -197,7 +209,7 @@ describe('Provider adapters and resilience, against the simulator', () => {
     const controller = new AbortController();
     const received: string[] = [];
     const error = await (async () => {
-      for await (const event of fast().stream([target('sim-large')], { messages }, controller.signal)) {
+      for await (const event of fast().stream([target('sim-large')], { kind: 'chat', messages }, controller.signal)) {
         if (event.type === 'delta') received.push(event.text);
         if (received.length === 2) controller.abort();
       }
@@ -213,19 +225,21 @@ describe('Provider adapters and resilience, against the simulator', () => {
     sim.injectFault('sim-small', { type: '500' }, 2);
     for (let i = 0; i < 2; i += 1) {
       await expect(
-        collect(resilience.stream([target('sim-small')], { messages }, new AbortController().signal)),
+        collect(resilience.stream([target('sim-small')], { kind: 'chat', messages }, new AbortController().signal)),
       ).rejects.toThrow(ProviderError);
     }
     expect(resilience.cooldownState(target('sim-small'))).toBe('open');
     const cooling = await collect(
-      resilience.stream([target('sim-small')], { messages }, new AbortController().signal),
+      resilience.stream([target('sim-small')], { kind: 'chat', messages }, new AbortController().signal),
     ).catch((e: unknown) => e);
     expect((cooling as ProviderError).errorClass).toBe('cooling_down');
     expect(requests('sim-small')).toBe(2);
 
     await new Promise((r) => setTimeout(r, 350));
     expect(resilience.cooldownState(target('sim-small'))).toBe('half_open');
-    const probe = await collect(resilience.stream([target('sim-small')], { messages }, new AbortController().signal));
+    const probe = await collect(
+      resilience.stream([target('sim-small')], { kind: 'chat', messages }, new AbortController().signal),
+    );
     expect(probe.text.length).toBeGreaterThan(0);
     expect(resilience.cooldownState(target('sim-small'))).toBe('closed');
     expect(requests('sim-small')).toBe(3);

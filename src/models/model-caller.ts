@@ -52,12 +52,12 @@ export class ModelCaller {
   /**
    * Calls the first of `items` that answers (those whose provider is not configured are left
    * out); `onText` hears the answer's text as it streams, with the model writing it, and `onRaw`
-   * the provider's own events on the fast path (`request.passthrough`). The key's limits hold the
+   * the provider's own events of a relayed request (`RelayRequest`). The key's limits hold the
    * call's most before it is made (a refusal comes back as `refusal`) and its real cost after.
    */
   async call(
     items: CatalogueItem[],
-    request: Omit<CompletionRequest, 'model'>,
+    request: CompletionRequest,
     signal: AbortSignal,
     context: CallContext,
     onText: (text: string, item: CatalogueItem) => void = () => undefined,

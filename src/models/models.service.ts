@@ -264,7 +264,11 @@ export class ModelsService implements OnModuleInit {
     await this.limits.admit(principal.keyId);
     const { call, cost, refusal } = await this.caller.call(
       [item],
-      { messages: [{ role: 'user', content: dto.prompt ?? TEST_PROMPT }], maxTokens: dto.maxTokens ?? 16 },
+      {
+        kind: 'chat',
+        messages: [{ role: 'user', content: dto.prompt ?? TEST_PROMPT }],
+        maxTokens: dto.maxTokens ?? 16,
+      },
       new AbortController().signal,
       { ownerId: principal.ownerId, keyId: principal.keyId, role: 'test', strategy: null, domain: null },
     );

@@ -13,7 +13,7 @@ import { IdSource } from '../common/id-source.js';
 import { FINAL_EVENTS } from '../orchestration/events/run-events.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import type { ErrorClass } from '../providers/provider.error.js';
-import type { CompletionRequest, NormalizedUsage } from '../providers/provider.types.js';
+import type { NormalizedUsage, RelayEndpoint } from '../providers/provider.types.js';
 import { STRATEGIES, type Strategy } from '../common/strategies.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { MessagesService } from '../threads/messages.service.js';
@@ -525,7 +525,7 @@ export class OpenAiCompatService {
       bodies: (
         protocols: Set<string | undefined>,
         chosen: CatalogueItem[],
-      ) => Partial<Record<Wire, Record<string, unknown>>> & { endpoint?: CompletionRequest['endpoint'] };
+      ) => Partial<Record<Wire, Record<string, unknown>>> & { endpoint?: RelayEndpoint };
       /** A provider event as the client's (each a `data: …` block). */
       event: (data: string, answering: CatalogueItem, protocol: string | undefined) => string[];
       /** A whole answer as the client's: JSON text, or an object. */
@@ -538,7 +538,7 @@ export class OpenAiCompatService {
     await this.limits.requireModels(principal.keyId, ids);
     this.rateHeaders(reply, await this.limits.admit(principal.keyId));
     const protocols = new Set(chosen.map((item) => this.caller.target(item)?.adapter.protocol));
-    const { endpoint, ...passthrough } = wire.bodies(protocols, chosen);
+    const { endpoint = 'chat', ...bodies } = wire.bodies(protocols, chosen);
     const abort = new AbortController();
     request.raw.on('close', () => {
       if (!reply.raw.writableEnded) abort.abort();
@@ -556,7 +556,7 @@ export class OpenAiCompatService {
     let whole: { data: string; item: CatalogueItem } | undefined;
     const { call, item, refusal } = await this.caller.call(
       chosen,
-      { messages: [], passthrough, stream, endpoint },
+      { kind: 'relay', endpoint, bodies },
       abort.signal,
       { ownerId: principal.ownerId, keyId: principal.keyId, role: 'gateway', strategy: null, domain: null },
       undefined,

@@ -10,9 +10,12 @@ export interface JsonSchemaFormat {
   schema: Record<string, unknown>;
 }
 
-export interface CompletionRequest {
-  /** The model id as the provider knows it (no provider prefix). */
-  model: string;
+/**
+ * A chat the engine built (a run's step, an admin's model test): messages in our one shape, which
+ * each adapter writes in its wire protocol. The model is the target's (see `Target`).
+ */
+export interface ChatRequest {
+  kind: 'chat';
   messages: ChatMessage[];
   maxTokens?: number;
   temperature?: number;
@@ -27,19 +30,24 @@ export interface CompletionRequest {
    * at once when it arrives; cheaper when nobody watches the text grow. Streams by default.
    */
   stream?: boolean;
-  /**
-   * The gateway's path: a request body in each wire protocol the call may meet (the client's own,
-   * model id aside, and its translation), sent as it is by the adapter of that protocol, whose
-   * answer comes back as `raw` events (with `usage` and `finish` read from them). The other fields
-   * are then unused.
-   */
-  passthrough?: Partial<Record<WireProtocol, Record<string, unknown>>>;
-  /**
-   * The API the passthrough body is for: Chat Completions (default), embeddings or OpenAI's
-   * Responses API (OpenAI-compatible only).
-   */
-  endpoint?: 'chat' | 'embeddings' | 'responses';
 }
+
+/** The wire APIs the gateway relays: chat (Chat Completions or Messages), embeddings, OpenAI's Responses. */
+export type RelayEndpoint = 'chat' | 'embeddings' | 'responses';
+
+/**
+ * The gateway's request: a client's body for one wire API, in each protocol the call may meet
+ * (the client's own and its translation), sent as it is (the model id swapped) by the adapter of
+ * that protocol; the answer comes back as `raw` events, with `usage` and `finish` read from them.
+ */
+export interface RelayRequest {
+  kind: 'relay';
+  endpoint: RelayEndpoint;
+  bodies: Partial<Record<WireProtocol, Record<string, unknown>>>;
+}
+
+/** What one model call sends: a chat the engine built, or a body the gateway relays. */
+export type CompletionRequest = ChatRequest | RelayRequest;
 
 /** Token usage in one shape for every provider. */
 export interface NormalizedUsage {
@@ -61,11 +69,20 @@ export type ProviderEvent =
   /** The fast path: one server-sent event (`data: …`) of a stream, or a whole JSON answer, as the provider sent it. */
   | { type: 'raw'; data: string };
 
-/** One wire protocol: every provider is reached through one of these. */
+/** One wire protocol: every provider is reached through one of these, one method per API. */
 export interface ProviderAdapter {
   readonly protocol: WireProtocol;
-  /** The answer as events (streamed unless `request.stream` is false); aborting `signal` closes the upstream request. */
-  stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent>;
+  /**
+   * A chat the engine built, as events (streamed unless `request.stream` is false); aborting
+   * `signal` closes the upstream request. So for every method.
+   */
+  chat(model: string, request: ChatRequest, signal: AbortSignal): AsyncIterable<ProviderEvent>;
+  /** A client's chat body in this protocol (Chat Completions or Messages), answered as `raw` events. */
+  relayChat(model: string, body: Record<string, unknown>, signal: AbortSignal): AsyncIterable<ProviderEvent>;
+  /** A client's embeddings body; absent where the protocol has no embeddings API. */
+  embed?(model: string, body: Record<string, unknown>, signal: AbortSignal): AsyncIterable<ProviderEvent>;
+  /** A client's Responses API body; absent where the protocol has no Responses API. */
+  respond?(model: string, body: Record<string, unknown>, signal: AbortSignal): AsyncIterable<ProviderEvent>;
 }
 
 export interface CompletionResult {

@@ -130,11 +130,11 @@ export class ProvidersService implements OnApplicationBootstrap, OnApplicationSh
   /**
    * One call through the resilience layer, gathered: text, usage, finish reason, timings, attempts
    * and the typed error if it failed. `onDelta` hears the text as it streams, and which target gives it;
-   * `onRaw` the provider's own events on the fast path (`request.passthrough`).
+   * `onRaw` the provider's own events of a relayed request (`RelayRequest`).
    */
   async call(
     targets: Target[],
-    request: Omit<CompletionRequest, 'model'>,
+    request: CompletionRequest,
     signal: AbortSignal,
     onDelta: (text: string, target: Target) => void = () => undefined,
     onRaw: (data: string, target: Target) => void = () => undefined,

@@ -13,6 +13,7 @@ import {
 } from 'cockatiel';
 import { LinkedAbort } from '../common/linked-abort.js';
 import { ProviderError } from './provider.error.js';
+import { send } from './adapters/send.js';
 import type { CompletionRequest, ProviderAdapter, ProviderEvent } from './provider.types.js';
 
 export interface ResilienceOptions {
@@ -182,7 +183,7 @@ export class Resilience {
    */
   async *stream(
     targets: Target[],
-    request: Omit<CompletionRequest, 'model'>,
+    request: CompletionRequest,
     signal: AbortSignal,
     onAttempt: (report: AttemptReport) => void = () => undefined,
     owner?: string,
@@ -207,7 +208,7 @@ export class Resilience {
         try {
           opened = await policy.execute(async () => {
             attempt += 1;
-            const events = target.adapter.stream({ ...request, model: target.model }, combined);
+            const events = send(target.adapter, target.model, request, combined);
             const iterator = events[Symbol.asyncIterator]();
             try {
               return { iterator, first: await iterator.next() };

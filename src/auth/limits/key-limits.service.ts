@@ -5,7 +5,15 @@ import type { CatalogueItem } from '../../models/catalogue-item.js';
 import type { CompletionRequest, NormalizedUsage } from '../../providers/provider.types.js';
 import { ApiKeysRepository } from '../api-keys.repository.js';
 import { KeyLimitExceeded } from './key-limit.error.js';
-import { callBound, hasBudget, modelAllowed, type KeyBudget, type CallBound, type KeyLimits } from './key-limits.js';
+import {
+  callBound,
+  clientBody,
+  hasBudget,
+  modelAllowed,
+  type KeyBudget,
+  type CallBound,
+  type KeyLimits,
+} from './key-limits.js';
 import { unpricedItemsOf } from './unpriced-items.js';
 import { isRefusal, KeyMeter, type KeySpend, type Refusal } from './key-meter.js';
 
@@ -99,7 +107,7 @@ export class KeyLimitsService implements OnApplicationBootstrap {
   }
 
   /** Holds a call's most against the key's budgets and tpm, or refuses it (KeyLimitExceeded). */
-  async hold(keyId: string, items: CatalogueItem[], request: Omit<CompletionRequest, 'model'>): Promise<Hold> {
+  async hold(keyId: string, items: CatalogueItem[], request: CompletionRequest): Promise<Hold> {
     const limits = await this.limitsOf(keyId);
     const bound = callBound(items, request);
     if (limits === null) return { keyId, id: null, bound };
@@ -126,9 +134,9 @@ export class KeyLimitsService implements OnApplicationBootstrap {
    * Adds to the bound the ceiling an admin set on the key for each file and hosted tool the
    * request asks for; a 403 naming the first one the key has no ceiling for (its cost has no bound).
    */
-  private holdUnpriced(limits: KeyLimits, request: Omit<CompletionRequest, 'model'>, bound: CallBound): void {
-    const body = request.passthrough?.anthropic ?? request.passthrough?.openai;
-    for (const [kind, count] of unpricedItemsOf(body)) {
+  private holdUnpriced(limits: KeyLimits, request: CompletionRequest, bound: CallBound): void {
+    if (request.kind !== 'relay') return; // the engine's chats carry no files or tools
+    for (const [kind, count] of unpricedItemsOf(clientBody(request))) {
       const ceiling = limits.unpriced?.[kind];
       if (ceiling === undefined) {
         throw new KeyLimitExceeded(

@@ -1,6 +1,6 @@
 import type { CatalogueItem } from '../../models/catalogue-item.js';
 import { costBound, type CostBound } from '../../models/cost-bound.js';
-import type { CompletionRequest } from '../../providers/provider.types.js';
+import type { CompletionRequest, RelayRequest } from '../../providers/provider.types.js';
 import type { UnpricedKind } from './unpriced-items.js';
 
 /** What an admin may set on a key (each null: no limit). */
@@ -71,12 +71,21 @@ export type CallBound = CostBound;
  * over every model that may answer it. Files and hosted tools the provider bills beyond tokens
  * are not in it (see unpriced-items.ts).
  */
-export function callBound(items: CatalogueItem[], request: Omit<CompletionRequest, 'model'>): CallBound {
-  const body = request.passthrough?.anthropic ?? request.passthrough?.openai;
-  const json = JSON.stringify(body ?? request.messages);
+export function callBound(items: CatalogueItem[], request: CompletionRequest): CallBound {
+  if (request.kind === 'chat') {
+    const json = JSON.stringify(request.messages);
+    return costBound(items, Buffer.byteLength(json), request.maxTokens);
+  }
+  const body = clientBody(request);
+  const json = JSON.stringify(body);
   const input = Buffer.byteLength(json) + (json.match(IMAGE_PART)?.length ?? 0) * IMAGE_TOKENS;
-  const asked = body?.max_completion_tokens ?? body?.max_tokens ?? body?.max_output_tokens ?? request.maxTokens;
+  const asked = body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens;
   return costBound(items, input, typeof asked === 'number' ? asked : null);
+}
+
+/** A relayed request's body as the client sent it (or its Anthropic translation: either holds what it asks for). */
+export function clientBody(request: RelayRequest): Record<string, unknown> {
+  return request.bodies.anthropic ?? request.bodies.openai ?? {};
 }
 
 /** A day's and a month's bucket (UTC) and when each ends. */

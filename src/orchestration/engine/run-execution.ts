@@ -6,7 +6,7 @@ import type { CallUsage } from '../../analytics/usage-recorder.js';
 import type { ModelCaller } from '../../models/model-caller.js';
 import { countChatTokens } from '../../common/tokens.js';
 import { costBound } from '../../models/cost-bound.js';
-import type { ChatMessage, CompletionRequest } from '../../providers/provider.types.js';
+import type { ChatMessage, ChatRequest } from '../../providers/provider.types.js';
 import type { CallOutcome } from '../../providers/providers.service.js';
 import type { RunEventBus } from '../events/run-event-bus.js';
 import type { RunEventPayloads, RunEventType, RunTotals, StepRole, StepSummary } from '../events/run-events.js';
@@ -55,7 +55,7 @@ export interface Interpretation {
 }
 
 export interface CallOptions {
-  json?: CompletionRequest['json'];
+  json?: ChatRequest['json'];
   /** This call's sampling temperature, over the run's (Self-MoA samples). */
   temperature?: number;
   evaluatesStepId?: string;
@@ -356,6 +356,7 @@ export class RunExecution {
       .call(
         candidates.map((c) => c.item),
         {
+          kind: 'chat',
           messages: prompt.messages,
           maxTokens: this.run.options.maxTokens,
           temperature: options.temperature ?? this.run.options.temperature ?? undefined,

@@ -1,15 +1,9 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { requireWhenNeeded } from '../../common/lazy-require.js';
-import type {
-  CompletionRequest,
-  FinishReason,
-  NormalizedUsage,
-  ProviderAdapter,
-  ProviderEvent,
-} from '../provider.types.js';
+import type { ChatRequest, FinishReason, NormalizedUsage, ProviderAdapter, ProviderEvent } from '../provider.types.js';
 import { sdkClientOptions, type AdapterOptions } from './adapter-options.js';
 import { ProviderError } from '../provider.error.js';
-import { guardedStream, passthroughBody, sseData, sseEvents } from './sdk-errors.js';
+import { guardedStream, sseData, sseEvents } from './sdk-errors.js';
 
 /** Anthropic requires max_tokens; this is ours when the caller names none. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
@@ -41,16 +35,14 @@ export class AnthropicAdapter implements ProviderAdapter {
     this.client = new Client(sdkClientOptions(options));
   }
 
-  stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
-    if (request.passthrough !== undefined)
-      return this.forward(passthroughBody(request, 'anthropic'), request.model, signal);
+  chat(model: string, request: ChatRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
     const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content);
     if (request.json) system.push('Respond with JSON only: a single JSON object, no prose around it.');
     const messages = request.messages
       .filter((m) => m.role !== 'system')
       .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content }));
     const body = {
-      model: request.model,
+      model,
       max_tokens: request.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
       messages,
       ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
@@ -66,7 +58,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     if (request.stream === false) {
       return guardedStream<Anthropic.Message>(
         this.options,
-        request.model,
+        model,
         signal,
         async (guarded) => [await this.client.messages.create({ ...body, stream: false }, { signal: guarded })],
         (message): ProviderEvent[] => {
@@ -83,7 +75,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     let reason: FinishReason = 'other';
     return guardedStream<Anthropic.MessageStreamEvent>(
       this.options,
-      request.model,
+      model,
       signal,
       (guarded) => this.client.messages.create({ ...body, stream: true }, { signal: guarded }),
       (event): ProviderEvent[] => {
@@ -108,7 +100,7 @@ export class AnthropicAdapter implements ProviderAdapter {
    * The gateway's path: a Messages body sent as it is (the provider's model id), the answer read
    * as bytes; only the events that carry usage or the stop reason are parsed.
    */
-  private forward(client: Record<string, unknown>, model: string, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+  relayChat(model: string, client: Record<string, unknown>, signal: AbortSignal): AsyncIterable<ProviderEvent> {
     const streaming = client.stream === true;
     const body = { ...client, model } as unknown as Anthropic.MessageCreateParams;
     const usage: NormalizedUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };

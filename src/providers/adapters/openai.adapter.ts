@@ -1,10 +1,10 @@
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
-import type { CompletionRequest, FinishReason, ProviderAdapter, ProviderEvent } from '../provider.types.js';
+import type { ChatRequest, FinishReason, ProviderAdapter, ProviderEvent } from '../provider.types.js';
 import { ProviderError } from '../provider.error.js';
 import { sdkClientOptions, type AdapterOptions } from './adapter-options.js';
-import { guardedStream, passthroughBody, sseData, sseEvents } from './sdk-errors.js';
+import { guardedStream, sseData, sseEvents } from './sdk-errors.js';
 
 function finishReason(reason: string | null | undefined): FinishReason {
   switch (reason) {
@@ -42,7 +42,7 @@ function eventsOf(
 }
 
 /** JSON mode, or a strict schema where one is given (OpenAI structured outputs; llama.cpp enforces it with a grammar). */
-function responseFormat(json: NonNullable<CompletionRequest['json']>) {
+function responseFormat(json: NonNullable<ChatRequest['json']>) {
   return typeof json === 'object'
     ? { type: 'json_schema' as const, json_schema: { name: json.name, schema: json.schema, strict: true } }
     : { type: 'json_object' as const };
@@ -63,15 +63,9 @@ export class OpenAiAdapter implements ProviderAdapter {
     this.client = new OpenAI(sdkClientOptions(options));
   }
 
-  stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
-    if (request.passthrough !== undefined) {
-      const body = passthroughBody(request, 'openai');
-      if (request.endpoint === 'embeddings') return this.embed(body, request.model, signal);
-      if (request.endpoint === 'responses') return this.respond(body, request.model, signal);
-      return this.forward(body, request.model, signal);
-    }
+  chat(model: string, request: ChatRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
     const body = {
-      model: request.model,
+      model,
       messages: request.messages,
       ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
@@ -80,7 +74,7 @@ export class OpenAiAdapter implements ProviderAdapter {
     if (request.stream === false) {
       return guardedStream<ChatCompletion>(
         this.options,
-        request.model,
+        model,
         signal,
         async (guarded) => [await this.client.chat.completions.create({ ...body, stream: false }, { signal: guarded })],
         ({ choices: [choice], usage }) => eventsOf(choice?.message?.content, choice?.finish_reason, usage),
@@ -88,7 +82,7 @@ export class OpenAiAdapter implements ProviderAdapter {
     }
     return guardedStream<ChatCompletionChunk>(
       this.options,
-      request.model,
+      model,
       signal,
       (guarded) =>
         this.client.chat.completions.create(
@@ -100,7 +94,7 @@ export class OpenAiAdapter implements ProviderAdapter {
   }
 
   /** `POST /embeddings` with the client's body (model id swapped), answered as the provider's bytes; only its usage is read. */
-  private embed(client: Record<string, unknown>, model: string, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+  embed(model: string, client: Record<string, unknown>, signal: AbortSignal): AsyncIterable<ProviderEvent> {
     return this.bytes('/embeddings', { ...client, model }, signal, (text) => {
       const tokens = EMBEDDING_USAGE.exec(text.slice(-2000));
       const usage = tokens && {
@@ -117,7 +111,7 @@ export class OpenAiAdapter implements ProviderAdapter {
    * OpenAI's Responses API with the client's body (model id swapped), answered as the provider's
    * bytes; only the final response's usage is read (`response.completed` / `.incomplete`).
    */
-  private respond(client: Record<string, unknown>, model: string, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+  respond(model: string, client: Record<string, unknown>, signal: AbortSignal): AsyncIterable<ProviderEvent> {
     const streaming = client.stream === true;
     return this.bytes('/responses', { ...client, model }, signal, (data) => responsesEvents(data, streaming));
   }
@@ -127,7 +121,7 @@ export class OpenAiAdapter implements ProviderAdapter {
    * stream (a usage chunk the client did not ask for is left out by the gateway). The answer is
    * read as bytes, and only the events that carry usage or a finish reason are parsed.
    */
-  private forward(client: Record<string, unknown>, model: string, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+  relayChat(model: string, client: Record<string, unknown>, signal: AbortSignal): AsyncIterable<ProviderEvent> {
     const streaming = client.stream === true;
     const body = {
       ...client,

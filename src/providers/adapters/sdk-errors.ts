@@ -105,15 +105,6 @@ export async function* guardedStream<E>(
   }
 }
 
-/** The passthrough body in `protocol`; a request without one cannot go to a provider of it. */
-export function passthroughBody(request: CompletionRequest, protocol: WireProtocol): Record<string, unknown> {
-  const body = request.passthrough?.[protocol];
-  if (body === undefined) {
-    throw new ProviderError('bad_request', `This request cannot be sent to a provider of the ${protocol} protocol`);
-  }
-  return body;
-}
-
 /** The events of a server-sent-event stream, one block (`event: …` / `data: …` lines) each, as the provider wrote them. */
 export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncIterable<string> {
   const decoder = new TextDecoder();
