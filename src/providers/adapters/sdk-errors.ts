@@ -1,7 +1,6 @@
 import { LinkedAbort } from '../../common/linked-abort.js';
 import { classOfStatus, ErrorClass, parseRetryAfter, ProviderError } from '../provider.error.js';
-import type { WireProtocol } from '../../config/providers.config.js';
-import type { CompletionRequest, ProviderEvent } from '../provider.types.js';
+import type { ProviderEvent } from '../provider.types.js';
 
 interface SdkApiError {
   status?: number;
