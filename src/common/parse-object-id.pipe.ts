@@ -1,11 +1,27 @@
-import { ArgumentMetadata, BadRequestException, Injectable, Param, PipeTransform } from '@nestjs/common';
-import { ApiParam } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  ArgumentMetadata,
+  BadRequestException,
+  Injectable,
+  Param,
+  PipeTransform,
+} from '@nestjs/common';
+import { ApiParam, ApiProperty } from '@nestjs/swagger';
+import { Matches } from 'class-validator';
+
+/** A MongoDB object id as the API takes it. */
+export const OBJECT_ID = /^[0-9a-f]{24}$/;
 
 /**
- * A MongoDB object id as the API takes it. DTO fields repeat it as a literal in `@Matches`: the
- * Swagger CLI plugin documents a pattern only from a literal there.
+ * A body or query field that is an object id: refused with `message` otherwise, and documented
+ * with its pattern (the Swagger plugin documents `@Matches` only from a literal, so it is said here).
  */
-export const OBJECT_ID = /^[0-9a-f]{24}$/;
+export function ObjectIdField(message: string, { optional }: { optional: boolean }): PropertyDecorator {
+  return applyDecorators(
+    Matches(OBJECT_ID, { message }),
+    ApiProperty({ type: 'string', pattern: OBJECT_ID.source, required: !optional }),
+  );
+}
 
 /** Rejects a malformed id with a 400 before it reaches the database. */
 @Injectable()

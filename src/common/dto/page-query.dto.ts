@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, Matches, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import { Optional } from '../optional.js';
+import { ObjectIdField } from '../parse-object-id.pipe.js';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -17,6 +18,6 @@ export class PageQueryDto {
 
   /** The `nextCursor` of the previous page; omit it for the first page. */
   @Optional()
-  @Matches(/^[0-9a-f]{24}$/, { message: 'cursor must be the nextCursor value of a previous page' })
+  @ObjectIdField('cursor must be the nextCursor value of a previous page', { optional: true })
   cursor?: string;
 }

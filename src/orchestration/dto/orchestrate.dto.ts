@@ -20,18 +20,19 @@ import { Optional } from '../../common/optional.js';
 import { SessionSettingsDto } from '../../sessions/dto/session-settings.dto.js';
 import { STRATEGIES, type Strategy } from '../../common/strategies.js';
 import { COMMON_OPTION_SPECS as COMMON, STRATEGY_OPTIONS as LIMITS } from '../engine/strategy-catalogue.js';
+import { ObjectIdField } from '../../common/parse-object-id.pipe.js';
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
 
 /** Starts a run. Options left out come from the session's settings, then from the server's defaults. */
 export class OrchestrateDto extends PickType(SessionSettingsDto, ['maxIterations', 'qualityThreshold'] as const) {
-  @Matches(/^[0-9a-f]{24}$/, { message: 'sessionId must be a 24-character hexadecimal id' })
+  @ObjectIdField('sessionId must be a 24-character hexadecimal id', { optional: false })
   sessionId: string;
 
   /** Omitted: a new thread is created in the session. */
   @Optional()
-  @Matches(/^[0-9a-f]{24}$/, { message: 'threadId must be a 24-character hexadecimal id' })
+  @ObjectIdField('threadId must be a 24-character hexadecimal id', { optional: true })
   threadId?: string;
 
   /** Stored as a user message of the thread; at most MESSAGE_MAX_CHARS characters (413 beyond). */

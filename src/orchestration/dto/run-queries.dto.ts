@@ -1,18 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, Max, Min, Matches } from 'class-validator';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { Optional } from '../../common/optional.js';
 import { PageQueryDto } from '../../common/dto/page-query.dto.js';
 import { STRATEGIES, type Strategy } from '../../common/strategies.js';
 import { RUN_STATUSES, type RunStatus } from '../events/run-events.js';
+import { ObjectIdField } from '../../common/parse-object-id.pipe.js';
 
 export class ListRunsQueryDto extends PageQueryDto {
   @Optional()
-  @Matches(/^[0-9a-f]{24}$/, { message: 'sessionId must be a 24-character hexadecimal id' })
+  @ObjectIdField('sessionId must be a 24-character hexadecimal id', { optional: true })
   sessionId?: string;
 
   @Optional()
-  @Matches(/^[0-9a-f]{24}$/, { message: 'threadId must be a 24-character hexadecimal id' })
+  @ObjectIdField('threadId must be a 24-character hexadecimal id', { optional: true })
   threadId?: string;
 
   @Optional()

@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, MinLength, Matches } from 'class-validator';
+import { IsIn, IsString, MinLength } from 'class-validator';
 import { Optional } from '../../common/optional.js';
 import { MESSAGE_ROLES, type MessageRole } from '../message.schema.js';
+import { ObjectIdField } from '../../common/parse-object-id.pipe.js';
 
 export class CreateMessageDto {
   @IsIn(MESSAGE_ROLES)
@@ -15,6 +16,6 @@ export class CreateMessageDto {
 
   /** The message this one follows; omitted, the thread's latest message. Another parent starts a branch. */
   @Optional()
-  @Matches(/^[0-9a-f]{24}$/, { message: 'parentId must be a 24-character hexadecimal id' })
+  @ObjectIdField('parentId must be a 24-character hexadecimal id', { optional: true })
   parentId?: string;
 }

@@ -1,11 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, MaxLength, MinLength, Matches } from 'class-validator';
+import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { Optional } from '../../common/optional.js';
 import { DOMAINS, type Domain } from '../../common/domains.js';
+import { ObjectIdField } from '../../common/parse-object-id.pipe.js';
 
 export class CreateThreadDto {
   /** The session the thread belongs to. */
-  @Matches(/^[0-9a-f]{24}$/, { message: 'sessionId must be a 24-character hexadecimal id' })
+  @ObjectIdField('sessionId must be a 24-character hexadecimal id', { optional: false })
   sessionId: string;
 
   @IsString()
