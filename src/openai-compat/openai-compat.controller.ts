@@ -14,8 +14,9 @@ import { Idempotent } from '../idempotency/idempotent.decorator.js';
 const GatewayPost = (path: string) => applyDecorators(Post(path), HttpCode(200), Idempotent());
 
 /**
- * OpenAI's Chat Completions and Models routes, for any OpenAI client (documented by OpenAI's own
- * API reference, so left out of /docs). Same API keys; errors in OpenAI's shape.
+ * The /v1 gateway: OpenAI's Models, Chat Completions, Responses and Embeddings routes and
+ * Anthropic's Messages, for those SDKs as they are (documented by the providers' own API
+ * references, so left out of /docs). Same API keys; errors in each API's own shape.
  */
 @ApiExcludeController()
 @Controller('v1')
