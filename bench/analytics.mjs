@@ -9,7 +9,7 @@ import { createApp } from '../dist/app.factory.js';
 import { AppConfig } from '../dist/config/app-config.js';
 import { ensureFerretDbBinary } from '../dist/database/ferretdb.binary.js';
 import { FerretDbProcess } from '../dist/database/ferretdb.process.js';
-import { callIncrements, mergeIncrement, runIncrements, usageDocument } from '../dist/analytics/usage-recorder.js';
+import { callIncrements, mergeIncrement, runIncrements, usageDocument } from '../dist/analytics/rollup-increments.js';
 import { CURATED_MODELS } from '../dist/models/curated-models.js';
 import { RollupStore } from '../dist/analytics/rollup-store.js';
 import { DOMAINS } from '../dist/common/domains.js';

@@ -20,7 +20,7 @@ import type {
 import { BUCKETS, bucketField, quantile } from './histogram.js';
 import { RollupStore } from './rollup-store.js';
 import type { Rollup, RollupFilter } from './rollup.types.js';
-import { dayOf } from './usage-recorder.js';
+import { dayOf } from './rollup-increments.js';
 import { UsageRepository } from './usage.repository.js';
 
 const FAILURE_CLASSES = [...ERROR_CLASSES, 'invalid_evaluation'];

@@ -10,7 +10,9 @@ import { ApiKeysService } from './api-keys.service.js';
 import { MeController } from './me.controller.js';
 import { Cluster } from '../cluster/cluster.js';
 import { KeyLimitsService } from './limits/key-limits.service.js';
-import { KeyMeter, LocalKeyMeter, RedisKeyMeter } from './limits/key-meter.js';
+import { KeyMeter } from './limits/key-meter.js';
+import { LocalKeyMeter } from './limits/local-key-meter.js';
+import { RedisKeyMeter } from './limits/redis-key-meter.js';
 
 @Global()
 @Module({

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Types } from 'mongoose';
-import { UsageRecorder, type CallUsage } from '../analytics/usage-recorder.js';
+import type { CallUsage } from '../analytics/call-usage.js';
+import { UsageRecorder } from '../analytics/usage-recorder.js';
 import type { CompletionRequest } from '../providers/provider.types.js';
 import { emptyOutcome, ProvidersService, type CallOutcome } from '../providers/providers.service.js';
 import type { Target } from '../providers/resilience.js';

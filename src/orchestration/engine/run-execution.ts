@@ -1,18 +1,17 @@
-import { Types } from 'mongoose';
-import { providerOf } from '../../common/model-id.js';
 import type { Domain } from '../../common/domains.js';
 import { KeyedQueue } from '../../common/keyed-queue.js';
-import type { CallUsage } from '../../analytics/usage-recorder.js';
 import type { ModelCaller } from '../../models/model-caller.js';
 import { countChatTokens } from '../../common/tokens.js';
 import { costBound } from '../../models/cost-bound.js';
 import type { ChatMessage, ChatRequest } from '../../providers/provider.types.js';
 import type { CallOutcome } from '../../providers/providers.service.js';
 import type { RunEventBus } from '../events/run-event-bus.js';
-import type { RunEventPayloads, RunEventType, RunTotals, StepRole, StepSummary } from '../events/run-events.js';
+import type { RunEventPayloads, RunEventType, RunTotals, StepRole } from '../events/run-events.js';
 import type { RunRecord, RunsRepository } from '../runs.repository.js';
 import type { RunStep, StepReview } from '../run.schema.js';
 import type { RunBudget, Reservation } from './run-budget.js';
+import { DeltaCoalescer } from './delta-coalescer.js';
+import { callUsageOf, summarise } from './step-records.js';
 import type { CallGate } from './call-gate.js';
 import { EVALUATION_FORMAT, meanOf, parseEvaluation, type Evaluation } from './evaluation.js';
 import type { Candidate } from './model-selector.js';
@@ -75,95 +74,6 @@ interface Attempt {
 interface RetryTarget {
   candidates: Candidate[];
   sameModel: boolean;
-}
-
-/** Text deltas gathered for at most this long or this many characters before one event goes out. */
-const DELTA_FLUSH_MS = 50;
-const DELTA_FLUSH_CHARS = 400;
-
-class DeltaCoalescer {
-  private buffer = '';
-  private timer: NodeJS.Timeout | null = null;
-
-  constructor(private readonly emit: (text: string) => void) {}
-
-  push(text: string): void {
-    this.buffer += text;
-    if (this.buffer.length >= DELTA_FLUSH_CHARS) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), DELTA_FLUSH_MS);
-  }
-
-  flush(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    if (this.buffer.length === 0) return;
-    const text = this.buffer;
-    this.buffer = '';
-    this.emit(text);
-  }
-}
-
-/** What a run's call records about where it belongs. */
-function callUsageOf<T extends { stepId: string; role: StepRole }>(run: RunRecord, domain: Domain | null, call: T) {
-  return {
-    ownerId: run.ownerId,
-    keyId: run.keyId ?? null,
-    sessionId: run.sessionId.toHexString(),
-    threadId: run.threadId.toHexString(),
-    runId: run._id.toHexString(),
-    strategy: run.strategy,
-    domain,
-    ...call,
-  };
-}
-
-/**
- * A run taken over from a worker that died: the usage of each stored step's last attempt, to be
- * recorded once (the dead worker may not have written it yet). A step is stored after its usage
- * is recorded, so every stored step has one.
- */
-export function takeoverUsage(run: RunRecord): (CallUsage & { id: Types.ObjectId })[] {
-  return run.steps
-    .filter((step) => step.usageId !== undefined)
-    .map((step) => {
-      // An unreadable evaluation is a call that succeeded; any other error is the call's.
-      const callError = step.error?.errorClass === 'invalid_evaluation' ? null : step.error;
-      return {
-        ...callUsageOf(run, run.domain, {
-          stepId: step.stepId,
-          role: step.role,
-          provider: providerOf(step.modelId),
-          modelId: step.modelId,
-          at: step.endedAt,
-        }),
-        id: new Types.ObjectId(step.usageId),
-        usage: step.usage,
-        costUsd: step.costUsd,
-        latencyMs: step.latencyMs,
-        ttftMs: step.timeToFirstTokenMs,
-        status: callError === null ? 'succeeded' : 'failed',
-        errorClass: callError?.errorClass ?? null,
-      };
-    });
-}
-
-export function summarise(step: RunStep): StepSummary {
-  return {
-    stepId: step.stepId,
-    role: step.role,
-    modelId: step.modelId,
-    iteration: step.iteration,
-    status: step.status,
-    text: step.text,
-    score: step.evaluation?.score ?? null,
-    evaluatesStepId: step.evaluatesStepId,
-    ranking: step.review?.ranking ?? null,
-    inputTokens: step.usage?.inputTokens ?? 0,
-    outputTokens: step.usage?.outputTokens ?? 0,
-    costUsd: step.costUsd,
-    latencyMs: step.latencyMs,
-    errorClass: step.error?.errorClass ?? null,
-  };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { providerOf } from '../../common/model-id.js';
 import { Types } from 'mongoose';
-import { UsageRecorder, type RunOutcome } from '../../analytics/usage-recorder.js';
+import type { RunOutcome } from '../../analytics/call-usage.js';
+import { UsageRecorder } from '../../analytics/usage-recorder.js';
 import { Cluster } from '../../cluster/cluster.js';
 import type { Domain } from '../../common/domains.js';
 import { isDatabaseUnreachable } from '../../database/database-ping.js';
@@ -12,7 +13,8 @@ import { RunEventBus } from '../events/run-event-bus.js';
 import type { RunStatus, RunTotals } from '../events/run-events.js';
 import { RunsRepository, type RunChanges, type RunRecord } from '../runs.repository.js';
 import { BudgetStop, type RunExecution } from './run-execution.js';
-import { NoModelError, StepFailed, type Team } from './strategies.js';
+import { StepFailed } from './strategies.js';
+import { NoModelError, type Team } from './team.js';
 
 /**
  * Why a run's signal was aborted: a client cancelled it; its one process shuts down (the run is

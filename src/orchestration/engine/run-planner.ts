@@ -12,7 +12,7 @@ import { RunsRepository, type RunRecord } from '../runs.repository.js';
 import { classifyPrompt } from './domain-classifier.js';
 import { rankCandidates, type Candidate } from './model-selector.js';
 import { answerPrompt } from './prompts.js';
-import { NoModelError, planTeam, teamIds, type Team } from './strategies.js';
+import { NoModelError, planTeam, teamIds, type Team } from './team.js';
 
 const DEFAULT_CONTEXT_WINDOW = 32_768;
 /** Room kept in the context window for instructions and critiques around the history. */

@@ -6,7 +6,7 @@ import { RunEventBus, type RunAddress } from '../events/run-event-bus.js';
 import { FINAL_EVENTS } from '../events/run-events.js';
 import { RunEventsRepository } from '../run-events.repository.js';
 import { RunsRepository, type RunRecord } from '../runs.repository.js';
-import { takeoverUsage } from './run-execution.js';
+import { takeoverUsage } from './step-records.js';
 import { RunFinisher } from './run-finisher.js';
 
 export function addressOf(run: Pick<RunRecord, '_id' | 'ownerId' | 'threadId' | 'sessionId'>): RunAddress {

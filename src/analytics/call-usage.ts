@@ -1,0 +1,50 @@
+import type { Types } from 'mongoose';
+import type { NormalizedUsage } from '../providers/provider.types.js';
+
+/** One model call, as every entry point reports it. */
+export interface CallUsage {
+  ownerId: string;
+  /** The API key the call was made with (its spend and limits); null for calls of no key. */
+  keyId?: string | null;
+  sessionId?: string | null;
+  threadId?: string | null;
+  runId?: string | null;
+  stepId?: string | null;
+  role: string;
+  strategy: string | null;
+  provider: string;
+  modelId: string;
+  domain: string | null;
+  usage: NormalizedUsage | null;
+  /** Null: unknown. */
+  costUsd: number | null;
+  latencyMs: number;
+  ttftMs: number | null;
+  status: 'succeeded' | 'failed';
+  errorClass: string | null;
+  at?: Date;
+  /** A fixed id (a run step's call), so that recording it again after a takeover finds it stored. */
+  id?: Types.ObjectId;
+}
+
+/** How a run ended, for the orchestration numbers and the leaderboard. */
+export interface RunOutcome {
+  ownerId: string;
+  strategy: string;
+  status: string;
+  domain: string | null;
+  iterations: number;
+  firstScore: number | null;
+  finalScore: number | null;
+  thresholdMet: boolean;
+  costUsd: number;
+  durationMs: number;
+  endedAt: Date;
+  /** The model(s) chosen to write first. */
+  primaryModels: { modelId: string; provider: string }[];
+  finalModel: { modelId: string; provider: string } | null;
+  /** Every answer written (primary, refiner, proposer, aggregator), with its mean score if evaluated. */
+  answers: { modelId: string; provider: string; score: number | null }[];
+  /** Refinements: how much each raised (or lowered) the score of the answer it rewrote. */
+  improvements: { modelId: string; provider: string; delta: number }[];
+}
