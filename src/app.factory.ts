@@ -15,6 +15,7 @@ import { AppModule } from './app.module.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { AllowedMethods, parseJsonBody } from './common/http-hardening.js';
+import { withLogContext } from './common/log-context.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
 import { strictenDocument } from './common/openapi-strict.js';
 import { nothingToChange } from './common/require-some.js';
@@ -119,7 +120,7 @@ export async function createApp(
   config: AppConfig,
   logDestination?: pino.DestinationStream,
 ): Promise<NestFastifyApplication> {
-  const logger = createLogger(config.logLevel, logDestination);
+  const logger = createLogger(config.logLevel, logDestination, config.logFormat);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
@@ -131,6 +132,7 @@ export async function createApp(
       connectionsCheckingInterval: TIMEOUT_CHECK_MS,
     },
     requestIdHeader: false,
+    requestIdLogLabel: 'requestId',
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -149,7 +151,8 @@ export async function createApp(
   app.get(IdempotencyService).attach(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
-    done();
+    // Every line logged while the request is answered names it.
+    withLogContext({ requestId: request.id }, done);
   });
   allowedMethods.refuseOtherMethods(fastify);
 

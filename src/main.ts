@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { createApp } from './app.factory.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigError } from './config/environment.js';
+import { announceShutdown } from './shutdown-log.js';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
@@ -15,6 +16,7 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   const app = await createApp(config);
+  announceShutdown(app);
   await app.listen({ port: config.port, host: config.host });
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   process.stdout.write(

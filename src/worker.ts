@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { createServer } from 'node:http';
 import { MetricsService } from './analytics/metrics.service.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
+import { announceShutdown } from './shutdown-log.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigError } from './config/environment.js';
 import { DatabaseWatch } from './orchestration/jobs/database-watch.js';
@@ -28,12 +29,13 @@ async function bootstrap(): Promise<void> {
     process.stderr.write('npm run worker needs REDIS_URL (and MONGODB_URI): a worker takes its runs from Redis.\n');
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const app = await NestFactory.createApplicationContext(WorkerModule.register(config), {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
   app.enableShutdownHooks();
+  announceShutdown(app);
   const port = config.cluster.workerPort;
   if (port !== undefined) {
     const engine = app.get(OrchestrationEngine);

@@ -123,8 +123,8 @@ describeWithFerretDb('Readiness', () => {
       expect(meanwhile.status).toBe(503);
       expect(meanwhile.body.message).toBe('The database is unavailable; try again shortly');
       // The cause is logged by the error filter under the request's id.
-      const logged = t.logs.map((l) => JSON.parse(l) as { reqId?: string; context?: string; msg: string });
-      expect(logged.some((l) => l.reqId === 'while-db-down' && l.context === 'Errors')).toBe(true);
+      const logged = t.logs.map((l) => JSON.parse(l) as { requestId?: string; context?: string; msg: string });
+      expect(logged.some((l) => l.requestId === 'while-db-down' && l.context === 'Errors')).toBe(true);
       await t.http().get('/health').expect(200);
 
       await db.restart();

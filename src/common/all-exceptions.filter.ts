@@ -112,7 +112,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
     if (status >= 500) {
       const cause = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
-      // The request's own logger: the line carries its reqId.
+      // The request's own logger: the line carries its requestId.
       request.log.error({ context: 'Errors' }, `${request.method} ${request.url} failed: ${cause}`);
     }
     const text = status === 500 ? `Internal server error (request id ${String(request.id)})` : message;

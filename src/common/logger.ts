@@ -1,9 +1,17 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger as PinoLogger } from 'pino';
+import pretty from 'pino-pretty';
+import { currentLogContext } from './log-context.js';
 import { redactSecrets } from './secrets.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+/** `pretty`: one readable line per entry (a terminal); `json`: one JSON object per line (a collector). */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Nest's start-up chatter (every module loaded, every route mapped): at debug, not info. */
+const START_UP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController']);
 
 /** Paths whose values never reach a log line: API keys and provider keys. */
 export const REDACTED_PATHS = [
@@ -25,13 +33,41 @@ export const REDACTED_PATHS = [
   '*.OPENROUTER_API_KEY',
 ];
 
-export function createLogger(level: LogLevel, destination?: pino.DestinationStream): PinoLogger {
+/**
+ * The one logger of a process. Every line carries the request, run and trace it is about where
+ * known (see log-context.ts); `pretty` writes readable lines, colourised on a terminal.
+ */
+export function createLogger(
+  level: LogLevel,
+  destination?: pino.DestinationStream,
+  format: LogFormat = 'json',
+): PinoLogger {
+  const out =
+    format === 'pretty'
+      ? pretty({
+          destination: destination ?? 1,
+          colorize: destination === undefined && process.stdout.isTTY,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname,service,context,req,res,responseTime,requestId,runId,traceId',
+          messageFormat:
+            '{if context}[{context}] {end}{if req.method}{req.method} {req.url} {end}{if res.statusCode}{res.statusCode} {end}{msg}{if runId} (run {runId}){end}{if requestId} (request {requestId}){end}',
+          singleLine: true,
+          sync: true,
+        })
+      : destination;
   return pino(
     {
       level,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       base: { service: 'orchestratex' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // What the line is about; fields a child logger carries already (a request's) are not repeated.
+      mixin: (_object, _level, self) => {
+        const context = currentLogContext();
+        if (context === undefined) return {};
+        const bound = (self as PinoLogger).bindings();
+        return Object.fromEntries(Object.entries(context).filter(([field]) => !(field in bound)));
+      },
       // The last guard: no line carries a provider key or a credential, whoever wrote the text.
       hooks: {
         logMethod(args: unknown[], method) {
@@ -42,7 +78,7 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
         },
       },
     },
-    destination,
+    out,
   );
 }
 
@@ -63,7 +99,8 @@ export class PinoNestLogger implements LoggerService {
   }
 
   log(message: unknown, ...params: unknown[]): void {
-    this.write('info', message, params);
+    const context = params.at(-1);
+    this.write(typeof context === 'string' && START_UP_CONTEXTS.has(context) ? 'debug' : 'info', message, params);
   }
   error(message: unknown, ...params: unknown[]): void {
     // Nest passes (message, stack, context); keep the stack in the line.

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CatalogueEntry } from './catalogue-entry.js';
-import type { LogLevel } from '../common/logger.js';
+import type { LogFormat, LogLevel } from '../common/logger.js';
 import { ConfigError, Environment, parseEnvironment } from './environment.js';
 import proxyAddr from '@fastify/proxy-addr';
 import { registerSecrets } from '../common/secrets.js';
@@ -19,6 +19,7 @@ export class AppConfig {
   readonly dataDir: string;
   readonly adminApiKey: string | undefined;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
   readonly corsOrigins: string[];
   /** REQUEST_TIMEOUT_MS: the most a client may take to send a request (headers: at most 10 s of it). */
   readonly requestTimeoutMs: number;
@@ -81,6 +82,7 @@ export class AppConfig {
     this.dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(process.cwd(), env.DATA_DIR);
     this.adminApiKey = env.ADMIN_API_KEY;
     this.logLevel = env.LOG_LEVEL;
+    this.logFormat = env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json');
     this.trustProxy = readTrustProxy(env.TRUST_PROXY);
     this.requestTimeoutMs = env.REQUEST_TIMEOUT_MS;
     this.allowPrivateUrls = env.ALLOW_PRIVATE_URLS === 'true';

@@ -1,7 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
-import { LOG_LEVELS, type LogLevel } from '../common/logger.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../common/logger.js';
 import type { CatalogueEntry } from './catalogue-entry.js';
 import { readProvidersFile } from './providers-file.js';
 import { readProviders, type ProviderSettings } from './providers.config.js';
@@ -44,6 +44,12 @@ export class Environment {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
+
+  /** `pretty` (readable lines) or `json`; unset: pretty on a terminal, JSON otherwise. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT?: LogFormat;
 
   @IsString()
   CORS_ORIGINS = '';

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 /**
  * Writes still buffered at shutdown (usage records, run events) must reach the database before
@@ -8,6 +8,7 @@ import { Injectable } from '@nestjs/common';
  */
 @Injectable()
 export class ShutdownDrains {
+  private readonly logger = new Logger('Shutdown');
   private readonly drains: { name: string; drain: () => Promise<void> }[] = [];
 
   register(name: string, drain: () => Promise<void>): void {
@@ -15,6 +16,14 @@ export class ShutdownDrains {
   }
 
   async run(): Promise<void> {
-    for (const { drain } of this.drains) await drain().catch(() => undefined);
+    const started = Date.now();
+    const failed: string[] = [];
+    for (const { name, drain } of this.drains) {
+      await drain().catch(() => failed.push(name));
+    }
+    const drained = this.drains.map((d) => d.name).filter((name) => !failed.includes(name));
+    this.logger.log(
+      `Shut down: ${drained.join(', ') || 'nothing'} written in ${Date.now() - started} ms${failed.length > 0 ? `; ${failed.join(', ')} could not be` : ''}`,
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { withLogContext } from '../common/log-context.js';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Cluster, PREFIX } from '../cluster/cluster.js';
 import type { Domain } from '../common/domains.js';
@@ -102,7 +103,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
       controller.abort('lost' satisfies StopReason);
     };
     const entry: ActiveRun = { controller, keyId: run.keyId, done: Promise.resolve(), unstored: false };
-    entry.done = this.execute(run, controller.signal, lastSeq, check)
+    entry.done = withLogContext({ runId }, () => this.execute(run, controller.signal, lastSeq, check))
       .catch((error: unknown) => {
         if (error instanceof RunNotStored) {
           entry.unstored = true;

@@ -11,6 +11,7 @@ import {
   retry,
   wrap,
 } from 'cockatiel';
+import { Logger } from '@nestjs/common';
 import { LinkedAbort } from '../common/linked-abort.js';
 import { ProviderError } from './provider.error.js';
 import { send } from './adapters/send.js';
@@ -77,6 +78,7 @@ export function retryDelayMs(
  * target, but only until the first piece of the answer has been passed on.
  */
 export class Resilience {
+  private readonly logger = new Logger(Resilience.name);
   /** The model's breaker for everyone, by `provider/model`. */
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
   private readonly openedAt = new Map<string, number>();
@@ -116,7 +118,13 @@ export class Resilience {
     let breaker = this.breakers.get(key);
     if (breaker === undefined) {
       breaker = this.newBreaker((e) => this.spread(key, e.details.owner));
-      breaker.onBreak(() => this.openedAt.set(key, Date.now()));
+      breaker.onBreak(() => {
+        this.openedAt.set(key, Date.now());
+        this.logger.warn(
+          `${key} is cooling down: ${this.options.cooldownFailures} failures in a row; one call may probe it in ${Math.round(this.options.cooldownMs / 1000)} s`,
+        );
+      });
+      breaker.onReset(() => this.logger.log(`${key} answers again: its cooldown is over`));
       breaker.onSuccess(() => this.failingOwners.delete(key));
       this.breakers.set(key, breaker);
     }
@@ -149,6 +157,15 @@ export class Resilience {
       this.policies.set(key, policy);
     }
     return policy;
+  }
+
+  /** A warn line per failed attempt: the model, the error's class and status; never a key or a prompt. */
+  private logFailedAttempt(target: Target, attempt: number, failure: ProviderError): void {
+    if (failure.errorClass === 'cancelled') return; // the client went: nothing failed
+    const status = failure.details.status === undefined ? '' : ` (HTTP ${failure.details.status})`;
+    this.logger.warn(
+      `Attempt ${attempt} at ${this.key(target)} failed: ${failure.errorClass}${status}: ${failure.message}`,
+    );
   }
 
   /** Every model that is cooling down (open) or being probed (half open). */
@@ -218,12 +235,19 @@ export class Resilience {
               // A model that hung for a whole attempt gives way to the next one instead of being waited on again.
               failure.handOver = hasNext && failure.errorClass === 'timeout' && !deadline.timedOut;
               onAttempt({ target, attempt, error: failure });
+              this.logFailedAttempt(target, attempt, failure);
               throw failure;
             }
           }, combined);
         } catch (error) {
           lastError = asProviderError(error, target, combined, deadline);
           if (lastError.errorClass === 'cancelled' || combined.aborted) throw lastError;
+          const next = targets[index + 1];
+          if (next !== undefined) {
+            this.logger.warn(
+              `Falling back from ${this.key(target)} to ${this.key(next)} after ${lastError.errorClass}`,
+            );
+          }
           continue; // fall back to the next target: nothing was passed on yet
         }
 

@@ -35,6 +35,7 @@ export async function startApp(env: Record<string, string | undefined> = {}): Pr
     MONGODB_URI: freshDatabaseUri(),
     ADMIN_API_KEY: ADMIN_KEY,
     LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
     ...env,
   });
   const logs: string[] = [];

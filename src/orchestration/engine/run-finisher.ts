@@ -60,6 +60,9 @@ function failureOf(error: unknown): { errorClass: string; message: string } {
   return { errorClass: 'internal', message: 'the run failed inside the server (see its log)' };
 }
 
+/** How many calls a run made, in words. */
+const callsOf = ({ calls }: { calls: number }) => `${calls} call${calls === 1 ? '' : 's'}`;
+
 /**
  * Ends runs: the answer stored in the thread, the cost set on the session, the run document's
  * end, the final event, and the outcome counted for analytics and the leaderboard.
@@ -158,6 +161,7 @@ export class RunFinisher {
       if (signal.aborted) {
         await this.recordCost(run, totals);
         if (signal.reason === ('shutdown' satisfies StopReason)) {
+          this.logger.error(`Run ${runId} interrupted: the server shut down while it was going (${callsOf(totals)})`);
           await this.finish(run, 'interrupted', { totals });
           this.bus.publish(runId, 'run.interrupted', { reason: 'the server shut down while the run was going' });
           return 'interrupted';
@@ -172,6 +176,8 @@ export class RunFinisher {
       const failure = failureOf(error);
       if (failure.errorClass === 'internal') {
         this.logger.error(`Run ${runId} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      } else {
+        this.logger.error(`Run ${runId} failed: ${failure.errorClass}: ${failure.message} (${callsOf(totals)})`);
       }
       await this.recordCost(run, totals);
       await this.finish(run, 'failed', { totals, error: failure });
