@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { AnalyticsController, MetricsController } from './analytics.controller.js';
+import { RequestsController } from './requests.controller.js';
+import { RequestsService } from './requests.service.js';
 import { AnalyticsService } from './analytics.service.js';
 import { MetricsService } from './metrics.service.js';
 import { RollupStore } from './rollup-store.js';
@@ -35,8 +37,16 @@ import {
     ]),
     SessionsModule,
   ],
-  controllers: [AnalyticsController, MetricsController],
-  providers: [UsageRepository, RollupStore, UsageRecorder, AnalyticsService, MetricsService, StoredKeySpend],
+  controllers: [AnalyticsController, MetricsController, RequestsController],
+  providers: [
+    UsageRepository,
+    RollupStore,
+    UsageRecorder,
+    AnalyticsService,
+    MetricsService,
+    StoredKeySpend,
+    RequestsService,
+  ],
   exports: [UsageRecorder, UsageRepository, RollupStore, AnalyticsService, MetricsService, StoredKeySpend],
 })
 export class AnalyticsModule {}

@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import type { NormalizedUsage } from '../providers/provider.types.js';
+import type { FailedAttempt, NormalizedUsage } from '../providers/provider.types.js';
 
 /** One model call, as every entry point reports it. */
 export interface CallUsage {
@@ -23,6 +23,14 @@ export interface CallUsage {
   status: 'succeeded' | 'failed';
   errorClass: string | null;
   at?: Date;
+  /** Attempts made, over every model tried (1 when the first answered). */
+  attempts?: number;
+  /** The attempts that failed before the answer or the error: retries and fallbacks. */
+  failedAttempts?: FailedAttempt[];
+  /** What went wrong, in words, when the call failed. */
+  errorMessage?: string | null;
+  /** The HTTP request the call was made for (a run's calls: the request that started it). */
+  requestId?: string | null;
   /** A fixed id (a run step's call), so that recording it again after a takeover finds it stored. */
   id?: Types.ObjectId;
 }

@@ -44,6 +44,10 @@ export function usageDocument(call: CallUsage, at: Date): UsageRecord {
     ttftMs: call.ttftMs,
     status: call.status,
     errorClass: call.errorClass,
+    errorMessage: call.errorMessage ?? null,
+    attempts: call.attempts ?? 1,
+    failedAttempts: call.failedAttempts ?? [],
+    requestId: call.requestId ?? null,
     at,
   };
 }

@@ -1,9 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import mongoose, { Model } from 'mongoose';
+import mongoose, { Model, Types } from 'mongoose';
+import { pageQuery } from '../common/pagination.js';
 import { isDuplicateKey } from '../common/id-source.js';
 import type { Increment, Rollup, RollupDoc, RollupFilter } from './rollup.types.js';
 import { KeyRollup, ModelRollup, RunRollup, SessionRollup, UsageRecord, UsageRollup } from './usage.schema.js';
+
+/** What the request log may be narrowed to. */
+export interface RecordFilter {
+  ownerId?: string;
+  keyId?: string;
+  modelId?: string;
+  provider?: string;
+  status?: string;
+  errorClass?: string;
+  runId?: string;
+  from?: Date;
+  to?: Date;
+}
 
 /**
  * The only place that touches the usage records and the five rollup collections: the recorder
@@ -70,6 +84,30 @@ export class UsageRepository {
     if (filter.keyId !== undefined) match.keyId = filter.keyId;
     const projection = Object.fromEntries(fields.map((f) => [f, 1]));
     return this.rollups[rollup].find(match, projection).lean<Record<string, unknown>[]>().exec();
+  }
+
+  /** The raw records `filter` selects, newest first, `limit + 1` of them after `cursor`. */
+  findRecords(filter: RecordFilter, limit: number, cursor?: string): Promise<UsageRecord[]> {
+    const page = pageQuery(cursor, 'newest');
+    const where: Record<string, unknown> = { ...page.filter };
+    for (const field of ['ownerId', 'keyId', 'modelId', 'provider', 'status', 'errorClass'] as const) {
+      if (filter[field] !== undefined) where[field] = filter[field];
+    }
+    if (filter.runId !== undefined) where.runId = new Types.ObjectId(filter.runId);
+    if (filter.from !== undefined || filter.to !== undefined) {
+      where.at = mongoose.trusted({ ...(filter.from && { $gte: filter.from }), ...(filter.to && { $lte: filter.to }) });
+    }
+    return this.records
+      .find(where)
+      .sort(page.sort)
+      .limit(limit + 1)
+      .lean<UsageRecord[]>()
+      .exec();
+  }
+
+  /** One raw record (by `_id` alone: the embedded database's index). */
+  findRecord(id: string): Promise<UsageRecord | null> {
+    return this.records.findById(new Types.ObjectId(id)).lean<UsageRecord>().exec();
   }
 
   /** The rollup documents of days before `cutoff` go, in the rollups named. */

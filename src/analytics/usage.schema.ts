@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
+import type { FailedAttempt } from '../providers/provider.types.js';
 
 /** One model call: every entry point writes one (orchestration steps, the model test, later ones). */
 @Schema({ collection: 'usage', versionKey: false })
@@ -30,12 +31,21 @@ export class UsageRecord {
   @Prop({ type: Number, default: null }) ttftMs: number | null;
   @Prop({ required: true }) status: 'succeeded' | 'failed';
   @Prop({ type: String, default: null }) errorClass: string | null;
+  /** What went wrong, in words (a failed call). */
+  @Prop({ type: String, default: null }) errorMessage: string | null;
+  /** Attempts over every model tried; the failed ones (retries, fallbacks) in order. */
+  @Prop({ type: Number, default: 1 }) attempts: number;
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] }) failedAttempts: FailedAttempt[];
+  /** The HTTP request the call was made for, when there was one. */
+  @Prop({ type: String, default: null }) requestId: string | null;
   @Prop({ required: true }) at: Date;
 }
 export const UsageRecordSchema = SchemaFactory.createForClass(UsageRecord);
 // Retention deletes by age; the session breakdown reads an owner's records in a range.
 UsageRecordSchema.index({ at: 1 });
 UsageRecordSchema.index({ ownerId: 1, at: 1 });
+// The request log: one owner's calls, newest first (MongoDB; the embedded database scans).
+UsageRecordSchema.index({ ownerId: 1, _id: -1 });
 
 const counters = { type: MongooseSchema.Types.Mixed, default: {} };
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Types } from 'mongoose';
+import { currentLogContext } from '../common/log-context.js';
 import type { CallUsage } from '../analytics/call-usage.js';
 import { UsageRecorder } from '../analytics/usage-recorder.js';
 import type { CompletionRequest } from '../providers/provider.types.js';
@@ -113,6 +114,10 @@ export class ModelCaller {
       ttftMs: call.timeToFirstTokenMs,
       status: call.error === null ? 'succeeded' : 'failed',
       errorClass: call.error?.errorClass ?? null,
+      errorMessage: call.error?.message ?? null,
+      attempts: call.attempts,
+      failedAttempts: call.failedAttempts,
+      requestId: currentLogContext()?.requestId ?? null,
     });
     return { call, item, cost, usageId };
   }

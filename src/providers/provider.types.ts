@@ -60,6 +60,16 @@ export interface NormalizedUsage {
   reasoningTokens: number;
 }
 
+/** One failed attempt of a call (a retry or a fallback followed it, or the call failed), as the request log shows it. */
+export interface FailedAttempt {
+  /** `provider/model` as the provider knows it. */
+  target: string;
+  attempt: number;
+  errorClass: string;
+  status: number | null;
+  message: string;
+}
+
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'other';
 
 export type ProviderEvent =

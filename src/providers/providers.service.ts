@@ -7,7 +7,13 @@ import { UpstreamHttp } from './adapters/upstream-http.js';
 import type { ProviderResponseDto } from './dto/provider.response.dto.js';
 import { performance } from 'node:perf_hooks';
 import { ProviderError } from './provider.error.js';
-import type { CompletionRequest, FinishReason, NormalizedUsage, ProviderAdapter } from './provider.types.js';
+import type {
+  CompletionRequest,
+  FailedAttempt,
+  FinishReason,
+  NormalizedUsage,
+  ProviderAdapter,
+} from './provider.types.js';
 import { DEFAULT_RESILIENCE, Resilience, type AttemptReport, type Target } from './resilience.js';
 
 /** What one call through the resilience layer gave. */
@@ -21,6 +27,8 @@ export interface CallOutcome {
   timeToFirstTokenMs: number | null;
   /** Attempts made, over every target tried. */
   attempts: number;
+  /** The attempts that failed before the answer (or the error), in order: retries and fallbacks. */
+  failedAttempts: FailedAttempt[];
   error: ProviderError | null;
 }
 
@@ -34,6 +42,7 @@ export function emptyOutcome(target: Target, error: ProviderError | null = null)
     latencyMs: 0,
     timeToFirstTokenMs: null,
     attempts: 0,
+    failedAttempts: [],
     error,
   };
 }
@@ -149,6 +158,15 @@ export class ProvidersService implements OnApplicationBootstrap, OnApplicationSh
         signal,
         (report) => {
           outcome.attempts += 1;
+          if (report.error !== undefined && report.error.errorClass !== 'cancelled') {
+            outcome.failedAttempts.push({
+              target: `${report.target.provider}/${report.target.model}`,
+              attempt: report.attempt,
+              errorClass: report.error.errorClass,
+              status: report.error.details.status ?? null,
+              message: report.error.message,
+            });
+          }
           this.recordAttempt(report);
         },
         owner,
