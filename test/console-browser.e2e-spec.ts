@@ -365,4 +365,43 @@ describe('The console in a real browser', () => {
     );
     await page.close();
   });
+
+  it("should list a key's model calls live on the Requests page, each failed attempt of one in words", async () => {
+    const user = await createUserKey(env.t, 'requests page');
+    const page = await signedIn(user.key);
+    await page.click('nav >> text=Requests');
+    await page.locator('text=No calls match.').waitFor();
+
+    // Made after the page is open: it shows up on its own. Its model fails twice with a 500 first.
+    env.sim.injectFault('gpt-5.4-mini', { type: '500' }, 2);
+    await http()
+      .post('/v1/chat/completions')
+      .set(auth(user.key))
+      .send({ model: 'openai/gpt-5.4-mini', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 16 })
+      .expect(200);
+    // Usage records are written in batches, about a second apart.
+    const logged = await eventually(
+      async () =>
+        (await http().get('/api/requests').set(auth(user.key)).expect(200)).body as { items: { id: string }[] },
+      (page) => page.items.length === 1,
+      'the call in the request log',
+    );
+    const row = page.locator(`tr[data-request-id="${logged.items[0].id}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.locator('td').nth(1).innerText()).toBe('openai/gpt-5.4-mini');
+    expect(await row.locator('td').nth(4).innerText()).toBe('3');
+
+    await row.click();
+    const attempts = page.locator('.request-detail ol.attempts li');
+    await attempts.first().waitFor();
+    expect(await attempts.allInnerTexts()).toEqual([
+      expect.stringMatching(/^Attempt 1 at openai\/gpt-5\.4-mini failed: upstream 5xx \(HTTP 500\) — /),
+      expect.stringMatching(/^Attempt 2 at openai\/gpt-5\.4-mini failed: upstream 5xx \(HTTP 500\) — /),
+    ]);
+
+    // Filtered to failed calls: this one succeeded in the end.
+    await page.selectOption('select[aria-label=Status]', 'failed');
+    await page.locator('text=No calls match.').waitFor();
+    await page.close();
+  });
 });

@@ -7,6 +7,7 @@ import { Keys } from './pages/keys.js';
 import { Login } from './pages/login.js';
 import { Models } from './pages/models.js';
 import { NewRun } from './pages/new-run.js';
+import { Requests } from './pages/requests.js';
 import { RunPage } from './pages/run.js';
 import { Runs } from './pages/runs.js';
 import { useRoute, type Route } from './router.js';
@@ -39,6 +40,8 @@ function Page({ route, me }: { route: Route; me: CurrentKey }) {
       return <Analytics me={me} />;
     case 'models':
       return <Models me={me} />;
+    case 'requests':
+      return <Requests me={me} />;
     case 'keys':
       return me.role === 'admin' ? <Keys me={me} /> : <p class="error">Keys are managed with an admin key.</p>;
     case 'missing':
@@ -49,6 +52,7 @@ function Page({ route, me }: { route: Route; me: CurrentKey }) {
 const LINKS: { href: string; label: string; pages: Route['page'][]; admin?: boolean }[] = [
   { href: '#/runs', label: 'Runs', pages: ['runs', 'run', 'compare'] },
   { href: '#/new', label: 'New run', pages: ['new'] },
+  { href: '#/requests', label: 'Requests', pages: ['requests'] },
   { href: '#/analytics', label: 'Analytics', pages: ['analytics'] },
   { href: '#/models', label: 'Models', pages: ['models'] },
   { href: '#/keys', label: 'Keys', pages: ['keys'], admin: true },

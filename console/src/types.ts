@@ -242,3 +242,36 @@ export interface StrategyReport {
   meanLatencyMs: number | null;
   thresholdMetRate: number | null;
 }
+
+/** A failed attempt of a call (GET /api/requests/:id). */
+export interface FailedAttempt {
+  target: string;
+  attempt: number;
+  errorClass: string;
+  status: number | null;
+  message: string;
+}
+
+/** One model call of the request log (GET /api/requests). */
+export interface RequestRecord {
+  id: string;
+  at: string;
+  ownerId: string;
+  keyId: string | null;
+  provider: string;
+  modelId: string;
+  role: string;
+  strategy: string;
+  status: 'succeeded' | 'failed';
+  errorClass: string | null;
+  errorMessage: string | null;
+  attempts: number;
+  failedAttempts: FailedAttempt[];
+  latencyMs: number;
+  timeToFirstTokenMs: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
+  runId: string | null;
+  requestId: string | null;
+}
