@@ -72,7 +72,7 @@ export function Requests({ me }: { me: CurrentKey }) {
             aria-label="Status"
             value={status}
             onChange={(e) => {
-              setStatus((e.currentTarget).value);
+              setStatus(e.currentTarget.value);
               reset();
             }}
           >
@@ -87,7 +87,7 @@ export function Requests({ me }: { me: CurrentKey }) {
             placeholder="model id, e.g. openai/gpt-5.4-mini"
             value={modelId}
             onChange={(e) => {
-              setModelId((e.currentTarget).value);
+              setModelId(e.currentTarget.value);
               reset();
             }}
           />
