@@ -3,7 +3,6 @@
  * The run events' payloads are the server's own types (type-only: nothing of the server is bundled).
  */
 import type { RunStatus, RunTotals, StepSummary } from '../../src/orchestration/events/run-events.js';
-import type { FailedAttempt } from '../../src/providers/provider.types.js';
 
 export type { RunStatus, RunTotals, StepSummary };
 export type Role = 'admin' | 'user';
@@ -242,6 +241,15 @@ export interface StrategyReport {
   meanCostUsd: number | null;
   meanLatencyMs: number | null;
   thresholdMetRate: number | null;
+}
+
+/** A failed attempt of a call: a retry or a fallback followed it, or the call failed with it. */
+export interface FailedAttempt {
+  target: string;
+  attempt: number;
+  errorClass: string;
+  status: number | null;
+  message: string;
 }
 
 /** One model call of the request log (GET /api/requests). */
