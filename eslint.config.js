@@ -37,7 +37,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: String.raw`^\.\./(analytics|auth|cluster|console|database|health|idempotency|local-model|models|openai-compat|orchestration|providers|sessions|simulator|threads)/`,
+              regex: String.raw`^(\.\./)+(?!common/|config/)[a-z-]+/`,
               message: 'common/ and config/ import no feature: define the shape here and let the feature import it.',
             },
           ],

@@ -1,6 +1,6 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import type { Principal } from '../auth/principal.js';
-import { parseDateOrDateTime } from '../common/date-or-date-time.js';
+import { momentsOf } from '../common/dto/moment-range-query.dto.js';
 import { OBJECT_ID } from '../common/parse-object-id.pipe.js';
 import { toPage, type Page } from '../common/pagination.js';
 import type { ListRequestsQueryDto, RequestRecordDto } from './dto/requests.dto.js';
@@ -58,8 +58,7 @@ export class RequestsService {
       status: query.status,
       errorClass: query.errorClass,
       runId: query.runId,
-      from: query.from === undefined ? undefined : parseDateOrDateTime(query.from),
-      to: query.to === undefined ? undefined : parseDateOrDateTime(query.to),
+      ...momentsOf(query),
     };
     const records = await this.repository.findRecords(filter, query.limit, query.cursor);
     return toPage(records, query.limit, toRequest);

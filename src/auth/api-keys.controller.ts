@@ -17,8 +17,8 @@ export class ApiKeysController {
 
   /** Creates an API key. The key is in this response only; store it. */
   @Post()
-  create(@Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
-    return this.keys.create(dto);
+  create(@CurrentPrincipal() actor: Principal, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
+    return this.keys.create(actor, dto);
   }
 
   /** Lists keys, newest first (hashes and keys are never shown). */
@@ -41,14 +41,18 @@ export class ApiKeysController {
    * month and in total, requests and tokens per minute. A limit left out stays; `null` removes it.
    */
   @Patch(':id')
-  update(@ObjectIdParam('id') id: string, @Body() dto: UpdateApiKeyDto): Promise<ApiKeyDetailDto> {
-    return this.keys.update(id, dto);
+  update(
+    @CurrentPrincipal() actor: Principal,
+    @ObjectIdParam('id') id: string,
+    @Body() dto: UpdateApiKeyDto,
+  ): Promise<ApiKeyDetailDto> {
+    return this.keys.update(actor, id, dto);
   }
 
   /** Revokes a key; requests with it get 401 at once. */
   @Delete(':id')
   @HttpCode(204)
-  revoke(@ObjectIdParam('id') id: string): Promise<void> {
-    return this.keys.revoke(id);
+  revoke(@CurrentPrincipal() actor: Principal, @ObjectIdParam('id') id: string): Promise<void> {
+    return this.keys.revoke(actor, id);
   }
 }

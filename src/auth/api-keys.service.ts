@@ -7,7 +7,8 @@ import { Page, toPage } from '../common/pagination.js';
 import { ownerScope, Principal } from './principal.js';
 import { AuthThrottle, TooManyAuthFailures } from './auth-throttle.js';
 import { OpenResponses } from './open-responses.js';
-import { ApiKeysRepository } from './api-keys.repository.js';
+import { AuditService } from '../audit/audit.service.js';
+import { ApiKeysRepository, type ApiKeyRecord } from './api-keys.repository.js';
 import { CreateApiKeyDto, UpdateApiKeyDto } from './dto/create-api-key.dto.js';
 import {
   ApiKeyDetailDto,
@@ -52,6 +53,18 @@ export function generateKey(): string {
   return `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
 }
 
+/** The server itself, as the actor of what it does on its own (the first admin key). */
+const SERVER: Principal = { keyId: 'server', ownerId: 'server', role: 'admin' };
+
+/** What the audit trail keeps of a key: never its hash. */
+const auditedKey = (record: ApiKeyRecord) => ({
+  name: record.name,
+  role: record.role,
+  ownerId: record.ownerId,
+  limits: record.limits,
+  revokedAt: record.revokedAt?.toISOString() ?? null,
+});
+
 @Injectable()
 export class ApiKeysService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly envAdminHash?: Buffer;
@@ -72,6 +85,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly cluster: Cluster,
     private readonly limits: KeyLimitsService,
+    private readonly audit: AuditService,
   ) {
     if (config.adminApiKey !== undefined) this.envAdminHash = hashKey(config.adminApiKey);
     this.throttle = new AuthThrottle(config.authFailures.limit, config.authFailures.windowMs);
@@ -89,7 +103,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleDestroy {
     }
     if (this.config.processRole === 'worker') return; // no one reads a worker's output for a key
     if (this.config.adminApiKey !== undefined || (await this.keys.hasActiveAdmin())) return;
-    const created = await this.create({ name: 'bootstrap admin', role: 'admin' });
+    const created = await this.create(SERVER, { name: 'bootstrap admin', role: 'admin' });
     process.stdout.write(
       [
         '',
@@ -106,7 +120,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
-  async create(dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
+  async create(actor: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
     const key = generateKey();
     const id = new Types.ObjectId();
     const record = await this.keys.insert({
@@ -118,6 +132,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleDestroy {
       hash: hashKey(key).toString('hex'),
       limits: dto.limits === undefined ? null : mergeLimits(null, dto.limits),
     });
+    await this.audit.record(actor, 'key.created', { type: 'key', id: id.toHexString() }, null, auditedKey(record));
     return { ...toApiKeyResponse(record), key };
   }
 
@@ -139,7 +154,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Renames a key or changes its limits; the new limits hold for its next request, in every process. */
-  async update(id: string, dto: UpdateApiKeyDto): Promise<ApiKeyDetailDto> {
+  async update(actor: Principal, id: string, dto: UpdateApiKeyDto): Promise<ApiKeyDetailDto> {
     const current = await this.keys.findById(id);
     if (current === null) throw new NotFoundException(`API key ${id} not found`);
     const updated = await this.keys.update(id, {
@@ -148,6 +163,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleDestroy {
     });
     if (updated === null) throw new NotFoundException(`API key ${id} not found`);
     await this.limits.changed(id);
+    await this.audit.record(actor, 'key.updated', { type: 'key', id }, auditedKey(current), auditedKey(updated));
     return { ...toApiKeyResponse(updated), spend: await this.limits.spend(id) };
   }
 
@@ -155,12 +171,14 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleDestroy {
     return toPage(await this.keys.list(ownerScope(principal), limit, cursor), limit, toApiKeyResponse);
   }
 
-  async revoke(id: string): Promise<void> {
+  async revoke(actor: Principal, id: string): Promise<void> {
+    const before = await this.keys.findById(id);
+    if (before === null) throw new NotFoundException(`API key ${id} not found`);
     const revoked = await this.keys.revoke(id);
-    if (revoked === null && (await this.keys.findById(id)) === null) {
-      throw new NotFoundException(`API key ${id} not found`);
-    }
     this.forget(id);
+    if (revoked !== null) {
+      await this.audit.record(actor, 'key.revoked', { type: 'key', id }, auditedKey(before), auditedKey(revoked));
+    }
     // Told to the other instances at once; while Redis is away, their sweep finds it (RECHECK_MS).
     if (this.cluster.enabled) {
       const told = this.cluster.publish(REVOKED_CHANNEL, id).catch(() => undefined);

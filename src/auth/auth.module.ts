@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AnalyticsModule } from '../analytics/analytics.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKey, ApiKeySchema } from './api-key.schema.js';
 import { ApiKeysController } from './api-keys.controller.js';
@@ -16,7 +17,7 @@ import { RedisKeyMeter } from './limits/redis-key-meter.js';
 
 @Global()
 @Module({
-  imports: [MongooseModule.forFeature([{ name: ApiKey.name, schema: ApiKeySchema }]), AnalyticsModule],
+  imports: [MongooseModule.forFeature([{ name: ApiKey.name, schema: ApiKeySchema }]), AnalyticsModule, AuditModule],
   controllers: [ApiKeysController, MeController],
   providers: [
     ApiKeysRepository,

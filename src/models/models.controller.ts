@@ -38,8 +38,12 @@ export class ModelsController {
   @Patch(':id')
   @AdminOnly()
   @ApiParam(MODEL_ID)
-  update(@Param('id') id: string, @Body() dto: UpdateModelDto): Promise<ModelResponseDto> {
-    return this.models.update(id, dto);
+  update(
+    @CurrentPrincipal() actor: Principal,
+    @Param('id') id: string,
+    @Body() dto: UpdateModelDto,
+  ): Promise<ModelResponseDto> {
+    return this.models.update(actor, id, dto);
   }
 
   /** Admin: one real, minimal call to the model; returns latency, usage and cost. 409 if its provider is not configured. */

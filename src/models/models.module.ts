@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AnalyticsModule } from '../analytics/analytics.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { CatalogueModel, CatalogueModelSchema } from './model.schema.js';
 import { ModelCaller } from './model-caller.js';
@@ -13,6 +14,7 @@ import { ModelsService } from './models.service.js';
     MongooseModule.forFeature([{ name: CatalogueModel.name, schema: CatalogueModelSchema }]),
     ProvidersModule,
     AnalyticsModule,
+    AuditModule,
   ],
   controllers: [ModelsController],
   providers: [ModelsRepository, ModelCaller, ModelsService],

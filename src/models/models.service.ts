@@ -13,6 +13,7 @@ import { toModelResponse, type ModelResponseDto } from './dto/model.response.dto
 import type { TestModelDto } from './dto/test-model.dto.js';
 import type { UpdateModelDto } from './dto/update-model.dto.js';
 import type { ModelOverrides } from './model.schema.js';
+import { AuditService } from '../audit/audit.service.js';
 import { ModelsRepository, type CatalogueRecord, type SeedFields } from './models.repository.js';
 import { ModelCaller } from './model-caller.js';
 import { KeyLimitsService } from '../auth/limits/key-limits.service.js';
@@ -96,6 +97,7 @@ export class ModelsService implements OnModuleInit {
     private readonly config: AppConfig,
     private readonly caller: ModelCaller,
     private readonly limits: KeyLimitsService,
+    private readonly audit: AuditService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -218,7 +220,7 @@ export class ModelsService implements OnModuleInit {
     return toModelResponse(item, this.availability(item));
   }
 
-  async update(id: string, dto: UpdateModelDto): Promise<ModelResponseDto> {
+  async update(actor: Principal, id: string, dto: UpdateModelDto): Promise<ModelResponseDto> {
     const record = await this.models.findById(id);
     if (record === null) throw this.notFound(id);
     const overrides: ModelOverrides = { ...record.overrides };
@@ -247,6 +249,7 @@ export class ModelsService implements OnModuleInit {
     const updated = await this.models.replaceOverrides(id, overrides);
     this.invalidate();
     if (updated === null) throw this.notFound(id);
+    await this.audit.record(actor, 'model.updated', { type: 'model', id }, record.overrides, updated.overrides);
     const item = applyOverrides(updated);
     return toModelResponse(item, this.availability(item));
   }

@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
-import { DateOrDateTime } from '../../common/date-or-date-time.js';
-import { PageQueryDto } from '../../common/dto/page-query.dto.js';
+import { MomentRangeQueryDto } from '../../common/dto/moment-range-query.dto.js';
 import { Optional } from '../../common/optional.js';
 import { ObjectIdField } from '../../common/parse-object-id.pipe.js';
 import { ERROR_CLASSES } from '../../providers/provider.error.js';
@@ -11,7 +10,7 @@ const CALL_STATUSES = ['succeeded', 'failed'] as const;
 export const CALL_ERROR_CLASSES = [...ERROR_CLASSES, 'invalid_evaluation'] as const;
 
 /** Filters of the request log; each one given narrows it. */
-export class ListRequestsQueryDto extends PageQueryDto {
+export class ListRequestsQueryDto extends MomentRangeQueryDto {
   /** Calls made with this API key. */
   @Optional()
   @IsString()
@@ -53,16 +52,6 @@ export class ListRequestsQueryDto extends PageQueryDto {
   @Optional()
   @ObjectIdField('runId must be a 24-character hexadecimal id', { optional: true })
   runId?: string;
-
-  /** Calls at or after this moment: a date (its UTC midnight) or an RFC 3339 date-time. */
-  @Optional()
-  @DateOrDateTime('from', '2026-11-01')
-  from?: string;
-
-  /** Calls at or before this moment: a date (its UTC midnight) or an RFC 3339 date-time. */
-  @Optional()
-  @DateOrDateTime('to', '2026-11-30')
-  to?: string;
 }
 
 /** One failed attempt of a call: a retry or a fallback followed it, or the call failed with it. */
