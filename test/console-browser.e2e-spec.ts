@@ -404,4 +404,34 @@ describe('The console in a real browser', () => {
     await page.locator('text=No calls match.').waitFor();
     await page.close();
   });
+
+  it("should show an admin the audit trail of a key's limits changed from the Keys API, field by field", async () => {
+    const { body: made } = await http()
+      .post('/api/keys')
+      .set(auth(ADMIN_KEY))
+      .send({ name: 'audited in the console', limits: { usdPerDay: 2 } })
+      .expect(201);
+    await http()
+      .patch(`/api/keys/${made.id}`)
+      .set(auth(ADMIN_KEY))
+      .send({ limits: { usdPerDay: 3 } })
+      .expect(200);
+    const page = await signedIn(ADMIN_KEY);
+    await page.click('nav >> text=Audit');
+    await page.selectOption('select[aria-label=Action]', 'key.updated');
+    const row = page.locator('tr[data-action="key.updated"]', { hasText: made.id });
+    await row.waitFor();
+    expect(await row.locator('ul.changes li').allInnerTexts()).toEqual([
+      expect.stringMatching(/^limits: .*"usdPerDay":2.* → .*"usdPerDay":3/),
+    ]);
+
+    // Not for a user key: no link, and the page says why.
+    const { key } = await createUserKey(env.t, 'no audit');
+    const userPage = await signedIn(key);
+    expect(await userPage.locator('nav >> text=Audit').count()).toBe(0);
+    await userPage.goto(`${base}#/audit`);
+    await userPage.locator('text=The audit trail is for admin keys.').waitFor();
+    await page.close();
+    await userPage.close();
+  });
 });

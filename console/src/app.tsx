@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, describeError, onUnauthorized, storedKey } from './api.js';
 import { disconnectLive } from './live.js';
 import { Analytics } from './pages/analytics.js';
+import { Audit } from './pages/audit.js';
 import { Compare } from './pages/compare.js';
 import { Keys } from './pages/keys.js';
 import { Login } from './pages/login.js';
@@ -42,6 +43,8 @@ function Page({ route, me }: { route: Route; me: CurrentKey }) {
       return <Models me={me} />;
     case 'requests':
       return <Requests me={me} />;
+    case 'audit':
+      return me.role === 'admin' ? <Audit /> : <p class="error">The audit trail is for admin keys.</p>;
     case 'keys':
       return me.role === 'admin' ? <Keys me={me} /> : <p class="error">Keys are managed with an admin key.</p>;
     case 'missing':
@@ -56,6 +59,7 @@ const LINKS: { href: string; label: string; pages: Route['page'][]; admin?: bool
   { href: '#/analytics', label: 'Analytics', pages: ['analytics'] },
   { href: '#/models', label: 'Models', pages: ['models'] },
   { href: '#/keys', label: 'Keys', pages: ['keys'], admin: true },
+  { href: '#/audit', label: 'Audit', pages: ['audit'], admin: true },
 ];
 
 export function App() {

@@ -10,6 +10,7 @@ export type Route =
   | { page: 'models' }
   | { page: 'keys' }
   | { page: 'requests' }
+  | { page: 'audit' }
   | { page: 'missing'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -21,8 +22,8 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'runs' && parts[2] === 'compare' && parts.length === 3 && id.test(parts[1])) {
     return { page: 'compare', id: parts[1] };
   }
-  if (parts.length === 1 && ['new', 'analytics', 'models', 'keys', 'requests'].includes(parts[0])) {
-    return { page: parts[0] as 'new' | 'analytics' | 'models' | 'keys' | 'requests' };
+  if (parts.length === 1 && ['new', 'analytics', 'models', 'keys', 'requests', 'audit'].includes(parts[0])) {
+    return { page: parts[0] as 'new' | 'analytics' | 'models' | 'keys' | 'requests' | 'audit' };
   }
   return { page: 'missing', path };
 }

@@ -275,3 +275,15 @@ export interface RequestRecord {
   runId: string | null;
   requestId: string | null;
 }
+
+/** One admin action (GET /api/audit). */
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actorKeyId: string;
+  action: string;
+  targetType: 'key' | 'model';
+  targetId: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
