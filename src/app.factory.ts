@@ -15,6 +15,7 @@ import { AppModule } from './app.module.js';
 import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { AllowedMethods, parseJsonBody } from './common/http-hardening.js';
+import { traceHttpRequests } from './common/http-spans.js';
 import { withLogContext } from './common/log-context.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
 import { strictenDocument } from './common/openapi-strict.js';
@@ -154,6 +155,7 @@ export async function createApp(
     // Every line logged while the request is answered names it.
     withLogContext({ requestId: request.id }, done);
   });
+  traceHttpRequests(fastify);
   allowedMethods.refuseOtherMethods(fastify);
 
   if (config.metrics.enabled) {

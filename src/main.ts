@@ -3,6 +3,8 @@ import { createApp } from './app.factory.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigError } from './config/environment.js';
 import { announceShutdown } from './shutdown-log.js';
+import { ShutdownDrains } from './database/shutdown-drains.js';
+import { startTracing } from './tracing-sdk.js';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
@@ -15,7 +17,9 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
+  const stopTracing = await startTracing();
   const app = await createApp(config);
+  if (stopTracing !== null) app.get(ShutdownDrains).register('traces', stopTracing);
   announceShutdown(app);
   await app.listen({ port: config.port, host: config.host });
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

@@ -4,6 +4,8 @@ import { createServer } from 'node:http';
 import { MetricsService } from './analytics/metrics.service.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
 import { announceShutdown } from './shutdown-log.js';
+import { ShutdownDrains } from './database/shutdown-drains.js';
+import { startTracing } from './tracing-sdk.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigError } from './config/environment.js';
 import { DatabaseWatch } from './orchestration/jobs/database-watch.js';
@@ -29,6 +31,7 @@ async function bootstrap(): Promise<void> {
     process.stderr.write('npm run worker needs REDIS_URL (and MONGODB_URI): a worker takes its runs from Redis.\n');
     process.exit(1);
   }
+  const stopTracing = await startTracing();
   const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const app = await NestFactory.createApplicationContext(WorkerModule.register(config), {
     logger: new PinoNestLogger(logger),
@@ -36,6 +39,7 @@ async function bootstrap(): Promise<void> {
   });
   app.enableShutdownHooks();
   announceShutdown(app);
+  if (stopTracing !== null) app.get(ShutdownDrains).register('traces', stopTracing);
   const port = config.cluster.workerPort;
   if (port !== undefined) {
     const engine = app.get(OrchestrationEngine);

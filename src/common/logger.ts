@@ -2,6 +2,7 @@ import { LoggerService } from '@nestjs/common';
 import pino, { Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
 import { currentLogContext } from './log-context.js';
+import { currentTraceId, tracing } from './tracing.js';
 import { redactSecrets } from './secrets.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -50,7 +51,7 @@ export function createLogger(
           translateTime: 'SYS:HH:MM:ss.l',
           ignore: 'pid,hostname,service,context,req,res,responseTime,requestId,runId,traceId',
           messageFormat:
-            '{if context}[{context}] {end}{if req.method}{req.method} {req.url} {end}{if res.statusCode}{res.statusCode} {end}{msg}{if runId} (run {runId}){end}{if requestId} (request {requestId}){end}',
+            '{if context}[{context}] {end}{if req.method}{req.method} {req.url} {end}{if res.statusCode}{res.statusCode} {end}{msg}{if runId} (run {runId}){end}{if requestId} (request {requestId}){end}{if traceId} (trace {traceId}){end}',
           singleLine: true,
           sync: true,
         })
@@ -63,8 +64,8 @@ export function createLogger(
       timestamp: pino.stdTimeFunctions.isoTime,
       // What the line is about; fields a child logger carries already (a request's) are not repeated.
       mixin: (_object, _level, self) => {
-        const context = currentLogContext();
-        if (context === undefined) return {};
+        const traceId = tracing.enabled ? currentTraceId() : null;
+        const context = { ...currentLogContext(), ...(traceId === null ? {} : { traceId }) };
         const bound = (self as PinoLogger).bindings();
         return Object.fromEntries(Object.entries(context).filter(([field]) => !(field in bound)));
       },

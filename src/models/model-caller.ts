@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { currentLogContext } from '../common/log-context.js';
+import { SpanKind, SpanStatusCode, withSpan } from '../common/tracing.js';
+import { operationOf, requestAttributes, responseAttributes } from './call-span.js';
 import type { CallUsage } from '../analytics/call-usage.js';
 import { UsageRecorder } from '../analytics/usage-recorder.js';
 import type { CompletionRequest } from '../providers/provider.types.js';
@@ -86,14 +88,24 @@ export class ModelCaller {
       const gone = emptyOutcome(targets[0], new ProviderError('cancelled', 'The request was cancelled'));
       return { call: gone, item: items[0], cost: UNKNOWN_COST, usageId: new Types.ObjectId() };
     }
-    const call = await this.providers.call(
-      targets,
-      request,
-      signal,
-      (text, target) => onText(text, itemOf(target)),
-      onRaw && ((data, target) => onRaw(data, itemOf(target))),
-      // An admin's model test is a health probe: its failures count towards the cooldown for everyone.
-      context.role === 'test' ? undefined : context.ownerId,
+    const call = await withSpan(
+      `${operationOf(request)} ${items[0].model}`,
+      requestAttributes(items[0], request),
+      async (span) => {
+        const outcome = await this.providers.call(
+          targets,
+          request,
+          signal,
+          (text, target) => onText(text, itemOf(target)),
+          onRaw && ((data, target) => onRaw(data, itemOf(target))),
+          // An admin's model test is a health probe: its failures count towards the cooldown for everyone.
+          context.role === 'test' ? undefined : context.ownerId,
+        );
+        span.setAttributes(responseAttributes(itemOf(outcome.target), outcome));
+        if (outcome.error !== null) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error.message });
+        return outcome;
+      },
+      { kind: SpanKind.CLIENT },
     );
     const item = itemOf(call.target);
     const cost = callCost(item.pricing, call.usage, call.error === null);

@@ -1,4 +1,5 @@
 import { withLogContext } from '../common/log-context.js';
+import { SpanStatusCode, traceContextOf, withSpan, type Span } from '../common/tracing.js';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Cluster, PREFIX } from '../cluster/cluster.js';
 import type { Domain } from '../common/domains.js';
@@ -103,7 +104,15 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
       controller.abort('lost' satisfies StopReason);
     };
     const entry: ActiveRun = { controller, keyId: run.keyId, done: Promise.resolve(), unstored: false };
-    entry.done = withLogContext({ runId }, () => this.execute(run, controller.signal, lastSeq, check))
+    entry.done = withLogContext({ runId }, () =>
+      withSpan(
+        'orchestratex.run',
+        { 'orchestratex.run.id': runId, 'orchestratex.strategy': run.strategy, 'orchestratex.resumed': lastSeq > 0 },
+        (span) => this.execute(run, controller.signal, lastSeq, check, span),
+        // Under the request that started it, in whichever process executes it.
+        { parent: traceContextOf(run.traceparent === null ? {} : { traceparent: run.traceparent }) },
+      ),
+    )
       .catch((error: unknown) => {
         if (error instanceof RunNotStored) {
           entry.unstored = true;
@@ -184,6 +193,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     signal: AbortSignal,
     lastSeq: number,
     checkLease: () => Promise<void>,
+    span: Span,
   ): Promise<void> {
     const runId = run._id.toHexString();
     const ending: RunEnding = { execution: null, team: null, domain: null, signal };
@@ -226,7 +236,17 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
       ending.error = error;
     }
     try {
-      await this.finisher.close(run, ending);
+      const status = await this.finisher.close(run, ending);
+      const x = ending.execution;
+      span.setAttributes({
+        'orchestratex.status': status ?? 'not_ended_here',
+        'orchestratex.domain': ending.domain ?? 'unknown',
+        'orchestratex.calls': x?.totals.calls ?? 0,
+        'orchestratex.cost_usd': x?.totals.costUsd ?? 0,
+        ...(x?.best?.score == null ? {} : { 'orchestratex.score': x.best.score }),
+      });
+      if (status === 'failed' || status === 'interrupted')
+        span.setStatus({ code: SpanStatusCode.ERROR, message: status });
     } catch (error) {
       // Not ended here: what was not stored was never sent either; the next attempt numbers after the stored.
       if (error instanceof RunNotStored) this.bus.discard(runId);

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import { ownerScope, type Principal } from '../auth/principal.js';
 import { IdSource } from '../common/id-source.js';
+import { currentTraceparent } from '../common/tracing.js';
 import { toPage, type Page } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
 import { ModelsService } from '../models/models.service.js';
@@ -131,6 +132,7 @@ export class OrchestrationService {
         strategy,
         prompt: dto.prompt,
         options,
+        traceparent: currentTraceparent(),
         totals: { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unknownCostCalls: 0 },
       },
       this.cluster.enabled ? 'queued' : 'running',

@@ -106,6 +106,13 @@ export class Run {
   @Prop({ type: Object, required: true })
   options: RunOptions;
 
+  /**
+   * The W3C trace context the run was started in (the request's span), when tracing is on: every
+   * process that executes the run, a worker that takes it over too, puts its spans under it.
+   */
+  @Prop({ type: String, default: null })
+  traceparent: string | null;
+
   @Prop({ type: String, default: null })
   domain: Domain | null;
 

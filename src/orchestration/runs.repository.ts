@@ -11,7 +11,16 @@ import { Run, type RunStep } from './run.schema.js';
 export type RunRecord = Run;
 export type NewRun = Pick<
   Run,
-  'ownerId' | 'keyId' | 'sessionId' | 'threadId' | 'promptMessageId' | 'strategy' | 'prompt' | 'options' | 'totals'
+  | 'ownerId'
+  | 'keyId'
+  | 'sessionId'
+  | 'threadId'
+  | 'promptMessageId'
+  | 'strategy'
+  | 'prompt'
+  | 'options'
+  | 'totals'
+  | 'traceparent'
 >;
 export type RunChanges = Partial<
   Pick<

@@ -13,6 +13,7 @@ import {
 } from 'cockatiel';
 import { Logger } from '@nestjs/common';
 import { LinkedAbort } from '../common/linked-abort.js';
+import { spanEvent } from '../common/tracing.js';
 import { ProviderError } from './provider.error.js';
 import { send } from './adapters/send.js';
 import type { CompletionRequest, ProviderAdapter, ProviderEvent } from './provider.types.js';
@@ -123,6 +124,7 @@ export class Resilience {
         this.logger.warn(
           `${key} is cooling down: ${this.options.cooldownFailures} failures in a row; one call may probe it in ${Math.round(this.options.cooldownMs / 1000)} s`,
         );
+        spanEvent('orchestratex.cooldown_started', { 'orchestratex.target': key });
       });
       breaker.onReset(() => this.logger.log(`${key} answers again: its cooldown is over`));
       breaker.onSuccess(() => this.failingOwners.delete(key));
@@ -163,6 +165,12 @@ export class Resilience {
   private logFailedAttempt(target: Target, attempt: number, failure: ProviderError): void {
     if (failure.errorClass === 'cancelled') return; // the client went: nothing failed
     const status = failure.details.status === undefined ? '' : ` (HTTP ${failure.details.status})`;
+    spanEvent('orchestratex.attempt_failed', {
+      'orchestratex.target': this.key(target),
+      'orchestratex.attempt': attempt,
+      'error.type': failure.errorClass,
+      ...(failure.details.status !== undefined && { 'http.response.status_code': failure.details.status }),
+    });
     this.logger.warn(
       `Attempt ${attempt} at ${this.key(target)} failed: ${failure.errorClass}${status}: ${failure.message}`,
     );
@@ -247,6 +255,11 @@ export class Resilience {
             this.logger.warn(
               `Falling back from ${this.key(target)} to ${this.key(next)} after ${lastError.errorClass}`,
             );
+            spanEvent('orchestratex.fallback', {
+              'orchestratex.from': this.key(target),
+              'orchestratex.to': this.key(next),
+              'error.type': lastError.errorClass,
+            });
           }
           continue; // fall back to the next target: nothing was passed on yet
         }

@@ -151,6 +151,8 @@ export class RunResponseDto extends RunSummaryDto {
   /** What the team had to make do with: a model judging its own answers, a ladder of models weak in the domain. */
   teamNotes: string[];
   steps: RunStepDto[];
+  /** The OpenTelemetry trace the run's spans are in (the request that started it); null when tracing is off. */
+  traceId: string | null;
 }
 
 /** One event as clients receive it: over Socket.IO (the event name is `type`), SSE and REST. */
@@ -210,6 +212,7 @@ export function toRunResponse(run: RunRecord): RunResponseDto {
     team: { ...run.team },
     teamNotes: [...(run.teamNotes ?? [])],
     steps: (run.steps ?? []).map(toStep),
+    traceId: run.traceparent?.split('-')[1] ?? null,
   };
 }
 

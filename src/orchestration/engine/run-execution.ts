@@ -3,6 +3,7 @@ import { KeyedQueue } from '../../common/keyed-queue.js';
 import type { ModelCaller } from '../../models/model-caller.js';
 import { countChatTokens } from '../../common/tokens.js';
 import { costBound } from '../../models/cost-bound.js';
+import { SpanStatusCode, withSpan } from '../../common/tracing.js';
 import type { ChatMessage, ChatRequest } from '../../providers/provider.types.js';
 import type { CallOutcome } from '../../providers/providers.service.js';
 import type { RunEventBus } from '../events/run-event-bus.js';
@@ -161,12 +162,38 @@ export class RunExecution {
    * candidate (a `step.retried` event tells clients to drop the partial text): no step's tokens are
    * a client's final answer while the run goes on. Each attempt is priced and recorded.
    */
-  async call(
+  call(
     role: StepRole,
     candidates: Candidate[],
     iteration: number,
     prompt: BuiltPrompt,
     options: CallOptions = {},
+  ): Promise<RunStep> {
+    const attributes = {
+      'orchestratex.role': role,
+      'orchestratex.model': candidates[0].item.id,
+      'orchestratex.iteration': iteration,
+    };
+    return withSpan('orchestratex.step', attributes, async (span) => {
+      const step = await this.step(role, candidates, iteration, prompt, options);
+      span.setAttributes({
+        'orchestratex.step.id': step.stepId,
+        'orchestratex.model': step.modelId,
+        'orchestratex.step.status': step.status,
+        'orchestratex.retries': Math.max(0, step.attempts - 1),
+        ...(step.evaluation === null ? {} : { 'orchestratex.score': step.evaluation.score }),
+      });
+      if (step.status === 'failed') span.setStatus({ code: SpanStatusCode.ERROR, message: step.error?.errorClass });
+      return step;
+    });
+  }
+
+  private async step(
+    role: StepRole,
+    candidates: Candidate[],
+    iteration: number,
+    prompt: BuiltPrompt,
+    options: CallOptions,
   ): Promise<RunStep> {
     const [first] = candidates;
     const callKey = `${role}|${iteration}|${options.evaluatesStepId ?? '-'}|${first.item.id}`;

@@ -86,17 +86,17 @@ export class RunFinisher {
    * the queue); one process tries again every 2 s for a minute, then leaves the run to the next
    * start's recovery.
    */
-  async close(run: RunRecord, ending: RunEnding): Promise<void> {
+  async close(run: RunRecord, ending: RunEnding): Promise<RunStatus | null> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const status = await this.closeOnce(run, ending);
         if (status !== null) this.recordOutcome(run, ending, status);
-        return;
+        return status;
       } catch (error) {
         if (!(error instanceof RunNotStored) || this.cluster.enabled) throw error;
         if (attempt >= STORE_ATTEMPTS) {
           this.logger.error(`Run ${run._id.toHexString()} could not be ended: ${error.message}`);
-          return;
+          return null;
         }
         await new Promise((r) => setTimeout(r, STORE_RETRY_MS));
       }
