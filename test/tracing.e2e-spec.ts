@@ -1,9 +1,12 @@
 import { simulatorProviderEnvironment } from '../src/config/providers.config.js';
 import { UpstreamSimulator } from '../simulator/simulator.js';
 import { ADMIN_KEY, freshDatabaseUri } from './support/app.js';
-import { buildDist, NodeProcess } from './support/cluster.js';
-import { call } from './support/http.js';
+import { buildDist, clusterEnvironment, NodeProcess, RedisProcess } from './support/cluster.js';
+import { call, until } from './support/http.js';
 import { Jaeger, parentOf, tagOf, type JaegerSpan } from './support/jaeger.js';
+
+const named = (spans: JaegerSpan[], name: string | RegExp) =>
+  spans.filter((s) => (typeof name === 'string' ? s.operationName === name : name.test(s.operationName)));
 
 /**
  * Traces as an operator reads them: the built server exporting OTLP to a real Jaeger, read back
@@ -36,9 +39,6 @@ describe('OpenTelemetry traces in Jaeger', () => {
     await sim?.close();
     await jaeger?.stop();
   });
-
-  const named = (spans: JaegerSpan[], name: string | RegExp) =>
-    spans.filter((s) => (typeof name === 'string' ? s.operationName === name : name.test(s.operationName)));
 
   it('should make an improve run one trace: request → run → steps → model calls, with the GenAI attributes', async () => {
     const { body: session } = await call<{ id: string }>(server.url, '/api/sessions', { body: { title: 'traced' } });
@@ -120,4 +120,89 @@ describe('OpenTelemetry traces in Jaeger', () => {
       }),
     ]);
   });
+});
+
+describe('OpenTelemetry traces across a cluster', () => {
+  let jaeger: Jaeger;
+  let redis: RedisProcess;
+  let sim: UpstreamSimulator;
+  let api: NodeProcess;
+  const workers: NodeProcess[] = [];
+
+  beforeAll(async () => {
+    buildDist();
+    jaeger = await Jaeger.start();
+    redis = await RedisProcess.start();
+    // Slow enough that the run is still going when its worker is killed.
+    sim = new UpstreamSimulator({ ttftMs: 150, tokenMs: 10, outputTokens: 40 });
+    const env = {
+      ...clusterEnvironment(await sim.listen(0), freshDatabaseUri(), redis.url),
+      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpUrl,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    };
+    api = await NodeProcess.api({ ...env, RUN_JOBS: 'false', WRITER_ID: 'traced-api' });
+    workers.push(
+      ...(await Promise.all([
+        NodeProcess.worker({ ...env, WRITER_ID: 'traced-1' }),
+        NodeProcess.worker({ ...env, WRITER_ID: 'traced-2' }),
+      ])),
+    );
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all([api, ...workers].filter(Boolean).map((p) => p.kill('SIGKILL')));
+    await sim?.close();
+    await redis?.stop();
+    await jaeger?.stop();
+  });
+
+  it("should keep a run's spans in the API request's trace on the worker, and after a takeover", async () => {
+    const { body: session } = await call<{ id: string }>(api.url, '/api/sessions', { body: { title: 'traced' } });
+    const response = await fetch(`${api.url}/api/orchestrate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        sessionId: session.id,
+        prompt: 'Write a function that sorts a list',
+        strategy: 'improve',
+        qualityThreshold: 10,
+        maxIterations: 2,
+      }),
+    });
+    expect(response.status).toBe(202);
+    const traceId = response.headers.get('x-trace-id')!;
+    const { runId } = (await response.json()) as { runId: string };
+    const holder = await until(
+      'a worker to hold the run past its first step',
+      async () => {
+        for (const worker of workers) {
+          const health = (await (await fetch(`${worker.url}/health`)).json()) as { runs: number };
+          const { body: run } = await call<{ steps: unknown[] }>(api.url, `/api/orchestrate/runs/${runId}`);
+          if (health.runs > 0 && run.steps.length > 0) return worker;
+        }
+        return undefined;
+      },
+      30_000,
+    );
+    await holder.kill('SIGKILL');
+    const ended = await until(
+      'the run to end on the other worker',
+      async () => {
+        const { body } = await call<{ status: string }>(api.url, `/api/orchestrate/runs/${runId}`);
+        return body.status !== 'queued' && body.status !== 'running' ? body : undefined;
+      },
+      90_000,
+    );
+    expect(ended.status).toBe('succeeded');
+
+    const spans = await jaeger.spans(traceId, 4, 20_000);
+    const [request] = named(spans, 'POST /api/orchestrate');
+    const runs = named(spans, 'orchestratex.run');
+    // The killed worker's run span never ended (nor was exported); the one that took over did.
+    const resumed = runs.filter((s) => tagOf(s, 'orchestratex.resumed') === true);
+    expect(resumed).toHaveLength(1);
+    expect(parentOf(resumed[0])).toBe(request.spanID);
+    expect(tagOf(resumed[0], 'orchestratex.status')).toBe('succeeded');
+    const steps = named(spans, 'orchestratex.step').filter((s) => parentOf(s) === resumed[0].spanID);
+    expect(steps.length).toBeGreaterThan(0);
+  }, 150_000);
 });
