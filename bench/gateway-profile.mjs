@@ -2,17 +2,20 @@
 // OrchestrateX only, autocannon at 1, 10 and 100 connections, CPU time of each process read from
 // /proc, and the server's peak RSS. `npm run bench:profile` (after `nest build`); PROFILE=1 also
 // writes a .cpuprofile of the server into bench/results/profiles (open it in Chrome DevTools →
-// Performance). STREAM=1 streams.
+// Performance). STREAM=1 streams. TRACING=1 exports every span to a local Jaeger (its CPU is
+// reported apart) to measure what tracing adds per call.
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startJaeger } from './jaeger.mjs';
 import { cpuMs as cpu, peakRss, serverFlags } from './support.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const ADMIN = 'orx_bench_admin_key_0123456789abcdef';
-const ports = { orx: 18201, sim: 18202 };
+const ports = { orx: 18201, sim: 18202, otlp: 18203, query: 18204 };
+const jaeger = process.env.TRACING ? await startJaeger(ports.otlp, ports.query) : null;
 const data = mkdtempSync(join(tmpdir(), 'orx-profile-'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,6 +34,7 @@ const orx = spawn(process.execPath, [...serverFlags(), ...flags, 'dist/main.js']
     LOG_LEVEL: 'warn',
     OPENAI_API_KEY: 'simulator-key',
     OPENAI_BASE_URL: `http://127.0.0.1:${ports.sim}/v1`,
+    ...(jaeger ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ports.otlp}` } : {}),
   },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
@@ -52,14 +56,16 @@ try {
   const load = (connections, duration) => autocannon({ url, method: 'POST', headers, body, connections, duration });
   await load(10, 5); // warm-up
   for (const c of [1, 10, 100]) {
-    const before = { orx: cpu(orx.pid), sim: cpu(sim.pid) };
+    const before = { orx: cpu(orx.pid), sim: cpu(sim.pid), jaeger: jaeger && cpu(jaeger.pid) };
     const run = await load(c, DURATION);
-    const after = { orx: cpu(orx.pid), sim: cpu(sim.pid) };
+    const after = { orx: cpu(orx.pid), sim: cpu(sim.pid), jaeger: jaeger && cpu(jaeger.pid) };
     const per = (a, b) => ((b - a) / run.requests.total).toFixed(3);
     process.stdout.write(
       `c=${c}: ${run.requests.average.toFixed(0)} req/s, p50 ${run.latency.p50} ms, p99 ${run.latency.p99} ms, ` +
         `failed ${run.errors + run.non2xx} | CPU ms per request: OrchestrateX ${per(before.orx.own, after.orx.own)}, ` +
-        `its FerretDB ${per(before.orx.children, after.orx.children)}, simulator ${per(before.sim.own, after.sim.own)}\n`,
+        `its FerretDB ${per(before.orx.children, after.orx.children)}, simulator ${per(before.sim.own, after.sim.own)}` +
+        (jaeger ? `, Jaeger ${per(before.jaeger.own, after.jaeger.own)}` : '') +
+        `${jaeger ? ' (tracing on)' : ' (tracing off)'}\n`,
     );
   }
   process.stdout.write(`peak RSS of the OrchestrateX process (VmHWM): ${peakRss(orx.pid, { children: false })} MiB\n`);
@@ -67,5 +73,6 @@ try {
   orx.kill('SIGINT');
   await sleep(3000);
   sim.kill('SIGTERM');
+  jaeger?.stop();
   rmSync(data, { recursive: true, force: true });
 }
