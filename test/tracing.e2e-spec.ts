@@ -110,6 +110,19 @@ describe('OpenTelemetry traces in Jaeger', () => {
     expect(parentOf(request)).toBe(parentSpan);
     expect(parentOf(modelCall)).toBe(request.spanID);
     expect(tagOf(modelCall, 'orchestratex.attempts')).toBe(2);
+    // The request log names the trace of the call.
+    const logged = await until(
+      'the call in the request log',
+      async () => {
+        const { body } = await call<{ items: { traceId: string | null; attempts: number }[] }>(
+          server.url,
+          '/api/requests?modelId=openai/gpt-5.4-mini&limit=1',
+        );
+        return body.items[0]?.traceId === traceId ? body.items[0] : undefined;
+      },
+      10_000,
+    );
+    expect(logged.attempts).toBe(2);
     const events = modelCall.logs.map((log) => Object.fromEntries(log.fields.map((f) => [f.key, f.value])));
     expect(events).toEqual([
       expect.objectContaining({

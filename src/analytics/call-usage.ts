@@ -31,6 +31,8 @@ export interface CallUsage {
   errorMessage?: string | null;
   /** The HTTP request the call was made for (a run's calls: the request that started it). */
   requestId?: string | null;
+  /** The OpenTelemetry trace the call's span is in (null when tracing is off). */
+  traceId?: string | null;
   /** A fixed id (a run step's call), so that recording it again after a takeover finds it stored. */
   id?: Types.ObjectId;
 }

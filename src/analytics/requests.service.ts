@@ -34,6 +34,7 @@ function toRequest(record: UsageRecord): RequestRecordDto {
     runId: record.runId?.toHexString() ?? null,
     stepId: record.stepId,
     requestId: record.requestId ?? null,
+    traceId: record.traceId ?? null,
   };
 }
 

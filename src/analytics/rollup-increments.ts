@@ -48,6 +48,7 @@ export function usageDocument(call: CallUsage, at: Date): UsageRecord {
     attempts: call.attempts ?? 1,
     failedAttempts: call.failedAttempts ?? [],
     requestId: call.requestId ?? null,
+    traceId: call.traceId ?? null,
     at,
   };
 }

@@ -38,6 +38,8 @@ export class UsageRecord {
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] }) failedAttempts: FailedAttempt[];
   /** The HTTP request the call was made for, when there was one. */
   @Prop({ type: String, default: null }) requestId: string | null;
+  /** The OpenTelemetry trace of the call, when tracing is on. */
+  @Prop({ type: String, default: null }) traceId: string | null;
   @Prop({ required: true }) at: Date;
 }
 export const UsageRecordSchema = SchemaFactory.createForClass(UsageRecord);

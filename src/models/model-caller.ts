@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { currentLogContext } from '../common/log-context.js';
-import { SpanKind, SpanStatusCode, withSpan } from '../common/tracing.js';
+import { currentTraceId, SpanKind, SpanStatusCode, withSpan } from '../common/tracing.js';
 import { operationOf, requestAttributes, responseAttributes } from './call-span.js';
 import type { CallUsage } from '../analytics/call-usage.js';
 import { UsageRecorder } from '../analytics/usage-recorder.js';
@@ -130,6 +130,7 @@ export class ModelCaller {
       attempts: call.attempts,
       failedAttempts: call.failedAttempts,
       requestId: currentLogContext()?.requestId ?? null,
+      traceId: currentTraceId(),
     });
     return { call, item, cost, usageId };
   }

@@ -98,4 +98,6 @@ export class RequestRecordDto {
   stepId: string | null;
   /** The HTTP request the call was made for (`x-request-id`). */
   requestId: string | null;
+  /** The OpenTelemetry trace of the call (`x-trace-id`); null when tracing is off. */
+  traceId: string | null;
 }
