@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { startJaeger } from './jaeger.mjs';
 import { cpuMs, machine, median, peakRss, quantile, serverFlags, spread, writeResults } from './support.mjs';
 
 const ROOT = process.cwd();
@@ -162,13 +163,21 @@ function load(target, connections, duration = DURATION) {
 async function main() {
   const tools = ensureTools();
   const dataDir = mkdtempSync(join(tmpdir(), 'orx-gw-'));
-  const ports = { sim: 18102, orx: 18101, litellm: 18103, portkey: 18104, floor: 18105 };
+  const ports = { sim: 18102, orx: 18101, litellm: 18103, portkey: 18104, floor: 18105, traced: 18106, otlp: 18107, query: 18108 };
   const simUrl = `http://127.0.0.1:${ports.sim}`;
   const results = [];
+  let jaeger = null;
   try {
     const orx = start('OrchestrateX', process.execPath, [...serverFlags(), 'dist/main.js'], {
       PORT: String(ports.orx), HOST: '127.0.0.1', ADMIN_API_KEY: ADMIN, DATA_DIR: dataDir, LOG_LEVEL: 'warn',
       OPENAI_API_KEY: 'simulator-key', OPENAI_BASE_URL: `${simUrl}/v1`,
+    });
+    // The same server exporting every span to a local Jaeger: what tracing adds.
+    jaeger = await startJaeger(ports.otlp, ports.query);
+    const tracedDir = join(dataDir, 'traced');
+    const traced = start('OrchestrateX (tracing on)', process.execPath, [...serverFlags(), 'dist/main.js'], {
+      PORT: String(ports.traced), HOST: '127.0.0.1', ADMIN_API_KEY: ADMIN, DATA_DIR: tracedDir, LOG_LEVEL: 'warn',
+      OPENAI_API_KEY: 'simulator-key', OPENAI_BASE_URL: `${simUrl}/v1`, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ports.otlp}`,
     });
     const config = join(dataDir, 'litellm.yaml');
     writeFileSync(config, `model_list:\n  - model_name: gpt-5.4-mini\n    litellm_params:\n      model: openai/gpt-5.4-mini\n      api_base: ${simUrl}/v1\n      api_key: simulator-key\nlitellm_settings:\n  telemetry: false\n`);
@@ -181,12 +190,15 @@ async function main() {
     const created = await fetch(`http://127.0.0.1:${ports.orx}/api/keys`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: JSON.stringify({ name: 'bench' }) });
     if (!created.ok) throw new Error(`creating a key: ${created.status} ${await created.text()}`);
     const userKey = (await created.json()).key;
+    await waitFor(`http://127.0.0.1:${ports.traced}/health`, {}, traced);
+    const tracedKey = (await (await fetch(`http://127.0.0.1:${ports.traced}/api/keys`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: JSON.stringify({ name: 'bench' }) })).json()).key;
 
     const message = { messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 24 };
     const json = { 'content-type': 'application/json' };
     const targets = [
       { name: 'direct (simulator)', url: `${simUrl}/v1/chat/completions`, headers: { ...json, authorization: 'Bearer simulator-key' }, body: { model: 'gpt-5.4-mini', ...message } },
       { name: 'OrchestrateX', proc: orx, url: `http://127.0.0.1:${ports.orx}/v1/chat/completions`, headers: { ...json, authorization: `Bearer ${userKey}` }, body: { model: 'openai/gpt-5.4-mini', ...message } },
+      { name: 'OrchestrateX (tracing on)', proc: traced, url: `http://127.0.0.1:${ports.traced}/v1/chat/completions`, headers: { ...json, authorization: `Bearer ${tracedKey}` }, body: { model: 'openai/gpt-5.4-mini', ...message } },
       { name: 'LiteLLM', proc: litellm, url: `http://127.0.0.1:${ports.litellm}/v1/chat/completions`, headers: { ...json, authorization: `Bearer ${LITELLM_KEY}` }, body: { model: 'gpt-5.4-mini', ...message } },
       { name: 'Portkey', proc: portkey, url: `http://127.0.0.1:${ports.portkey}/v1/chat/completions`, headers: { ...json, authorization: 'Bearer simulator-key', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${simUrl}/v1` }, body: { model: 'gpt-5.4-mini', ...message } },
       // The floor: what the least a Node proxy does (bench/floor-proxy.mjs) costs on this machine.
@@ -241,7 +253,7 @@ async function main() {
     const machineLine = machine();
     const date = new Date().toISOString();
     const table = [
-      `Gateways side by side, ${date.slice(0, 10)}, ${machineLine}; LiteLLM ${LITELLM_VERSION} (1 worker, no database), Portkey gateway ${PORTKEY_VERSION}, OrchestrateX with usage recording on (embedded FerretDB). Added latency = gateway − direct, paired: each gateway request right after the same request sent directly, ${SEQUENTIAL} pairs per gateway (200 at 100 ms) in blocks of ${BLOCK}, in ${PASSES} passes; the figure is the median over passes of each pass's median difference, with the passes' range, and the p99 of all differences; throughput with autocannon, ${DURATION} s per level, every target in turn, mean of ${REPEATS} rounds; each gateway warmed up for ${WARMUP} s at 10 connections first. OrchestrateX is called with a user key. The floor is bench/floor-proxy.mjs: node:http in and out with a keep-alive pool, the body parsed and its model swapped, the answer's usage parsed, nothing else (no auth, limits, recording or retries): a floor for any Node gateway on this machine. CPU per request counts the gateway process and its children (for OrchestrateX its embedded FerretDB), over the c=10 run.`,
+      `Gateways side by side, ${date.slice(0, 10)}, ${machineLine}; LiteLLM ${LITELLM_VERSION} (1 worker, no database), Portkey gateway ${PORTKEY_VERSION}, OrchestrateX with usage recording on (embedded FerretDB), and a second OrchestrateX exporting every span to a local Jaeger (tracing on). Added latency = gateway − direct, paired: each gateway request right after the same request sent directly, ${SEQUENTIAL} pairs per gateway (200 at 100 ms) in blocks of ${BLOCK}, in ${PASSES} passes; the figure is the median over passes of each pass's median difference, with the passes' range, and the p99 of all differences; throughput with autocannon, ${DURATION} s per level, every target in turn, mean of ${REPEATS} rounds; each gateway warmed up for ${WARMUP} s at 10 connections first. OrchestrateX is called with a user key. The floor is bench/floor-proxy.mjs: node:http in and out with a keep-alive pool, the body parsed and its model swapped, the answer's usage parsed, nothing else (no auth, limits, recording or retries): a floor for any Node gateway on this machine. CPU per request counts the gateway process and its children (for OrchestrateX its embedded FerretDB), over the c=10 run.`,
       '',
       '| upstream | gateway | added median ms (range over passes) | added p99 ms | added TTFT ms (stream, range over passes) | req/s c=1 | req/s c=10 | req/s c=100 | latency c=100 p50 / p99 ms | CPU ms per request c=10 | peak RSS MiB (process / with children) | failed requests (sequential / load) |',
       '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -251,6 +263,7 @@ async function main() {
     writeResults('gateway', { date, machine: machineLine, results, peakRssMiB: rss }, table);
     log(`\n${table}`);
   } finally {
+    jaeger?.stop();
     for (const child of children) child.kill('SIGTERM');
     await sleep(1500);
     rmSync(dataDir, { recursive: true, force: true });
