@@ -207,7 +207,10 @@ describe('OpenTelemetry traces across a cluster', () => {
     );
     expect(ended.status).toBe('succeeded');
 
-    const spans = await jaeger.spans(traceId, 4, 20_000);
+    // The worker that took over exports the run's span when the run ends there.
+    const resumedRun = (s: JaegerSpan) =>
+      s.operationName === 'orchestratex.run' && tagOf(s, 'orchestratex.resumed') === true;
+    const spans = await jaeger.spans(traceId, (all) => all.some(resumedRun), 20_000);
     const [request] = named(spans, 'POST /api/orchestrate');
     const runs = named(spans, 'orchestratex.run');
     // The killed worker's run span never ended (nor was exported); the one that took over did.

@@ -93,8 +93,12 @@ exporters:
     throw new Error(`Jaeger did not start:\n${output.join('').slice(-3000)}`);
   }
 
-  /** The spans of a trace once it holds at least `atLeast` (the SDK exports in batches); [] if it never does. */
-  async spans(traceId: string, atLeast: number, ms = 15_000): Promise<JaegerSpan[]> {
+  /**
+   * The spans of a trace once `ready` accepts them (a count, or a test of the spans: the SDKs
+   * export in batches, each process on its own); what it holds at the deadline otherwise.
+   */
+  async spans(traceId: string, ready: number | ((spans: JaegerSpan[]) => boolean), ms = 15_000): Promise<JaegerSpan[]> {
+    const done = typeof ready === 'number' ? (spans: JaegerSpan[]) => spans.length >= ready : ready;
     const deadline = Date.now() + ms;
     let spans: JaegerSpan[] = [];
     while (Date.now() < deadline) {
@@ -102,7 +106,7 @@ exporters:
       if (response.ok) {
         const body = (await response.json()) as { data?: { spans: JaegerSpan[] }[] };
         spans = body.data?.[0]?.spans ?? [];
-        if (spans.length >= atLeast) return spans;
+        if (done(spans)) return spans;
       }
       await new Promise((r) => setTimeout(r, 200));
     }
