@@ -17,7 +17,7 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  const stopTracing = await startTracing();
+  const stopTracing = await startTracing(config.tracing);
   const app = await createApp(config);
   if (stopTracing !== null) app.get(ShutdownDrains).register('traces', stopTracing);
   announceShutdown(app);

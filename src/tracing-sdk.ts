@@ -1,4 +1,5 @@
 import { tracing } from './common/tracing.js';
+import type { AppConfig } from './config/app-config.js';
 
 /**
  * Starts OpenTelemetry's Node SDK when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT
@@ -7,8 +8,8 @@ import { tracing } from './common/tracing.js';
  * OTEL_TRACES_SAMPLER and _ARG (the sampler), OTEL_BSP_* (the batch), OTEL_EXPORTER_OTLP_* (the
  * exporter). Returns the way to flush and stop, or null when tracing is off.
  */
-export async function startTracing(env: NodeJS.ProcessEnv = process.env): Promise<(() => Promise<void>) | null> {
-  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return null;
+export async function startTracing(config: AppConfig['tracing']): Promise<(() => Promise<void>) | null> {
+  if (!config.enabled) return null;
   const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, resources] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
     import('@opentelemetry/exporter-trace-otlp-http'),
@@ -25,6 +26,6 @@ export async function startTracing(env: NodeJS.ProcessEnv = process.env): Promis
   // The global provider, the AsyncLocalStorage context manager and the W3C propagators.
   provider.register();
   tracing.enabled = true;
-  tracing.captureContent = env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT === 'true';
+  tracing.captureContent = config.captureContent;
   return () => provider.shutdown();
 }

@@ -31,7 +31,7 @@ async function bootstrap(): Promise<void> {
     process.stderr.write('npm run worker needs REDIS_URL (and MONGODB_URI): a worker takes its runs from Redis.\n');
     process.exit(1);
   }
-  const stopTracing = await startTracing();
+  const stopTracing = await startTracing(config.tracing);
   const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const app = await NestFactory.createApplicationContext(WorkerModule.register(config), {
     logger: new PinoNestLogger(logger),

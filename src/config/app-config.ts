@@ -51,6 +51,11 @@ export class AppConfig {
   readonly analyticsCache: boolean;
   /** The /orchestration Socket.IO namespace is served (SOCKET_IO). */
   readonly socketIo: boolean;
+  /**
+   * Traces: on when an OTLP endpoint is set; prompts on spans only when asked. The SDK reads the
+   * other OTEL_* variables (service name, sampler, exporter headers) itself.
+   */
+  readonly tracing: { enabled: boolean; captureContent: boolean };
   /** Failed authentications per client address and window before 429. */
   readonly authFailures: { limit: number; windowMs: number };
   /**
@@ -115,6 +120,10 @@ export class AppConfig {
     this.metrics = { enabled: env.METRICS_ENABLED === 'true', token: env.METRICS_TOKEN };
     this.analyticsCache = env.ANALYTICS_CACHE === 'true';
     this.socketIo = env.SOCKET_IO === 'true';
+    this.tracing = {
+      enabled: env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined,
+      captureContent: env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT === 'true',
+    };
     this.authFailures = { limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_MS };
     this.cluster =
       env.REDIS_URL === undefined

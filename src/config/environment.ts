@@ -210,6 +210,23 @@ export class Environment {
   @IsIn(['true', 'false'])
   ANALYTICS_CACHE: 'true' | 'false' = 'true';
 
+  /** OpenTelemetry's OTLP/HTTP endpoint: set (this or the traces one), tracing is on. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+
+  /** true: prompts and answers on model-call spans (the GenAI instrumentations' own switch). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?: 'true' | 'false';
+
   /** The /orchestration Socket.IO namespace; false: an instance that serves HTTP only. */
   @IsIn(['true', 'false'])
   SOCKET_IO: 'true' | 'false' = 'true';
