@@ -9,11 +9,7 @@ export default {
   testRegex: '(src/.*\\.spec|console/src/.*\\.spec|test/.*\\.e2e-spec)\\.ts$',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  // content-disposition 3 is an ES module that @fastify/static (CommonJS) requires: Node 20.19 does
-  // that natively, Jest on Node 20 cannot, so Jest alone gets it compiled to CommonJS.
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   transform: {
-    '/node_modules/content-disposition/.+\\.js$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.cjs-transform.json' }],
     '^.+\\.ts$': [
       'ts-jest',
       {

@@ -1,14 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOn } from '../simulator/listen.js';
 import { chatCompletionBody } from '../src/common/openai-wire.js';
-import type {
-  ChatHistoryItem,
-  Llama,
-  LlamaContext,
-  LlamaContextSequence,
-  LlamaGrammar,
-  LlamaModel,
-} from 'node-llama-cpp';
+import {
+  loadLlamaCpp,
+  type ChatHistoryItem,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  type LlamaModel,
+} from './llama-runtime.js';
 
 /**
  * One name the server answers to: the same weights, with the sampling a request that sets none
@@ -27,6 +28,8 @@ export interface LocalModelServerOptions {
   /** CPU threads llama.cpp uses (one here: the machine has two cores and the server shares them). */
   threads?: number;
   contextSize?: number;
+  /** Told of a first-use install of node-llama-cpp. */
+  log?: (line: string) => void;
 }
 
 /** What it has served, for the figures a suite or a demo prints. */
@@ -139,8 +142,8 @@ export class LocalModelServer {
 
   /** Loads the model (CPU only; never builds llama.cpp: the prebuilt binaries or an error). */
   static async load(options: LocalModelServerOptions): Promise<LocalModelServer> {
-    const { getLlama } = await import('node-llama-cpp');
-    const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+    const { getLlama } = await loadLlamaCpp(options.log);
+    const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
     const model = await llama.loadModel({ modelPath: options.modelPath });
     const context = await model.createContext({
       threads: options.threads ?? 1,
@@ -175,8 +178,7 @@ export class LocalModelServer {
         }
       });
     });
-    await new Promise<void>((done) => this.server?.listen(port, host, done));
-    return `http://${host}:${(this.server.address() as AddressInfo).port}`;
+    return listenOn(this.server, port, host, 'LOCAL_MODEL_PORT');
   }
 
   async close(): Promise<void> {
@@ -291,9 +293,7 @@ export class LocalModelServer {
     let grammar = this.grammars.get(key);
     if (!grammar) {
       grammar = (
-        format.kind === 'json'
-          ? this.llama.getGrammarFor('json')
-          : this.llama.createGrammarForJsonSchema(format.schema as never).then((g) => g as LlamaGrammar)
+        format.kind === 'json' ? this.llama.getGrammarFor('json') : this.llama.createGrammarForJsonSchema(format.schema)
       ).catch((error: unknown) => {
         this.grammars.delete(key);
         throw new RequestError(
@@ -311,7 +311,7 @@ export class LocalModelServer {
     if (signal.aborted) return;
     const grammar = await this.grammarOf(completion.format);
     if (completion.format.kind === 'schema') this.stats.schemaRequests += 1;
-    const { LlamaChatSession, TokenMeter } = await import('node-llama-cpp');
+    const { LlamaChatSession, TokenMeter } = await loadLlamaCpp();
     // A clean sequence each time: every prompt token is evaluated, so the meter counts them all.
     await this.sequence.clearHistory();
     const before = this.sequence.tokenMeter.getState();

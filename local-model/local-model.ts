@@ -43,7 +43,12 @@ export async function startLocalModel(
   } = {},
 ): Promise<{ server: LocalModelServer; url: string }> {
   const modelPath = await ensureSmolLM2(resolve(options.cacheDir ?? '.cache/models'), options.log, options.python);
-  const server = await LocalModelServer.load({ modelPath, names: LOCAL_MODEL_NAMES, threads: options.threads ?? 1 });
+  const server = await LocalModelServer.load({
+    modelPath,
+    names: LOCAL_MODEL_NAMES,
+    threads: options.threads ?? 1,
+    log: options.log,
+  });
   const url = await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return { server, url };
 }
