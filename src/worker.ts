@@ -7,6 +7,7 @@ import { announceShutdown } from './shutdown-log.js';
 import { ShutdownDrains } from './database/shutdown-drains.js';
 import { startTracing } from './tracing-sdk.js';
 import { AppConfig } from './config/app-config.js';
+import { readDotEnv } from './config/dotenv.js';
 import { ConfigError } from './config/environment.js';
 import { DatabaseWatch } from './orchestration/jobs/database-watch.js';
 import { OrchestrationEngine } from './orchestration/orchestration-engine.js';
@@ -17,6 +18,7 @@ import { WorkerModule } from './worker.module.js';
  * HTTP API. With WORKER_PORT, answers GET /health and GET /metrics there.
  */
 async function bootstrap(): Promise<void> {
+  readDotEnv();
   let config: AppConfig;
   try {
     config = AppConfig.forWorker();

@@ -17,6 +17,12 @@ describe('parseEnvironment', () => {
     expect(config.dataDir).toBe(`${process.cwd()}/data`);
   });
 
+  it('should take a variable set to nothing as unset, as .env.example writes them', () => {
+    const config = AppConfig.fromEnv({ WORKER_PORT: '', DB_MAX_POOL_SIZE: ' ', LOG_LEVEL: '', OPENAI_API_KEY: '' });
+    expect(config.logLevel).toBe('info');
+    expect(config.providers.filter((p) => p.enabled)).toEqual([]);
+  });
+
   it('should convert and keep valid values', () => {
     const config = AppConfig.fromEnv({
       PORT: '9000',

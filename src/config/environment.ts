@@ -9,9 +9,6 @@ import { readProviders, type ProviderSettings } from './providers.config.js';
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
 
-const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
-
 /**
  * Every environment variable the server reads, with its rule. `.env.example` and the README's
  * configuration table list the same variables.
@@ -27,7 +24,6 @@ export class Environment {
   @MinLength(1)
   HOST = '0.0.0.0';
 
-  @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^mongodb(\+srv)?:\/\/\S+$/, { message: 'must be a mongodb:// or mongodb+srv:// URI' })
   MONGODB_URI?: string;
@@ -36,7 +32,6 @@ export class Environment {
   @MinLength(1)
   DATA_DIR = './data';
 
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters long' })
@@ -46,7 +41,6 @@ export class Environment {
   LOG_LEVEL: LogLevel = 'info';
 
   /** `pretty` (readable lines) or `json`; unset: pretty on a terminal, JSON otherwise. */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsIn(LOG_FORMATS)
   LOG_FORMAT?: LogFormat;
@@ -58,7 +52,6 @@ export class Environment {
    * Which proxies' `X-Forwarded-For` to believe for the client address (auth throttling): empty or
    * `false`, none; `true`, every hop; a number, that many hops; else addresses and CIDRs, comma-separated.
    */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^(true|false|\d{1,2}|[\w:./]+(\s*,\s*[\w:./]+)*)$/, {
     message:
@@ -89,7 +82,6 @@ export class Environment {
   @Max(600_000)
   REQUEST_TIMEOUT_MS = 30_000;
 
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   FERRETDB_BIN?: string;
@@ -98,13 +90,11 @@ export class Environment {
    * Providers that are the upstream simulator (the demo's and the tests'): only their evaluations
    * may say they are simulated (a hash, not a judgement); comma-separated provider ids.
    */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^[\w.-]+(\s*,\s*[\w.-]+)*$/, { message: 'SIMULATED_PROVIDERS must be provider ids separated by commas' })
   SIMULATED_PROVIDERS?: string;
 
   /** Redis for the distributed mode (several API instances, run workers); unset: one process, no Redis. */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
@@ -136,7 +126,6 @@ export class Environment {
   RUN_LOCK_MS = 5000;
 
   /** This process's name among the writers of sharded counters (distributed mode); default host:pid. */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^[\w.:-]{1,64}$/, {
     message: 'WRITER_ID must be 1-64 letters, digits, dots, colons, dashes or underscores',
@@ -211,18 +200,15 @@ export class Environment {
   ANALYTICS_CACHE: 'true' | 'false' = 'true';
 
   /** OpenTelemetry's OTLP/HTTP endpoint: set (this or the traces one), tracing is on. */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
 
   /** true: prompts and answers on model-call spans (the GenAI instrumentations' own switch). */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsIn(['true', 'false'])
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?: 'true' | 'false';
@@ -235,14 +221,12 @@ export class Environment {
   @IsIn(['true', 'false'])
   METRICS_ENABLED: 'true' | 'false' = 'true';
 
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters long' })
   METRICS_TOKEN?: string;
 
   /** A JSON file adding OpenAI-compatible endpoints and models to the catalogue. */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   PROVIDERS_FILE?: string;
@@ -314,8 +298,17 @@ export class ConfigError extends Error {
 
 export type ParsedEnvironment = Environment & { providers: ProviderSettings[]; extraModels: CatalogueEntry[] };
 
-/** Validates the environment (and the providers file it names); throws a ConfigError naming every bad variable. */
-export function parseEnvironment(env: NodeJS.ProcessEnv): ParsedEnvironment {
+/** The variables that have a value: `NAME=` (as `.env.example` writes them) means unset, not empty. */
+function setVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+}
+
+/**
+ * Validates the environment (and the providers file it names); throws a ConfigError naming every
+ * bad variable. A variable set to an empty value counts as unset.
+ */
+export function parseEnvironment(given: NodeJS.ProcessEnv): ParsedEnvironment {
+  const env = setVariables(given);
   const known = Object.keys(new Environment());
   const input: Record<string, unknown> = {};
   for (const name of [
