@@ -1,12 +1,16 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory.js';
+import { ApiKeysService } from './auth/api-keys.service.js';
+import { startBanner } from './banner.js';
 import { AppConfig } from './config/app-config.js';
+import { readDotEnv } from './config/dotenv.js';
 import { ConfigError } from './config/environment.js';
 import { announceShutdown } from './shutdown-log.js';
 import { ShutdownDrains } from './database/shutdown-drains.js';
 import { startTracing } from './tracing-sdk.js';
 
 async function bootstrap(): Promise<void> {
+  const dotEnv = readDotEnv();
   let config: AppConfig;
   try {
     config = AppConfig.fromEnv();
@@ -21,11 +25,18 @@ async function bootstrap(): Promise<void> {
   const app = await createApp(config);
   if (stopTracing !== null) app.get(ShutdownDrains).register('traces', stopTracing);
   announceShutdown(app);
-  await app.listen({ port: config.port, host: config.host });
-  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  process.stdout.write(
-    `OrchestrateX listening on http://${shown}:${config.port} (API docs: http://${shown}:${config.port}/docs)\n`,
-  );
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new Error(
+      `port ${config.port} on ${config.host} is taken (another OrchestrateX, or npm run demo?): stop what uses it, or set PORT`,
+      { cause: error },
+    );
+  }
+  // The admin key is made only now: a start that fails before listening leaves none behind unseen.
+  const admin = await app.get(ApiKeysService).ensureAdminKey();
+  process.stdout.write(`${startBanner({ config, dotEnv, admin })}\n`);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -91,7 +91,6 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleDestroy {
     this.throttle = new AuthThrottle(config.authFailures.limit, config.authFailures.windowMs);
   }
 
-  /** Without ADMIN_API_KEY and without any admin key stored, makes one and prints it once. */
   async onApplicationBootstrap(): Promise<void> {
     // A cluster: a key revoked on any instance is forgotten by every instance at once, and (should
     // that word be lost while Redis is away) within RECHECK_MS by the sweep of connected keys.
@@ -101,23 +100,18 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleDestroy {
       this.recheck = setInterval(() => void this.sweepRevoked().catch(() => undefined), RECHECK_MS);
       this.recheck.unref();
     }
-    if (this.config.processRole === 'worker') return; // no one reads a worker's output for a key
-    if (this.config.adminApiKey !== undefined || (await this.keys.hasActiveAdmin())) return;
+  }
+
+  /**
+   * Without ADMIN_API_KEY and without any active admin key stored, makes one and returns it (the
+   * only time it is seen: its hash alone is stored); else tells which admin key there is. Called by
+   * `main.ts` once the server listens, so a start that fails makes no key.
+   */
+  async ensureAdminKey(): Promise<{ generated: string } | { configured: 'environment' | 'stored' }> {
+    if (this.config.adminApiKey !== undefined) return { configured: 'environment' };
+    if (await this.keys.hasActiveAdmin()) return { configured: 'stored' };
     const created = await this.create(SERVER, { name: 'bootstrap admin', role: 'admin' });
-    process.stdout.write(
-      [
-        '',
-        '================================================================================',
-        ' No admin key was configured, so one was generated. It is shown only this once:',
-        '',
-        `   ${created.key}`,
-        '',
-        ' Use it as "Authorization: Bearer <key>" (or x-api-key), e.g. in /docs → Authorize.',
-        ' Set ADMIN_API_KEY to choose your own instead.',
-        '================================================================================',
-        '',
-      ].join('\n') + '\n',
-    );
+    return { generated: created.key };
   }
 
   async create(actor: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {

@@ -33,10 +33,12 @@ const PAGE_HEADERS = {
 /**
  * Serves the built console at /console: hashed assets cached for a year (the gzip and brotli files
  * written at build time sent to browsers that take them), the page itself always checked again.
- * Without a build, /console answers 404 saying how to make one.
+ * Without a build, /console answers 404 saying how to make one. `GET /` redirects to /console.
  */
 export async function serveConsole(app: NestFastifyApplication, dir = CONSOLE_DIR): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
+  // The server's root is the console (the API lives under /api, /v1 and /docs).
+  fastify.get('/', (_request, reply) => reply.redirect('/console', 302));
   if (!existsSync(`${dir}index.html`)) {
     const notBuilt = 'The console is not built: run `npm run build` (or `npm start`), then reload';
     for (const path of ['/console', '/console/*']) {

@@ -123,6 +123,36 @@ export class NodeProcess {
     return p;
   }
 
+  /** `node <args>` of the built app in `cwd`, not waited for: read its output with `printed`. */
+  static launch(args: string[], env: NodeJS.ProcessEnv, cwd: string): NodeProcess {
+    const child = spawn(
+      process.execPath,
+      args.map((a) => (a.startsWith('dist/') ? join(ROOT, a) : a)),
+      {
+        cwd,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    return new NodeProcess(child, null);
+  }
+
+  /** The output once it matches `pattern` (or the process ended: the caller's expectation then fails with it). */
+  async printed(pattern: RegExp): Promise<string> {
+    for (let i = 0; i < 600; i += 1) {
+      const text = this.output.join('');
+      if (pattern.test(text) || this.child.exitCode !== null) return text;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${String(pattern)} not printed:\n${this.output.join('').slice(-3000)}`);
+  }
+
+  /** The exit code, once the process has exited. */
+  async exitCode(): Promise<number | null> {
+    await this.exited;
+    return this.child.exitCode;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
