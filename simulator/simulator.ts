@@ -1,7 +1,7 @@
+import { listenOn } from './listen.js';
 import { countChatTokens, countTokens, loadTokenizer } from '../src/common/tokens.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { simulatedEmbeddings } from './simulated-embeddings.js';
 import { callItem, messageItem, responseObject, responsesAsChat, ResponsesEvents } from './simulated-responses.js';
 import { SeededWords, simulatedEvaluation, simulatedReview } from './simulated-text.js';
@@ -128,9 +128,7 @@ export class UpstreamSimulator {
       });
     });
     this.server.keepAliveTimeout = 65_000;
-    await new Promise<void>((done) => this.server?.listen(port, host, done));
-    const address = this.server.address() as AddressInfo;
-    return `http://${host}:${address.port}`;
+    return listenOn(this.server, port, host, 'SIM_PORT');
   }
 
   async close(): Promise<void> {

@@ -150,3 +150,18 @@ describe('Upstream simulator, through the official SDKs', () => {
     ]);
   });
 });
+
+describe('npm run demo with the simulator’s port taken', () => {
+  it('should say which port is taken and which variable picks another, not throw an unhandled error', async () => {
+    const holder = new UpstreamSimulator();
+    const url = await holder.listen(0);
+    const port = Number(new URL(url).port);
+    try {
+      await expect(new UpstreamSimulator().listen(port)).rejects.toThrow(
+        `port ${port} on 127.0.0.1 is taken: stop what uses it, or set SIM_PORT to another port (0: any free one)`,
+      );
+    } finally {
+      await holder.close();
+    }
+  });
+});
