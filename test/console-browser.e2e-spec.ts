@@ -5,7 +5,7 @@ import { browserUrl, launchChromium } from './support/browser.js';
 import { auth, createSession, createUserKey } from './support/factories.js';
 import { startSimulatedApp, type SimulatedApp } from './support/simulated.js';
 
-/** Set CONSOLE_SCREENSHOTS=docs to write the README's screenshots (npm run console:screenshots). */
+/** Set CONSOLE_SCREENSHOTS=docs to write the screenshots of the README and docs/console.md (npm run console:screenshots). */
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
 
 /** Waits until `read` gives what `ok` accepts (the console reads again on its own or on reload). */

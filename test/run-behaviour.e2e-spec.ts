@@ -5,7 +5,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 const PINNED = ['openai/gpt-5.4-mini', 'anthropic/claude-haiku-4-5', 'mistral/mistral-small-2603'];
 
-/** Behaviours the README promises for runs, each held to what a client sees. */
+/** Behaviours the README and docs/api.md promise for runs, each held to what a client sees. */
 describe('run behaviour', () => {
   let env: Awaited<ReturnType<typeof startSimulatedApp>>;
   let key: string;

@@ -10,8 +10,8 @@ const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
 
 /**
- * Every environment variable the server reads, with its rule. `.env.example` and the README's
- * configuration table list the same variables.
+ * Every environment variable the server reads, with its rule. `.env.example` and the table of
+ * docs/configuration.md list the same variables.
  */
 export class Environment {
   @Transform(toInt)
