@@ -238,8 +238,15 @@ describe('GET /api/orchestrate/strategies', () => {
         { name: 'seed', type: 'string', default: null },
       ],
     });
-    // The options every strategy reads, described alike.
-    expect((body.commonOptions as Json[]).map((o) => o.name)).toEqual((byName.get('route') as Json).commonOptions);
+    // The common options, described alike; each strategy names those it reads (the loop's two only where it loops).
+    expect((body.commonOptions as Json[]).map((o) => o.name)).toEqual((byName.get('improve') as Json).commonOptions);
+    expect((byName.get('cascade') as Json).commonOptions).toEqual((byName.get('improve') as Json).commonOptions);
+    expect((byName.get('council') as Json).commonOptions).toEqual([
+      'models',
+      'costLimitUsd',
+      'maxTokens',
+      'temperature',
+    ]);
     expect(body.commonOptions).toContainEqual(
       expect.objectContaining({ name: 'maxTokens', type: 'integer', default: null, minimum: 16, maximum: 200_000 }),
     );

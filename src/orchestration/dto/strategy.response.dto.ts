@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { STRATEGIES, type Strategy } from '../../common/strategies.js';
 import {
-  COMMON_OPTIONS,
+  commonOptionsOf,
   COMMON_OPTION_SPECS,
   STRATEGY_OPTIONS,
   STRATEGY_SPECS,
@@ -34,14 +34,17 @@ export class StrategyDto {
   minModels: number;
   /** The options it reads besides the common ones; any other strategy option is refused with a 400. */
   options: StrategyOptionDto[];
-  /** The options every strategy reads (see POST /api/orchestrate). */
+  /**
+   * The common options it reads (see POST /api/orchestrate): `maxIterations` and
+   * `qualityThreshold` only where it loops (improve, cascade); sent to another, they do nothing.
+   */
   commonOptions: string[];
 }
 
 export class StrategyListDto {
   @ApiProperty({ type: StrategyDto, isArray: true })
   data: StrategyDto[];
-  /** The options every strategy reads, with their limits. */
+  /** The options any strategy may read, with their limits (each strategy's `commonOptions` names its own). */
   @ApiProperty({ type: StrategyOptionDto, isArray: true })
   commonOptions: StrategyOptionDto[];
 }
@@ -65,7 +68,7 @@ export function toStrategyList(): StrategyListDto {
         roles: [...spec.roles],
         minModels: spec.minModels,
         options: spec.options.map((o) => toOption(o, STRATEGY_OPTIONS[o], defaultOf(name, o))),
-        commonOptions: [...COMMON_OPTIONS],
+        commonOptions: commonOptionsOf(name),
       };
     }),
     commonOptions: Object.entries(COMMON_OPTION_SPECS).map(([name, spec]) => toOption(name, spec)),

@@ -139,6 +139,15 @@ export interface StrategySpec {
   options: StrategyOption[];
   /** Where its default differs from the option's own. */
   defaults?: Partial<Record<StrategyOption, number | boolean>>;
+  /** It loops until a score reaches qualityThreshold or maxIterations (the others read neither). */
+  loops?: true;
+}
+
+/** The common options a run of `strategy` reads. */
+export function commonOptionsOf(strategy: Strategy): (typeof COMMON_OPTIONS)[number][] {
+  return STRATEGY_SPECS[strategy].loops
+    ? [...COMMON_OPTIONS]
+    : COMMON_OPTIONS.filter((o) => o !== 'maxIterations' && o !== 'qualityThreshold');
 }
 
 /** The default of `option` on a run of `strategy`. */
@@ -159,6 +168,7 @@ export const STRATEGY_SPECS: Record<Strategy, StrategySpec> = {
     roles: ['primary', 'evaluators', 'fallbacks'],
     minModels: 2,
     options: ['evaluators'],
+    loops: true,
   },
   ensemble: {
     summary:
@@ -173,6 +183,7 @@ export const STRATEGY_SPECS: Record<Strategy, StrategySpec> = {
     roles: ['ladder', 'evaluators'],
     minModels: 2,
     options: ['evaluators'],
+    loops: true,
   },
   compare: {
     summary: 'The same prompt to several models in parallel; each answer kept, evaluated when evaluate is true.',
