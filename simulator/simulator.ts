@@ -111,6 +111,7 @@ export class UpstreamSimulator {
   private readonly behaviours = new Map<string, Partial<SimModelBehaviour>>();
   private readonly faults = new Map<string, Fault[]>();
   private readonly scores = new Map<string, number[]>();
+  private readonly answers = new Map<string, string[]>();
   private listed: string[] = [...SIM_MODELS];
   private stats: SimStats = { requests: {}, formats: {}, endpoints: {}, clientAborts: 0, faultsServed: 0 };
 
@@ -156,7 +157,16 @@ export class UpstreamSimulator {
     this.scores.set(model, [...(this.scores.get(model) ?? []), ...scores]);
   }
 
+  /**
+   * The texts `model`'s next answers are (`*`: any model's), one per answer, streamed word by word;
+   * evaluations and tool calls are not answers. Lets a test decide what a writer wrote.
+   */
+  queueAnswers(model: string, texts: string[]): void {
+    this.answers.set(model, [...(this.answers.get(model) ?? []), ...texts]);
+  }
+
   reset(): void {
+    this.answers.clear();
     this.behaviours.clear();
     this.behaviours.set('*', this.defaults);
     this.faults.clear();
@@ -173,11 +183,7 @@ export class UpstreamSimulator {
   }
 
   private takeScore(model: string): number | undefined {
-    for (const key of [model, '*']) {
-      const queue = this.scores.get(key);
-      if (queue && queue.length > 0) return queue.shift();
-    }
-    return undefined;
+    return takeQueued(this.scores, model);
   }
 
   private takeFault(model: string, wantsJson: boolean): Fault | undefined {
@@ -337,22 +343,28 @@ export class UpstreamSimulator {
             ? evaluation()
             : '';
     const chunked = (text: string) => text.match(/[\s\S]{1,24}/g) ?? [''];
-    const opening = acknowledgement(chat.ask);
+    const scripted = calls.length > 0 || json !== '' ? undefined : takeQueued(this.answers, chat.model);
+    const opening = scripted === undefined ? acknowledgement(chat.ask) : null;
     const pieces: Piece[] =
       calls.length > 0
         ? calls.flatMap((call, index): Piece[] => [
             { kind: 'tool_start', index, call },
             ...chunked(call.arguments).map((text): Piece => ({ kind: 'tool_args', index, text })),
           ])
-        : (json !== '' ? chunked(json) : [...(opening ? [opening] : []), ...rng.tokens(limit)]).map((text): Piece => ({
+        : (json !== ''
+            ? chunked(json)
+            : scripted !== undefined
+              ? (scripted.match(/\s*\S+/g) ?? [''])
+              : [...(opening ? [opening] : []), ...rng.tokens(limit)]
+          ).map((text): Piece => ({
             kind: 'text',
             text,
           }));
     const outputTokens =
       calls.length > 0
         ? countTokens(calls.map((c) => c.name + c.arguments).join(''))
-        : json !== ''
-          ? countTokens(json)
+        : json !== '' || scripted !== undefined
+          ? countTokens(json || (scripted ?? ''))
           : pieces.length - (opening ? 1 : 0) + (opening ? countTokens(opening) : 0);
     const inputTokens = countChatTokens(chat.texts);
     const usage = {
@@ -790,4 +802,13 @@ function anthropicStream(id: string, chat: ChatRequest, stop: string, usage: Usa
       }) +
       event('message_stop', {}),
   };
+}
+
+/** The next queued value for `model`, else for any model (`*`). */
+function takeQueued<T>(queues: Map<string, T[]>, model: string): T | undefined {
+  for (const key of [model, '*']) {
+    const queue = queues.get(key);
+    if (queue && queue.length > 0) return queue.shift();
+  }
+  return undefined;
 }
