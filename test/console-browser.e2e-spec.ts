@@ -1,24 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_KEY } from './support/app.js';
-import { browserUrl, launchChromium } from './support/browser.js';
+import { eventually, signIn, startConsole } from './support/console-page.js';
 import { auth, createSession, createUserKey } from './support/factories.js';
-import { startSimulatedApp, type SimulatedApp } from './support/simulated.js';
+import type { SimulatedApp } from './support/simulated.js';
 
 /** Set CONSOLE_SCREENSHOTS=docs to write the screenshots of the README and docs/console.md (npm run console:screenshots). */
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
-
-/** Waits until `read` gives what `ok` accepts (the console reads again on its own or on reload). */
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  let value = await read();
-  while (!ok(value)) {
-    if (Date.now() > until) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    value = await read();
-  }
-  return value;
-}
 
 interface StoredRun {
   status: string;
@@ -35,10 +23,7 @@ describe('The console in a real browser', () => {
   let base: string;
 
   beforeAll(async () => {
-    env = await startSimulatedApp();
-    await env.t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `${browserUrl(await env.t.app.getUrl())}/console/`;
-    browser = await launchChromium();
+    ({ env, browser, base } = await startConsole());
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
   });
   afterEach(() => env.sim.reset());
@@ -49,14 +34,8 @@ describe('The console in a real browser', () => {
 
   const http = () => env.t.http();
 
-  async function signedIn(key: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
-    const page = await browser.newPage({ viewport });
-    await page.goto(base);
-    await page.fill('input[name=apiKey]', key);
-    await page.click('button[type=submit]');
-    await page.locator('header.top nav').waitFor();
-    return page;
-  }
+  const signedIn = (key: string, viewport?: { width: number; height: number }): Promise<Page> =>
+    signIn(browser, base, key, viewport);
 
   const storedRun = async (key: string, id: string) =>
     (await http().get(`/api/orchestrate/runs/${id}`).set(auth(key)).expect(200)).body as StoredRun;
@@ -99,10 +78,10 @@ describe('The console in a real browser', () => {
     const page = await signedIn(user.key);
 
     await page.click('nav >> text=New run');
-    await page.fill('input[name=sessionTitle]', 'from the console');
-    await page.click('text=New session');
-    await page.locator('select[name=sessionId] option', { hasText: 'from the console' }).waitFor({ state: 'attached' });
     await page.fill('textarea[name=prompt]', 'Write a Python function that reverses a linked list.');
+    // A key with no session yet: the run makes one, titled as asked.
+    expect(await page.inputValue('select[name=sessionId]')).toBe('new');
+    await page.fill('input[name=sessionTitle]', 'from the console');
     await page.selectOption('select[name=strategy]', 'improve');
     // The options come from GET /api/orchestrate/strategies: improve reads evaluators, every strategy maxIterations.
     await page.fill('input[name=evaluators]', '2');
@@ -115,10 +94,10 @@ describe('The console in a real browser', () => {
     const seen = await page.waitForFunction(
       () => {
         const card = [...document.querySelectorAll('article.step[data-status=running]')].find(
-          (c) => (c.querySelector('pre.step-text')?.textContent ?? '') !== '',
+          (c) => (c.querySelector('.step-text')?.textContent ?? '') !== '',
         );
         return card
-          ? { stepId: card.getAttribute('data-step-id'), text: card.querySelector('pre.step-text')!.textContent }
+          ? { stepId: card.getAttribute('data-step-id'), text: card.querySelector('.step-text')!.textContent }
           : null;
       },
       undefined,
@@ -163,7 +142,7 @@ describe('The console in a real browser', () => {
     for (const step of run.steps) {
       const card = page.locator(`article.step[data-step-id="${step.stepId}"]`);
       expect(await card.getAttribute('data-status')).toBe('succeeded');
-      expect(await card.locator('pre.step-text').textContent()).toBe(step.text);
+      expect(await card.locator('.step-text').textContent()).toBe(step.text);
       if (step.evaluation !== null) {
         expect(await card.locator('[data-role=evaluation-score]').innerText()).toBe(step.evaluation.score.toFixed(2));
       }
@@ -395,8 +374,8 @@ describe('The console in a real browser', () => {
     const attempts = page.locator('.request-detail ol.attempts li');
     await attempts.first().waitFor();
     expect(await attempts.allInnerTexts()).toEqual([
-      expect.stringMatching(/^Attempt 1 at openai\/gpt-5\.4-mini failed: upstream 5xx \(HTTP 500\) — /),
-      expect.stringMatching(/^Attempt 2 at openai\/gpt-5\.4-mini failed: upstream 5xx \(HTTP 500\) — /),
+      expect.stringMatching(/^Attempt 1 at openai\/gpt-5\.4-mini: the provider failed on its side \(HTTP 500\) — /),
+      expect.stringMatching(/^Attempt 2 at openai\/gpt-5\.4-mini: the provider failed on its side \(HTTP 500\) — /),
     ]);
 
     // Filtered to failed calls: this one succeeded in the end.

@@ -36,7 +36,9 @@ export function Chart({ title, labels, series, xLabel, kind = 'line', height = 2
       {
         width: Math.max(280, element.clientWidth),
         height,
-        legend: { show: true },
+        // The legend names the series; the figures at the cursor go to its tooltip row only while
+        // hovering (a legend of "–" for every series until then says nothing).
+        legend: { show: true, live: false },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: false, range: [-0.5, labels.length - 0.5] } },
         axes: [
@@ -56,7 +58,8 @@ export function Chart({ title, labels, series, xLabel, kind = 'line', height = 2
             fill: kind === 'bars' ? s.color : undefined,
             width: kind === 'bars' ? 0 : 2,
             // Bars of several series overlap, each narrower than the one before (p95 behind p50).
-            paths: kind === 'bars' ? uPlot.paths.bars!({ size: [0.7 / (i + 1), 80], gap: 1 }) : undefined,
+            // At most 40 px wide: a range of one day is one slim bar, not the chart's whole width.
+            paths: kind === 'bars' ? uPlot.paths.bars!({ size: [0.6 / (i + 1), 40], gap: 1 }) : undefined,
             points: { show: kind === 'line' },
             value: (_u: uPlot, v: number | null) => (v === null ? '–' : s.format ? s.format(v) : String(v)),
           })),

@@ -273,6 +273,7 @@ export interface RequestRecord {
   outputTokens: number;
   costUsd: number | null;
   runId: string | null;
+  stepId: string | null;
   requestId: string | null;
 }
 

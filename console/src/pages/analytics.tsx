@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { Chart } from '../chart.js';
 import { count, dayBefore, ms, percent, score, usd } from '../format.js';
-import type { CurrentKey, Leaderboard, StrategyReport, UsageGroup, UsageReport } from '../types.js';
+import type { CurrentKey, Leaderboard, StrategyList, StrategyReport, UsageGroup, UsageReport } from '../types.js';
 import { DataTable, ErrorNote, num, Section, useLoad } from '../ui.js';
 
 const DOMAINS = ['', 'coding', 'math', 'creative', 'analysis', 'reasoning', 'translation', 'factual', 'general'];
@@ -51,6 +51,10 @@ export function Analytics({ me }: { me: CurrentKey }) {
     () => api.get<{ strategies: StrategyReport[] }>('/api/analytics/orchestration', range),
     [from, to],
   );
+  const catalogue = useLoad(() => api.get<StrategyList>('/api/orchestrate/strategies'), []);
+  // Only the strategies that loop to a threshold can meet one.
+  const loops = (strategy: string) =>
+    catalogue.data?.data.find((s) => s.name === strategy)?.commonOptions.includes('qualityThreshold') ?? true;
   const days = byDay.data?.groups ?? [];
   const models = byModel.data?.groups ?? [];
   const error = byDay.error ?? byProvider.error ?? byModel.error ?? leaderboard.error ?? strategies.error;
@@ -125,8 +129,16 @@ export function Analytics({ me }: { me: CurrentKey }) {
           </select>
         }
       >
+        {(leaderboard.data?.models ?? []).length > 0 &&
+          leaderboard.data!.models.every((row) => row.scoredAnswers === 0) && (
+            <p class="muted" data-testid="no-scores">
+              No mean score yet: no answer in this range was scored by a model. Evaluations the upstream simulator makes
+              (the demo's) are a hash, not a judgement, so they are left out; route and compare without evaluate make
+              none.
+            </p>
+          )}
         {(leaderboard.data?.models ?? []).length === 0 ? (
-          <p class="muted">No scored answers in this range{domain ? ` for ${domain}` : ''}.</p>
+          <p class="muted">No model calls in this range{domain ? ` for ${domain}` : ''}.</p>
         ) : (
           <DataTable
             data-table="leaderboard"
@@ -190,7 +202,15 @@ export function Analytics({ me }: { me: CurrentKey }) {
                 </td>
                 <td class="num">{score(s.meanFirstScore)}</td>
                 <td class="num">{score(s.meanFinalScore)}</td>
-                <td class="num">{percent(s.thresholdMetRate)}</td>
+                <td class="num">
+                  {loops(s.strategy) ? (
+                    percent(s.thresholdMetRate)
+                  ) : (
+                    <span class="muted" title={`${s.strategy} has no quality threshold`}>
+                      n/a
+                    </span>
+                  )}
+                </td>
                 <td class="num">{usd(s.meanCostUsd)}</td>
                 <td class="num">{ms(s.meanLatencyMs)}</td>
               </tr>

@@ -1,8 +1,16 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { when } from '../format.js';
+import { dayBefore, usd, when } from '../format.js';
 import type { ApiKey, CurrentKey, Page } from '../types.js';
 import { DataTable, ErrorNote, NumberInput, Section, submitted, useAction, useLoad } from '../ui.js';
+import { KeyEditor } from './key-editor.js';
+
+interface CostLine {
+  key: string;
+  calls: number;
+  costUsd: number;
+  unknownCostCalls: number;
+}
 
 const limitText = (key: ApiKey) => {
   const l = key.limits;
@@ -27,6 +35,10 @@ export function Keys({ me }: { me: CurrentKey }) {
   const [rpm, setRpm] = useState('');
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+  // Spend per key over the last 30 days, from the analytics rollups (one request for the page).
+  const costs = useLoad(() => api.get<{ byKey: CostLine[] }>('/api/analytics/costs', { from: dayBefore(29) }), []);
+  const spendOf = (id: string) => costs.data?.byKey.find((line) => line.key === id);
 
   const create = useAction(async () => {
     const limits: Record<string, number> = {};
@@ -111,14 +123,29 @@ export function Keys({ me }: { me: CurrentKey }) {
         <ErrorNote error={keys.error ?? revoke.error} />
         <DataTable
           data-table="keys"
-          columns={['Name', 'Role', 'Prefix', 'Limits', 'Created', 'Last used', 'State', '']}
+          columns={['Name', 'Role', 'Prefix', 'Spend (30 days)', 'Limits', 'Created', 'Last used', 'State', '']}
         >
-          {(keys.data?.items ?? []).map((key) => (
+          {(keys.data?.items ?? []).flatMap((key) => [
             <tr key={key.id} data-key-id={key.id} data-revoked={String(key.revokedAt !== null)}>
               <td>{key.name}</td>
               <td>{key.role}</td>
               <td class="mono">{key.prefix}…</td>
-              <td>{limitText(key)}</td>
+              <td class="num" data-testid="key-spend-30d">
+                {usd(spendOf(key.id)?.costUsd ?? 0, spendOf(key.id)?.unknownCostCalls ?? 0)}
+              </td>
+              <td>
+                {limitText(key)}{' '}
+                {key.revokedAt === null && (
+                  <button
+                    type="button"
+                    class="ghost"
+                    aria-expanded={editing === key.id}
+                    onClick={() => setEditing(editing === key.id ? null : key.id)}
+                  >
+                    {editing === key.id ? 'Close' : 'Spend and limits'}
+                  </button>
+                )}
+              </td>
               <td>{when(key.createdAt)}</td>
               <td>{when(key.lastUsedAt)}</td>
               <td>{key.revokedAt === null ? 'active' : <span class="warn">revoked {when(key.revokedAt)}</span>}</td>
@@ -145,8 +172,15 @@ export function Keys({ me }: { me: CurrentKey }) {
                     </button>
                   ))}
               </td>
-            </tr>
-          ))}
+            </tr>,
+            editing === key.id && (
+              <tr key={`${key.id}-editor`} class="editor-row">
+                <td colSpan={9}>
+                  <KeyEditor id={key.id} saved={keys.reload} />
+                </td>
+              </tr>
+            ),
+          ])}
         </DataTable>
         <div class="row">
           {cursor !== undefined && (

@@ -3,6 +3,7 @@ import { api } from '../api.js';
 import { count, percent } from '../format.js';
 import type { CurrentKey, Model, Provider } from '../types.js';
 import { DataTable, ErrorNote, num, NumberInput, Section, submitted, useAction, useLoad } from '../ui.js';
+import { ModelTest } from './model-test.js';
 
 const perMTok = (value: number | null | undefined) => (value === null || value === undefined ? '–' : `$${value}`);
 
@@ -32,6 +33,7 @@ export function Models({ me }: { me: CurrentKey }) {
   const models = useLoad(() => api.get<Model[]>('/api/models'), []);
   const providers = useLoad(() => api.get<Provider[]>('/api/providers'), []);
   const [pricing, setPricing] = useState<string | null>(null);
+  const [testing, setTesting] = useState<string | null>(null);
   const admin = me.role === 'admin';
   const toggle = useAction(async (model: Model) => {
     await api.patch(`/api/models/${encodeURIComponent(model.id)}`, { enabled: !model.enabled });
@@ -73,7 +75,8 @@ export function Models({ me }: { me: CurrentKey }) {
       </Section>
       <Section title={`Models (${models.data?.length ?? 0})`}>
         <p class="muted">
-          Prices in USD per million tokens. {admin ? 'As an admin you can disable a model or set its price.' : ''}
+          Prices in USD per million tokens.{' '}
+          {admin ? 'As an admin you can disable a model, set its price, or test it with a prompt of your own.' : ''}
         </p>
         <ErrorNote error={models.error ?? toggle.error} />
         <DataTable
@@ -118,7 +121,13 @@ export function Models({ me }: { me: CurrentKey }) {
                     <button type="button" class="ghost" onClick={() => setPricing(pricing === m.id ? null : m.id)}>
                       Price…
                     </button>
+                    {m.kind === 'chat' && (
+                      <button type="button" class="ghost" onClick={() => setTesting(testing === m.id ? null : m.id)}>
+                        Test…
+                      </button>
+                    )}
                   </div>
+                  {testing === m.id && <ModelTest modelId={m.id} />}
                   {pricing === m.id && (
                     <PriceForm
                       model={m}

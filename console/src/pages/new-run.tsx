@@ -6,6 +6,67 @@ import { ErrorNote, Section, submitted, useAction, useLoad } from '../ui.js';
 
 type Values = Record<string, string | boolean | string[]>;
 
+/** An option's name as a label: `maxIterations` → "Max iterations", `costLimitUsd` → "Cost limit (USD)". */
+export const labelOf = (name: string): string => {
+  const words = name
+    .replace(/Usd$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+  const label = words.charAt(0).toUpperCase() + words.slice(1);
+  return name.endsWith('Usd') ? `${label} (USD)` : name === 'selfMoa' ? 'Self-MoA (samples of the best model)' : label;
+};
+
+/** Models to tick, narrowed by what is typed: a catalogue of dozens stays usable. */
+function ModelPicker({
+  name,
+  chosen,
+  set,
+  models,
+}: {
+  name: string;
+  chosen: string[];
+  set: (v: string[]) => void;
+  models: Model[];
+}) {
+  const [filter, setFilter] = useState('');
+  const words = filter.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  const shown = models.filter(
+    (m) => chosen.includes(m.id) || words.every((w) => `${m.id} ${m.name}`.toLowerCase().includes(w)),
+  );
+  return (
+    <div class="model-picker" data-option={name}>
+      <input
+        type="search"
+        name={`${name}-filter`}
+        aria-label="Find a model"
+        placeholder={`find among ${models.length} models`}
+        value={filter}
+        onInput={(e) => setFilter(e.currentTarget.value)}
+      />
+      <div class="model-list">
+        {shown.map((m) => (
+          <label key={m.id} class="check">
+            <input
+              type="checkbox"
+              name={name}
+              value={m.id}
+              checked={chosen.includes(m.id)}
+              disabled={!m.available && !chosen.includes(m.id)}
+              onChange={(e) => set(e.currentTarget.checked ? [...chosen, m.id] : chosen.filter((id) => id !== m.id))}
+            />
+            {m.id}
+            {!m.available && <small class="muted"> unavailable: {m.unavailableReason ?? 'unknown'}</small>}
+          </label>
+        ))}
+        {shown.length === 0 && <p class="muted">No model matches.</p>}
+      </div>
+      <small class="muted">
+        {chosen.length === 0 ? 'None ticked: the server picks the team.' : `${chosen.length} ticked.`}
+      </small>
+    </div>
+  );
+}
+
 /** One option's field, from what GET /api/orchestrate/strategies says of it. */
 function OptionField({
   option,
@@ -30,30 +91,19 @@ function OptionField({
     return (
       <label class="check" title={hint}>
         <input type="checkbox" name={option.name} checked={checked} onChange={(e) => set(e.currentTarget.checked)} />
-        {option.name}
+        {labelOf(option.name)}
         <small class="muted">{option.description}</small>
       </label>
     );
   }
   if (option.type === 'string[]') {
-    const chosen = Array.isArray(value) ? value : [];
     return (
-      <label title={hint}>
-        {option.name} <small class="muted">{hint}; none chosen: the server picks</small>
-        <select
-          name={option.name}
-          multiple
-          size={Math.min(8, models.length)}
-          onChange={(e) => set([...e.currentTarget.selectedOptions].map((o) => o.value))}
-        >
-          {models.map((m) => (
-            <option key={m.id} value={m.id} selected={chosen.includes(m.id)}>
-              {m.id}
-              {m.available ? '' : ` (unavailable: ${m.unavailableReason ?? 'unknown'})`}
-            </option>
-          ))}
-        </select>
-      </label>
+      <fieldset class="option-models" title={hint}>
+        <legend>
+          {labelOf(option.name)} <small class="muted">{hint}</small>
+        </legend>
+        <ModelPicker name={option.name} chosen={Array.isArray(value) ? value : []} set={set} models={models} />
+      </fieldset>
     );
   }
   const numeric = option.type === 'integer' || option.type === 'number';
@@ -62,7 +112,7 @@ function OptionField({
   const current = typeof value === 'string' ? value : '';
   return (
     <label title={hint}>
-      {option.name} <small class="muted">{hint}</small>
+      {labelOf(option.name)} <small class="muted">{hint}</small>
       {numeric ? (
         <input
           name={option.name}
@@ -95,6 +145,14 @@ function optionsBody(options: StrategyOption[], values: Values): Record<string, 
   return body;
 }
 
+const NEW_SESSION = 'new';
+
+/** A session's title from a prompt: its first line, cut at a word. */
+const titleFrom = (prompt: string) => {
+  const line = prompt.trim().split('\n')[0];
+  return line.length <= 60 ? line : `${line.slice(0, 60).replace(/\s+\S*$/, '')}…`;
+};
+
 export function NewRun() {
   const sessions = useLoad(() => api.get<Page<Session>>('/api/sessions', { limit: 100, status: 'active' }), []);
   const strategies = useLoad(() => api.get<StrategyList>('/api/orchestrate/strategies'), []);
@@ -106,20 +164,22 @@ export function NewRun() {
   const [values, setValues] = useState<Values>({});
 
   useEffect(() => {
-    if (sessionId === '' && sessions.data && sessions.data.items.length > 0) setSessionId(sessions.data.items[0].id);
+    if (sessionId === '' && sessions.data) setSessionId(sessions.data.items[0]?.id ?? NEW_SESSION);
   }, [sessions.data]);
 
-  const createSession = useAction(async () => {
-    const session = await api.post<Session>('/api/sessions', { title: title.trim() });
-    setTitle('');
-    sessions.reload();
-    setSessionId(session.id);
-  });
   const chosen = strategies.data?.data.find((s) => s.name === strategy);
-  const options = [...(chosen?.options ?? []), ...(strategies.data?.commonOptions ?? [])];
+  // Only what this strategy reads: its own options and the common ones it names.
+  const options = [
+    ...(chosen?.options ?? []),
+    ...(strategies.data?.commonOptions ?? []).filter((o) => chosen?.commonOptions.includes(o.name)),
+  ];
   const start = useAction(async () => {
+    const session =
+      sessionId === NEW_SESSION
+        ? (await api.post<Session>('/api/sessions', { title: title.trim() || titleFrom(prompt) })).id
+        : sessionId;
     const created = await api.post<{ runId: string }>('/api/orchestrate', {
-      sessionId,
+      sessionId: session,
       prompt,
       strategy,
       ...optionsBody(options, values),
@@ -131,44 +191,35 @@ export function NewRun() {
     <Section title="New run">
       <ErrorNote error={sessions.error ?? strategies.error ?? models.error} />
       <form class="form" onSubmit={submitted(start.run)}>
-        <fieldset>
-          <legend>Session</legend>
-          <div class="row">
-            <select
-              name="sessionId"
-              aria-label="Session"
-              value={sessionId}
-              onChange={(e) => setSessionId(e.currentTarget.value)}
-            >
-              {(sessions.data?.items ?? []).length === 0 && <option value="">no active session: make one</option>}
-              {(sessions.data?.items ?? []).map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.title} · {s.id}
-                </option>
-              ))}
-            </select>
-            <input
-              name="sessionTitle"
-              aria-label="New session title"
-              placeholder="new session title"
-              value={title}
-              onInput={(e) => setTitle(e.currentTarget.value)}
-            />
-            <button
-              type="button"
-              class="ghost"
-              disabled={createSession.busy || title.trim() === ''}
-              onClick={() => void createSession.run()}
-            >
-              New session
-            </button>
-          </div>
-          <ErrorNote error={createSession.error} />
-        </fieldset>
         <label>
           Prompt
           <textarea name="prompt" rows={5} required value={prompt} onInput={(e) => setPrompt(e.currentTarget.value)} />
         </label>
+        <div class="row">
+          <label>
+            Session
+            <select name="sessionId" value={sessionId} onChange={(e) => setSessionId(e.currentTarget.value)}>
+              <option value={NEW_SESSION}>A new session</option>
+              {(sessions.data?.items ?? []).map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.title}
+                </option>
+              ))}
+            </select>
+          </label>
+          {sessionId === NEW_SESSION && (
+            <label>
+              Its title
+              <input
+                name="sessionTitle"
+                placeholder={prompt.trim() === '' ? 'the prompt, by default' : titleFrom(prompt)}
+                maxLength={200}
+                value={title}
+                onInput={(e) => setTitle(e.currentTarget.value)}
+              />
+            </label>
+          )}
+        </div>
         <label>
           Strategy
           <select
@@ -188,7 +239,7 @@ export function NewRun() {
         </label>
         {chosen && <p class="muted">{chosen.summary}</p>}
         <fieldset>
-          <legend>Options</legend>
+          <legend>Options of {strategy} (left empty: the session's setting or the default)</legend>
           <div class="options">
             {options.map((option) => (
               <OptionField

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { AttemptTrail } from '../attempts.js';
 import { count, ms, usd, when } from '../format.js';
 import type { CurrentKey, Page, RequestRecord } from '../types.js';
 import { DataTable, ErrorNote, num, Section, StatusBadge, useAction, useInterval, useLoad } from '../ui.js';
@@ -7,35 +8,20 @@ import { DataTable, ErrorNote, num, Section, StatusBadge, useAction, useInterval
 const PAGE = 50;
 const STATUSES = ['', 'succeeded', 'failed'];
 
-/** A failed attempt in words: which model, which try, what went wrong. */
-export const attemptInWords = (a: RequestRecord['failedAttempts'][number]) =>
-  `Attempt ${a.attempt} at ${a.target} failed: ${a.errorClass.replace(/_/g, ' ')}${a.status === null ? '' : ` (HTTP ${a.status})`} — ${a.message}`;
-
 function Detail({ call }: { call: RequestRecord }) {
   return (
     <div class="request-detail" data-request-detail={call.id}>
-      <p>
-        {call.attempts} attempt{call.attempts === 1 ? '' : 's'}
-        {call.runId !== null && (
-          <>
-            {' '}
-            · run <a href={`#/runs/${call.runId}`}>{call.runId}</a>
-          </>
-        )}
-        {call.requestId !== null && <> · request {call.requestId}</>}
-      </p>
-      {call.failedAttempts.length > 0 && (
-        <ol class="attempts">
-          {call.failedAttempts.map((a) => (
-            <li key={`${a.target}-${a.attempt}`}>{attemptInWords(a)}</li>
-          ))}
-        </ol>
-      )}
-      {call.errorMessage !== null && (
-        <p class="error">
-          {call.errorClass}: {call.errorMessage}
+      {(call.runId !== null || call.requestId !== null) && (
+        <p>
+          {call.runId !== null && (
+            <>
+              Run <a href={`#/runs/${call.runId}`}>{call.runId}</a>{' '}
+            </>
+          )}
+          {call.requestId !== null && <>· request {call.requestId}</>}
         </p>
       )}
+      <AttemptTrail call={call} />
     </div>
   );
 }

@@ -1,11 +1,13 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { Chart } from '../chart.js';
-import { count, duration, ms, score, usd, when } from '../format.js';
+import { count, duration, score, usd, when } from '../format.js';
 import { followRun, type FeedState } from '../live.js';
-import { applyEvent, emptyRun, type LiveRun, type LiveStep } from '../run-state.js';
-import { FINAL_STATUSES, type Evaluation, type RunDetail, type RunStep } from '../types.js';
+import { Markdown } from '../markdown.js';
+import { applyEvent, emptyRun, type LiveRun } from '../run-state.js';
+import { FINAL_STATUSES, type Page, type RequestRecord, type RunDetail } from '../types.js';
 import { ErrorNote, Section, StatusBadge, useAction, useLoad } from '../ui.js';
+import { StepCard } from './run-step.js';
 
 /** The run as the live events build it, and the feed's state. */
 export function useLiveRun(id: string): [LiveRun, FeedState, number] {
@@ -33,120 +35,46 @@ const FEED_TEXT: Record<FeedState['state'], string> = {
   closed: 'not live',
 };
 
-function EvaluationView({ evaluation }: { evaluation: Evaluation }) {
-  const lists: [string, string[]][] = [
-    ['Strengths', evaluation.strengths],
-    ['Weaknesses', evaluation.weaknesses],
-    ['Suggestions', evaluation.suggestions],
+/** Where a run that is going stands: its iteration against its cap where it loops, and what runs now. */
+export function progressLine(live: LiveRun, run: RunDetail | null): string | null {
+  const iteration = Math.max(0, ...live.steps.map((s) => s.iteration));
+  const maxIterations = run?.options.maxIterations;
+  const loops = live.strategy === 'improve' || live.strategy === 'cascade';
+  const done = live.steps.filter((s) => s.status !== 'running').length;
+  const running = live.steps.filter((s) => s.status === 'running');
+  const parts = [
+    iteration === 0
+      ? 'Choosing the team'
+      : loops && typeof maxIterations === 'number'
+        ? `Iteration ${iteration} of at most ${maxIterations}`
+        : `Stage ${iteration}`,
+    `${done} step${done === 1 ? '' : 's'} done`,
+    running.length > 0 && `now: ${running.map((s) => `${s.role} ${s.modelId}`).join(', ')}`,
   ];
-  return (
-    <div class="evaluation">
-      <p>
-        <strong data-role="evaluation-score">{score(evaluation.score)}</strong> / 10
-        {evaluation.simulated && (
-          <span class="badge warn wrap">simulated scores: the upstream simulator's, not a judgement</span>
-        )}
-      </p>
-      <ul class="criteria">
-        {Object.entries(evaluation.scores).map(([name, value]) => (
-          <li key={name}>
-            {name.replace('_', ' ')} <strong>{value}</strong>
-          </li>
-        ))}
-      </ul>
-      <div class="lists">
-        {lists.map(([title, items]) =>
-          items.length === 0 ? null : (
-            <div key={title}>
-              <h4>{title}</h4>
-              <ul>
-                {items.map((item, i) => (
-                  <li key={i}>{item}</li>
-                ))}
-              </ul>
-            </div>
-          ),
-        )}
-      </div>
-    </div>
-  );
+  return parts.filter(Boolean).join(' · ');
 }
 
-function StepCard({
-  step,
-  stored,
-  judged,
-  received,
-}: {
-  step: LiveStep;
-  stored: RunStep | undefined;
-  judged: string | null;
-  received: LiveStep[];
-}) {
-  const summary = step.summary;
-  return (
-    <article
-      class={`step role-${step.role}`}
-      data-step-id={step.stepId}
-      data-role={step.role}
-      data-status={step.status}
-    >
-      <header>
-        <span class="badge">{step.role}</span>
-        <strong>{step.modelId}</strong>
-        <StatusBadge status={step.status} />
-        {step.attempts > 1 && <span class="badge warn">attempt {step.attempts}</span>}
-        {judged !== null && <span class="muted">judges {judged}</span>}
-      </header>
-      {step.text !== '' && stored?.evaluation ? (
-        <details>
-          <summary>The evaluator's reply</summary>
-          <pre class="step-text">{step.text}</pre>
-        </details>
-      ) : (
-        step.text !== '' && <pre class="step-text">{step.text}</pre>
-      )}
-      {step.status === 'running' && step.text === '' && <p class="muted">waiting for the first token…</p>}
-      {stored?.evaluation && <EvaluationView evaluation={stored.evaluation} />}
-      {stored?.error && (
-        <p class="error">
-          {stored.error.errorClass}: {stored.error.message}
-        </p>
-      )}
-      {summary !== null && (
-        <footer class="facts">
-          <span>
-            {count(summary.inputTokens)} in / {count(summary.outputTokens)} out tokens
-          </span>
-          <span>{usd(summary.costUsd)}</span>
-          <span>{ms(summary.latencyMs)}</span>
-          {stored?.timeToFirstTokenMs != null && <span>first token {ms(stored.timeToFirstTokenMs)}</span>}
-          {summary.score !== null && step.role !== 'evaluator' && <span>score {score(summary.score)}</span>}
-        </footer>
-      )}
-      {received.length > 0 && (
-        <p class="received">
-          Scores received:{' '}
-          {received.map((r) => (
-            <span key={r.stepId} class="badge">
-              {r.modelId}: {score(r.summary?.score)}
-            </span>
-          ))}
-        </p>
-      )}
-    </article>
-  );
-}
+/** A run's title: its prompt's first line, cut to a readable length. */
+const titleOf = (prompt: string) => {
+  const line = prompt.trim().split('\n')[0];
+  return line.length > 80 ? `${line.slice(0, 80)}…` : line;
+};
 
 export function RunPage({ id }: { id: string }) {
   const [live, feed, changes] = useLiveRun(id);
   const detail = useLoad(() => api.get<RunDetail>(`/api/orchestrate/runs/${id}`), [id]);
+  // Each call's attempts, from the request log (written in batches about a second apart).
+  const calls = useLoad(() => api.get<Page<RequestRecord>>('/api/requests', { runId: id, limit: 100 }), [id]);
   // The stored run brings what events do not carry (evaluations' lists, errors): read again as steps end.
   const reloadTimer = useRef<number | undefined>(undefined);
   useEffect(() => {
     if (changes === 0) return;
     clearTimeout(reloadTimer.current);
-    reloadTimer.current = window.setTimeout(detail.reload, 300);
+    reloadTimer.current = window.setTimeout(() => {
+      detail.reload();
+      calls.reload();
+      window.setTimeout(calls.reload, 1500);
+    }, 300);
   }, [changes]);
   const cancel = useAction(() => api.post(`/api/orchestrate/runs/${id}/cancel`));
 
@@ -160,11 +88,14 @@ export function RunPage({ id }: { id: string }) {
   const answer = live.outcome?.answer ?? run?.answer ?? null;
   const answerModel = live.outcome?.modelId ?? run?.answerModelId ?? null;
   const finalScore = live.outcome?.score ?? run?.score ?? null;
+  const callsOf = (stepId: string) => (calls.data?.items ?? []).filter((c) => c.stepId === stepId);
+  const attempts = (calls.data?.items ?? []).reduce((sum, c) => sum + c.attempts, 0);
+  const progress = going ? progressLine(live, run ?? null) : null;
 
   return (
     <div class="stack">
       <Section
-        title={`Run ${id}`}
+        title={run ? titleOf(run.prompt) : `Run ${id}`}
         actions={
           <div class="row">
             <span class={`feed feed-${feed.state}`} title={'reason' in feed ? feed.reason : ''} data-feed={feed.state}>
@@ -183,6 +114,12 @@ export function RunPage({ id }: { id: string }) {
           </div>
         }
       >
+        <p class="muted mono">run {id}</p>
+        {progress !== null && (
+          <p class="progress" data-testid="progress" role="status">
+            {progress}
+          </p>
+        )}
         <ErrorNote error={detail.error ?? cancel.error} />
         {feed.state === 'closed' && <p class="error">Live events stopped: {feed.reason}</p>}
         <dl class="facts-grid">
@@ -213,7 +150,10 @@ export function RunPage({ id }: { id: string }) {
           </div>
           <div>
             <dt>Calls</dt>
-            <dd>{totals?.calls ?? live.steps.length}</dd>
+            <dd data-testid="calls">
+              {totals?.calls ?? live.steps.length}
+              {attempts > (totals?.calls ?? live.steps.length) && <span class="muted"> ({attempts} attempts)</span>}
+            </dd>
           </div>
           <div>
             <dt>Tokens</dt>
@@ -252,9 +192,7 @@ export function RunPage({ id }: { id: string }) {
 
       {(answer !== null || live.outcome) && (
         <Section title="Final answer">
-          <pre class="answer" data-testid="final-answer">
-            {answer ?? '(none)'}
-          </pre>
+          <Markdown class="answer" data-testid="final-answer" text={answer ?? '(none)'} />
           <p class="muted">
             Written by <strong>{answerModel ?? '–'}</strong>
             {run?.answerStepId && <> in step {run.answerStepId}</>}, score {score(finalScore)}
@@ -306,6 +244,7 @@ export function RunPage({ id }: { id: string }) {
                     stored={storedSteps.get(step.stepId)}
                     judged={judgedStep ? `${judgedStep.role} ${judgedStep.modelId}` : null}
                     received={live.steps.filter((s) => s.summary?.evaluatesStepId === step.stepId)}
+                    calls={callsOf(step.stepId)}
                   />
                 );
               })}

@@ -1,0 +1,43 @@
+import type { Browser, Page } from 'playwright-core';
+import { browserUrl, launchChromium } from './browser.js';
+import { startSimulatedApp, type SimulatedApp } from './simulated.js';
+
+/** Waits until `read` gives what `ok` accepts (the console reads again on its own or on reload). */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+  ms = 15_000,
+): Promise<T> {
+  const until = Date.now() + ms;
+  let value = await read();
+  while (!ok(value)) {
+    if (Date.now() > until) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    value = await read();
+  }
+  return value;
+}
+
+/** A new page of the console at `base`, signed in with `key` as a user would. */
+export async function signIn(
+  browser: Browser,
+  base: string,
+  key: string,
+  viewport = { width: 1280, height: 900 },
+): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  await page.goto(base);
+  await page.fill('input[name=apiKey]', key);
+  await page.click('button[type=submit]');
+  await page.locator('header.top nav').waitFor();
+  return page;
+}
+
+/** The app on a simulator, listening, and a Chromium to open its console with. */
+export async function startConsole(): Promise<{ env: SimulatedApp; browser: Browser; base: string }> {
+  const env = await startSimulatedApp();
+  await env.t.app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `${browserUrl(await env.t.app.getUrl())}/console/`;
+  return { env, browser: await launchChromium(), base };
+}
