@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Schemathesis (PyPI) against the committed OpenAPI document, every check, once with a user key and
 # once with an admin key, on the server built from this checkout: the offline demo (simulator and
-# server, embedded FerretDB in a temporary folder) on free ports. Fails on any finding.
+# server, embedded FerretDB in a temporary folder) on free ports. Fails on any finding. It tests the
+# /api and /health routes: /v1 and /metrics are in the document for readers, and the gateway specs
+# hold /v1's answers to OpenAI's own published schemas.
 # Usage: bash scripts/schemathesis.sh [extra schemathesis options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,7 +52,7 @@ for who in user admin; do
   [ "$who" = admin ] && key=$ADMIN
   echo "== schemathesis with the $who key =="
   SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=scripts "$VENV/bin/st" run docs/openapi.json --url "$BASE" -H "Authorization: Bearer $key" \
-    --checks all --no-color --seed 1 "$@" >"$DATA/st.out" 2>&1 || status=1
+    --checks all --no-color --seed 1 --exclude-path-regex "^/(v1/|metrics)" "$@" >"$DATA/st.out" 2>&1 || status=1
   # Its "=== … in 116.78s ===" banners read as a pytest run that executed no test: print them as
   # plain headings, so the only closing count line of CI stays Jest's.
   sed -E -e 's/^=+ (.*[^ =]) =+$/-- \1 --/' -e 's/^-- (.*) in ([0-9.]+s) --$/-- schemathesis: \1 (\2) --/' "$DATA/st.out"

@@ -20,6 +20,7 @@ import { traceHttpRequests } from './common/http-spans.js';
 import { withLogContext } from './common/log-context.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
 import { strictenDocument } from './common/openapi-strict.js';
+import { enrichDocument } from './openapi/enrich.js';
 import { nothingToChange } from './common/require-some.js';
 import { AppConfig } from './config/app-config.js';
 import { serveConsole } from './console/console-site.js';
@@ -114,7 +115,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   for (const [path, item] of Object.entries(document.paths)) {
     if (path.startsWith('/health') && item.get !== undefined) item.get.security = [];
   }
-  return strictenDocument(document);
+  return enrichDocument(strictenDocument(document));
 }
 
 /** Creates the application exactly as it runs in production; tests use the same function. */
