@@ -1,7 +1,7 @@
 import { ANTHROPIC_DEFAULT_MAX_TOKENS } from '../providers/adapters/anthropic.adapter.js';
 import { sseData } from '../providers/adapters/sdk-errors.js';
 import { OpenAiError } from './openai-error.js';
-import { isRecord, type Json } from './wire-json.js';
+import { asksForNothing, isRecord, type Json } from './wire-json.js';
 
 const bad = (param: string, message: string) => new OpenAiError(400, message, { param, code: 'invalid_value' });
 
@@ -177,10 +177,11 @@ function toolChoiceOf(choice: unknown, parallel: unknown): Json | undefined {
  */
 export function toAnthropicRequest(body: Json): Json {
   for (const field of Object.keys(body)) {
-    if (UNHONOURED.includes(field) && body[field] !== null && body[field] !== false) {
+    if (UNHONOURED.includes(field)) {
+      if (asksForNothing(field, body[field])) continue;
       throw bad(field, `${field}: Anthropic models cannot honour it; leave it out for this model`);
     }
-    if (!UNHONOURED.includes(field) && !IGNORED.includes(field) && !TRANSLATED.includes(field)) {
+    if (!IGNORED.includes(field) && !TRANSLATED.includes(field)) {
       throw bad(field, `${field}: not a Chat Completions field this gateway knows`);
     }
   }

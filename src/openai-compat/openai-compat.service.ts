@@ -23,6 +23,7 @@ import { readChatRequest, textMessages, type ChatRequest } from './chat-request.
 import { anthropicErrorType, OpenAiError } from './openai-error.js';
 import { OBJECT_ID } from '../common/parse-object-id.pipe.js';
 import { chatToResponse, ChatToResponsesStream, responsesToChat, STATEFUL } from './responses-translation.js';
+import { asksForNothing } from './wire-json.js';
 import {
   anthropicEvent,
   fromOpenAiCompletion,
@@ -449,7 +450,7 @@ export class OpenAiCompatService {
     if (typeof model !== 'string' || model.trim() === '')
       throw new OpenAiError(400, 'you must provide a model parameter', { param: 'model', code: 'invalid_value' });
     for (const field of STATEFUL) {
-      if (body[field] !== undefined && body[field] !== null) {
+      if (!asksForNothing(field, body[field])) {
         throw new OpenAiError(400, `${field}: this gateway keeps no responses; send the whole input each time`, {
           param: field,
           code: 'invalid_value',

@@ -1,5 +1,5 @@
 import { sseData } from '../providers/adapters/sdk-errors.js';
-import { badField, checkFields, isRecord, readChunk, readCompletion, type ChatUsage, type Json } from './wire-json.js';
+import { asksForNothing, badField, checkFields, isRecord, readChunk, readCompletion, type ChatUsage, type Json } from './wire-json.js';
 
 /**
  * OpenAI's Responses API in front of models that have only Chat Completions (every provider but
@@ -117,7 +117,9 @@ function toolsOf(tools: unknown): Json[] {
  */
 export function responsesToChat(body: Json): Json {
   for (const field of STATEFUL) {
-    if (body[field] !== undefined) throw bad(field, 'this gateway keeps no responses: send the whole input each time');
+    if (!asksForNothing(field, body[field])) {
+      throw bad(field, 'this gateway keeps no responses: send the whole input each time');
+    }
   }
   checkFields(
     body,

@@ -18,8 +18,38 @@ export interface ChatUsage {
 }
 
 /**
+ * The values of fields a translated target cannot honour that ask for nothing beyond the default,
+ * as clients send them on every call (the OpenAI Agents SDK's `include: []`, LangChain's zero
+ * penalties): accepted there and left out. `null` asks for nothing in any field.
+ */
+const ASKS_FOR_NOTHING: Record<string, unknown[]> = {
+  // Chat Completions
+  presence_penalty: [0],
+  frequency_penalty: [0],
+  logprobs: [false],
+  top_logprobs: [0],
+  logit_bias: [{}],
+  modalities: [['text']],
+  // Responses
+  include: [[]],
+  truncation: ['disabled'],
+  background: [false],
+  // Anthropic Messages
+  thinking: [{ type: 'disabled' }],
+  mcp_servers: [[]],
+};
+
+/** Whether `value` of `field` asks for nothing a target must do (so a target that cannot honour it may drop it). */
+export function asksForNothing(field: string, value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  const text = JSON.stringify(value);
+  return (ASKS_FOR_NOTHING[field] ?? []).some((neutral) => JSON.stringify(neutral) === text);
+}
+
+/**
  * Refuses, naming it, a field of a translated request that the target cannot honour
- * (`unhonoured`, with `why`) or that is none of those it translates or may leave out.
+ * (`unhonoured`, with `why`) unless its value asks for nothing, or that is none of those it
+ * translates or may leave out.
  */
 export function checkFields(
   body: Json,
@@ -28,7 +58,10 @@ export function checkFields(
   api: string,
 ): void {
   for (const field of Object.keys(body)) {
-    if (fields.unhonoured.includes(field)) throw badField(field, why);
+    if (fields.unhonoured.includes(field)) {
+      if (asksForNothing(field, body[field])) continue;
+      throw badField(field, why);
+    }
     if (!fields.ignored.includes(field) && !fields.translated.includes(field)) {
       throw badField(field, `not a ${api} field this gateway knows`);
     }

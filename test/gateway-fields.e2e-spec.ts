@@ -1,0 +1,97 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { startGateway } from './support/simulated.js';
+
+/**
+ * What real clients send on every call: fields whose value asks for nothing (an empty list, false,
+ * 0, null, "disabled", ["text"]) are accepted on the translated paths, where the target cannot
+ * honour the field; a value that would change the answer is still a 400 naming it.
+ */
+describe('/v1 and the fields clients send that ask for nothing', () => {
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let anthropic: Anthropic;
+
+  beforeAll(async () => {
+    gateway = await startGateway();
+    anthropic = new Anthropic({ apiKey: gateway.key, baseURL: gateway.baseURL.replace(/\/v1$/, ''), maxRetries: 0 });
+  });
+  afterAll(() => gateway.env.close());
+
+  const refusal = (call: Promise<unknown>) =>
+    call.then(
+      () => null,
+      (e: unknown) => e as { status?: number; message: string },
+    );
+
+  it('should take no-op Chat Completions fields to an Anthropic model, and refuse the ones that change the answer', async () => {
+    const messages = [{ role: 'user' as const, content: 'Say hi' }];
+    const answer = await gateway.client.chat.completions.create({
+      model: 'anthropic/claude-haiku-4-5',
+      messages,
+      presence_penalty: 0,
+      frequency_penalty: 0,
+      logit_bias: {},
+      modalities: ['text'],
+      logprobs: false,
+      top_logprobs: 0,
+      seed: null,
+    });
+    expect(answer.choices[0].finish_reason).toBe('stop');
+    expect(answer.choices[0].message.content).not.toBe('');
+
+    const changes: [string, Record<string, unknown>][] = [
+      ['presence_penalty', { presence_penalty: 0.5 }],
+      ['logit_bias', { logit_bias: { '50256': -100 } }],
+      ['modalities', { modalities: ['text', 'audio'] }],
+      ['top_logprobs', { logprobs: true, top_logprobs: 3 }],
+    ];
+    for (const [field, extra] of changes) {
+      const refused = await refusal(
+        gateway.client.chat.completions.create({ model: 'anthropic/claude-haiku-4-5', messages, ...extra }),
+      );
+      expect([field, refused?.status]).toEqual([field, 400]);
+      expect(refused?.message).toMatch(/Anthropic models cannot honour it/);
+    }
+  });
+
+  it('should take the OpenAI Agents SDK’s Responses defaults to a model without Responses, and refuse real asks', async () => {
+    const base = { model: 'anthropic/claude-haiku-4-5', input: 'Say hi' };
+    const response = await gateway.client.responses.create({
+      ...base,
+      include: [],
+      truncation: 'disabled',
+      top_logprobs: 0,
+      background: false,
+      previous_response_id: null,
+      store: false,
+    });
+    expect(response.status).toBe('completed');
+    expect(response.output_text).not.toBe('');
+
+    const changes: [string, Record<string, unknown>][] = [
+      ['include', { include: ['reasoning.encrypted_content'] }],
+      ['truncation', { truncation: 'auto' }],
+      ['background', { background: true }],
+      ['top_logprobs', { top_logprobs: 2 }],
+    ];
+    for (const [field, extra] of changes) {
+      const refused = await refusal(gateway.client.responses.create({ ...base, ...extra }));
+      expect([field, refused?.status]).toEqual([field, 400]);
+      expect(refused?.message).toContain(field);
+    }
+  });
+
+  it('should take Messages fields that ask for nothing to an OpenAI-compatible model, and refuse thinking', async () => {
+    const base = {
+      model: 'openai/gpt-5.4-mini',
+      max_tokens: 64,
+      messages: [{ role: 'user' as const, content: 'Say hi' }],
+    };
+    const message = await anthropic.messages.create({ ...base, thinking: { type: 'disabled' } });
+    expect(message.stop_reason).toBe('end_turn');
+    const refused = await refusal(
+      anthropic.messages.create({ ...base, max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 } }),
+    );
+    expect(refused?.status).toBe(400);
+    expect(refused?.message).toContain('thinking');
+  });
+});
