@@ -112,6 +112,7 @@ export class UpstreamSimulator {
   private readonly faults = new Map<string, Fault[]>();
   private readonly scores = new Map<string, number[]>();
   private readonly answers = new Map<string, string[]>();
+  private readonly lastHeaders = new Map<string, IncomingMessage['headers']>();
   private listed: string[] = [...SIM_MODELS];
   private stats: SimStats = { requests: {}, formats: {}, endpoints: {}, clientAborts: 0, faultsServed: 0 };
 
@@ -165,8 +166,14 @@ export class UpstreamSimulator {
     this.answers.set(model, [...(this.answers.get(model) ?? []), ...texts]);
   }
 
+  /** The headers of the last chat request `model` was sent (what an upstream sees of a client's). */
+  headersOf(model: string): IncomingMessage['headers'] | undefined {
+    return this.lastHeaders.get(model);
+  }
+
   reset(): void {
     this.answers.clear();
+    this.lastHeaders.clear();
     this.behaviours.clear();
     this.behaviours.set('*', this.defaults);
     this.faults.clear();
@@ -297,6 +304,7 @@ export class UpstreamSimulator {
 
   private async answer(req: IncomingMessage, res: ServerResponse, chat: ChatRequest): Promise<void> {
     this.stats.requests[chat.model] = (this.stats.requests[chat.model] ?? 0) + 1;
+    this.lastHeaders.set(chat.model, req.headers);
     const endpoint = chat.responses
       ? '/v1/responses'
       : chat.dialect === 'openai'

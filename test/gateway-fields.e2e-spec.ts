@@ -94,4 +94,35 @@ describe('/v1 and the fields clients send that ask for nothing', () => {
     expect(refused?.status).toBe(400);
     expect(refused?.message).toContain('thinking');
   });
+
+  it("should pass the client's anthropic-version and anthropic-beta on to Anthropic", async () => {
+    await anthropic.messages.create(
+      { model: 'anthropic/claude-haiku-4-5', max_tokens: 32, messages: [{ role: 'user', content: 'Say hi' }] },
+      {
+        headers: {
+          'anthropic-version': '2023-01-01',
+          'anthropic-beta': 'prompt-caching-2024-07-31,files-api-2025-04-14',
+        },
+      },
+    );
+    const seen = gateway.env.sim.headersOf('claude-haiku-4-5');
+    expect(seen?.['anthropic-version']).toBe('2023-01-01');
+    expect(seen?.['anthropic-beta']).toBe('prompt-caching-2024-07-31,files-api-2025-04-14');
+    expect(seen?.['x-api-key']).not.toBe(gateway.key);
+
+    // A client that sends neither gets the SDK's own version, and no beta.
+    await fetch(`${gateway.baseURL}/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': gateway.key, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'anthropic/claude-haiku-4-5',
+        max_tokens: 16,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    }).then((r) => expect(r.status).toBe(200));
+    const plain = gateway.env.sim.headersOf('claude-haiku-4-5');
+    expect(plain?.['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(plain?.['anthropic-version']).not.toBe('2023-01-01');
+    expect(plain?.['anthropic-beta']).toBeUndefined();
+  });
 });

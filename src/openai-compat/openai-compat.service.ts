@@ -13,7 +13,7 @@ import { IdSource } from '../common/id-source.js';
 import { FINAL_EVENTS } from '../orchestration/events/run-events.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
 import type { ErrorClass } from '../providers/provider.error.js';
-import type { NormalizedUsage, RelayEndpoint } from '../providers/provider.types.js';
+import type { NormalizedUsage, RelayEndpoint, RelayRequest } from '../providers/provider.types.js';
 import { STRATEGIES, type Strategy } from '../common/strategies.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { MessagesService } from '../threads/messages.service.js';
@@ -75,6 +75,16 @@ const MODEL_HEADER = 'x-orchestratex-model';
 const MODEL_FIELD = /"model":\s*"(?:[^"\\]|\\.)*"/;
 /** An answer or chunk with the catalogue id the client knows in `model`, without parsing the rest. */
 const withModel = (data: string, id: string) => data.replace(MODEL_FIELD, `"model":${JSON.stringify(id)}`);
+
+/** The client's Anthropic API version and betas, passed on as sent (the SDK's own version otherwise). */
+function anthropicHeaders(request: FastifyRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of ['anthropic-version', 'anthropic-beta']) {
+    const value = request.headers[name];
+    if (typeof value === 'string' && value.trim() !== '') headers[name] = value.trim();
+  }
+  return headers;
+}
 
 /** An OpenAI stream's usage-only chunk (`choices: []`), told without parsing the others. */
 const isUsageChunk = (event: string) => event.includes('"usage"') && /"choices":\s*\[\s*\]/.test(event);
@@ -416,6 +426,7 @@ export class OpenAiCompatService {
     const { model: _id, ...client } = body;
     let translator: OpenAiToAnthropicStream | undefined;
     return this.relay(principal, request, reply, started, [id], stream === true, {
+      headers: { anthropic: anthropicHeaders(request) },
       bodies: (protocols) => ({
         anthropic: client,
         ...(protocols.has('openai') ? { openai: toOpenAiRequest(body) } : {}),
@@ -533,6 +544,8 @@ export class OpenAiCompatService {
       whole: (data: string, answering: CatalogueItem, protocol: string | undefined) => string | Record<string, unknown>;
       /** Ends a stream that failed after it began (none for an API that never streams). */
       error?: (error: OpenAiError, writer: ChunkWriter) => void;
+      /** Client headers to pass on, per protocol. */
+      headers?: RelayRequest['headers'];
     },
   ): Promise<void> {
     const chosen = await this.modelsOf(ids, wire.kind ?? 'chat');
@@ -557,7 +570,7 @@ export class OpenAiCompatService {
     let whole: { data: string; item: CatalogueItem } | undefined;
     const { call, item, refusal } = await this.caller.call(
       chosen,
-      { kind: 'relay', endpoint, bodies },
+      { kind: 'relay', endpoint, bodies, headers: wire.headers },
       abort.signal,
       { ownerId: principal.ownerId, keyId: principal.keyId, role: 'gateway', strategy: null, domain: null },
       undefined,

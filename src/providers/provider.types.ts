@@ -44,6 +44,8 @@ export interface RelayRequest {
   kind: 'relay';
   endpoint: RelayEndpoint;
   bodies: Partial<Record<WireProtocol, Record<string, unknown>>>;
+  /** Client headers the provider's API reads (Anthropic's `anthropic-version`, `anthropic-beta`), per protocol. */
+  headers?: Partial<Record<WireProtocol, Record<string, string>>>;
 }
 
 /** What one model call sends: a chat the engine built, or a body the gateway relays. */
@@ -88,7 +90,12 @@ export interface ProviderAdapter {
    */
   chat(model: string, request: ChatRequest, signal: AbortSignal): AsyncIterable<ProviderEvent>;
   /** A client's chat body in this protocol (Chat Completions or Messages), answered as `raw` events. */
-  relayChat(model: string, body: Record<string, unknown>, signal: AbortSignal): AsyncIterable<ProviderEvent>;
+  relayChat(
+    model: string,
+    body: Record<string, unknown>,
+    signal: AbortSignal,
+    headers?: Record<string, string>,
+  ): AsyncIterable<ProviderEvent>;
   /** A client's embeddings body; absent where the protocol has no embeddings API. */
   embed?(model: string, body: Record<string, unknown>, signal: AbortSignal): AsyncIterable<ProviderEvent>;
   /** A client's Responses API body; absent where the protocol has no Responses API. */

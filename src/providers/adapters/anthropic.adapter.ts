@@ -97,10 +97,16 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 
   /**
-   * The gateway's path: a Messages body sent as it is (the provider's model id), the answer read
-   * as bytes; only the events that carry usage or the stop reason are parsed.
+   * The gateway's path: a Messages body sent as it is (the provider's model id) with the client's
+   * `anthropic-version` and `anthropic-beta`, the answer read as bytes; only the events that carry
+   * usage or the stop reason are parsed.
    */
-  relayChat(model: string, client: Record<string, unknown>, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+  relayChat(
+    model: string,
+    client: Record<string, unknown>,
+    signal: AbortSignal,
+    headers?: Record<string, string>,
+  ): AsyncIterable<ProviderEvent> {
     const streaming = client.stream === true;
     const body = { ...client, model } as unknown as Anthropic.MessageCreateParams;
     const usage: NormalizedUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
@@ -118,7 +124,7 @@ export class AnthropicAdapter implements ProviderAdapter {
       model,
       signal,
       async (guarded) => {
-        const response = await this.client.messages.create(body, { signal: guarded }).asResponse();
+        const response = await this.client.messages.create(body, { signal: guarded, headers }).asResponse();
         return streaming ? sseEvents(response.body as AsyncIterable<Uint8Array>) : [await response.text()];
       },
       (data): ProviderEvent[] => {

@@ -26,5 +26,5 @@ export function send(
       `This request cannot be sent to a provider of the ${adapter.protocol} protocol`,
     );
   }
-  return relay(model, body, signal);
+  return relay(model, body, signal, request.headers?.[adapter.protocol]);
 }
