@@ -5,7 +5,7 @@
 # one build per image). Run by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VERSION=$(awk '/github.com\/compose-spec\/compose-go\/v2 /{print $2; exit}' tools/compose-check/go.mod)
+VERSION=$(grep -o 'compose-go/v2 v[0-9.]*' tools/compose-check/go.mod | head -1 | cut -d' ' -f2)
 SOURCE_SUM=$(cat tools/compose-check/main.go tools/compose-check/go.sum | sha256sum | cut -c1-12)
 BINARY=".cache/compose-check/compose-check-${VERSION}-${SOURCE_SUM}"
 if [ ! -x "$BINARY" ]; then

@@ -225,6 +225,7 @@ export class UpstreamSimulator {
       if (typeof parsed === 'string') return this.sendError(res, dialect, 400, 'invalid_request_error', parsed);
       return this.answer(req, res, parsed);
     }
+    if (req.method === 'POST' && path === '/v1/messages/count_tokens') return this.countTokensOf(req, res);
     if (req.method === 'POST' && path === '/v1/embeddings') return this.embed(req, res);
     if (req.method === 'POST' && path === '/v1/responses') {
       const body = await readJson(req);
@@ -238,6 +239,20 @@ export class UpstreamSimulator {
     }
     if (path.startsWith('/_sim/')) return this.control(req, res, path);
     this.sendJson(res, 404, { error: { message: `No route ${req.method} ${path}`, type: 'not_found' } });
+  }
+
+  /** Anthropic's token counting: the input tokens the same Messages body would be billed for here. */
+  private async countTokensOf(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJson(req);
+    if (body === undefined)
+      return this.sendError(res, 'anthropic', 400, 'invalid_request_error', 'Body is not valid JSON');
+    if (!hasKey(req, 'anthropic'))
+      return this.sendError(res, 'anthropic', 401, 'authentication_error', 'Missing API key');
+    const parsed = parseChat('anthropic', { max_tokens: 1, ...body });
+    if (typeof parsed === 'string') return this.sendError(res, 'anthropic', 400, 'invalid_request_error', parsed);
+    this.stats.endpoints['/v1/messages/count_tokens'] = (this.stats.endpoints['/v1/messages/count_tokens'] ?? 0) + 1;
+    this.lastHeaders.set(parsed.model, req.headers);
+    this.sendJson(res, 200, { input_tokens: countChatTokens(parsed.texts) });
   }
 
   /** OpenAI's and Mistral's embeddings endpoint; faults are served as on chat (HTTP ones only). */

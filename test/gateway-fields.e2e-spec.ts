@@ -125,4 +125,68 @@ describe('/v1 and the fields clients send that ask for nothing', () => {
     expect(plain?.['anthropic-version']).not.toBe('2023-01-01');
     expect(plain?.['anthropic-beta']).toBeUndefined();
   });
+
+  it('should count tokens: Anthropic’s own count for its models, an estimate marked so for the others', async () => {
+    const ask = {
+      system: 'You are terse.',
+      messages: [{ role: 'user' as const, content: 'Count the words in this sentence, please.' }],
+    };
+    const counted = await anthropic.messages
+      .countTokens({ model: 'anthropic/claude-haiku-4-5', ...ask })
+      .withResponse();
+    expect(counted.response.headers.get('x-orchestratex-token-count')).toBe('provider');
+    // What the provider counts is what it bills for the same request.
+    const sent = await anthropic.messages.create({ model: 'anthropic/claude-haiku-4-5', max_tokens: 16, ...ask });
+    expect(counted.data.input_tokens).toBe(sent.usage.input_tokens);
+    expect(gateway.env.sim.getStats().endpoints['/v1/messages/count_tokens']).toBe(1);
+
+    const estimated = await anthropic.messages.countTokens({ model: 'openai/gpt-5.4-mini', ...ask }).withResponse();
+    expect(estimated.response.headers.get('x-orchestratex-token-count')).toBe('estimate');
+    const billed = await anthropic.messages.create({ model: 'openai/gpt-5.4-mini', max_tokens: 16, ...ask });
+    expect(Math.abs(estimated.data.input_tokens - billed.usage.input_tokens)).toBeLessThanOrEqual(
+      Math.ceil(billed.usage.input_tokens * 0.2),
+    );
+    expect(gateway.env.sim.getStats().endpoints['/v1/messages/count_tokens']).toBe(1);
+
+    const unknown = await refusal(anthropic.messages.countTokens({ model: 'openai/gpt-0', ...ask }));
+    expect(unknown?.status).toBe(404);
+  });
+
+  it('should take a bare model name that exactly one catalogue model has', async () => {
+    const answer = await gateway.client.chat.completions.create({
+      model: 'gpt-5.4-mini',
+      messages: [{ role: 'user', content: 'Say hi' }],
+    });
+    expect(answer.model).toBe('openai/gpt-5.4-mini');
+    const message = await anthropic.messages.create({
+      model: 'claude-haiku-4-5',
+      max_tokens: 16,
+      messages: [{ role: 'user', content: 'Say hi' }],
+    });
+    expect(message.model).toBe('anthropic/claude-haiku-4-5');
+    const unknown = await refusal(
+      gateway.client.chat.completions.create({ model: 'gpt-0', messages: [{ role: 'user', content: 'Say hi' }] }),
+    );
+    expect(unknown?.status).toBe(404);
+  });
+});
+
+describe('/v1 with STREAM_USAGE=always', () => {
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  beforeAll(async () => (gateway = await startGateway({ STREAM_USAGE: 'always' })));
+  afterAll(() => gateway.env.close());
+
+  it('should end every chat stream with its usage, asked for or not', async () => {
+    for (const model of ['openai/gpt-5.4-mini', 'anthropic/claude-haiku-4-5']) {
+      const stream = await gateway.client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'Say hi' }],
+        stream: true,
+      });
+      let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
+      for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
+      expect([model, usage?.prompt_tokens ?? 0]).not.toEqual([model, 0]);
+      expect(usage?.completion_tokens).toBeGreaterThan(0);
+    }
+  });
 });

@@ -105,6 +105,7 @@ describe('OpenAPI document', () => {
       '/v1/chat/completions',
       '/v1/embeddings',
       '/v1/messages',
+      '/v1/messages/count_tokens',
       '/v1/models',
       '/v1/models/{model}',
       '/v1/responses',

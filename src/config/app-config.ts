@@ -51,6 +51,8 @@ export class AppConfig {
   readonly analyticsCache: boolean;
   /** The /orchestration Socket.IO namespace is served (SOCKET_IO). */
   readonly socketIo: boolean;
+  /** STREAM_USAGE=always: every streamed /v1 chat answer ends with its usage chunk, asked for or not. */
+  readonly streamUsageAlways: boolean;
   /**
    * Traces: on when an OTLP endpoint is set; prompts on spans only when asked. The SDK reads the
    * other OTEL_* variables (service name, sampler, exporter headers) itself.
@@ -120,6 +122,7 @@ export class AppConfig {
     this.metrics = { enabled: env.METRICS_ENABLED === 'true', token: env.METRICS_TOKEN };
     this.analyticsCache = env.ANALYTICS_CACHE === 'true';
     this.socketIo = env.SOCKET_IO === 'true';
+    this.streamUsageAlways = env.STREAM_USAGE === 'always';
     this.tracing = {
       enabled: env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined,
       captureContent: env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT === 'true',

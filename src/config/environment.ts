@@ -213,6 +213,13 @@ export class Environment {
   @IsIn(['true', 'false'])
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?: 'true' | 'false';
 
+  /**
+   * `/v1` chat streams: `client` sends the usage chunk when the client asks (`stream_options:
+   * {include_usage: true}`, as OpenAI does); `always` sends it to every streaming client.
+   */
+  @IsIn(['client', 'always'])
+  STREAM_USAGE: 'client' | 'always' = 'client';
+
   /** The /orchestration Socket.IO namespace; false: an instance that serves HTTP only. */
   @IsIn(['true', 'false'])
   SOCKET_IO: 'true' | 'false' = 'true';

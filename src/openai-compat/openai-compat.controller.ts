@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import { CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { OpenAiCompatService } from './openai-compat.service.js';
+import { CountTokensService } from './count-tokens.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { OpenAiError } from './openai-error.js';
 import { privateUrlIn } from './private-urls.js';
@@ -23,6 +24,7 @@ const GatewayPost = (path: string) => applyDecorators(Post(path), HttpCode(200),
 export class OpenAiCompatController {
   constructor(
     private readonly compat: OpenAiCompatService,
+    private readonly tokens: CountTokensService,
     private readonly config: AppConfig,
   ) {}
 
@@ -53,6 +55,20 @@ export class OpenAiCompatController {
    * Anthropic's Messages API for every catalogue model (and `orchestratex/<strategy>`), as the
    * Anthropic SDK calls it (`x-api-key`, `anthropic-version`); errors in Anthropic's shape.
    */
+  /**
+   * Anthropic's token counting for any catalogue chat model: Anthropic's own count for its models,
+   * an estimate (marked so) for the others. Not a model call: not priced, not rate-limited.
+   */
+  @Post('messages/count_tokens')
+  @HttpCode(200)
+  async countTokens(
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await gateway(request, reply, this.config, 'messages', () => this.tokens.count(principal, request, reply));
+  }
+
   @GatewayPost('messages')
   async messages(
     @CurrentPrincipal() principal: Principal,

@@ -6,10 +6,12 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { ThreadsModule } from '../threads/threads.module.js';
 import { OpenAiCompatController } from './openai-compat.controller.js';
 import { OpenAiCompatService } from './openai-compat.service.js';
+import { GatewayModels } from './gateway-models.js';
+import { CountTokensService } from './count-tokens.service.js';
 
 @Module({
   imports: [ModelsModule, OrchestrationModule, ProvidersModule, SessionsModule, ThreadsModule],
   controllers: [OpenAiCompatController],
-  providers: [OpenAiCompatService],
+  providers: [OpenAiCompatService, GatewayModels, CountTokensService],
 })
 export class OpenAiCompatModule {}

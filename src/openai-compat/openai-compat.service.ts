@@ -12,7 +12,6 @@ import type { RunResponseDto } from '../orchestration/dto/run.response.dto.js';
 import { IdSource } from '../common/id-source.js';
 import { FINAL_EVENTS } from '../orchestration/events/run-events.js';
 import { OrchestrationService } from '../orchestration/orchestration.service.js';
-import type { ErrorClass } from '../providers/provider.error.js';
 import type { NormalizedUsage, RelayEndpoint, RelayRequest } from '../providers/provider.types.js';
 import { STRATEGIES, type Strategy } from '../common/strategies.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -24,6 +23,9 @@ import { anthropicErrorType, OpenAiError } from './openai-error.js';
 import { OBJECT_ID } from '../common/parse-object-id.pipe.js';
 import { chatToResponse, ChatToResponsesStream, responsesToChat, STATEFUL } from './responses-translation.js';
 import { asksForNothing } from './wire-json.js';
+import { GatewayModels } from './gateway-models.js';
+import { AppConfig } from '../config/app-config.js';
+import { anthropicHeaders, STATUS_OF } from './upstream.js';
 import {
   anthropicEvent,
   fromOpenAiCompletion,
@@ -76,34 +78,8 @@ const MODEL_FIELD = /"model":\s*"(?:[^"\\]|\\.)*"/;
 /** An answer or chunk with the catalogue id the client knows in `model`, without parsing the rest. */
 const withModel = (data: string, id: string) => data.replace(MODEL_FIELD, `"model":${JSON.stringify(id)}`);
 
-/** The client's Anthropic API version and betas, passed on as sent (the SDK's own version otherwise). */
-function anthropicHeaders(request: FastifyRequest): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const name of ['anthropic-version', 'anthropic-beta']) {
-    const value = request.headers[name];
-    if (typeof value === 'string' && value.trim() !== '') headers[name] = value.trim();
-  }
-  return headers;
-}
-
 /** An OpenAI stream's usage-only chunk (`choices: []`), told without parsing the others. */
 const isUsageChunk = (event: string) => event.includes('"usage"') && /"choices":\s*\[\s*\]/.test(event);
-
-/** Upstream failures as OpenAI statuses. */
-const STATUS_OF: Record<ErrorClass, number> = {
-  rate_limited: 429,
-  timeout: 504,
-  upstream_5xx: 502,
-  auth: 502,
-  bad_request: 400,
-  not_found: 404,
-  network: 502,
-  malformed: 502,
-  cancelled: 499,
-  cooling_down: 503,
-  key_limit: 429,
-  unknown: 502,
-};
 
 /** An id like the provider's own (randomUUID draws from a buffered pool; randomBytes costs a syscall each time). */
 const orxId = (prefix: string) => `${prefix}orx${randomUUID().replaceAll('-', '')}`;
@@ -333,6 +309,8 @@ export class OpenAiCompatService {
     private readonly threads: ThreadsService,
     private readonly messages: MessagesService,
     private readonly limits: KeyLimitsService,
+    private readonly gatewayModels: GatewayModels,
+    private readonly config: AppConfig,
   ) {}
 
   async list(): Promise<{
@@ -362,6 +340,8 @@ export class OpenAiCompatService {
 
   async complete(principal: Principal, request: FastifyRequest, reply: FastifyReply, started: number): Promise<void> {
     const chat = readChatRequest(request.body as Record<string, unknown>);
+    // STREAM_USAGE=always: clients that never ask (the OpenAI Agents SDK) still learn what a stream used.
+    if (this.config.streamUsageAlways && chat.stream) chat.includeUsage = true;
     if (chat.model.startsWith(ORCHESTRATE)) return this.orchestrate(principal, chat, request, reply, started, 'openai');
 
     const ids = [chat.model, ...chat.fallbacks];
@@ -549,7 +529,10 @@ export class OpenAiCompatService {
     },
   ): Promise<void> {
     const chosen = await this.modelsOf(ids, wire.kind ?? 'chat');
-    await this.limits.requireModels(principal.keyId, ids);
+    await this.limits.requireModels(
+      principal.keyId,
+      chosen.map((item) => item.id),
+    );
     this.rateHeaders(reply, await this.limits.admit(principal.keyId));
     const protocols = new Set(chosen.map((item) => this.caller.target(item)?.adapter.protocol));
     const { endpoint = 'chat', ...bodies } = wire.bodies(protocols, chosen);
@@ -636,41 +619,8 @@ export class OpenAiCompatService {
    * naming its place, a model of the other kind (chat, embedding) a 400; one whose provider is not
    * configured or that is disabled is left out, and only when none is left is it a 400.
    */
-  private async modelsOf(ids: string[], kind: ModelKind): Promise<CatalogueItem[]> {
-    const chosen: CatalogueItem[] = [];
-    const unavailable: { id: string; reason: string }[] = [];
-    for (const [i, id] of ids.entries()) {
-      const entry = await this.models.entry(id);
-      const param = i === 0 ? 'model' : `fallbacks[${i - 1}]`;
-      if (entry === undefined) {
-        throw new OpenAiError(404, `The model '${id}' does not exist (GET /v1/models lists them)`, {
-          param,
-          code: 'model_not_found',
-        });
-      }
-      if (entry.item.kind !== kind) {
-        throw new OpenAiError(
-          400,
-          entry.item.kind === 'embedding'
-            ? `The model '${id}' is an embedding model: send it to POST /v1/embeddings`
-            : `The model '${id}' is a chat model, not an embedding model (GET /api/models?kind=embedding lists those)`,
-          { param, code: 'invalid_value' },
-        );
-      }
-      if (this.caller.target(entry.item) === undefined || !entry.item.enabled) {
-        unavailable.push({ id, reason: entry.availability.unavailableReason ?? 'disabled' });
-      } else if (!chosen.some((c) => c.id === id)) chosen.push(entry.item);
-    }
-    if (chosen.length === 0) {
-      throw new OpenAiError(
-        400,
-        unavailable.length === 1
-          ? `The model '${unavailable[0].id}' is not available: ${unavailable[0].reason}`
-          : `None of the models is available: ${unavailable.map((u) => `'${u.id}' (${u.reason})`).join(', ')}`,
-        { param: 'model', code: 'model_not_available' },
-      );
-    }
-    return chosen;
+  private modelsOf(ids: string[], kind: ModelKind): Promise<CatalogueItem[]> {
+    return this.gatewayModels.resolve(ids, kind);
   }
 
   /** `orchestratex/<strategy>`: the conversation goes into a new thread and a run answers its last user message. */

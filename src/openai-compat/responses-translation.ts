@@ -1,5 +1,14 @@
 import { sseData } from '../providers/adapters/sdk-errors.js';
-import { asksForNothing, badField, checkFields, isRecord, readChunk, readCompletion, type ChatUsage, type Json } from './wire-json.js';
+import {
+  asksForNothing,
+  badField,
+  checkFields,
+  isRecord,
+  readChunk,
+  readCompletion,
+  type ChatUsage,
+  type Json,
+} from './wire-json.js';
 
 /**
  * OpenAI's Responses API in front of models that have only Chat Completions (every provider but

@@ -256,6 +256,48 @@ export function addGatewayPaths(document: OpenAPIObject): void {
     ),
     true,
   );
+  paths['/v1/messages/count_tokens'] = {
+    post: {
+      tags: [GATEWAY],
+      operationId: 'Gateway_countTokens',
+      summary: 'Anthropic’s token counting, for any catalogue chat model.',
+      description:
+        'An Anthropic model’s count comes from Anthropic (the client’s anthropic-version and anthropic-beta passed on); any other model’s, or a strategy’s, is counted here with the o200k tokenizer. `x-orchestratex-token-count` says which: `provider` or `estimate`. No model is called and nothing is priced.',
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: open(
+              'A Messages body without max_tokens',
+              {
+                model: MODEL,
+                messages: { type: 'array', items: { type: 'object' } },
+                system: { description: 'A string or text blocks' },
+                tools: { type: 'array', items: { type: 'object' } },
+              },
+              ['model', 'messages'],
+            ),
+            example: {
+              model: 'anthropic/claude-haiku-4-5',
+              messages: [{ role: 'user', content: 'How long is this?' }],
+            },
+          },
+        },
+      },
+      responses: {
+        '200': {
+          description: 'The count',
+          headers: { 'x-orchestratex-token-count': { schema: { type: 'string', enum: ['provider', 'estimate'] } } },
+          content: {
+            'application/json': { schema: open('The count', { input_tokens: { type: 'integer' } }, ['input_tokens']) },
+          },
+        },
+        '400': ANTHROPIC_ERROR,
+        '401': ANTHROPIC_ERROR,
+        '404': ANTHROPIC_ERROR,
+      },
+    },
+  };
   paths['/v1/embeddings'] = post(
     'Gateway_embeddings',
     'OpenAI Embeddings, for the catalogue’s embedding models.',

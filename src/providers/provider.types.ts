@@ -98,6 +98,13 @@ export interface ProviderAdapter {
   ): AsyncIterable<ProviderEvent>;
   /** A client's embeddings body; absent where the protocol has no embeddings API. */
   embed?(model: string, body: Record<string, unknown>, signal: AbortSignal): AsyncIterable<ProviderEvent>;
+  /** A Messages body's input tokens as the provider counts them; absent where the protocol cannot. */
+  countTokens?(
+    model: string,
+    body: Record<string, unknown>,
+    signal: AbortSignal,
+    headers?: Record<string, string>,
+  ): Promise<number>;
   /** A client's Responses API body; absent where the protocol has no Responses API. */
   respond?(model: string, body: Record<string, unknown>, signal: AbortSignal): AsyncIterable<ProviderEvent>;
 }

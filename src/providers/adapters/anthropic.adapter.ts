@@ -3,7 +3,7 @@ import { requireWhenNeeded } from '../../common/lazy-require.js';
 import type { ChatRequest, FinishReason, NormalizedUsage, ProviderAdapter, ProviderEvent } from '../provider.types.js';
 import { sdkClientOptions, type AdapterOptions } from './adapter-options.js';
 import { ProviderError } from '../provider.error.js';
-import { guardedStream, sseData, sseEvents } from './sdk-errors.js';
+import { fromSdkError, guardedStream, sseData, sseEvents } from './sdk-errors.js';
 
 /** Anthropic requires max_tokens; this is ours when the caller names none. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
@@ -94,6 +94,21 @@ export class AnthropicAdapter implements ProviderAdapter {
         { type: 'usage', usage },
       ],
     );
+  }
+
+  /** `POST /v1/messages/count_tokens` of a Messages body (the provider's model id), with the client's headers. */
+  async countTokens(
+    model: string,
+    body: Record<string, unknown>,
+    signal: AbortSignal,
+    headers?: Record<string, string>,
+  ): Promise<number> {
+    const params = { ...body, model } as unknown as Anthropic.MessageCountTokensParams;
+    try {
+      return (await this.client.messages.countTokens(params, { signal, headers })).input_tokens;
+    } catch (error) {
+      throw fromSdkError(error, this.options.provider, model, signal);
+    }
   }
 
   /**
