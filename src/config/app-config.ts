@@ -39,7 +39,14 @@ export class AppConfig {
   /** Models the providers file adds to the curated catalogue. */
   readonly extraModels: CatalogueEntry[];
   readonly providerTimeoutMs: number;
-  readonly orchestration: { maxRunsPerKey: number; maxInflightCalls: number; waitMs: number; defaultMaxTokens: number };
+  readonly orchestration: {
+    maxRunsPerKey: number;
+    maxInflightCalls: number;
+    waitMs: number;
+    /** GATEWAY_RUN_TIMEOUT_MS: a non-streamed orchestratex/* call's longest wait for its run. */
+    gatewayRunTimeoutMs: number;
+    defaultMaxTokens: number;
+  };
   readonly usage: {
     batchSize: number;
     flushIntervalMs: number;
@@ -110,6 +117,7 @@ export class AppConfig {
       maxRunsPerKey: env.MAX_RUNS_PER_KEY,
       maxInflightCalls: env.MAX_INFLIGHT_CALLS,
       waitMs: env.ORCHESTRATE_WAIT_MS,
+      gatewayRunTimeoutMs: env.GATEWAY_RUN_TIMEOUT_MS,
       defaultMaxTokens: env.DEFAULT_MAX_TOKENS,
     };
     this.usage = {

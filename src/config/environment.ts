@@ -153,6 +153,16 @@ export class Environment {
   @Max(600_000)
   ORCHESTRATE_WAIT_MS = 120_000;
 
+  /**
+   * The longest a non-streamed `orchestratex/*` call through /v1 holds its connection for its run;
+   * past it the run is cancelled and the client gets a 504 naming it.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  GATEWAY_RUN_TIMEOUT_MS = 600_000;
+
   /** Output ceiling of each model call when neither the request nor the session sets one. */
   @Transform(toInt)
   @IsInt()

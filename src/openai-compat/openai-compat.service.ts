@@ -687,7 +687,17 @@ export class OpenAiCompatService {
           : new AnthropicRunWriter(reply, created.runId, chat.model);
       return this.streamRun(principal, writer, reply, created.runId, strategy);
     }
-    await this.orchestration.waitForEnd(created.runId);
+    // The connection is held until the run ends, never answered while it goes on spending; a run
+    // past GATEWAY_RUN_TIMEOUT_MS is cancelled and the client told so.
+    const limitMs = this.config.orchestration.gatewayRunTimeoutMs;
+    if (!(await this.orchestration.waitForEnd(created.runId, limitMs))) {
+      await this.orchestration.cancel(principal, created.runId).catch(() => undefined);
+      throw new OpenAiError(
+        504,
+        `run ${created.runId} did not end within ${limitMs} ms (GATEWAY_RUN_TIMEOUT_MS) and was cancelled; send stream: true to follow a longer run`,
+        { type: 'api_error', code: 'timeout' },
+      );
+    }
     const run = await this.orchestration.get(principal, created.runId);
     if (run.answer === null) throw runFailure(run);
     void reply
