@@ -1,4 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { ADMIN_KEY } from './support/app.js';
+import { auth } from './support/factories.js';
 import { startGateway } from './support/simulated.js';
 
 /**
@@ -168,6 +170,66 @@ describe('/v1 and the fields clients send that ask for nothing', () => {
       gateway.client.chat.completions.create({ model: 'gpt-0', messages: [{ role: 'user', content: 'Say hi' }] }),
     );
     expect(unknown?.status).toBe(404);
+  });
+
+  it('should take an admin’s aliases, for models and strategies, held to the key’s limits and audited', async () => {
+    const admin = auth(ADMIN_KEY);
+    const http = () => gateway.env.t.http();
+    const { body: fast } = await http()
+      .put('/api/model-aliases/fast')
+      .set(admin)
+      .send({ modelId: 'openai/gpt-5.4-mini' })
+      .expect(200);
+    expect(fast).toMatchObject({ alias: 'fast', modelId: 'openai/gpt-5.4-mini' });
+    await http().put('/api/model-aliases/best').set(admin).send({ modelId: 'orchestratex/route' }).expect(200);
+    await http()
+      .put('/api/model-aliases/fast')
+      .set(auth(gateway.key))
+      .send({ modelId: 'openai/gpt-5.4-mini' })
+      .expect(403);
+    const badName = await http()
+      .put('/api/model-aliases/a%20b')
+      .set(admin)
+      .send({ modelId: 'openai/gpt-5.4-mini' })
+      .expect(400);
+    expect(badName.body.message).toContain('alias must be');
+    const badTarget = await http().put('/api/model-aliases/x').set(admin).send({ modelId: 'openai/gpt-0' }).expect(404);
+    expect(badTarget.body.message).toContain('openai/gpt-0 is neither a catalogue id');
+    expect((await http().get('/api/model-aliases').set(auth(gateway.key)).expect(200)).body).toEqual([
+      expect.objectContaining({ alias: 'best', modelId: 'orchestratex/route' }),
+      expect.objectContaining({ alias: 'fast', modelId: 'openai/gpt-5.4-mini' }),
+    ]);
+
+    const messages = [{ role: 'user' as const, content: 'Say hi' }];
+    expect((await gateway.client.chat.completions.create({ model: 'fast', messages })).model).toBe(
+      'openai/gpt-5.4-mini',
+    );
+    const run = await gateway.client.chat.completions.create({ model: 'best', messages }).withResponse();
+    expect(run.response.headers.get('x-orchestratex-run-id')).toMatch(/^[0-9a-f]{24}$/);
+
+    // A key held to Anthropic's models may not reach OpenAI's through an alias.
+    const { body: limited } = await http()
+      .post('/api/keys')
+      .set(admin)
+      .send({ name: 'anthropic only', limits: { models: ['anthropic/*'] } })
+      .expect(201);
+    const forbidden = await http()
+      .post('/v1/chat/completions')
+      .set(auth(limited.key))
+      .send({ model: 'fast', messages })
+      .expect(403);
+    expect(JSON.stringify(forbidden.body)).toContain('openai/gpt-5.4-mini');
+
+    await http().delete('/api/model-aliases/fast').set(admin).expect(204);
+    await http().delete('/api/model-aliases/fast').set(admin).expect(404);
+    const gone = await refusal(gateway.client.chat.completions.create({ model: 'fast', messages }));
+    expect(gone?.status).toBe(404);
+    const { body: audit } = await http().get('/api/audit').query({ targetType: 'alias' }).set(admin).expect(200);
+    expect((audit.items as { action: string; targetId: string }[]).map((e) => `${e.action} ${e.targetId}`)).toEqual([
+      'alias.deleted fast',
+      'alias.set best',
+      'alias.set fast',
+    ]);
   });
 });
 

@@ -1,9 +1,16 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
 
-export const AUDIT_ACTIONS = ['key.created', 'key.updated', 'key.revoked', 'model.updated'] as const;
+export const AUDIT_ACTIONS = [
+  'key.created',
+  'key.updated',
+  'key.revoked',
+  'model.updated',
+  'alias.set',
+  'alias.deleted',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-export const AUDIT_TARGETS = ['key', 'model'] as const;
+export const AUDIT_TARGETS = ['key', 'model', 'alias'] as const;
 export type AuditTarget = (typeof AUDIT_TARGETS)[number];
 
 /** One admin action: who did what to which object, and the object before and after (never a secret). */

@@ -3,6 +3,7 @@ import type { ModelKind } from '../config/catalogue-entry.js';
 import type { CatalogueItem } from '../models/catalogue-item.js';
 import { ModelCaller } from '../models/model-caller.js';
 import { ModelsService } from '../models/models.service.js';
+import { ModelAliasesService } from '../models/aliases/model-aliases.service.js';
 import { OpenAiError } from './openai-error.js';
 
 /** The catalogue as the gateway reads a request's `model` (and `fallbacks`): ids to models that can answer. */
@@ -11,14 +12,19 @@ export class GatewayModels {
   constructor(
     private readonly models: ModelsService,
     private readonly caller: ModelCaller,
+    private readonly aliases: ModelAliasesService,
   ) {}
 
   /**
-   * The catalogue id a client's name stands for: an id as it is, or a bare model name (`gpt-5.4-mini`)
-   * when exactly one catalogue model has it; anything else as it was (a 404 names it later).
+   * The id a client's name stands for: a catalogue id or `orchestratex/<strategy>` as it is, an
+   * admin's alias (`PUT /api/model-aliases/{alias}`), or a bare model name (`gpt-5.4-mini`) when
+   * exactly one catalogue model has it; anything else as it was (a 404 names it later).
    */
   async idOf(name: string): Promise<string> {
-    if (name.includes('/') || (await this.models.entry(name)) !== undefined) return name;
+    if (name.includes('/')) return name;
+    const aliased = await this.aliases.resolve(name);
+    if (aliased !== undefined) return aliased;
+    if ((await this.models.entry(name)) !== undefined) return name;
     const same = (await this.models.items()).filter(({ item }) => item.model === name);
     return same.length === 1 ? same[0].item.id : name;
   }

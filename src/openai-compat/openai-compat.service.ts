@@ -342,6 +342,8 @@ export class OpenAiCompatService {
     const chat = readChatRequest(request.body as Record<string, unknown>);
     // STREAM_USAGE=always: clients that never ask (the OpenAI Agents SDK) still learn what a stream used.
     if (this.config.streamUsageAlways && chat.stream) chat.includeUsage = true;
+    // An admin's alias or a bare name, as the id it stands for (a strategy included).
+    chat.model = await this.gatewayModels.idOf(chat.model);
     if (chat.model.startsWith(ORCHESTRATE)) return this.orchestrate(principal, chat, request, reply, started, 'openai');
 
     const ids = [chat.model, ...chat.fallbacks];
@@ -398,7 +400,7 @@ export class OpenAiCompatService {
     }
     if (stream !== undefined && typeof stream !== 'boolean')
       throw new OpenAiError(400, 'stream: must be a boolean', { param: 'stream' });
-    const id = model.trim();
+    const id = await this.gatewayModels.idOf(model.trim());
     if (id.startsWith(ORCHESTRATE)) {
       const chat = readChatRequest({ ...toOpenAiRequest(body), model: id, stream: stream === true });
       return this.orchestrate(principal, chat, request, reply, started, 'anthropic');
@@ -455,7 +457,7 @@ export class OpenAiCompatService {
       });
     if (stream !== undefined && stream !== null && typeof stream !== 'boolean')
       throw new OpenAiError(400, 'stream must be a boolean', { param: 'stream', code: 'invalid_value' });
-    const id = model.trim();
+    const id = await this.gatewayModels.idOf(model.trim());
     if (id.startsWith(ORCHESTRATE)) {
       throw new OpenAiError(400, `${id}: orchestrations answer on /v1/chat/completions and /v1/messages`, {
         param: 'model',

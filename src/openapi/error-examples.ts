@@ -28,6 +28,7 @@ const RESOURCES: Record<string, (id: string) => string> = {
   runs: (id) => `run ${id} not found`,
   keys: (id) => `API key ${id} not found`,
   requests: (id) => `request ${id} not found`,
+  'model-aliases': () => 'alias fast not found',
   models: (id) => `Model ${id} is not in the catalogue (ids look like openai/gpt-5.4-mini; GET /api/models lists them)`,
 };
 
@@ -36,7 +37,7 @@ const SESSION_LOOKUPS = new Set(['Orchestration_start', 'Threads_create', 'Threa
 
 /** The object a 404 of this route names, and the path it is answered at; null: the route answers no 404. */
 function notFound(path: string, operation: Operation): { message: string; at: string } | null {
-  const param = /\/([a-z]+)\/\{(\w+)\}/.exec(path);
+  const param = /\/([a-z-]+)\/\{(\w+)\}/.exec(path);
   const describe = param === null ? undefined : RESOURCES[param[1]];
   if (describe !== undefined) {
     const id = param![1] === 'models' ? 'openai/gpt-9' : ID;
@@ -45,6 +46,10 @@ function notFound(path: string, operation: Operation): { message: string; at: st
   if (SESSION_LOOKUPS.has(operation.operationId ?? '')) return { message: RESOURCES.sessions(ID), at: path };
   return null;
 }
+
+/** A PUT makes what its path names; its 404 is for what its body refers to (an alias's model). */
+const PUT_TARGET_MISSING =
+  'modelId: openai/gpt-0 is neither a catalogue id (GET /api/models) nor orchestratex/<strategy>';
 
 const CONFLICTS: Record<string, string> = {
   Sessions_end: `session ${ID} is already completed`,
@@ -56,6 +61,9 @@ function messageOf(status: string, path: string, operation: Operation): string {
   const admin = operation.description?.startsWith('Admin keys only') === true;
   switch (status) {
     case '400':
+      if (path.includes('{alias}')) {
+        return 'alias must be 1-100 letters, digits or . _ : @ - (no slash), starting with a letter or digit';
+      }
       return /\{(id|threadId)\}/.test(path) && !path.startsWith('/api/models')
         ? `${/\{(\w+)\}/.exec(path)![1]} must be a 24-character hexadecimal id, got "abc"`
         : 'property extra should not exist';
@@ -100,7 +108,12 @@ export function exampleErrors(document: OpenAPIObject): void {
       for (const [status, response] of Object.entries(operation.responses)) {
         const json = response.content?.['application/json'];
         if (!/^[45]\d\d$/.test(status) || json === undefined) continue;
-        const missing = status === '404' ? notFound(path, operation) : undefined;
+        const missing =
+          status !== '404'
+            ? undefined
+            : method === 'put'
+              ? { message: PUT_TARGET_MISSING, at: path.replace(/\{\w+\}/, 'fast') }
+              : notFound(path, operation);
         if (missing === null) {
           delete operation.responses[status];
           continue;

@@ -57,6 +57,15 @@ export const OPERATION_NOTES: Record<string, { summary?: string; description: st
     description:
       'Admin keys only. Goes through the same resilience layer as runs (retries, cooldowns) and is recorded in the request log as role `test`, priced like any call.',
   },
+  ModelAliases_list: {
+    description:
+      'Any key. Aliases are read by the /v1 gateway before the catalogue: a client may send `fast` for `openai/gpt-5.4-mini`.',
+  },
+  ModelAliases_set: {
+    description:
+      'Admin keys only. The target must be a catalogue id or `orchestratex/<strategy>` (404 otherwise); the key’s model limits apply to the target. Each process reads the aliases again within 5 s. Recorded in the audit trail.',
+  },
+  ModelAliases_remove: { description: 'Admin keys only. Recorded in the audit trail.' },
   Orchestration_start: {
     description:
       'Any key. Without `threadId` a thread is made, titled by the prompt. Options left out come from the session’s settings, then the defaults; an option of another strategy is a 400 naming it. With `Accept: text/event-stream` the run’s events stream as SSE until it ends. Refused with 429 beyond MAX_RUNS_PER_KEY runs of the key at once or MAX_INFLIGHT_CALLS calls in flight, with 403 or 429 by the key’s own limits. `Idempotency-Key` makes a retry return the first run.',

@@ -66,7 +66,8 @@ export const PROPERTY_GLOSSARY: Record<string, string> = {
   role: 'Its role (the enum lists them).',
   nextCursor: 'Pass as `cursor` for the next page; null on the last page.',
   attempts: 'Attempts made, retries and fallbacks included.',
-  action: 'What was done: key.created, key.updated, key.revoked or model.updated.',
+  action:
+    'What was done (the enum lists them): keys created, updated or revoked, models updated, aliases set or deleted.',
   actorKeyId: 'The id of the admin key that did it (`env:ADMIN_API_KEY` for that key).',
   targetId: 'The id of the object acted on.',
   targetType: 'What kind of object was acted on (the enum lists them).',

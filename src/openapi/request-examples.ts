@@ -14,6 +14,7 @@ export const REQUEST_EXAMPLES: Record<string, Record<string, unknown>> = {
   },
   ApiKeys_update: { limits: { usdPerMonth: 50, tpm: 100000, rpm: null } },
   Models_update: { enabled: true, pricing: { inputPerMTok: 0.25, outputPerMTok: 2 } },
+  ModelAliases_set: { modelId: 'openai/gpt-5.4-mini' },
   Models_test: { prompt: 'Say hello in five words.', maxTokens: 32 },
   Orchestration_start: {
     sessionId: SESSION,
