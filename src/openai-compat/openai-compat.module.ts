@@ -7,11 +7,12 @@ import { ThreadsModule } from '../threads/threads.module.js';
 import { OpenAiCompatController } from './openai-compat.controller.js';
 import { OpenAiCompatService } from './openai-compat.service.js';
 import { GatewayModels } from './gateway-models.js';
+import { GatewayRuns } from './gateway-runs.service.js';
 import { CountTokensService } from './count-tokens.service.js';
 
 @Module({
   imports: [ModelsModule, OrchestrationModule, ProvidersModule, SessionsModule, ThreadsModule],
   controllers: [OpenAiCompatController],
-  providers: [OpenAiCompatService, GatewayModels, CountTokensService],
+  providers: [OpenAiCompatService, GatewayModels, GatewayRuns, CountTokensService],
 })
 export class OpenAiCompatModule {}

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorClass } from '../providers/provider.error.js';
 
 /** Upstream failures as OpenAI statuses. */
@@ -25,4 +25,15 @@ export function anthropicHeaders(request: FastifyRequest): Record<string, string
     if (typeof value === 'string' && value.trim() !== '') headers[name] = value.trim();
   }
   return headers;
+}
+
+/** The two wire protocols clients speak to the gateway. */
+export type Wire = 'openai' | 'anthropic';
+
+/** The time the gateway spent outside the upstream call, on every answer. */
+export const OVERHEAD_HEADER = 'x-orchestratex-overhead-ms';
+
+/** Sets each header on the reply (a key's limits as x-ratelimit-*). */
+export function setHeaders(reply: FastifyReply, headers: Record<string, string>): void {
+  for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
 }
