@@ -154,9 +154,18 @@ describe.each([
       calls: 1,
       costUsd: 0,
       unknownCostCalls: 1,
+      cacheHits: 0,
+      savedUsd: 0,
     });
     expect(costs.bySession).toEqual([
-      { key: sessionA, calls: steps.length, costUsd: expect.any(Number), unknownCostCalls: 1 },
+      {
+        key: sessionA,
+        calls: steps.length,
+        costUsd: expect.any(Number),
+        unknownCostCalls: 1,
+        cacheHits: 0,
+        savedUsd: 0,
+      },
     ]);
     expect(costs.bySession[0].costUsd).toBeCloseTo(costs.totalUsd, 12);
     const session = await get(a.key, `/api/analytics/sessions/${sessionA}`);

@@ -80,7 +80,11 @@ describe('The console in a real browser', () => {
     await page.click('nav >> text=New run');
     await page.fill('textarea[name=prompt]', 'Write a Python function that reverses a linked list.');
     // A key with no session yet: the run makes one, titled as asked.
-    expect(await page.inputValue('select[name=sessionId]')).toBe('new');
+    await eventually(
+      () => page.inputValue('select[name=sessionId]'),
+      (value) => value === 'new',
+      'the new session chosen once the sessions are read',
+    );
     await page.fill('input[name=sessionTitle]', 'from the console');
     await page.selectOption('select[name=strategy]', 'improve');
     // The options come from GET /api/orchestrate/strategies: improve reads evaluators, every strategy maxIterations.

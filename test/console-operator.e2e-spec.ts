@@ -169,7 +169,11 @@ describe('The console for operators, in a real browser', () => {
     await page.click('nav >> text=New run');
     const prompt = 'Explain how a hash map handles collisions';
     await page.fill('textarea[name=prompt]', prompt);
-    expect(await page.inputValue('select[name=sessionId]')).toBe('new');
+    await eventually(
+      () => page.inputValue('select[name=sessionId]'),
+      (value) => value === 'new',
+      'the new session chosen once the sessions are read',
+    );
 
     // Council loops to no threshold: its form has no maxIterations; improve's has, with a readable label.
     await page.selectOption('select[name=strategy]', 'council');

@@ -275,6 +275,9 @@ export interface RequestRecord {
   runId: string | null;
   stepId: string | null;
   requestId: string | null;
+  /** Answered from the gateway's response cache, at $0. */
+  cacheHit: boolean;
+  savedUsd: number | null;
 }
 
 /** One admin action (GET /api/audit). */

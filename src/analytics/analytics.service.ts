@@ -149,6 +149,8 @@ export class AnalyticsService {
           calls: r.n_calls ?? 0,
           costUsd: r.n_costUsd ?? 0,
           unknownCostCalls: r.n_unknownCostCalls ?? 0,
+          cacheHits: r.n_cacheHits ?? 0,
+          savedUsd: r.n_savedUsd ?? 0,
         }))
         .sort((a, b) => b.costUsd - a.costUsd || a.key.localeCompare(b.key));
     const [byProvider, byModel, bySession, byKey] = await Promise.all([
@@ -157,13 +159,16 @@ export class AnalyticsService {
       this.group('session', match, 'sessionId', accumulators).then(lines),
       this.group('key', match, 'keyId', accumulators).then(lines),
     ]);
-    const total = (f: 'calls' | 'costUsd' | 'unknownCostCalls') => byProvider.reduce((sum, l) => sum + l[f], 0);
+    const total = (f: 'calls' | 'costUsd' | 'unknownCostCalls' | 'cacheHits' | 'savedUsd') =>
+      byProvider.reduce((sum, l) => sum + l[f], 0);
     return {
       from,
       to,
       totalUsd: total('costUsd'),
       calls: total('calls'),
       unknownCostCalls: total('unknownCostCalls'),
+      cacheHits: total('cacheHits'),
+      savedUsd: total('savedUsd'),
       byProvider,
       byModel,
       bySession,

@@ -33,6 +33,10 @@ export interface CallUsage {
   requestId?: string | null;
   /** The OpenTelemetry trace the call's span is in (null when tracing is off). */
   traceId?: string | null;
+  /** Answered from the gateway's response cache: no model was called (cost 0). */
+  cacheHit?: boolean;
+  /** A cache hit: what the call it replays cost (USD), saved; null when that was unknown. */
+  savedUsd?: number | null;
   /** A fixed id (a run step's call), so that recording it again after a takeover finds it stored. */
   id?: Types.ObjectId;
 }

@@ -35,6 +35,8 @@ function toRequest(record: UsageRecord): RequestRecordDto {
     stepId: record.stepId,
     requestId: record.requestId ?? null,
     traceId: record.traceId ?? null,
+    cacheHit: record.cacheHit ?? false,
+    savedUsd: record.savedUsd ?? null,
   };
 }
 

@@ -49,6 +49,8 @@ export function usageDocument(call: CallUsage, at: Date): UsageRecord {
     failedAttempts: call.failedAttempts ?? [],
     requestId: call.requestId ?? null,
     traceId: call.traceId ?? null,
+    cacheHit: call.cacheHit ?? false,
+    savedUsd: call.savedUsd ?? null,
     at,
   };
 }
@@ -74,6 +76,8 @@ export function callIncrements(call: CallUsage, at: Date, writer = LOCAL_WRITER)
     'n.latencySumMs': call.latencyMs,
     'n.ttftSumMs': call.ttftMs ?? 0,
     'n.ttftCount': call.ttftMs === null ? 0 : 1,
+    'n.cacheHits': call.cacheHit ? 1 : 0,
+    'n.savedUsd': call.savedUsd ?? 0,
     [`lat.${bucketField(bucketOf(call.latencyMs))}`]: 1,
   };
   if (call.ttftMs !== null) counts[`ttft.${bucketField(bucketOf(call.ttftMs))}`] = 1;

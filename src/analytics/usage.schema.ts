@@ -40,6 +40,10 @@ export class UsageRecord {
   @Prop({ type: String, default: null }) requestId: string | null;
   /** The OpenTelemetry trace of the call, when tracing is on. */
   @Prop({ type: String, default: null }) traceId: string | null;
+  /** Answered from the response cache (no model called). */
+  @Prop({ type: Boolean, default: false }) cacheHit: boolean;
+  /** A cache hit's saving: the replayed call's cost (USD); null otherwise or when unknown. */
+  @Prop({ type: Number, default: null }) savedUsd: number | null;
   @Prop({ required: true }) at: Date;
 }
 export const UsageRecordSchema = SchemaFactory.createForClass(UsageRecord);

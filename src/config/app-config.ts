@@ -60,6 +60,8 @@ export class AppConfig {
   readonly socketIo: boolean;
   /** STREAM_USAGE=always: every streamed /v1 chat answer ends with its usage chunk, asked for or not. */
   readonly streamUsageAlways: boolean;
+  /** RESPONSE_CACHE_MAX_BYTES: the in-process response cache's bound (REDIS_URL: Redis holds it). */
+  readonly responseCacheMaxBytes: number;
   /**
    * Traces: on when an OTLP endpoint is set; prompts on spans only when asked. The SDK reads the
    * other OTEL_* variables (service name, sampler, exporter headers) itself.
@@ -131,6 +133,7 @@ export class AppConfig {
     this.analyticsCache = env.ANALYTICS_CACHE === 'true';
     this.socketIo = env.SOCKET_IO === 'true';
     this.streamUsageAlways = env.STREAM_USAGE === 'always';
+    this.responseCacheMaxBytes = env.RESPONSE_CACHE_MAX_BYTES;
     this.tracing = {
       enabled: env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined,
       captureContent: env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT === 'true',

@@ -223,6 +223,13 @@ export class Environment {
   @IsIn(['true', 'false'])
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?: 'true' | 'false';
 
+  /** The gateway's response cache in one process (without REDIS_URL): its bound in bytes (characters). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(4 * 1024 * 1024 * 1024)
+  RESPONSE_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+
   /**
    * `/v1` chat streams: `client` sends the usage chunk when the client asks (`stream_options:
    * {include_usage: true}`, as OpenAI does); `always` sends it to every streaming client.

@@ -7,6 +7,7 @@ import { OpenAiCompatService } from './openai-compat.service.js';
 import { CountTokensService } from './count-tokens.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { OpenAiError } from './openai-error.js';
+import { CACHE_HEADER } from './response-cache.js';
 import { privateUrlIn } from './private-urls.js';
 import { checkShape, type WireApi } from './wire-shapes.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
@@ -121,6 +122,12 @@ function gateway(
     throw new OpenAiError(400, 'The request body must be a JSON object sent with Content-Type: application/json');
   }
   checkShape(api, request.body as Record<string, unknown>);
+  if (api !== 'chat' && request.headers[CACHE_HEADER] !== undefined) {
+    throw new OpenAiError(400, `${CACHE_HEADER}: only /v1/chat/completions answers are cached`, {
+      param: CACHE_HEADER,
+      code: 'invalid_value',
+    });
+  }
   const inside = config.allowPrivateUrls ? null : privateUrlIn(request.body);
   if (inside !== null) {
     throw new OpenAiError(

@@ -8,11 +8,14 @@ import { OpenAiCompatController } from './openai-compat.controller.js';
 import { OpenAiCompatService } from './openai-compat.service.js';
 import { GatewayModels } from './gateway-models.js';
 import { GatewayRuns } from './gateway-runs.service.js';
+import { ResponseCache } from './response-cache.js';
+import { CacheHits } from './cache-hits.js';
+import { AnalyticsModule } from '../analytics/analytics.module.js';
 import { CountTokensService } from './count-tokens.service.js';
 
 @Module({
-  imports: [ModelsModule, OrchestrationModule, ProvidersModule, SessionsModule, ThreadsModule],
+  imports: [AnalyticsModule, ModelsModule, OrchestrationModule, ProvidersModule, SessionsModule, ThreadsModule],
   controllers: [OpenAiCompatController],
-  providers: [OpenAiCompatService, GatewayModels, GatewayRuns, CountTokensService],
+  providers: [OpenAiCompatService, GatewayModels, GatewayRuns, CountTokensService, ResponseCache, CacheHits],
 })
 export class OpenAiCompatModule {}

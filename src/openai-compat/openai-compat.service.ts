@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-
 import { performance } from 'node:perf_hooks';
 import type { Principal } from '../auth/principal.js';
 import { KeyLimitsService } from '../auth/limits/key-limits.service.js';
@@ -8,18 +7,27 @@ import { ModelCaller } from '../models/model-caller.js';
 import type { ModelKind } from '../config/catalogue-entry.js';
 import type { CatalogueItem } from '../models/catalogue-item.js';
 import { ModelsService } from '../models/models.service.js';
-
 import type { RelayEndpoint, RelayRequest } from '../providers/provider.types.js';
 import { STRATEGIES } from '../common/strategies.js';
 import { AnthropicToOpenAiStream, fromAnthropicMessage, toAnthropicRequest } from './anthropic-translation.js';
 import { readChatRequest } from './chat-request.js';
 import { anthropicErrorType, OpenAiError } from './openai-error.js';
-
 import { chatToResponse, ChatToResponsesStream, responsesToChat, STATEFUL } from './responses-translation.js';
 import { asksForNothing } from './wire-json.js';
 import { GatewayModels } from './gateway-models.js';
 import { AppConfig } from '../config/app-config.js';
-import { anthropicHeaders, OVERHEAD_HEADER, setHeaders, STATUS_OF, type Wire } from './upstream.js';
+import {
+  anthropicHeaders,
+  isUsageChunk,
+  MODEL_HEADER,
+  OVERHEAD_HEADER,
+  setHeaders,
+  STATUS_OF,
+  withModel,
+  type Wire,
+} from './upstream.js';
+import { CACHE_HEADER, ResponseCache } from './response-cache.js';
+import { CacheHits } from './cache-hits.js';
 import { ChunkWriter, completionId, orxId } from './chunk-writer.js';
 import { GatewayRuns, ORCHESTRATE } from './gateway-runs.service.js';
 import {
@@ -28,17 +36,6 @@ import {
   OpenAiToAnthropicStream,
   toOpenAiRequest,
 } from './messages-translation.js';
-
-/** The catalogue model that answered (a fallback, maybe). */
-const MODEL_HEADER = 'x-orchestratex-model';
-
-/** The answer's `model` field, as the provider wrote it (its own model id). */
-const MODEL_FIELD = /"model":\s*"(?:[^"\\]|\\.)*"/;
-/** An answer or chunk with the catalogue id the client knows in `model`, without parsing the rest. */
-const withModel = (data: string, id: string) => data.replace(MODEL_FIELD, `"model":${JSON.stringify(id)}`);
-
-/** An OpenAI stream's usage-only chunk (`choices: []`), told without parsing the others. */
-const isUsageChunk = (event: string) => event.includes('"usage"') && /"choices":\s*\[\s*\]/.test(event);
 
 /**
  * The OpenAI-compatible gateway: a catalogue model id goes to its provider through the resilience
@@ -53,6 +50,8 @@ export class OpenAiCompatService {
     private readonly limits: KeyLimitsService,
     private readonly gatewayModels: GatewayModels,
     private readonly runs: GatewayRuns,
+    private readonly cache: ResponseCache,
+    private readonly hits: CacheHits,
     private readonly config: AppConfig,
   ) {}
 
@@ -87,14 +86,26 @@ export class OpenAiCompatService {
     if (this.config.streamUsageAlways && chat.stream) chat.includeUsage = true;
     // An admin's alias or a bare name, as the id it stands for (a strategy included).
     chat.model = await this.gatewayModels.idOf(chat.model);
-    if (chat.model.startsWith(ORCHESTRATE))
+    const maxAgeMs = this.cache.maxAgeOf(request.headers[CACHE_HEADER]);
+    if (chat.model.startsWith(ORCHESTRATE)) {
+      if (maxAgeMs !== null) {
+        throw new OpenAiError(400, `${CACHE_HEADER}: orchestratex/* runs are not cached (each is a new run)`, {
+          param: CACHE_HEADER,
+          code: 'invalid_value',
+        });
+      }
       return this.runs.orchestrate(principal, chat, request, reply, started, 'openai');
+    }
 
     const ids = [chat.model, ...chat.fallbacks];
     // The client's body goes as it is to OpenAI-compatible providers; Anthropic ones get its translation.
     const { fallbacks: _ours, ...forwarded } = chat.body;
     let translator: AnthropicToOpenAiStream | undefined;
     return this.relay(principal, request, reply, started, ids, chat.stream, {
+      cache:
+        maxAgeMs === null
+          ? undefined
+          : { key: this.cache.keyOf(principal.ownerId, ids, chat.stream, forwarded), maxAgeMs },
       bodies: (protocols) => ({
         openai: forwarded,
         ...(protocols.has('anthropic') ? { anthropic: toAnthropicRequest(forwarded) } : {}),
@@ -272,14 +283,22 @@ export class OpenAiCompatService {
       error?: (error: OpenAiError, writer: ChunkWriter) => void;
       /** Client headers to pass on, per protocol. */
       headers?: RelayRequest['headers'];
+      /** The response cache's key and age, when the client asked for it. */
+      cache?: { key: string; maxAgeMs: number };
     },
   ): Promise<void> {
-    const chosen = await this.modelsOf(ids, wire.kind ?? 'chat');
+    const chosen = await this.gatewayModels.resolve(ids, wire.kind ?? 'chat');
     await this.limits.requireModels(
       principal.keyId,
       chosen.map((item) => item.id),
     );
     setHeaders(reply, await this.limits.admit(principal.keyId));
+    if (wire.cache !== undefined) {
+      const hit = await this.cache.get(wire.cache.key);
+      if (hit !== undefined) return this.hits.answer(principal, reply, hit, started);
+      void reply.header(CACHE_HEADER, 'miss');
+    }
+    const captured: string[] = [];
     const protocols = new Set(chosen.map((item) => this.caller.target(item)?.adapter.protocol));
     const { endpoint = 'chat', ...bodies } = wire.bodies(protocols, chosen);
     const abort = new AbortController();
@@ -294,10 +313,13 @@ export class OpenAiCompatService {
         reply.header(MODEL_HEADER, answering.id);
         writer.open();
       }
-      for (const line of wire.event(data, answering, this.protocolOf(answering))) writer.raw(line);
+      for (const line of wire.event(data, answering, this.protocolOf(answering))) {
+        writer.raw(line);
+        if (wire.cache !== undefined) captured.push(line);
+      }
     };
     let whole: { data: string; item: CatalogueItem } | undefined;
-    const { call, item, refusal } = await this.caller.call(
+    const { call, item, cost, refusal } = await this.caller.call(
       chosen,
       { kind: 'relay', endpoint, bodies, headers: wire.headers },
       abort.signal,
@@ -317,15 +339,24 @@ export class OpenAiCompatService {
       if (!writer.started || wire.error === undefined) throw error;
       return wire.error(error, writer);
     }
+    const keep = (answer: { body?: string; events?: string[] }) => {
+      if (wire.cache === undefined) return;
+      const entry = { modelId: item.id, provider: item.provider, usage: call.usage, costUsd: cost.totalUsd, ...answer };
+      this.cache.set(wire.cache.key, entry, wire.cache.maxAgeMs).catch(() => undefined);
+    };
     // A stream ends with the provider's own last event, or the translator's.
-    if (stream) return writer.close();
+    if (stream) {
+      keep({ events: captured });
+      return writer.close();
+    }
     if (whole === undefined)
       throw new OpenAiError(502, `${item.id}: the provider sent no answer`, { code: 'malformed' });
     const overhead = performance.now() - started - upstreamMs;
     void reply.header(OVERHEAD_HEADER, overhead.toFixed(2)).header(MODEL_HEADER, whole.item.id);
     const answer = wire.whole(whole.data, whole.item, this.protocolOf(whole.item));
-    if (typeof answer === 'string') void reply.type('application/json').send(answer);
-    else void reply.send(answer);
+    const body = typeof answer === 'string' ? answer : JSON.stringify(answer);
+    keep({ body });
+    void reply.type('application/json').send(body);
   }
 
   /**
@@ -354,15 +385,6 @@ export class OpenAiCompatService {
 
   private protocolOf(item: CatalogueItem): string | undefined {
     return this.caller.target(item)?.adapter.protocol;
-  }
-
-  /**
-   * `model`, then its `fallbacks`, as catalogue items with their targets: an unknown id is a 404
-   * naming its place, a model of the other kind (chat, embedding) a 400; one whose provider is not
-   * configured or that is disabled is left out, and only when none is left is it a 400.
-   */
-  private modelsOf(ids: string[], kind: ModelKind): Promise<CatalogueItem[]> {
-    return this.gatewayModels.resolve(ids, kind);
   }
 
   /** `orchestratex/<strategy>`: the conversation goes into a new thread and a run answers its last user message. */

@@ -30,6 +30,9 @@ export function anthropicHeaders(request: FastifyRequest): Record<string, string
 /** The two wire protocols clients speak to the gateway. */
 export type Wire = 'openai' | 'anthropic';
 
+/** The catalogue model that answered (a fallback, maybe). */
+export const MODEL_HEADER = 'x-orchestratex-model';
+
 /** The time the gateway spent outside the upstream call, on every answer. */
 export const OVERHEAD_HEADER = 'x-orchestratex-overhead-ms';
 
@@ -37,3 +40,11 @@ export const OVERHEAD_HEADER = 'x-orchestratex-overhead-ms';
 export function setHeaders(reply: FastifyReply, headers: Record<string, string>): void {
   for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
 }
+
+/** The answer's `model` field, as the provider wrote it (its own model id). */
+const MODEL_FIELD = /"model":\s*"(?:[^"\\]|\\.)*"/;
+/** An answer or chunk with the catalogue id the client knows in `model`, without parsing the rest. */
+export const withModel = (data: string, id: string) => data.replace(MODEL_FIELD, `"model":${JSON.stringify(id)}`);
+
+/** An OpenAI stream's usage-only chunk (`choices: []`), told without parsing the others. */
+export const isUsageChunk = (event: string) => event.includes('"usage"') && /"choices":\s*\[\s*\]/.test(event);

@@ -2,22 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { browserUrl, launchChromium } from './browser.js';
 import { startSimulatedApp, type SimulatedApp } from './simulated.js';
 
-/** Waits until `read` gives what `ok` accepts (the console reads again on its own or on reload). */
-export async function eventually<T>(
-  read: () => Promise<T>,
-  ok: (value: T) => boolean,
-  what: string,
-  ms = 15_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  let value = await read();
-  while (!ok(value)) {
-    if (Date.now() > until) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    value = await read();
-  }
-  return value;
-}
+export { eventually } from './http.js';
 
 /** A new page of the console at `base`, signed in with `key` as a user would. */
 export async function signIn(

@@ -57,6 +57,10 @@ export function Analytics({ me }: { me: CurrentKey }) {
     catalogue.data?.data.find((s) => s.name === strategy)?.commonOptions.includes('qualityThreshold') ?? true;
   const days = byDay.data?.groups ?? [];
   const models = byModel.data?.groups ?? [];
+  const costs = useLoad(
+    () => api.get<{ totalUsd: number; cacheHits: number; savedUsd: number }>('/api/analytics/costs', range),
+    [from, to],
+  );
   const error = byDay.error ?? byProvider.error ?? byModel.error ?? leaderboard.error ?? strategies.error;
 
   return (
@@ -78,6 +82,12 @@ export function Analytics({ me }: { me: CurrentKey }) {
         <p class="muted">
           UTC days, both included. {me.role === 'admin' ? 'An admin key sees every owner.' : 'Your own usage.'}
         </p>
+        {costs.data && (
+          <p data-testid="cost-summary">
+            Spent {usd(costs.data.totalUsd)}; the response cache answered {count(costs.data.cacheHits)} call
+            {costs.data.cacheHits === 1 ? '' : 's'} and saved {usd(costs.data.savedUsd)}.
+          </p>
+        )}
         <ErrorNote error={error} />
         <div class="grid2">
           <Chart

@@ -113,6 +113,11 @@ export function Requests({ me }: { me: CurrentKey }) {
               <td>{call.role}</td>
               <td>
                 <StatusBadge status={call.status} />
+                {call.cacheHit && (
+                  <span class="badge" title={`from the response cache: saved ${usd(call.savedUsd)}`}>
+                    cached
+                  </span>
+                )}
               </td>
               <td class="num">{call.attempts}</td>
               <td class="num">{ms(call.latencyMs)}</td>

@@ -88,6 +88,10 @@ export class CostLineDto {
   calls: number;
   costUsd: number;
   unknownCostCalls: number;
+  /** Calls answered from the gateway's response cache (in `calls`, at $0). */
+  cacheHits: number;
+  /** What those hits saved: the cost of the calls they replayed (USD). */
+  savedUsd: number;
 }
 
 export class CostReportDto {
@@ -97,6 +101,10 @@ export class CostReportDto {
   calls: number;
   /** Calls whose price was unknown: counted apart, not in totalUsd. */
   unknownCostCalls: number;
+  /** Calls answered from the gateway's response cache (in `calls`, at $0). */
+  cacheHits: number;
+  /** What those hits saved (USD). */
+  savedUsd: number;
   byProvider: CostLineDto[];
   byModel: CostLineDto[];
   bySession: CostLineDto[];

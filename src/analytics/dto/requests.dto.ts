@@ -100,4 +100,9 @@ export class RequestRecordDto {
   requestId: string | null;
   /** The OpenTelemetry trace of the call (`x-trace-id`); null when tracing is off. */
   traceId: string | null;
+  /** Answered from the gateway's response cache: no model was called, it cost $0. */
+  cacheHit: boolean;
+  /** A cache hit: the cost (USD) of the call it replayed, saved; null otherwise or when unknown. */
+  @ApiProperty({ type: Number, nullable: true })
+  savedUsd: number | null;
 }

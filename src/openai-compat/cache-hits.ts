@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { performance } from 'node:perf_hooks';
+import { UsageRecorder } from '../analytics/usage-recorder.js';
+import type { Principal } from '../auth/principal.js';
+import { currentLogContext } from '../common/log-context.js';
+import { currentTraceId } from '../common/tracing.js';
+import { ChunkWriter } from './chunk-writer.js';
+import { CACHE_HEADER, type CachedAnswer } from './response-cache.js';
+import { MODEL_HEADER, OVERHEAD_HEADER } from './upstream.js';
+
+/**
+ * Answers a request from the response cache: the bytes the first client got (a whole body, or the
+ * stream's events again), `x-orchestratex-cache: hit`, and a usage record at $0 that says what it
+ * saved (the replayed call's cost), so analytics and the request log show hits and savings.
+ */
+@Injectable()
+export class CacheHits {
+  constructor(private readonly usage: UsageRecorder) {}
+
+  answer(principal: Principal, reply: FastifyReply, hit: CachedAnswer, started: number): void {
+    void reply
+      .header(CACHE_HEADER, 'hit')
+      .header(MODEL_HEADER, hit.modelId)
+      .header(OVERHEAD_HEADER, (performance.now() - started).toFixed(2));
+    if (hit.events !== undefined) {
+      const writer = new ChunkWriter(reply, {});
+      writer.open();
+      for (const line of hit.events) writer.raw(line);
+      writer.close();
+    } else void reply.type('application/json').send(hit.body);
+    this.usage.record({
+      ownerId: principal.ownerId,
+      keyId: principal.keyId,
+      role: 'gateway',
+      strategy: null,
+      domain: null,
+      provider: hit.provider,
+      modelId: hit.modelId,
+      usage: null,
+      costUsd: 0,
+      latencyMs: Math.round(performance.now() - started),
+      ttftMs: null,
+      status: 'succeeded',
+      errorClass: null,
+      cacheHit: true,
+      savedUsd: hit.costUsd,
+      requestId: currentLogContext()?.requestId ?? null,
+      traceId: currentTraceId(),
+    });
+  }
+}

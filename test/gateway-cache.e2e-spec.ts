@@ -1,0 +1,160 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { UpstreamSimulator } from '../simulator/simulator.js';
+import { freshDatabaseUri } from './support/app.js';
+import { buildDist, clusterEnvironment, NodeProcess, RedisProcess } from './support/cluster.js';
+import { auth, createUserKey } from './support/factories.js';
+import { call, eventually } from './support/http.js';
+import { startGateway } from './support/simulated.js';
+
+const ask = (seconds: number) => ({ headers: { 'x-orchestratex-cache': `max-age=${seconds}` } });
+const messages = [{ role: 'user' as const, content: 'Name three prime numbers' }];
+const MODEL = 'openai/gpt-5.4-mini';
+
+interface Logged {
+  cacheHit: boolean;
+  costUsd: number | null;
+  savedUsd: number | null;
+}
+
+/** The response cache, asked for per request: exact match per owner, streamed answers replayed as streams. */
+describe('/v1 response cache in one process', () => {
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  beforeAll(async () => (gateway = await startGateway()));
+  afterEach(() => gateway.env.sim.reset());
+  afterAll(() => gateway.env.close());
+
+  const upstreamCalls = () => gateway.env.sim.getStats().requests['gpt-5.4-mini'] ?? 0;
+  const requestLog = async (key: string) =>
+    (await gateway.env.t.http().get('/api/requests').set(auth(key)).expect(200)).body.items as Logged[];
+
+  it('should answer the same request again from the cache at $0, and count what it saved', async () => {
+    const first = await gateway.client.chat.completions.create({ model: MODEL, messages }, ask(600)).withResponse();
+    expect(first.response.headers.get('x-orchestratex-cache')).toBe('miss');
+    const again = await gateway.client.chat.completions.create({ model: MODEL, messages }, ask(600)).withResponse();
+    expect(again.response.headers.get('x-orchestratex-cache')).toBe('hit');
+    expect(again.data).toEqual(first.data);
+    expect(upstreamCalls()).toBe(1);
+
+    // A parameter that changes the answer is another entry; no header, no cache.
+    const warmer = await gateway.client.chat.completions
+      .create({ model: MODEL, messages, temperature: 0.9 }, ask(600))
+      .withResponse();
+    expect(warmer.response.headers.get('x-orchestratex-cache')).toBe('miss');
+    const plain = await gateway.client.chat.completions.create({ model: MODEL, messages }).withResponse();
+    expect(plain.response.headers.get('x-orchestratex-cache')).toBeNull();
+    expect(upstreamCalls()).toBe(3);
+
+    // The hit is in the request log at $0 with the first call's cost saved, and in the cost report.
+    const log = await eventually(
+      () => requestLog(gateway.key),
+      (items) => items.length === 4,
+      'the four calls in the request log',
+    );
+    const hits = log.filter((c) => c.cacheHit);
+    expect(hits).toHaveLength(1);
+    const paid = log.filter((c) => !c.cacheHit);
+    expect(hits[0].costUsd).toBe(0);
+    expect(hits[0].savedUsd).toBeGreaterThan(0);
+    expect(paid.map((c) => c.costUsd)).toContain(hits[0].savedUsd);
+    const costs = await eventually(
+      async () => (await gateway.env.t.http().get('/api/analytics/costs').set(auth(gateway.key)).expect(200)).body,
+      (body: { cacheHits: number; savedUsd: number }) => body.cacheHits === 1,
+      'the hit in the cost report',
+    );
+    expect(costs.savedUsd).toBeCloseTo(hits[0].savedUsd as number, 10);
+  });
+
+  it('should replay a streamed answer as a stream, and keep owners apart', async () => {
+    const text = async (stream: AsyncIterable<OpenAI.ChatCompletionChunk>) => {
+      let out = '';
+      for await (const chunk of stream) out += chunk.choices[0]?.delta.content ?? '';
+      return out;
+    };
+    const request = { model: MODEL, messages, stream: true as const };
+    const first = await text(await gateway.client.chat.completions.create(request, ask(600)));
+    const replayed = await gateway.client.chat.completions.create(request, ask(600)).withResponse();
+    expect(replayed.response.headers.get('x-orchestratex-cache')).toBe('hit');
+    expect(replayed.response.headers.get('content-type')).toContain('text/event-stream');
+    expect(await text(replayed.data)).toBe(first);
+    expect(upstreamCalls()).toBe(1);
+
+    const other = await createUserKey(gateway.env.t, 'another owner');
+    const client = new OpenAI({ apiKey: other.key, baseURL: gateway.baseURL, maxRetries: 0 });
+    const theirs = await client.chat.completions.create(request, ask(600)).withResponse();
+    expect(theirs.response.headers.get('x-orchestratex-cache')).toBe('miss');
+    await text(theirs.data);
+    expect(upstreamCalls()).toBe(2);
+  });
+
+  it('should let an entry go after its max-age, and refuse what it cannot cache with a 400 naming the header', async () => {
+    const short = { model: MODEL, messages: [{ role: 'user' as const, content: 'A short-lived answer' }] };
+    await gateway.client.chat.completions.create(short, ask(1));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const later = await gateway.client.chat.completions.create(short, ask(1)).withResponse();
+    expect(later.response.headers.get('x-orchestratex-cache')).toBe('miss');
+
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (e: unknown) => e as { status: number; message: string },
+      );
+    const malformed = await refusal(
+      gateway.client.chat.completions.create(short, { headers: { 'x-orchestratex-cache': 'forever' } }),
+    );
+    expect([malformed?.status, malformed?.message]).toEqual([
+      400,
+      expect.stringContaining('x-orchestratex-cache: must be max-age'),
+    ]);
+    const run = await refusal(
+      gateway.client.chat.completions.create({ ...short, model: 'orchestratex/route' }, ask(60)),
+    );
+    expect([run?.status, run?.message]).toEqual([400, expect.stringContaining('orchestratex/* runs are not cached')]);
+    const anthropic = new Anthropic({
+      apiKey: gateway.key,
+      baseURL: gateway.baseURL.replace(/\/v1$/, ''),
+      maxRetries: 0,
+    });
+    const messagesApi = await refusal(
+      anthropic.messages.create(
+        { model: 'anthropic/claude-haiku-4-5', max_tokens: 16, messages: short.messages },
+        ask(60),
+      ),
+    );
+    expect([messagesApi?.status, messagesApi?.message]).toEqual([
+      400,
+      expect.stringContaining('only /v1/chat/completions'),
+    ]);
+  });
+});
+
+/** With REDIS_URL the cache is Redis's: an answer stored through one instance is a hit on another. */
+describe('/v1 response cache shared by two instances', () => {
+  let redis: RedisProcess;
+  let sim: UpstreamSimulator;
+  const apis: NodeProcess[] = [];
+
+  beforeAll(async () => {
+    buildDist();
+    redis = await RedisProcess.start();
+    sim = new UpstreamSimulator();
+    const env = clusterEnvironment(await sim.listen(0), freshDatabaseUri(), redis.url);
+    apis.push(...(await Promise.all([NodeProcess.api(env), NodeProcess.api(env)])));
+  });
+  afterAll(async () => {
+    await Promise.all(apis.map((a) => a.kill()));
+    await sim?.close();
+    await redis?.stop();
+  });
+
+  it('should answer a request made through one instance from the cache on the other', async () => {
+    const key = (await call(apis[0].url, '/api/keys', { body: { name: 'cached' } })).body.key as string;
+    const [a, b] = apis.map((api) => new OpenAI({ apiKey: key, baseURL: `${api.url}/v1`, maxRetries: 0 }));
+    const first = await a.chat.completions.create({ model: MODEL, messages }, ask(600)).withResponse();
+    expect(first.response.headers.get('x-orchestratex-cache')).toBe('miss');
+    const second = await b.chat.completions.create({ model: MODEL, messages }, ask(600)).withResponse();
+    expect(second.response.headers.get('x-orchestratex-cache')).toBe('hit');
+    expect(second.data).toEqual(first.data);
+    expect(sim.getStats().requests['gpt-5.4-mini']).toBe(1);
+  });
+});
