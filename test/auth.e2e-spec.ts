@@ -41,6 +41,7 @@ describe('API keys', () => {
         rpm: null,
         tpm: null,
         unpriced: null,
+        cache: null,
       },
       id,
       name: 'ci bot',
@@ -133,7 +134,16 @@ describe('API keys', () => {
       name: 'console',
       role: 'user',
       ownerId: made.body.ownerId,
-      limits: { models: null, usdPerDay: null, usdPerMonth: null, usdTotal: null, rpm: 30, tpm: null, unpriced: null },
+      limits: {
+        models: null,
+        usdPerDay: null,
+        usdPerMonth: null,
+        usdTotal: null,
+        rpm: 30,
+        tpm: null,
+        unpriced: null,
+        cache: null,
+      },
       spend: { usdToday: 0, usdThisMonth: 0, usdTotal: 0, usdHeld: 0, tokensLastMinute: 0 },
     });
     const admin = await t.http().get('/api/me').set(auth(ADMIN_KEY)).expect(200);

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { UpstreamSimulator } from '../simulator/simulator.js';
-import { freshDatabaseUri } from './support/app.js';
+import { ADMIN_KEY, freshDatabaseUri } from './support/app.js';
 import { buildDist, clusterEnvironment, NodeProcess, RedisProcess } from './support/cluster.js';
 import { auth, createUserKey } from './support/factories.js';
 import { call, eventually } from './support/http.js';
@@ -125,6 +125,54 @@ describe('/v1 response cache in one process', () => {
       400,
       expect.stringContaining('only /v1/chat/completions'),
     ]);
+  });
+
+  it('should cache a key’s chat completions without asking where an admin set it, shared across owners if made so', async () => {
+    const admin = auth(ADMIN_KEY);
+    const make = async (name: string, cache: object) =>
+      (await gateway.env.t.http().post('/api/keys').set(admin).send({ name, limits: { cache } }).expect(201)).body as {
+        key: string;
+        limits: { cache: object };
+      };
+    const own = await make('cached by default', { maxAgeSeconds: 600 });
+    expect(own.limits.cache).toEqual({ maxAgeSeconds: 600 });
+    const client = new OpenAI({ apiKey: own.key, baseURL: gateway.baseURL, maxRetries: 0 });
+    const request = { model: MODEL, messages: [{ role: 'user' as const, content: 'Cached without asking' }] };
+    const first = await client.chat.completions.create(request).withResponse();
+    expect(first.response.headers.get('x-orchestratex-cache')).toBe('miss');
+    const second = await client.chat.completions.create(request).withResponse();
+    expect(second.response.headers.get('x-orchestratex-cache')).toBe('hit');
+    const fresh = await client.chat.completions
+      .create(request, { headers: { 'x-orchestratex-cache': 'no-store' } })
+      .withResponse();
+    expect(fresh.response.headers.get('x-orchestratex-cache')).toBeNull();
+    expect(upstreamCalls()).toBe(2);
+
+    // Two owners whose keys share the cache: the second is answered with the first's answer.
+    const [a, b] = await Promise.all([
+      make('shared a', { maxAgeSeconds: 600, shared: true }),
+      make('shared b', { maxAgeSeconds: 600, shared: true }),
+    ]);
+    const shared = { model: MODEL, messages: [{ role: 'user' as const, content: 'One answer for everyone' }] };
+    const viaA = await new OpenAI({ apiKey: a.key, baseURL: gateway.baseURL, maxRetries: 0 }).chat.completions
+      .create(shared)
+      .withResponse();
+    const viaB = await new OpenAI({ apiKey: b.key, baseURL: gateway.baseURL, maxRetries: 0 }).chat.completions
+      .create(shared)
+      .withResponse();
+    expect([
+      viaA.response.headers.get('x-orchestratex-cache'),
+      viaB.response.headers.get('x-orchestratex-cache'),
+    ]).toEqual(['miss', 'hit']);
+    expect(viaB.data).toEqual(viaA.data);
+
+    const bad = await gateway.env.t
+      .http()
+      .post('/api/keys')
+      .set(admin)
+      .send({ name: 'bad', limits: { cache: { maxAgeSeconds: 0 } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toContain('maxAgeSeconds');
   });
 });
 

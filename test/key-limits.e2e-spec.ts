@@ -64,6 +64,7 @@ describe('API keys with limits: allowed models, spend per day/month/total, rpm, 
       rpm: 5,
       tpm: null,
       unpriced: null,
+      cache: null,
     });
     expect(created.spend).toEqual({ usdToday: 0, usdThisMonth: 0, usdTotal: 0, usdHeld: 0, tokensLastMinute: 0 });
     await env.t.http().get(`/api/keys/${id}`).set(auth(key)).expect(403);
@@ -87,6 +88,7 @@ describe('API keys with limits: allowed models, spend per day/month/total, rpm, 
       rpm: null,
       tpm: null,
       unpriced: null,
+      cache: null,
     });
     const listed = (await admin().get('/api/keys?limit=100').set(auth(ADMIN_KEY)).expect(200)).body as Json;
     expect(listed.items.find((k: Json) => k.id === id).limits.usdTotal).toBe(10);

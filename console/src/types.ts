@@ -22,6 +22,8 @@ export interface KeyLimits {
   tpm: number | null;
   /** Files and hosted tools allowed on a budgeted key, with the USD held per use. */
   unpriced: Record<string, number> | null;
+  /** The /v1 response cache of the key's chat completions, without asking. */
+  cache: { maxAgeSeconds: number; shared?: boolean } | null;
 }
 
 export interface KeySpend {

@@ -86,7 +86,8 @@ export class OpenAiCompatService {
     if (this.config.streamUsageAlways && chat.stream) chat.includeUsage = true;
     // An admin's alias or a bare name, as the id it stands for (a strategy included).
     chat.model = await this.gatewayModels.idOf(chat.model);
-    const maxAgeMs = this.cache.maxAgeOf(request.headers[CACHE_HEADER]);
+    const asked = request.headers[CACHE_HEADER];
+    const maxAgeMs = this.cache.maxAgeOf(asked);
     if (chat.model.startsWith(ORCHESTRATE)) {
       if (maxAgeMs !== null) {
         throw new OpenAiError(400, `${CACHE_HEADER}: orchestratex/* runs are not cached (each is a new run)`, {
@@ -102,10 +103,7 @@ export class OpenAiCompatService {
     const { fallbacks: _ours, ...forwarded } = chat.body;
     let translator: AnthropicToOpenAiStream | undefined;
     return this.relay(principal, request, reply, started, ids, chat.stream, {
-      cache:
-        maxAgeMs === null
-          ? undefined
-          : { key: this.cache.keyOf(principal.ownerId, ids, chat.stream, forwarded), maxAgeMs },
+      cache: await this.cache.planFor(principal, asked, maxAgeMs, ids, chat.stream, forwarded),
       bodies: (protocols) => ({
         openai: forwarded,
         ...(protocols.has('anthropic') ? { anthropic: toAnthropicRequest(forwarded) } : {}),

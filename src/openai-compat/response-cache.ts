@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import type { Principal } from '../auth/principal.js';
+import { KeyLimitsService } from '../auth/limits/key-limits.service.js';
 import { Cluster } from '../cluster/cluster.js';
 import { AppConfig } from '../config/app-config.js';
 import type { NormalizedUsage } from '../providers/provider.types.js';
@@ -47,11 +49,12 @@ export class ResponseCache {
   constructor(
     private readonly config: AppConfig,
     private readonly cluster: Cluster,
+    private readonly limits: KeyLimitsService,
   ) {}
 
   /** The age a request asks for (ms), null when it asks for none; a malformed ask is a 400 naming the header. */
   maxAgeOf(header: string | string[] | undefined): number | null {
-    if (header === undefined) return null;
+    if (header === undefined || header === 'no-store') return null;
     const seconds = /^\s*max-age=(\d{1,7})\s*$/.exec(Array.isArray(header) ? header.join(',') : header)?.[1];
     if (seconds === undefined || Number(seconds) < 1 || Number(seconds) > MAX_AGE_S) {
       throw new OpenAiError(400, `${CACHE_HEADER}: must be max-age=<seconds>, 1 to ${MAX_AGE_S}`, {
@@ -63,10 +66,29 @@ export class ResponseCache {
   }
 
   /** The key of a request: its owner, the models it names, whether it streams, and what changes its answer. */
-  keyOf(ownerId: string, models: string[], stream: boolean, body: Json): string {
+  keyOf(ownerId: string | null, models: string[], stream: boolean, body: Json): string {
     const keyed = Object.fromEntries(Object.entries(body).filter(([k]) => !UNKEYED.has(k) && k !== 'model'));
     const text = JSON.stringify(canonical({ ownerId, models, stream, body: keyed }));
     return `orx:cache:${createHash('sha256').update(text).digest('hex')}`;
+  }
+
+  /**
+   * The cache a chat completion uses: the age its header asks for, else its key's default (none
+   * with `no-store`); per owner, or one for every owner where an admin made the key's cache shared.
+   */
+  async planFor(
+    principal: Principal,
+    asked: string | string[] | undefined,
+    maxAgeMs: number | null,
+    ids: string[],
+    stream: boolean,
+    body: Record<string, unknown>,
+  ): Promise<{ key: string; maxAgeMs: number } | undefined> {
+    const setting = (await this.limits.limitsOf(principal.keyId))?.cache ?? null;
+    const age = maxAgeMs ?? (asked === undefined && setting !== null ? setting.maxAgeSeconds * 1000 : null);
+    if (age === null) return undefined;
+    const owner = setting?.shared === true ? null : principal.ownerId;
+    return { key: this.keyOf(owner, ids, stream, body), maxAgeMs: age };
   }
 
   async get(key: string): Promise<CachedAnswer | undefined> {

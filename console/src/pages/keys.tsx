@@ -21,6 +21,7 @@ const limitText = (key: ApiKey) => {
     l.usdTotal !== null && `$${l.usdTotal} total`,
     l.rpm !== null && `${l.rpm} rpm`,
     l.tpm !== null && `${l.tpm} tpm`,
+    l.cache && `cached ${l.cache.maxAgeSeconds} s${l.cache.shared ? ', shared' : ''}`,
   ].filter(Boolean);
   return parts.length === 0 ? 'none' : parts.join(' · ');
 };

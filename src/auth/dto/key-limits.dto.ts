@@ -5,6 +5,7 @@ import {
   ArrayMaxSize,
   ArrayUnique,
   IsArray,
+  IsBoolean,
   IsInt,
   IsNumber,
   IsOptional,
@@ -46,6 +47,20 @@ export class UnpricedCeilingsDto implements Partial<Record<UnpricedKind, number>
   @ceiling() image_generation?: number;
   @ceiling() mcp?: number;
   @ceiling() other?: number;
+}
+
+/** The response cache of a key's /v1 chat completions (a request's own `x-orchestratex-cache` wins). */
+export class KeyCacheDto {
+  /** How long an answer is kept, 1 s to 7 days. */
+  @IsInt()
+  @Min(1)
+  @Max(604_800)
+  maxAgeSeconds: number;
+
+  /** One cache for every key that has it shared, whatever its owner (default: the owner's own). */
+  @IsOptional()
+  @IsBoolean()
+  shared?: boolean;
 }
 
 /**
@@ -117,6 +132,16 @@ export class KeyLimitsDto {
   @ValidateNested()
   @Type(() => UnpricedCeilingsDto)
   unpriced?: UnpricedCeilingsDto | null;
+
+  /**
+   * Its /v1 chat completions answered from the response cache without asking (each request may
+   * still send `x-orchestratex-cache: max-age=…` or `no-store`); null: only when asked.
+   */
+  @ApiPropertyOptional({ type: KeyCacheDto, nullable: true, example: { maxAgeSeconds: 3600 } })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => KeyCacheDto)
+  cache?: KeyCacheDto | null;
 }
 
 /** A key's limits as they stand: `null` is no limit. */
@@ -135,6 +160,8 @@ export class KeyLimitsResponseDto {
   tpm: number | null;
   @ApiProperty({ type: UnpricedCeilingsDto, nullable: true })
   unpriced: UnpricedCeilingsDto | null;
+  @ApiProperty({ type: KeyCacheDto, nullable: true })
+  cache: KeyCacheDto | null;
 }
 
 /** What the key has spent (USD, from the catalogue's prices) and holds in flight. */

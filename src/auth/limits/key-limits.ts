@@ -19,6 +19,11 @@ export interface KeyLimits {
    * hosted tools: `file`, `web_search`, `code_interpreter`…), each with the USD held per use.
    */
   unpriced: Partial<Record<UnpricedKind, number>> | null;
+  /**
+   * The /v1 response cache for the key's chat completions without a cache header: each answer kept
+   * `maxAgeSeconds`; `shared`, one cache for every owner's keys that share it (an admin's choice).
+   */
+  cache: { maxAgeSeconds: number; shared?: boolean } | null;
 }
 
 export const NO_LIMITS: KeyLimits = {
@@ -29,6 +34,7 @@ export const NO_LIMITS: KeyLimits = {
   rpm: null,
   tpm: null,
   unpriced: null,
+  cache: null,
 };
 
 export const BUDGETS = ['usdPerDay', 'usdPerMonth', 'usdTotal'] as const;

@@ -19,7 +19,11 @@ export class ModelAliasesRepository {
   /** Sets the alias (made or changed in one write of its document) and returns it as stored. */
   async set(alias: string, modelId: string): Promise<ModelAlias> {
     return await this.aliases
-      .findByIdAndUpdate(alias, { $set: { modelId } }, { upsert: true, new: true, setDefaultsOnInsert: true })
+      .findByIdAndUpdate(
+        alias,
+        { $set: { modelId } },
+        { upsert: true, returnDocument: 'after', setDefaultsOnInsert: true },
+      )
       .lean<ModelAlias>()
       .exec();
   }
