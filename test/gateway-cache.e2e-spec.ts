@@ -173,6 +173,12 @@ describe('/v1 response cache in one process', () => {
       .send({ name: 'bad', limits: { cache: { maxAgeSeconds: 0 } } });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toContain('maxAgeSeconds');
+    const nullShared = await gateway.env.t
+      .http()
+      .post('/api/keys')
+      .set(admin)
+      .send({ name: 'bad', limits: { cache: { maxAgeSeconds: 60, shared: null } } });
+    expect([nullShared.status, nullShared.body.message]).toEqual([400, expect.stringContaining('shared')]);
   });
 });
 

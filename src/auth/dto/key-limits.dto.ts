@@ -17,6 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import type { UnpricedKind } from '../limits/unpriced-items.js';
+import { Optional } from '../../common/optional.js';
 
 /** More USD than this per key and window is surely a mistake. */
 const MAX_USD = 1_000_000_000;
@@ -58,7 +59,7 @@ export class KeyCacheDto {
   maxAgeSeconds: number;
 
   /** One cache for every key that has it shared, whatever its owner (default: the owner's own). */
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   shared?: boolean;
 }
