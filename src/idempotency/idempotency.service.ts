@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../common/canonical-json.js';
 import { Types } from 'mongoose';
 import { KeyedQueue } from '../common/keyed-queue.js';
 import { StoredResponse } from '../common/stored-response.js';
@@ -35,14 +36,8 @@ declare module 'fastify' {
 
 /** The same request: method, path, query and body, object keys sorted. */
 export function fingerprint(method: string, url: string, body: unknown): string {
-  const canonical = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(canonical);
-    if (value === null || typeof value !== 'object') return value;
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return Object.fromEntries(entries.map(([k, v]) => [k, canonical(v)]));
-  };
   return createHash('sha256')
-    .update(`${method} ${url}\n${JSON.stringify(canonical(body ?? null))}`)
+    .update(`${method} ${url}\n${canonicalJson(body ?? null)}`)
     .digest('hex');
 }
 

@@ -5,8 +5,9 @@ import { KeyLimitsService } from '../auth/limits/key-limits.service.js';
 import { Cluster } from '../cluster/cluster.js';
 import { AppConfig } from '../config/app-config.js';
 import type { NormalizedUsage } from '../providers/provider.types.js';
+import { canonicalJson } from '../common/canonical-json.js';
 import { OpenAiError } from './openai-error.js';
-import { isRecord, type Json } from './wire-json.js';
+import type { Json } from './wire-json.js';
 
 /** The header a client asks for a cached answer with (`max-age=<seconds>`), and that says hit or miss. */
 export const CACHE_HEADER = 'x-orchestratex-cache';
@@ -22,17 +23,6 @@ export interface CachedAnswer {
   events?: string[];
   usage: NormalizedUsage | null;
   costUsd: number | null;
-}
-
-/** A JSON value with its objects' keys sorted, so equal requests give equal text. */
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (!isRecord(value)) return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((k) => [k, canonical(value[k])]),
-  );
 }
 
 /**
@@ -68,7 +58,7 @@ export class ResponseCache {
   /** The key of a request: its owner, the models it names, whether it streams, and what changes its answer. */
   keyOf(ownerId: string | null, models: string[], stream: boolean, body: Json): string {
     const keyed = Object.fromEntries(Object.entries(body).filter(([k]) => !UNKEYED.has(k) && k !== 'model'));
-    const text = JSON.stringify(canonical({ ownerId, models, stream, body: keyed }));
+    const text = canonicalJson({ ownerId, models, stream, body: keyed });
     return `orx:cache:${createHash('sha256').update(text).digest('hex')}`;
   }
 
