@@ -47,18 +47,20 @@ function parsed(text: string): unknown {
 }
 
 /** Waits until `read` gives what `ok` accepts (a page or a log that is written a moment later). */
-export async function eventually<T>(
+export function eventually<T>(
   read: () => Promise<T>,
   ok: (value: T) => boolean,
   what: string,
   ms = 15_000,
 ): Promise<T> {
-  const until = Date.now() + ms;
-  let value = await read();
-  while (!ok(value)) {
-    if (Date.now() > until) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    value = await read();
-  }
-  return value;
+  let last: T | undefined;
+  return until(
+    what,
+    async () => {
+      last = await read();
+      return ok(last) ? last : undefined;
+    },
+    ms,
+    () => last,
+  );
 }
