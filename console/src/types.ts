@@ -254,6 +254,26 @@ export interface FailedAttempt {
   message: string;
 }
 
+/** One line of GET /api/analytics/costs (a provider, model, session or key). */
+export interface CostLine {
+  key: string;
+  calls: number;
+  costUsd: number;
+  unknownCostCalls: number;
+  cacheHits: number;
+  savedUsd: number;
+}
+
+/** GET /api/analytics/costs. */
+export interface CostReport {
+  totalUsd: number;
+  calls: number;
+  unknownCostCalls: number;
+  cacheHits: number;
+  savedUsd: number;
+  byKey: CostLine[];
+}
+
 /** One model call of the request log (GET /api/requests). */
 export interface RequestRecord {
   id: string;

@@ -2,7 +2,15 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { Chart } from '../chart.js';
 import { count, dayBefore, ms, percent, score, usd } from '../format.js';
-import type { CurrentKey, Leaderboard, StrategyList, StrategyReport, UsageGroup, UsageReport } from '../types.js';
+import type {
+  CostReport,
+  CurrentKey,
+  Leaderboard,
+  StrategyList,
+  StrategyReport,
+  UsageGroup,
+  UsageReport,
+} from '../types.js';
 import { DataTable, ErrorNote, num, Section, useLoad } from '../ui.js';
 
 const DOMAINS = ['', 'coding', 'math', 'creative', 'analysis', 'reasoning', 'translation', 'factual', 'general'];
@@ -57,10 +65,7 @@ export function Analytics({ me }: { me: CurrentKey }) {
     catalogue.data?.data.find((s) => s.name === strategy)?.commonOptions.includes('qualityThreshold') ?? true;
   const days = byDay.data?.groups ?? [];
   const models = byModel.data?.groups ?? [];
-  const costs = useLoad(
-    () => api.get<{ totalUsd: number; cacheHits: number; savedUsd: number }>('/api/analytics/costs', range),
-    [from, to],
-  );
+  const costs = useLoad(() => api.get<CostReport>('/api/analytics/costs', range), [from, to]);
   const error = byDay.error ?? byProvider.error ?? byModel.error ?? leaderboard.error ?? strategies.error;
 
   return (

@@ -1,16 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { dayBefore, usd, when } from '../format.js';
-import type { ApiKey, CurrentKey, Page } from '../types.js';
+import type { ApiKey, CostReport, CurrentKey, Page } from '../types.js';
 import { DataTable, ErrorNote, NumberInput, Section, submitted, useAction, useLoad } from '../ui.js';
 import { KeyEditor } from './key-editor.js';
-
-interface CostLine {
-  key: string;
-  calls: number;
-  costUsd: number;
-  unknownCostCalls: number;
-}
 
 const limitText = (key: ApiKey) => {
   const l = key.limits;
@@ -38,7 +31,7 @@ export function Keys({ me }: { me: CurrentKey }) {
   const [confirming, setConfirming] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   // Spend per key over the last 30 days, from the analytics rollups (one request for the page).
-  const costs = useLoad(() => api.get<{ byKey: CostLine[] }>('/api/analytics/costs', { from: dayBefore(29) }), []);
+  const costs = useLoad(() => api.get<CostReport>('/api/analytics/costs', { from: dayBefore(29) }), []);
   const spendOf = (id: string) => costs.data?.byKey.find((line) => line.key === id);
 
   const create = useAction(async () => {
