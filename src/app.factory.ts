@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Server, ServerOptions } from 'socket.io';
 import { trustOf } from './auth/client-address.js';
-import { GATEWAY_ERROR_SHAPES } from './openai-compat/openai-error.js';
+import { GatewayRoutes } from './openai-compat/gateway-routes.js';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { ValidationError } from 'class-validator';
@@ -152,6 +152,8 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   app.useBodyParser('application/json', { bodyLimit: config.bodyLimitBytes }, parseJsonBody);
   app.get(IdempotencyService).attach(fastify);
+  // The /v1 gateway: plain Fastify routes, outside Nest's pipeline.
+  app.get(GatewayRoutes).register(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     // Every line logged while the request is answered names it.
@@ -174,7 +176,7 @@ export async function createApp(
   }
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app, config.corsOrigins));
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter(config.bodyLimitBytes, GATEWAY_ERROR_SHAPES));
+  app.useGlobalFilters(new AllExceptionsFilter(config.bodyLimitBytes));
   app.enableShutdownHooks();
 
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {

@@ -110,21 +110,66 @@ describe('/v1 response cache in one process', () => {
       gateway.client.chat.completions.create({ ...short, model: 'orchestratex/route' }, ask(60)),
     );
     expect([run?.status, run?.message]).toEqual([400, expect.stringContaining('orchestratex/* runs are not cached')]);
+  });
+
+  it('should cache Messages, Responses and Embeddings answers in their own dialect, apart from Chat Completions', async () => {
     const anthropic = new Anthropic({
       apiKey: gateway.key,
       baseURL: gateway.baseURL.replace(/\/v1$/, ''),
       maxRetries: 0,
     });
-    const messagesApi = await refusal(
-      anthropic.messages.create(
-        { model: 'anthropic/claude-haiku-4-5', max_tokens: 16, messages: short.messages },
-        ask(60),
-      ),
-    );
-    expect([messagesApi?.status, messagesApi?.message]).toEqual([
-      400,
-      expect.stringContaining('only /v1/chat/completions'),
+    const haiku = () => gateway.env.sim.getStats().requests['claude-haiku-4-5'] ?? 0;
+    const request = { model: 'anthropic/claude-haiku-4-5', max_tokens: 16, messages };
+    const first = await anthropic.messages.create(request, ask(600)).withResponse();
+    const again = await anthropic.messages.create(request, ask(600)).withResponse();
+    expect([
+      first.response.headers.get('x-orchestratex-cache'),
+      again.response.headers.get('x-orchestratex-cache'),
+    ]).toEqual(['miss', 'hit']);
+    expect(again.data).toEqual(first.data);
+    expect(again.data.type).toBe('message');
+    // Streamed: Anthropic's events again, read by its SDK.
+    const streamed = async () => {
+      const stream = anthropic.messages.stream(request, ask(600));
+      return {
+        text: (await stream.finalMessage()).content,
+        cache: (await stream.withResponse()).response.headers.get('x-orchestratex-cache'),
+      };
+    };
+    const live = await streamed();
+    const replayed = await streamed();
+    expect([live.cache, replayed.cache]).toEqual(['miss', 'hit']);
+    expect(replayed.text).toEqual(live.text);
+    expect(haiku()).toBe(2);
+
+    // The same body on Chat Completions is another entry (a Chat Completions answer, not a message).
+    const chat = await gateway.client.chat.completions
+      .create({ model: 'anthropic/claude-haiku-4-5', max_tokens: 16, messages }, ask(600))
+      .withResponse();
+    expect(chat.response.headers.get('x-orchestratex-cache')).toBe('miss');
+    expect(chat.data.object).toBe('chat.completion');
+    expect(haiku()).toBe(3);
+
+    const response = () =>
+      gateway.client.responses.create({ model: MODEL, input: 'Name three prime numbers' }, ask(600)).withResponse();
+    const [r1, r2] = [await response(), await response()];
+    expect([r1.response.headers.get('x-orchestratex-cache'), r2.response.headers.get('x-orchestratex-cache')]).toEqual([
+      'miss',
+      'hit',
     ]);
+    expect(r2.data.output_text).toBe(r1.data.output_text);
+
+    const embed = () =>
+      gateway.client.embeddings
+        .create({ model: 'openai/text-embedding-3-small', input: 'prime numbers' }, ask(600))
+        .withResponse();
+    const [e1, e2] = [await embed(), await embed()];
+    expect([e1.response.headers.get('x-orchestratex-cache'), e2.response.headers.get('x-orchestratex-cache')]).toEqual([
+      'miss',
+      'hit',
+    ]);
+    expect(e2.data.data[0].embedding).toEqual(e1.data.data[0].embedding);
+    expect(gateway.env.sim.getStats().requests['text-embedding-3-small']).toBe(1);
   });
 
   it('should cache a key’s chat completions without asking where an admin set it, shared across owners if made so', async () => {

@@ -141,6 +141,44 @@ describe('the OpenAI-compatible endpoint (/v1), driven by the official openai SD
     expect(limited.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limited' });
   });
 
+  it('should answer the edges of the /v1 routes in its clients’ shapes: unknown path, other method, bad body, no key', async () => {
+    const raw = async (
+      method: string,
+      path: string,
+      init: { body?: string; headers?: Record<string, string> } = {},
+    ) => {
+      const response = await fetch(`${baseURL}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...init.headers },
+        body: init.body,
+      });
+      return { status: response.status, allow: response.headers.get('allow'), body: (await response.json()) as Json };
+    };
+    const unknown = await raw('POST', '/completions/legacy', { body: '{}' });
+    expect([unknown.status, unknown.body.error?.message]).toEqual([404, 'Cannot POST /v1/completions/legacy']);
+    const wrongMethod = await raw('GET', '/chat/completions');
+    expect([wrongMethod.status, wrongMethod.allow]).toEqual([405, 'POST']);
+    const malformed = await raw('POST', '/chat/completions', { body: '{"model": ' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toMatchObject({
+      type: 'invalid_request_error',
+      message: expect.stringMatching(/JSON/),
+    });
+    const notAnObject = await raw('POST', '/chat/completions', { body: '[1, 2]' });
+    expect([notAnObject.status, notAnObject.body.error?.message]).toEqual([
+      400,
+      expect.stringContaining('must be a JSON object'),
+    ]);
+    // The Messages routes answer in Anthropic's shape, before any body is read when the key is wrong.
+    const noKey = await raw('POST', '/messages', { body: '{}', headers: { authorization: '' } });
+    expect(noKey).toMatchObject({ status: 401, body: { type: 'error', error: { type: 'authentication_error' } } });
+    const count = await raw('POST', '/messages/count_tokens', { body: '{"model": "openai/gpt-0", "messages": []}' });
+    expect(count.body).toMatchObject({
+      type: 'error',
+      error: { type: expect.any(String), message: expect.any(String) },
+    });
+  });
+
   it('should fall back to the models named in fallbacks, and say which one answered', async () => {
     // `fallbacks` is LiteLLM's field; OpenAI's types do not know it, the SDK sends it as given.
     const withFallbacks = (body: Json) => body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;

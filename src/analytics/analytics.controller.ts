@@ -3,7 +3,7 @@ import { ApiExcludeEndpoint, ApiForbiddenResponse, ApiTags } from '@nestjs/swagg
 import { ErrorEnvelope } from '../common/error-envelope.js';
 import type { FastifyReply } from 'fastify';
 import { ApiKeysService } from '../auth/api-keys.service.js';
-import { presentedKey } from '../auth/api-key.guard.js';
+import { presentedKey } from '../auth/key-check.js';
 import { CurrentPrincipal, Public, type Principal } from '../auth/principal.js';
 import { ApiStandardErrors } from '../common/api-errors.decorator.js';
 import { ObjectIdParam } from '../common/parse-object-id.pipe.js';

@@ -1,4 +1,4 @@
-import { presentedKey } from './api-key.guard.js';
+import { presentedKey } from './key-check.js';
 
 describe('presentedKey', () => {
   it.each([

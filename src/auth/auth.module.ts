@@ -4,6 +4,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { AnalyticsModule } from '../analytics/analytics.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { ApiKeyGuard } from './api-key.guard.js';
+import { KeyCheck } from './key-check.js';
 import { ApiKey, ApiKeySchema } from './api-key.schema.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
@@ -30,8 +31,9 @@ import { RedisKeyMeter } from './limits/redis-key-meter.js';
       useFactory: (cluster: Cluster, local: LocalKeyMeter, redis: RedisKeyMeter) => (cluster.enabled ? redis : local),
     },
     KeyLimitsService,
+    KeyCheck,
     { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],
-  exports: [ApiKeysService, KeyLimitsService],
+  exports: [ApiKeysService, KeyLimitsService, KeyCheck],
 })
 export class AuthModule {}

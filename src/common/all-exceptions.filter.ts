@@ -59,66 +59,69 @@ export function errorEnvelope(
   };
 }
 
-/**
- * An error body in another API's shape for the paths it serves (the gateway's `/v1` routes answer
- * in OpenAI's and Anthropic's shapes): the feature that serves them gives it to the filter.
- */
-export interface ErrorShape {
-  serves(path: string): boolean;
-  body(status: number, message: string, exception: unknown): unknown;
-}
+/** The body an error leaves in: the envelope, or another API's shape (the gateway's OpenAI and Anthropic ones). */
+export type ErrorBody = (status: number, message: string, exception: unknown, request: FastifyRequest) => unknown;
+
+const envelopeBody: ErrorBody = (status, message, _exception, request) => errorEnvelope(status, message, request);
 
 /**
- * The global filter: every error leaves in the same envelope (or the shape of the API its path
- * belongs to); a 500 tells only the request id.
+ * Answers a request with the error it failed on: a stored idempotent answer as it was; otherwise
+ * the error classified (a 500 tells only the request id and is logged), its Retry-After and
+ * x-ratelimit-* headers, and its body in `shape`.
  */
+export function sendError(
+  exception: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  bodyLimitBytes: number,
+  shape: ErrorBody = envelopeBody,
+): void {
+  if (exception instanceof StoredResponse) {
+    void reply
+      .status(exception.status)
+      .header('content-type', exception.contentType)
+      .header('idempotent-replayed', 'true')
+      .send(exception.body);
+    return;
+  }
+  const classified = classifyError(exception);
+  // A refusal that says when to come back (429s) carries it as Retry-After.
+  const retryAfterMs = (exception as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  if (exception instanceof HttpException && typeof retryAfterMs === 'number') {
+    void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+  }
+  // A refusal by a key's limits says where the key stands (x-ratelimit-*).
+  const headers = (exception as { headers?: unknown } | null)?.headers;
+  if (exception instanceof HttpException && typeof headers === 'object' && headers !== null) {
+    for (const [name, value] of Object.entries(headers)) if (typeof value === 'string') void reply.header(name, value);
+  }
+  const { status } = classified;
+  const fastifyCode =
+    (exception as { code?: string; cause?: { code?: string } } | null)?.cause?.code ??
+    (exception as { code?: string } | null)?.code;
+  const message =
+    fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE'
+      ? `The request body is larger than ${bodyLimitBytes} bytes (BODY_LIMIT_BYTES)`
+      : classified.message;
+  if (status >= 500) {
+    const cause = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+    // The request's own logger: the line carries its requestId.
+    request.log.error({ context: 'Errors' }, `${request.method} ${request.url} failed: ${cause}`);
+  }
+  const text = status === 500 ? `Internal server error (request id ${String(request.id)})` : message;
+  void reply
+    .status(status)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(shape(status, text, exception, request));
+}
+
+/** The global filter of Nest's routes: every error leaves in the same envelope. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  constructor(
-    private readonly bodyLimitBytes: number,
-    private readonly shapes: readonly ErrorShape[] = [],
-  ) {}
+  constructor(private readonly bodyLimitBytes: number) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    if (exception instanceof StoredResponse) {
-      void reply
-        .status(exception.status)
-        .header('content-type', exception.contentType)
-        .header('idempotent-replayed', 'true')
-        .send(exception.body);
-      return;
-    }
-    const classified = classifyError(exception);
-    // A refusal that says when to come back (429s) carries it as Retry-After.
-    const retryAfterMs = (exception as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-    if (exception instanceof HttpException && typeof retryAfterMs === 'number') {
-      void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-    }
-    // A refusal by a key's limits says where the key stands (x-ratelimit-*).
-    const headers = (exception as { headers?: unknown } | null)?.headers;
-    if (exception instanceof HttpException && typeof headers === 'object' && headers !== null) {
-      for (const [name, value] of Object.entries(headers))
-        if (typeof value === 'string') void reply.header(name, value);
-    }
-    const { status } = classified;
-    const fastifyCode = (exception as { code?: string; cause?: { code?: string } }).cause?.code;
-    const message =
-      fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? `The request body is larger than ${this.bodyLimitBytes} bytes (BODY_LIMIT_BYTES)`
-        : classified.message;
-
-    if (status >= 500) {
-      const cause = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
-      // The request's own logger: the line carries its requestId.
-      request.log.error({ context: 'Errors' }, `${request.method} ${request.url} failed: ${cause}`);
-    }
-    const text = status === 500 ? `Internal server error (request id ${String(request.id)})` : message;
-    const path = request.url.split('?')[0];
-    const shape = this.shapes.find((s) => s.serves(path));
-    const body = shape !== undefined ? shape.body(status, text, exception) : errorEnvelope(status, text, request);
-    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+    sendError(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.bodyLimitBytes);
   }
 }

@@ -16,7 +16,7 @@ import { IdSource } from '../common/id-source.js';
 import { IdempotencyService } from './idempotency.service.js';
 
 /** A streamed answer cannot be kept: an SSE Accept header, or `stream: true` in the body. */
-function streamed(request: FastifyRequest): boolean {
+export function streamed(request: FastifyRequest): boolean {
   const accept = request.headers.accept;
   const body = request.body as { stream?: unknown } | null | undefined;
   return (typeof accept === 'string' && accept.includes('text/event-stream')) || body?.stream === true;

@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import { UsageRecorder } from '../analytics/usage-recorder.js';
 import type { Principal } from '../auth/principal.js';
 import { currentLogContext } from '../common/log-context.js';
 import { currentTraceId } from '../common/tracing.js';
-import { ChunkWriter } from './chunk-writer.js';
 import { CACHE_HEADER, type CachedAnswer } from './response-cache.js';
-import { MODEL_HEADER, OVERHEAD_HEADER } from './upstream.js';
+import type { RelaySink } from './relay-sink.js';
 
 /**
  * Answers a request from the response cache: the bytes the first client got (a whole body, or the
@@ -18,17 +16,14 @@ import { MODEL_HEADER, OVERHEAD_HEADER } from './upstream.js';
 export class CacheHits {
   constructor(private readonly usage: UsageRecorder) {}
 
-  answer(principal: Principal, reply: FastifyReply, hit: CachedAnswer, started: number): void {
-    void reply
-      .header(CACHE_HEADER, 'hit')
-      .header(MODEL_HEADER, hit.modelId)
-      .header(OVERHEAD_HEADER, (performance.now() - started).toFixed(2));
+  answer(principal: Principal, sink: RelaySink, hit: CachedAnswer, started: number): void {
+    sink.header(CACHE_HEADER, 'hit');
+    const overheadMs = performance.now() - started;
     if (hit.events !== undefined) {
-      const writer = new ChunkWriter(reply, {});
-      writer.open();
-      for (const line of hit.events) writer.raw(line);
-      writer.close();
-    } else void reply.type('application/json').send(hit.body);
+      sink.open(hit.modelId, overheadMs);
+      for (const line of hit.events) sink.event(line);
+      sink.close();
+    } else sink.whole(hit.body ?? '', hit.modelId, overheadMs);
     this.usage.record({
       ownerId: principal.ownerId,
       keyId: principal.keyId,

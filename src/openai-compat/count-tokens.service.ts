@@ -67,7 +67,7 @@ export class CountTokensService {
           target.model,
           rest,
           AbortSignal.timeout(COUNT_TIMEOUT_MS),
-          anthropicHeaders(request),
+          anthropicHeaders(request.headers),
         );
         void reply.header(TOKEN_COUNT_HEADER, 'provider').send({ input_tokens: tokens });
         return;

@@ -4,7 +4,17 @@ import type { CatalogueItem } from '../models/catalogue-item.js';
 import { ModelCaller } from '../models/model-caller.js';
 import { ModelsService } from '../models/models.service.js';
 import { ModelAliasesService } from '../models/aliases/model-aliases.service.js';
+import { STRATEGIES } from '../common/strategies.js';
 import { OpenAiError } from './openai-error.js';
+import { ORCHESTRATE } from './gateway-runs.service.js';
+
+/** A model as `GET /v1/models` lists it. */
+export interface ListedModel {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
 
 /** The catalogue as the gateway reads a request's `model` (and `fallbacks`): ids to models that can answer. */
 @Injectable()
@@ -14,6 +24,29 @@ export class GatewayModels {
     private readonly caller: ModelCaller,
     private readonly aliases: ModelAliasesService,
   ) {}
+
+  /** `GET /v1/models`: the catalogue's available models, and a model per strategy (`orchestratex/<strategy>`). */
+  async list(): Promise<{ object: 'list'; data: ListedModel[] }> {
+    const created = Math.floor(Date.UTC(2026, 0, 1) / 1000);
+    const data = (await this.models.items())
+      .filter(({ availability }) => availability.available)
+      .map(({ item }): ListedModel => ({ id: item.id, object: 'model', created, owned_by: item.provider }));
+    for (const strategy of STRATEGIES)
+      data.push({ id: `${ORCHESTRATE}${strategy}`, object: 'model', created, owned_by: 'orchestratex' });
+    return { object: 'list', data };
+  }
+
+  /** A model as `GET /v1/models` lists it; one that is not listed (unknown or unavailable) is a 404. */
+  async retrieve(id: string): Promise<ListedModel> {
+    const found = (await this.list()).data.find((m) => m.id === id);
+    if (found === undefined) {
+      throw new OpenAiError(404, `The model '${id}' does not exist or is not available (GET /v1/models lists them)`, {
+        param: 'model',
+        code: 'model_not_found',
+      });
+    }
+    return found;
+  }
 
   /**
    * The id a client's name stands for: a catalogue id or `orchestratex/<strategy>` as it is, an

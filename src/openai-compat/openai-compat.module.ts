@@ -1,21 +1,46 @@
 import { Module } from '@nestjs/common';
+import { AnalyticsModule } from '../analytics/analytics.module.js';
+import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { ModelsModule } from '../models/models.module.js';
 import { OrchestrationModule } from '../orchestration/orchestration.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { ThreadsModule } from '../threads/threads.module.js';
-import { OpenAiCompatController } from './openai-compat.controller.js';
-import { OpenAiCompatService } from './openai-compat.service.js';
-import { GatewayModels } from './gateway-models.js';
-import { GatewayRuns } from './gateway-runs.service.js';
-import { ResponseCache } from './response-cache.js';
 import { CacheHits } from './cache-hits.js';
-import { AnalyticsModule } from '../analytics/analytics.module.js';
 import { CountTokensService } from './count-tokens.service.js';
+import { ChatCompletionsDialect } from './dialects/chat-completions.dialect.js';
+import { EmbeddingsDialect } from './dialects/embeddings.dialect.js';
+import { MessagesDialect } from './dialects/messages.dialect.js';
+import { ResponsesDialect } from './dialects/responses.dialect.js';
+import { GatewayModels } from './gateway-models.js';
+import { GatewayRoutes } from './gateway-routes.js';
+import { GatewayRuns } from './gateway-runs.service.js';
+import { GatewayRelay } from './relay.js';
+import { ResponseCache } from './response-cache.js';
 
+/** The `/v1` gateway: its routes are Fastify's own (GatewayRoutes, added by createApp), not a Nest controller. */
 @Module({
-  imports: [AnalyticsModule, ModelsModule, OrchestrationModule, ProvidersModule, SessionsModule, ThreadsModule],
-  controllers: [OpenAiCompatController],
-  providers: [OpenAiCompatService, GatewayModels, GatewayRuns, CountTokensService, ResponseCache, CacheHits],
+  imports: [
+    AnalyticsModule,
+    IdempotencyModule,
+    ModelsModule,
+    OrchestrationModule,
+    ProvidersModule,
+    SessionsModule,
+    ThreadsModule,
+  ],
+  providers: [
+    ChatCompletionsDialect,
+    MessagesDialect,
+    ResponsesDialect,
+    EmbeddingsDialect,
+    GatewayModels,
+    GatewayRelay,
+    GatewayRuns,
+    GatewayRoutes,
+    CountTokensService,
+    ResponseCache,
+    CacheHits,
+  ],
 })
 export class OpenAiCompatModule {}

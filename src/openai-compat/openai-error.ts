@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import type { ErrorShape } from '../common/all-exceptions.filter.js';
+import type { ErrorBody } from '../common/all-exceptions.filter.js';
 
 /** An error in OpenAI's own shape, for the /v1 routes. */
 export class OpenAiError extends HttpException {
@@ -66,13 +66,10 @@ export function anthropicErrorType(status: number): string {
 }
 
 /**
- * The gateway's error shapes for the global filter: the Messages route answers in Anthropic's
- * shape, the other `/v1` routes in OpenAI's, so that their clients read them.
+ * A `/v1` error in its clients' shape: the Messages routes answer in Anthropic's, the others in
+ * OpenAI's, so that the SDKs read them.
  */
-export const GATEWAY_ERROR_SHAPES: readonly ErrorShape[] = [
-  {
-    serves: (path) => path === '/v1/messages',
-    body: (status, message) => ({ type: 'error', error: { type: anthropicErrorType(status), message } }),
-  },
-  { serves: (path) => path.startsWith('/v1/'), body: openAiErrorBody },
-];
+export const gatewayErrorBody: ErrorBody = (status, message, exception, request) =>
+  request.url.startsWith('/v1/messages')
+    ? { type: 'error', error: { type: anthropicErrorType(status), message } }
+    : openAiErrorBody(status, message, exception);

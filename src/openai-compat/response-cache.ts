@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { Principal } from '../auth/principal.js';
 import { KeyLimitsService } from '../auth/limits/key-limits.service.js';
 import { Cluster } from '../cluster/cluster.js';
 import { AppConfig } from '../config/app-config.js';
@@ -8,6 +7,8 @@ import type { NormalizedUsage } from '../providers/provider.types.js';
 import { canonicalJson } from '../common/canonical-json.js';
 import { OpenAiError } from './openai-error.js';
 import type { Json } from './wire-json.js';
+import type { GatewayRequest } from './dialects/dialect.js';
+import type { WireApi } from './wire-shapes.js';
 
 /** The header a client asks for a cached answer with (`max-age=<seconds>`), and that says hit or miss. */
 export const CACHE_HEADER = 'x-orchestratex-cache';
@@ -55,30 +56,42 @@ export class ResponseCache {
     return Number(seconds) * 1000;
   }
 
-  /** The key of a request: its owner, the models it names, whether it streams, and what changes its answer. */
-  keyOf(ownerId: string | null, models: string[], stream: boolean, body: Json): string {
+  /** The key of a request: its API, its owner, the models it names, whether it streams, and what changes its answer. */
+  keyOf(api: WireApi, ownerId: string | null, models: string[], stream: boolean, body: Json): string {
     const keyed = Object.fromEntries(Object.entries(body).filter(([k]) => !UNKEYED.has(k) && k !== 'model'));
-    const text = canonicalJson({ ownerId, models, stream, body: keyed });
+    const text = canonicalJson({ api, ownerId, models, stream, body: keyed });
     return `orx:cache:${createHash('sha256').update(text).digest('hex')}`;
   }
 
   /**
-   * The cache a chat completion uses: the age its header asks for, else its key's default (none
-   * with `no-store`); per owner, or one for every owner where an admin made the key's cache shared.
+   * The cache a request uses: the age its header asks for, else its key's default (none with
+   * `no-store`); per owner, or one for every owner where an admin made the key's cache shared.
    */
   async planFor(
-    principal: Principal,
-    asked: string | string[] | undefined,
-    maxAgeMs: number | null,
+    api: WireApi,
+    request: GatewayRequest,
     ids: string[],
     stream: boolean,
     body: Record<string, unknown>,
   ): Promise<{ key: string; maxAgeMs: number } | undefined> {
+    const asked = request.headers[CACHE_HEADER];
+    const maxAgeMs = this.maxAgeOf(asked);
+    const { principal } = request;
     const setting = (await this.limits.limitsOf(principal.keyId))?.cache ?? null;
     const age = maxAgeMs ?? (asked === undefined && setting !== null ? setting.maxAgeSeconds * 1000 : null);
     if (age === null) return undefined;
-    const owner = setting?.shared === true ? null : principal.ownerId;
-    return { key: this.keyOf(owner, ids, stream, body), maxAgeMs: age };
+    const shared = setting?.shared === true;
+    return { key: this.keyOf(api, shared ? null : principal.ownerId, ids, stream, body), maxAgeMs: age };
+  }
+
+  /** A run is never cached: asking for it is a 400 naming the header (a malformed ask too). */
+  refuseForRuns(headers: GatewayRequest['headers']): void {
+    if (this.maxAgeOf(headers[CACHE_HEADER]) !== null) {
+      throw new OpenAiError(400, `${CACHE_HEADER}: orchestratex/* runs are not cached (each is a new run)`, {
+        param: CACHE_HEADER,
+        code: 'invalid_value',
+      });
+    }
   }
 
   async get(key: string): Promise<CachedAnswer | undefined> {

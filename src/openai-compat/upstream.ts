@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { ErrorClass } from '../providers/provider.error.js';
 
 /** Upstream failures as OpenAI statuses. */
@@ -18,10 +18,10 @@ export const STATUS_OF: Record<ErrorClass, number> = {
 };
 
 /** The client's Anthropic API version and betas, passed on as sent (the SDK's own version otherwise). */
-export function anthropicHeaders(request: FastifyRequest): Record<string, string> {
+export function anthropicHeaders(sent: Record<string, string | string[] | undefined>): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const name of ['anthropic-version', 'anthropic-beta']) {
-    const value = request.headers[name];
+    const value = sent[name];
     if (typeof value === 'string' && value.trim() !== '') headers[name] = value.trim();
   }
   return headers;
