@@ -13,16 +13,21 @@ const MAX_INPUTS = 2048;
 
 type Json = Record<string, unknown>;
 
-/** A unit vector drawn from the input's hash: the same text always gets the same vector. */
+/**
+ * A unit vector that carries the input's words, as a real model's carries its meaning: each word
+ * (lower-cased) adds a signed unit at positions drawn from its hash (feature hashing), so texts that
+ * share most words are close (cosine ≈ shared / √(n·m)) and the same text always gets the same vector.
+ */
 function vectorOf(model: string, text: string, length: number): Float32Array {
   const vector = new Float32Array(length);
-  let block = createHash('sha256').update(`${model}\n${text}`).digest();
-  for (let i = 0; i < length; i += 1) {
-    const at = (i * 2) % block.length;
-    if (at === 0 && i > 0) block = createHash('sha256').update(block).digest();
-    vector[i] = block.readUInt16LE(at) / 32768 - 1;
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [text];
+  for (const word of words) {
+    const hash = createHash('sha256').update(`${model}\n${word}`).digest();
+    for (let k = 0; k < 4; k += 1) vector[hash.readUInt32LE(k * 4) % length] += hash[16 + k] & 1 ? 1 : -1;
   }
-  const norm = Math.hypot(...vector) || 1;
+  let norm = 0;
+  for (const v of vector) norm += v * v;
+  norm = Math.sqrt(norm) || 1;
   for (let i = 0; i < length; i += 1) vector[i] /= norm;
   return vector;
 }

@@ -20,7 +20,9 @@ interface Logged {
 /** The response cache, asked for per request: exact match per owner, streamed answers replayed as streams. */
 describe('/v1 response cache in one process', () => {
   let gateway: Awaited<ReturnType<typeof startGateway>>;
-  beforeAll(async () => (gateway = await startGateway()));
+  beforeAll(
+    async () => (gateway = await startGateway({ RESPONSE_CACHE_EMBEDDING_MODEL: 'openai/text-embedding-3-small' })),
+  );
   afterEach(() => gateway.env.sim.reset());
   afterAll(() => gateway.env.close());
 
@@ -170,6 +172,86 @@ describe('/v1 response cache in one process', () => {
     ]);
     expect(e2.data.data[0].embedding).toEqual(e1.data.data[0].embedding);
     expect(gateway.env.sim.getStats().requests['text-embedding-3-small']).toBe(1);
+  });
+
+  it('should answer a prompt close enough in meaning from the cache in semantic mode, and only that', async () => {
+    const semantic = { headers: { 'x-orchestratex-cache': 'max-age=600, semantic=0.85' } };
+    const ask = (content: string, options = semantic) =>
+      gateway.client.chat.completions
+        .create({ model: MODEL, messages: [{ role: 'user', content }] }, options)
+        .withResponse();
+    const verdict = (r: Awaited<ReturnType<typeof ask>>) => [
+      r.response.headers.get('x-orchestratex-cache'),
+      r.response.headers.get('x-orchestratex-cache-similarity') === null ? null : 'similar',
+    ];
+    const first = await ask('List three prime numbers below twenty');
+    expect(verdict(first)).toEqual(['miss', null]);
+    // One word more: close in meaning (the simulator's vectors carry the words, as a model's carry meaning).
+    const close = await ask('list three prime numbers below twenty please');
+    expect(verdict(close)).toEqual(['hit', 'similar']);
+    expect(Number(close.response.headers.get('x-orchestratex-cache-similarity'))).toBeGreaterThanOrEqual(0.85);
+    expect(close.data.choices[0].message.content).toBe(first.data.choices[0].message.content);
+    // Another question, or the same one with a parameter that changes the answer: asked of the model.
+    expect(verdict(await ask('List three even numbers below twenty'))).toEqual(['miss', null]);
+    const warmer = await gateway.client.chat.completions
+      .create(
+        {
+          model: MODEL,
+          temperature: 1.5,
+          messages: [{ role: 'user', content: 'list three prime numbers below twenty please' }],
+        },
+        semantic,
+      )
+      .withResponse();
+    expect(verdict(warmer)).toEqual(['miss', null]);
+    expect(upstreamCalls()).toBe(3);
+    // Each prompt's vector is a call of the embedding model, priced and recorded with the role `cache`.
+    expect(gateway.env.sim.getStats().requests['text-embedding-3-small']).toBe(4);
+    const roles = await eventually(
+      async () =>
+        (await gateway.env.t.http().get('/api/requests?limit=50').set(auth(gateway.key)).expect(200)).body.items as {
+          role: string;
+          modelId: string;
+          costUsd: number;
+        }[],
+      (items) => items.filter((c) => c.role === 'cache').length === 4,
+      'the embedding calls in the request log',
+    );
+    expect(roles.filter((c) => c.role === 'cache').map((c) => [c.modelId, c.costUsd > 0])).toEqual(
+      Array(4).fill(['openai/text-embedding-3-small', true]),
+    );
+
+    // An admin may make it a key's default.
+    const admin = auth(ADMIN_KEY);
+    const { body: made } = await gateway.env.t
+      .http()
+      .post('/api/keys')
+      .set(admin)
+      .send({ name: 'semantic', limits: { cache: { maxAgeSeconds: 600, semanticThreshold: 0.85 } } })
+      .expect(201);
+    const client = new OpenAI({ apiKey: made.key, baseURL: gateway.baseURL, maxRetries: 0 });
+    const askWith = (content: string) =>
+      client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content }] }).withResponse();
+    expect((await askWith('Which planet is the largest')).response.headers.get('x-orchestratex-cache')).toBe('miss');
+    expect((await askWith('which planet is the largest one')).response.headers.get('x-orchestratex-cache')).toBe('hit');
+
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (e: unknown) => e as { status: number; message: string },
+      );
+    const outOfRange = await refusal(ask('x', { headers: { 'x-orchestratex-cache': 'max-age=60, semantic=2' } }));
+    expect([outOfRange?.status, outOfRange?.message]).toEqual([
+      400,
+      expect.stringContaining('semantic=<similarity, 0.5 to 1>'),
+    ]);
+    const embeddings = await refusal(
+      gateway.client.embeddings.create({ model: 'openai/text-embedding-3-small', input: 'x' }, semantic),
+    );
+    expect([embeddings?.status, embeddings?.message]).toEqual([
+      400,
+      expect.stringContaining('embeddings are cached by exact input only'),
+    ]);
   });
 
   it('should cache a key’s chat completions without asking where an admin set it, shared across owners if made so', async () => {

@@ -62,6 +62,8 @@ export class AppConfig {
   readonly streamUsageAlways: boolean;
   /** RESPONSE_CACHE_MAX_BYTES: the in-process response cache's bound (REDIS_URL: Redis holds it). */
   readonly responseCacheMaxBytes: number;
+  /** RESPONSE_CACHE_EMBEDDING_MODEL: the embedding model of the cache's semantic mode (null: no semantic mode). */
+  readonly responseCacheEmbeddingModel: string | null;
   /**
    * Traces: on when an OTLP endpoint is set; prompts on spans only when asked. The SDK reads the
    * other OTEL_* variables (service name, sampler, exporter headers) itself.
@@ -134,6 +136,7 @@ export class AppConfig {
     this.socketIo = env.SOCKET_IO === 'true';
     this.streamUsageAlways = env.STREAM_USAGE === 'always';
     this.responseCacheMaxBytes = env.RESPONSE_CACHE_MAX_BYTES;
+    this.responseCacheEmbeddingModel = env.RESPONSE_CACHE_EMBEDDING_MODEL ?? null;
     this.tracing = {
       enabled: env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined,
       captureContent: env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT === 'true',

@@ -1,5 +1,16 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../common/logger.js';
 import type { CatalogueEntry } from './catalogue-entry.js';
@@ -229,6 +240,15 @@ export class Environment {
   @Min(0)
   @Max(4 * 1024 * 1024 * 1024)
   RESPONSE_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+
+  /**
+   * The embedding model of the catalogue the response cache's semantic mode compares prompts with
+   * (`x-orchestratex-cache: max-age=N, semantic=0.9`); unset, the semantic mode is refused.
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  RESPONSE_CACHE_EMBEDDING_MODEL?: string;
 
   /**
    * `/v1` chat streams: `client` sends the usage chunk when the client asks (`stream_options:

@@ -17,6 +17,7 @@ import { GatewayRoutes } from './gateway-routes.js';
 import { GatewayRuns } from './gateway-runs.service.js';
 import { GatewayRelay } from './relay.js';
 import { ResponseCache } from './response-cache.js';
+import { SemanticCache } from './semantic-cache.js';
 
 /** The `/v1` gateway: its routes are Fastify's own (GatewayRoutes, added by createApp), not a Nest controller. */
 @Module({
@@ -40,6 +41,7 @@ import { ResponseCache } from './response-cache.js';
     GatewayRoutes,
     CountTokensService,
     ResponseCache,
+    SemanticCache,
     CacheHits,
   ],
 })

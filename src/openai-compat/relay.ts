@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import type { Principal } from '../auth/principal.js';
 import { KeyLimitsService } from '../auth/limits/key-limits.service.js';
@@ -10,6 +10,7 @@ import { GatewayModels } from './gateway-models.js';
 import { OpenAiError } from './openai-error.js';
 import { CACHE_HEADER, ResponseCache } from './response-cache.js';
 import type { RelaySink } from './relay-sink.js';
+import { SemanticCache, SIMILARITY_HEADER } from './semantic-cache.js';
 import { STATUS_OF } from './upstream.js';
 
 /**
@@ -21,12 +22,15 @@ import { STATUS_OF } from './upstream.js';
  */
 @Injectable()
 export class GatewayRelay {
+  private readonly logger = new Logger(GatewayRelay.name);
+
   constructor(
     private readonly caller: ModelCaller,
     private readonly limits: KeyLimitsService,
     private readonly gatewayModels: GatewayModels,
     private readonly cache: ResponseCache,
     private readonly hits: CacheHits,
+    private readonly semantic: SemanticCache,
   ) {}
 
   async relay(
@@ -42,9 +46,24 @@ export class GatewayRelay {
       chosen.map((item) => item.id),
     );
     for (const [name, value] of Object.entries(await this.limits.admit(principal.keyId))) sink.header(name, value);
+    let vector: Float32Array | undefined;
     if (plan.cache !== undefined) {
       const hit = await this.cache.get(plan.cache.key);
       if (hit !== undefined) return this.hits.answer(principal, sink, hit, started);
+      if (plan.cache.semantic !== undefined) {
+        // The cache is a saving, not a condition: a prompt it cannot embed is a miss, and said so in the log.
+        const found = await this.semantic.nearest(principal, plan.cache.semantic, signal).catch((error: unknown) => {
+          this.logger.warn(`Semantic cache lookup failed, answered as a miss: ${(error as Error).message}`);
+          return { vector: undefined, near: [] };
+        });
+        vector = found.vector;
+        for (const { key, similarity } of found.near) {
+          const near = await this.cache.get(key);
+          if (near === undefined) continue;
+          sink.header(SIMILARITY_HEADER, similarity.toFixed(4));
+          return this.hits.answer(principal, sink, near, started);
+        }
+      }
       sink.header(CACHE_HEADER, 'miss');
     }
     const captured: string[] = [];
@@ -85,9 +104,16 @@ export class GatewayRelay {
       return sink.close();
     }
     const keep = (answer: { body?: string; events?: string[] }) => {
-      if (plan.cache === undefined) return;
+      const cache = plan.cache;
+      if (cache === undefined) return;
       const entry = { modelId: item.id, provider: item.provider, usage: call.usage, costUsd: cost.totalUsd, ...answer };
-      this.cache.set(plan.cache.key, entry, plan.cache.maxAgeMs).catch(() => undefined);
+      this.cache
+        .set(cache.key, entry, cache.maxAgeMs)
+        .then(() => {
+          if (cache.semantic !== undefined && vector !== undefined)
+            return this.semantic.add(cache.semantic.bucket, cache.key, vector, cache.maxAgeMs);
+        })
+        .catch(() => undefined);
     };
     // A stream ends with the provider's own last event, or the translator's.
     if (plan.stream) {

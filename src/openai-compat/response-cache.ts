@@ -7,8 +7,9 @@ import type { NormalizedUsage } from '../providers/provider.types.js';
 import { canonicalJson } from '../common/canonical-json.js';
 import { OpenAiError } from './openai-error.js';
 import type { Json } from './wire-json.js';
-import type { GatewayRequest } from './dialects/dialect.js';
+import type { CachePlan, GatewayRequest } from './dialects/dialect.js';
 import type { WireApi } from './wire-shapes.js';
+import { PROMPT_FIELDS, promptText, SemanticCache } from './semantic-cache.js';
 
 /** The header a client asks for a cached answer with (`max-age=<seconds>`), and that says hit or miss. */
 export const CACHE_HEADER = 'x-orchestratex-cache';
@@ -41,19 +42,35 @@ export class ResponseCache {
     private readonly config: AppConfig,
     private readonly cluster: Cluster,
     private readonly limits: KeyLimitsService,
+    private readonly semantic: SemanticCache,
   ) {}
 
-  /** The age a request asks for (ms), null when it asks for none; a malformed ask is a 400 naming the header. */
-  maxAgeOf(header: string | string[] | undefined): number | null {
+  /**
+   * What a request's header asks for: an age (ms) and, with `semantic=<threshold>`, the semantic
+   * mode; null when it asks for none (no header, `no-store`). A malformed ask is a 400 naming the header.
+   */
+  askOf(header: string | string[] | undefined): { maxAgeMs: number; semantic: number | null } | null {
     if (header === undefined || header === 'no-store') return null;
-    const seconds = /^\s*max-age=(\d{1,7})\s*$/.exec(Array.isArray(header) ? header.join(',') : header)?.[1];
-    if (seconds === undefined || Number(seconds) < 1 || Number(seconds) > MAX_AGE_S) {
-      throw new OpenAiError(400, `${CACHE_HEADER}: must be max-age=<seconds>, 1 to ${MAX_AGE_S}`, {
-        param: CACHE_HEADER,
-        code: 'invalid_value',
-      });
+    const text = Array.isArray(header) ? header.join(',') : header;
+    const directives = new Map(
+      text.split(',').map((part) => {
+        const [name, value = ''] = part.trim().split('=');
+        return [name.toLowerCase(), value] as const;
+      }),
+    );
+    const seconds = Number(directives.get('max-age'));
+    const semantic = directives.has('semantic') ? Number(directives.get('semantic')) : null;
+    const known = [...directives.keys()].every((name) => name === 'max-age' || name === 'semantic');
+    const ageOk = /^\d{1,7}$/.test(directives.get('max-age') ?? '') && seconds >= 1 && seconds <= MAX_AGE_S;
+    const semanticOk = semantic === null || (Number.isFinite(semantic) && semantic >= 0.5 && semantic <= 1);
+    if (!known || !ageOk || !semanticOk) {
+      throw new OpenAiError(
+        400,
+        `${CACHE_HEADER}: must be max-age=<seconds> (1 to ${MAX_AGE_S}), optionally with semantic=<similarity, 0.5 to 1>, or no-store`,
+        { param: CACHE_HEADER, code: 'invalid_value' },
+      );
     }
-    return Number(seconds) * 1000;
+    return { maxAgeMs: seconds * 1000, semantic };
   }
 
   /** The key of a request: its API, its owner, the models it names, whether it streams, and what changes its answer. */
@@ -64,8 +81,9 @@ export class ResponseCache {
   }
 
   /**
-   * The cache a request uses: the age its header asks for, else its key's default (none with
-   * `no-store`); per owner, or one for every owner where an admin made the key's cache shared.
+   * The cache a request uses: the age (and semantic threshold) its header asks for, else its key's
+   * default (none with `no-store`); per owner, or one for every owner where an admin made the key's
+   * cache shared. The semantic mode needs a prompt (not on embeddings) and the cache's embedding model.
    */
   async planFor(
     api: WireApi,
@@ -73,20 +91,39 @@ export class ResponseCache {
     ids: string[],
     stream: boolean,
     body: Record<string, unknown>,
-  ): Promise<{ key: string; maxAgeMs: number } | undefined> {
-    const asked = request.headers[CACHE_HEADER];
-    const maxAgeMs = this.maxAgeOf(asked);
+  ): Promise<CachePlan | undefined> {
+    const header = request.headers[CACHE_HEADER];
     const { principal } = request;
     const setting = (await this.limits.limitsOf(principal.keyId))?.cache ?? null;
-    const age = maxAgeMs ?? (asked === undefined && setting !== null ? setting.maxAgeSeconds * 1000 : null);
-    if (age === null) return undefined;
-    const shared = setting?.shared === true;
-    return { key: this.keyOf(api, shared ? null : principal.ownerId, ids, stream, body), maxAgeMs: age };
+    const asked =
+      header !== undefined
+        ? this.askOf(header)
+        : setting === null
+          ? null
+          : { maxAgeMs: setting.maxAgeSeconds * 1000, semantic: setting.semanticThreshold ?? null };
+    if (asked === null) return undefined;
+    const owner = setting?.shared === true ? null : principal.ownerId;
+    const plan: CachePlan = { key: this.keyOf(api, owner, ids, stream, body), maxAgeMs: asked.maxAgeMs };
+    if (asked.semantic === null) return plan;
+    if (api === 'embeddings') {
+      throw new OpenAiError(
+        400,
+        `${CACHE_HEADER}: semantic compares prompts; embeddings are cached by exact input only`,
+        {
+          param: CACHE_HEADER,
+          code: 'invalid_value',
+        },
+      );
+    }
+    this.semantic.modelId();
+    const rest = Object.fromEntries(Object.entries(body).filter(([field]) => !PROMPT_FIELDS.includes(field)));
+    const bucket = this.keyOf(api, owner, ids, stream, rest).replace('orx:cache:', 'orx:cache:semantic:');
+    return { ...plan, semantic: { bucket, text: promptText(body), threshold: asked.semantic } };
   }
 
   /** A run is never cached: asking for it is a 400 naming the header (a malformed ask too). */
   refuseForRuns(headers: GatewayRequest['headers']): void {
-    if (this.maxAgeOf(headers[CACHE_HEADER]) !== null) {
+    if (this.askOf(headers[CACHE_HEADER]) !== null) {
       throw new OpenAiError(400, `${CACHE_HEADER}: orchestratex/* runs are not cached (each is a new run)`, {
         param: CACHE_HEADER,
         code: 'invalid_value',

@@ -62,6 +62,16 @@ export class KeyCacheDto {
   @Optional()
   @IsBoolean()
   shared?: boolean;
+
+  /**
+   * Semantic mode: a request whose prompt is this similar (cosine of the RESPONSE_CACHE_EMBEDDING_MODEL
+   * vectors, 0.5 to 1) to a cached one with the same other fields gets its answer. Left out: exact match only.
+   */
+  @Optional()
+  @IsNumber()
+  @Min(0.5)
+  @Max(1)
+  semanticThreshold?: number;
 }
 
 /**

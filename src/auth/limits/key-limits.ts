@@ -23,7 +23,7 @@ export interface KeyLimits {
    * The /v1 response cache for the key's chat completions without a cache header: each answer kept
    * `maxAgeSeconds`; `shared`, one cache for every owner's keys that share it (an admin's choice).
    */
-  cache: { maxAgeSeconds: number; shared?: boolean } | null;
+  cache: { maxAgeSeconds: number; shared?: boolean; semanticThreshold?: number } | null;
 }
 
 export const NO_LIMITS: KeyLimits = {

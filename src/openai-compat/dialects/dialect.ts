@@ -5,6 +5,7 @@ import type { RelayEndpoint, RelayRequest } from '../../providers/provider.types
 import type { ChatRequest } from '../chat-request.js';
 import type { OpenAiError } from '../openai-error.js';
 import type { Wire } from '../upstream.js';
+import type { SemanticAsk } from '../semantic-cache.js';
 
 /** A gateway request as a dialect reads it: who sends it, its JSON body and its headers. */
 export interface GatewayRequest {
@@ -38,7 +39,14 @@ export interface RelayPlan {
   /** Client headers to pass on, per protocol. */
   headers?: RelayRequest['headers'];
   /** The response cache's key and age, when the client or its key asked for it. */
-  cache?: { key: string; maxAgeMs: number };
+  cache?: CachePlan;
+}
+
+/** Where a request's answer is cached: its exact key and age, and its semantic lookup when asked for. */
+export interface CachePlan {
+  key: string;
+  maxAgeMs: number;
+  semantic?: SemanticAsk;
 }
 
 /** What a dialect makes of a request: a relayed call, or an `orchestratex/*` run. */
