@@ -53,6 +53,11 @@ export class ModelCaller {
     return adapter && { provider: item.provider, model: item.model, adapter };
   }
 
+  /** The wire protocol the model's provider speaks (`openai`, `anthropic`), or undefined when it is not configured. */
+  protocolOf(item: Pick<CatalogueItem, 'provider' | 'model'>): string | undefined {
+    return this.target(item)?.adapter.protocol;
+  }
+
   /**
    * Calls the first of `items` that answers (those whose provider is not configured are left
    * out); `onText` hears the answer's text as it streams, with the model writing it, and `onRaw`

@@ -67,7 +67,7 @@ export class GatewayRelay {
       sink.header(CACHE_HEADER, 'miss');
     }
     const captured: string[] = [];
-    const protocols = new Set(chosen.map((item) => this.protocolOf(item)));
+    const protocols = new Set(chosen.map((item) => this.caller.protocolOf(item)));
     const { endpoint = 'chat', ...bodies } = plan.bodies(protocols, chosen);
     const upstreamStart = performance.now();
     let opened = false;
@@ -76,7 +76,7 @@ export class GatewayRelay {
         opened = true;
         sink.open(answering.id, upstreamStart - started);
       }
-      for (const line of plan.event(data, answering, this.protocolOf(answering))) {
+      for (const line of plan.event(data, answering, this.caller.protocolOf(answering))) {
         sink.event(line);
         if (plan.cache !== undefined) captured.push(line);
       }
@@ -122,13 +122,9 @@ export class GatewayRelay {
     }
     if (whole === undefined)
       throw new OpenAiError(502, `${item.id}: the provider sent no answer`, { code: 'malformed' });
-    const answer = plan.whole(whole.data, whole.item, this.protocolOf(whole.item));
+    const answer = plan.whole(whole.data, whole.item, this.caller.protocolOf(whole.item));
     const body = typeof answer === 'string' ? answer : JSON.stringify(answer);
     keep({ body });
     sink.whole(body, whole.item.id, performance.now() - started - upstreamMs);
-  }
-
-  private protocolOf(item: CatalogueItem): string | undefined {
-    return this.caller.target(item)?.adapter.protocol;
   }
 }

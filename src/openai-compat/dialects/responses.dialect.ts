@@ -53,8 +53,7 @@ export class ResponsesDialect {
         code: 'invalid_value',
       });
     }
-    const protocolOf = (item: CatalogueItem) => this.caller.target(item)?.adapter.protocol;
-    const native = (item: CatalogueItem) => item.provider === 'openai' && protocolOf(item) === 'openai';
+    const native = (item: CatalogueItem) => item.provider === 'openai' && this.caller.protocolOf(item) === 'openai';
     const { model: _id, ...client } = body;
     const responseId = orxId('resp_');
     let chat: ChatToResponsesStream | undefined;
