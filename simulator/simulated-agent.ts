@@ -32,6 +32,8 @@ export interface AgentAsk {
   parallelToolCalls: boolean;
   /** The results of the tools the last turn called (the conversation's last message or block). */
   toolResults: string[];
+  /** The assistant turns of the conversation that called tools. */
+  toolTurns: number;
   images: SimImage[];
   /** A JSON schema the answer must follow (`json_schema` / `output_config.format`). */
   schema: Json | null;
@@ -107,6 +109,7 @@ export function readAgentAsk(dialect: 'openai' | 'anthropic', body: Json): Agent
             : 'auto',
       parallelToolCalls: body.parallel_tool_calls !== false,
       toolResults: results,
+      toolTurns: messages.filter((m) => m.role === 'assistant' && list(m.tool_calls).length > 0).length,
       images: imagesOf(messages),
       schema:
         format?.type === 'json_schema' && isRecord(format.json_schema) && isRecord(format.json_schema.schema)
@@ -138,6 +141,9 @@ export function readAgentAsk(dialect: 'openai' | 'anthropic', body: Json): Agent
           : String(choice.type),
     parallelToolCalls: choice.disable_parallel_tool_use !== true,
     toolResults: results,
+    toolTurns: messages.filter(
+      (m) => m.role === 'assistant' && list(m.content).some((b) => isRecord(b) && b.type === 'tool_use'),
+    ).length,
     images: imagesOf(messages),
     schema: output?.type === 'json_schema' && isRecord(output.schema) ? output.schema : null,
   };
@@ -188,17 +194,20 @@ export function valueFor(schema: Json, rng: SeededWords, depth = 0): unknown {
 }
 
 /**
- * The calls a simulated model makes: none when the last turn brought tool results (it answers
- * from them), when no tool is offered or `tool_choice` is `none`; else one call of the named tool
- * or of the first, and with parallel calls allowed and `required`, one of each tool.
+ * The calls a simulated model makes: none when the conversation already holds `rounds` turns of
+ * tool calls and the last brought their results (it answers from them), when no tool is offered
+ * or `tool_choice` is `none`; else one call of the named tool or of the first, and with parallel
+ * calls allowed and `required`, one of each tool.
  */
-export function toolCallsFor(ask: AgentAsk, seed: string, idPrefix: string): SimToolCall[] {
-  if (ask.toolResults.length > 0 || ask.tools.length === 0 || ask.toolChoice === 'none') return [];
+export function toolCallsFor(ask: AgentAsk, seed: string, idPrefix: string, rounds = 1): SimToolCall[] {
+  if (ask.toolResults.length > 0 && ask.toolTurns >= rounds) return [];
+  if (ask.tools.length === 0 || ask.toolChoice === 'none') return [];
   const named = ask.tools.find((t) => t.name === ask.toolChoice);
   const chosen = named ? [named] : ask.toolChoice === 'required' && ask.parallelToolCalls ? ask.tools : [ask.tools[0]];
   const rng = new SeededWords(`tools:${seed}`);
+  const round = ask.toolTurns === 0 ? '' : `r${ask.toolTurns}_`;
   return chosen.map((tool, i) => ({
-    id: `${idPrefix}${i}_${rng.int(100000, 999999)}`,
+    id: `${idPrefix}${round}${i}_${rng.int(100000, 999999)}`,
     name: tool.name,
     arguments: JSON.stringify(valueFor({ type: 'object', ...tool.schema }, rng)),
   }));

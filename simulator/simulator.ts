@@ -29,6 +29,8 @@ export interface SimModelBehaviour {
   reasoningTokens: number;
   /** OpenAI dialect: report no usage at all, as some OpenAI-compatible servers do. */
   omitUsage: boolean;
+  /** Turns of tool calls the model makes (one more after each result) before it answers from the results (default 1). */
+  toolRounds: number;
 }
 
 /** `invalid_json`: a normal answer whose text, asked for a JSON evaluation, is not JSON. */
@@ -68,6 +70,7 @@ export const DEFAULT_BEHAVIOUR: SimModelBehaviour = {
   cachedInputTokens: 0,
   reasoningTokens: 0,
   omitUsage: false,
+  toolRounds: 1,
 };
 
 /** The models the simulator lists; any other model id is answered as well. */
@@ -353,7 +356,12 @@ export class UpstreamSimulator {
         : reviewed
           ? simulatedReview(seed, JSON.parse(`[${reviewed[1]}]`) as string[], this.takeScore(chat.model))
           : simulatedEvaluation(seed, this.takeScore(chat.model));
-    const calls = toolCallsFor(chat.ask, seed, chat.dialect === 'openai' ? 'call_sim_' : 'toolu_sim_');
+    const calls = toolCallsFor(
+      chat.ask,
+      seed,
+      chat.dialect === 'openai' ? 'call_sim_' : 'toolu_sim_',
+      behaviour.toolRounds,
+    );
     const fromSchema = chat.ask.schema !== null && !chat.judging;
     // JSON (an evaluation, or an object of the client's schema) streams in pieces of 24 characters,
     // so a stream can break inside one too; tool arguments likewise.

@@ -3,6 +3,7 @@ import { AppConfig } from './config/app-config.js';
 import { coreModules } from './core-modules.js';
 import { HealthModule } from './health/health.module.js';
 import { AnalyticsModule } from './analytics/analytics.module.js';
+import { McpApiModule } from './mcp/mcp-api.module.js';
 import { ModelsModule } from './models/models.module.js';
 import { OpenAiCompatModule } from './openai-compat/openai-compat.module.js';
 import { OrchestrationModule } from './orchestration/orchestration.module.js';
@@ -26,6 +27,7 @@ export class AppModule {
         OrchestrationModule,
         AnalyticsModule,
         OpenAiCompatModule,
+        McpApiModule,
         ...(config.socketIo ? [SocketsModule] : []),
       ],
     };

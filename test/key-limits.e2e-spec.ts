@@ -58,6 +58,7 @@ describe('API keys with limits: allowed models, spend per day/month/total, rpm, 
     const created = await keyOf(id);
     expect(created.limits).toEqual({
       models: ['openai/*'],
+      tools: null,
       usdPerDay: 2,
       usdPerMonth: null,
       usdTotal: null,
@@ -82,6 +83,7 @@ describe('API keys with limits: allowed models, spend per day/month/total, rpm, 
       .expect(200);
     expect((changed.body as Json).limits).toEqual({
       models: ['openai/*'],
+      tools: null,
       usdPerDay: 2,
       usdPerMonth: null,
       usdTotal: 10,

@@ -8,9 +8,12 @@ export const AUDIT_ACTIONS = [
   'model.updated',
   'alias.set',
   'alias.deleted',
+  'mcp_server.created',
+  'mcp_server.updated',
+  'mcp_server.deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-export const AUDIT_TARGETS = ['key', 'model', 'alias'] as const;
+export const AUDIT_TARGETS = ['key', 'model', 'alias', 'mcp_server'] as const;
 export type AuditTarget = (typeof AUDIT_TARGETS)[number];
 
 /** One admin action: who did what to which object, and the object before and after (never a secret). */

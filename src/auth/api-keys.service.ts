@@ -61,7 +61,7 @@ const auditedKey = (record: ApiKeyRecord) => ({
   name: record.name,
   role: record.role,
   ownerId: record.ownerId,
-  limits: record.limits,
+  limits: record.limits && { ...NO_LIMITS, ...record.limits },
   revokedAt: record.revokedAt?.toISOString() ?? null,
 });
 

@@ -7,6 +7,7 @@ import { ConfigError, Environment, parseEnvironment } from './environment.js';
 import proxyAddr from '@fastify/proxy-addr';
 import { registerSecrets } from '../common/secrets.js';
 import type { ProviderSettings } from './providers.config.js';
+import type { McpServerSettings } from './mcp-servers-file.js';
 
 /** The repository root (this file is src/config/app-config.ts, or dist/config/app-config.js when built). */
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,6 +39,8 @@ export class AppConfig {
   readonly simulatedProviders: ReadonlySet<string>;
   /** Models the providers file adds to the curated catalogue. */
   readonly extraModels: CatalogueEntry[];
+  /** MCP_SERVERS_FILE's servers, and how long a tool call may take and how much of its result a model sees. */
+  readonly mcp: { servers: McpServerSettings[]; toolTimeoutMs: number; resultMaxChars: number };
   readonly providerTimeoutMs: number;
   readonly orchestration: {
     maxRunsPerKey: number;
@@ -90,7 +93,11 @@ export class AppConfig {
   readonly resilience: { maxRetries: number; cooldownFailures: number; cooldownMs: number; deadlineMs: number };
 
   constructor(
-    env: Environment & { providers?: ProviderSettings[]; extraModels?: CatalogueEntry[] },
+    env: Environment & {
+      providers?: ProviderSettings[];
+      extraModels?: CatalogueEntry[];
+      mcpServers?: McpServerSettings[];
+    },
     processRole: 'api' | 'worker' = 'api',
   ) {
     this.processRole = processRole;
@@ -116,6 +123,11 @@ export class AppConfig {
     // Provider keys (and the admin key) are taken out of every upstream error text and log line.
     registerSecrets([env.ADMIN_API_KEY, ...this.providers.map((p) => p.apiKey)]);
     this.extraModels = env.extraModels ?? [];
+    this.mcp = {
+      servers: env.mcpServers ?? [],
+      toolTimeoutMs: env.MCP_TOOL_TIMEOUT_MS,
+      resultMaxChars: env.MCP_RESULT_MAX_CHARS,
+    };
     this.providerTimeoutMs = env.PROVIDER_TIMEOUT_MS;
     this.orchestration = {
       maxRunsPerKey: env.MAX_RUNS_PER_KEY,

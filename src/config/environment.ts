@@ -14,6 +14,7 @@ import {
 
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../common/logger.js';
 import type { CatalogueEntry } from './catalogue-entry.js';
+import { readMcpServersFile, type McpServerSettings } from './mcp-servers-file.js';
 import { readProvidersFile } from './providers-file.js';
 import { readProviders, type ProviderSettings } from './providers.config.js';
 
@@ -174,6 +175,20 @@ export class Environment {
   @Max(3_600_000)
   GATEWAY_RUN_TIMEOUT_MS = 600_000;
 
+  /** The longest one MCP tool call may take; past it the model is told the tool timed out. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  MCP_TOOL_TIMEOUT_MS = 30_000;
+
+  /** The most characters of one tool result a model is shown (the rest is cut, and the cut is said). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(1_000_000)
+  MCP_RESULT_MAX_CHARS = 20_000;
+
   /** Output ceiling of each model call when neither the request nor the session sets one. */
   @Transform(toInt)
   @IsInt()
@@ -275,6 +290,11 @@ export class Environment {
   @IsString()
   PROVIDERS_FILE?: string;
 
+  /** A JSON file of MCP servers the operator runs (stdio commands) or reaches (Streamable HTTP): docs/mcp.md. */
+  @IsOptional()
+  @IsString()
+  MCP_SERVERS_FILE?: string;
+
   /**
    * Database connections (operations in flight at once); more wait in the driver's queue. Default:
    * 8 for the embedded FerretDB (it scans a collection per query, and many at once share the CPU
@@ -340,7 +360,11 @@ export class ConfigError extends Error {
   }
 }
 
-export type ParsedEnvironment = Environment & { providers: ProviderSettings[]; extraModels: CatalogueEntry[] };
+export type ParsedEnvironment = Environment & {
+  providers: ProviderSettings[];
+  extraModels: CatalogueEntry[];
+  mcpServers: McpServerSettings[];
+};
 
 /** The variables that have a value: `NAME=` (as `.env.example` writes them) means unset, not empty. */
 function setVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -361,6 +385,7 @@ export function parseEnvironment(given: NodeJS.ProcessEnv): ParsedEnvironment {
     'ADMIN_API_KEY',
     'FERRETDB_BIN',
     'PROVIDERS_FILE',
+    'MCP_SERVERS_FILE',
     'METRICS_TOKEN',
     'DB_MAX_POOL_SIZE',
     'REDIS_URL',
@@ -374,6 +399,8 @@ export function parseEnvironment(given: NodeJS.ProcessEnv): ParsedEnvironment {
   const { providers, problems } = readProviders(env);
   const file = parsed.PROVIDERS_FILE ? readProvidersFile(parsed.PROVIDERS_FILE, env) : undefined;
   problems.push(...(file?.problems ?? []));
+  const mcp = parsed.MCP_SERVERS_FILE ? readMcpServersFile(parsed.MCP_SERVERS_FILE) : undefined;
+  problems.push(...(mcp?.problems ?? []));
   if (parsed.REDIS_URL !== undefined && parsed.MONGODB_URI === undefined) {
     problems.push(
       'REDIS_URL (the distributed mode) needs MONGODB_URI: every process uses the same database, not an embedded one each',
@@ -394,5 +421,6 @@ export function parseEnvironment(given: NodeJS.ProcessEnv): ParsedEnvironment {
   return Object.assign(parsed, {
     providers: [...providers, ...(file?.providers ?? [])],
     extraModels: file?.models ?? [],
+    mcpServers: mcp?.servers ?? [],
   });
 }

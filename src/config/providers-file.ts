@@ -142,7 +142,8 @@ class ProvidersFile {
 /** Model fields the file may leave out: a middling model for every domain, usable as a primary. */
 const DEFAULT_STRENGTH = 0.5;
 
-function flatten(errors: ValidationError[], path = ''): string[] {
+/** class-validator's errors as `path: message` lines. */
+export function flatten(errors: ValidationError[], path = ''): string[] {
   return errors.flatMap((e) => {
     const here =
       path === '' ? e.property : /^\d+$/.test(e.property) ? `${path}[${e.property}]` : `${path}.${e.property}`;

@@ -29,6 +29,7 @@ const RESOURCES: Record<string, (id: string) => string> = {
   keys: (id) => `API key ${id} not found`,
   requests: (id) => `request ${id} not found`,
   'model-aliases': () => 'alias fast not found',
+  servers: () => 'MCP server docs not found',
   models: (id) => `Model ${id} is not in the catalogue (ids look like openai/gpt-5.4-mini; GET /api/models lists them)`,
 };
 
@@ -41,7 +42,8 @@ function notFound(path: string, operation: Operation): { message: string; at: st
   const describe = param === null ? undefined : RESOURCES[param[1]];
   if (describe !== undefined) {
     const id = param![1] === 'models' ? 'openai/gpt-9' : ID;
-    return { message: describe(id), at: path.replace(/\{\w+\}/, param![1] === 'models' ? 'openai%2Fgpt-9' : ID) };
+    const at = param![1] === 'models' ? 'openai%2Fgpt-9' : param![1] === 'servers' ? 'docs' : ID;
+    return { message: describe(id), at: path.replace(/\{\w+\}/, at) };
   }
   if (SESSION_LOOKUPS.has(operation.operationId ?? '')) return { message: RESOURCES.sessions(ID), at: path };
   return null;
@@ -55,6 +57,10 @@ const CONFLICTS: Record<string, string> = {
   Sessions_end: `session ${ID} is already completed`,
   Models_test: 'Provider openai is not configured: set OPENAI_API_KEY to call openai/gpt-5.4-mini',
   Orchestration_cancel: `run ${ID} is succeeded; only a queued or running run can be cancelled`,
+  Mcp_create: 'MCP server docs exists',
+  Mcp_update: 'MCP server everything comes from MCP_SERVERS_FILE; change it there',
+  Mcp_delete: 'MCP server everything comes from MCP_SERVERS_FILE; change it there',
+  Mcp_test: 'MCP server docs is disabled; enable it first',
 };
 
 function messageOf(status: string, path: string, operation: Operation): string {
@@ -63,6 +69,11 @@ function messageOf(status: string, path: string, operation: Operation): string {
     case '400':
       if (path.includes('{alias}')) {
         return 'alias must be 1-100 letters, digits or . _ : @ - (no slash), starting with a letter or digit';
+      }
+      if (path.startsWith('/api/mcp')) {
+        return operation.operationId === 'Mcp_create'
+          ? 'id must be 1-40 lower-case letters, digits and dashes, starting with a letter or digit'
+          : 'property extra should not exist';
       }
       return /\{(id|threadId)\}/.test(path) && !path.startsWith('/api/models')
         ? `${/\{(\w+)\}/.exec(path)![1]} must be a 24-character hexadecimal id, got "abc"`

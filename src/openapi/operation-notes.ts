@@ -43,6 +43,34 @@ export const OPERATION_NOTES: Record<string, { summary?: string; description: st
     description:
       'Admin keys only. Held from the key’s next request, on every instance. Recorded in the audit trail with the fields before and after.',
   },
+  Mcp_create: {
+    description:
+      'Admin keys only. A server reached over Streamable HTTP; a server that runs as a local command comes only from MCP_SERVERS_FILE (an API call never starts a process). `headers` name the environment variables that hold their values, which are never sent or stored. 409 when the id is taken. Recorded in the audit trail.',
+  },
+  Mcp_list: {
+    description:
+      'Admin keys only. MCP_SERVERS_FILE’s servers first, then the added ones, each with its health in this process (`idle` until first used: servers connect when a run or a listing needs them).',
+  },
+  Mcp_get: {
+    description:
+      'Admin keys only. Lists the tools again now; a server that cannot be reached shows none, and its health says why.',
+  },
+  Mcp_tools: {
+    description:
+      'Admin keys only. The tools as the server lists them now (their names are what runs and key limits use as `server/tool`); 503 naming the error when the server cannot be reached.',
+  },
+  Mcp_test: {
+    description:
+      'Admin keys only. Drops this process’s connection, connects again and lists the tools: `ok`, the time it took and the tool count, or the error (an answer, not a failure). 409 for a disabled server.',
+  },
+  Mcp_update: {
+    description:
+      'Admin keys only. Added servers only (409 for MCP_SERVERS_FILE’s: change them there). `enabled: false` refuses runs that name it. Recorded in the audit trail.',
+  },
+  Mcp_delete: {
+    description:
+      'Admin keys only. Added servers only (409 for MCP_SERVERS_FILE’s). Runs that name it are refused from then on; a run going keeps what it listed. Recorded in the audit trail.',
+  },
   Me_current: { description: 'Any key, ADMIN_API_KEY included (its id is `env:ADMIN_API_KEY`).' },
   Models_list: {
     description:

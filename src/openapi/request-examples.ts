@@ -32,6 +32,13 @@ export const REQUEST_EXAMPLES: Record<string, Record<string, unknown>> = {
   Sessions_end: { status: 'completed' },
   Threads_create: { sessionId: SESSION, title: 'Linked lists', domain: 'coding' },
   Threads_update: { title: 'Linked lists, reversed' },
+  Mcp_create: {
+    id: 'docs',
+    name: 'Team docs',
+    url: 'https://mcp.example.com/mcp',
+    headers: { Authorization: 'DOCS_MCP_AUTH' },
+  },
+  Mcp_update: { enabled: false },
   Messages_post: { role: 'user', content: 'And the same in Rust?' },
 };
 

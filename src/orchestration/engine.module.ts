@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AnalyticsModule } from '../analytics/analytics.module.js';
+import { McpModule } from '../mcp/mcp.module.js';
 import { ModelsModule } from '../models/models.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
@@ -31,6 +32,7 @@ import { RunsRepository } from './runs.repository.js';
       { name: RunEventRecord.name, schema: RunEventRecordSchema },
     ]),
     ModelsModule,
+    McpModule,
     AnalyticsModule,
     ProvidersModule,
     SessionsModule,

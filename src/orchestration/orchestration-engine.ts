@@ -5,6 +5,7 @@ import { Cluster, PREFIX } from '../cluster/cluster.js';
 import type { Domain } from '../common/domains.js';
 import { AppConfig } from '../config/app-config.js';
 import { ModelCaller } from '../models/model-caller.js';
+import { McpToolsService } from '../mcp/mcp-tools.service.js';
 import { RunBudget } from './engine/run-budget.js';
 import { CallGate } from './engine/call-gate.js';
 import { RunCancelled, RunExecution } from './engine/run-execution.js';
@@ -67,6 +68,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     private readonly runs: RunsRepository,
     private readonly bus: RunEventBus,
     private readonly cluster: Cluster,
+    private readonly tools: McpToolsService,
     config: AppConfig,
   ) {
     this.gate = new CallGate(config.orchestration.maxInflightCalls);
@@ -214,6 +216,8 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
       if (signal.aborted) throw new RunCancelled();
       const plan = await this.planner.plan(run, (domain: Domain) => (ending.domain = domain));
       ending.team = plan.team;
+      const names = run.options.tools ?? [];
+      const tools = names.length === 0 ? null : await this.tools.toolBox(names);
       ending.execution = new RunExecution(
         run,
         {
@@ -223,6 +227,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
           gate: this.gate,
           checkLease,
           simulatedProviders: this.simulatedProviders,
+          tools,
         },
         signal,
         new RunBudget(run.options.costLimitUsd),

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { McpModule } from '../mcp/mcp.module.js';
 import { AnalyticsModule } from '../analytics/analytics.module.js';
 import { Cluster } from '../cluster/cluster.js';
 import { ModelsModule } from '../models/models.module.js';
@@ -11,7 +12,7 @@ import { OrchestrationService } from './orchestration.service.js';
 
 /** The API side of runs: REST and SSE (Socket.IO: `SocketsModule`); the engine module executes them. */
 @Module({
-  imports: [EngineModule, AnalyticsModule, ModelsModule, SessionsModule, ThreadsModule],
+  imports: [EngineModule, AnalyticsModule, ModelsModule, SessionsModule, ThreadsModule, McpModule],
   controllers: [OrchestrationController],
   providers: [
     LocalAdmission,

@@ -33,6 +33,7 @@ import type { ListRunsQueryDto, RunEventsQueryDto } from './dto/run-queries.dto.
 import { RunEventBus } from './events/run-event-bus.js';
 import { followRun } from './sse.js';
 import { FINAL_EVENTS, type RunEvent } from './events/run-events.js';
+import { McpToolsService } from '../mcp/mcp-tools.service.js';
 import { KeyLimitsService } from '../auth/limits/key-limits.service.js';
 import { Cluster } from '../cluster/cluster.js';
 import { RunAdmission } from './admission.js';
@@ -60,6 +61,7 @@ export class OrchestrationService {
     private readonly queue: RunQueue,
     private readonly cluster: Cluster,
     private readonly limits: KeyLimitsService,
+    private readonly tools: McpToolsService,
   ) {}
 
   /**
@@ -96,6 +98,7 @@ export class OrchestrationService {
     const strategy = dto.strategy ?? session.settings.defaultStrategy;
     const options = await this.resolveOptions(dto, strategy, session.settings);
     if (options.models !== null) await this.limits.requireModels(principal.keyId, options.models);
+    if (dto.tools !== undefined) options.tools = await this.tools.resolve(dto.tools, principal.keyId);
 
     let threadId: string;
     if (dto.threadId !== undefined) {
@@ -167,6 +170,11 @@ export class OrchestrationService {
       const who = strategy === 'council' ? 'members' : 'agents';
       throw new BadRequestException(`proposers: a ${strategy} needs two ${who} or more`);
     }
+    for (const needsTools of ['maxToolCalls', 'judgeTools'] as const) {
+      if (dto[needsTools] !== undefined && dto.tools === undefined) {
+        throw new BadRequestException(`${needsTools}: only with tools (the MCP tools the run's models may call)`);
+      }
+    }
     if (dto.models !== undefined) {
       const kinds = new Map((await this.models.items()).map((m) => [m.item.id, m.item.kind]));
       const unknown = dto.models.filter((m) => !kinds.has(m));
@@ -199,6 +207,9 @@ export class OrchestrationService {
       evaluate: dto.evaluate ?? (defaultOf(strategy, 'evaluate') as boolean),
       selfRecusal: dto.selfRecusal ?? STRATEGY_OPTIONS.selfRecusal.default,
       seed: strategy === 'council' ? (dto.seed ?? randomBytes(8).toString('hex')) : null,
+      ...(dto.tools === undefined
+        ? {}
+        : { tools: [], maxToolCalls: dto.maxToolCalls ?? 8, judgeTools: dto.judgeTools ?? false }),
     };
   }
 

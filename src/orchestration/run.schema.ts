@@ -1,7 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
 import type { Domain } from '../common/domains.js';
-import type { NormalizedUsage } from '../providers/provider.types.js';
+import type { NormalizedUsage, ToolCall } from '../providers/provider.types.js';
 import type { Strategy } from '../common/strategies.js';
 import type { Evaluation } from './engine/evaluation.js';
 import type { BuiltPrompt, Criterion } from './engine/prompts.js';
@@ -29,7 +29,54 @@ export interface RunOptions {
   selfRecusal: boolean;
   /** council: what the reviewers' label orders are drawn from (given, or made at the start). */
   seed: string | null;
+  /** MCP tools (`server/tool`) the writers may call; absent on runs from before tools. */
+  tools?: string[];
+  /** Tool calls each step may make (default 8, at most 32). */
+  maxToolCalls?: number;
+  /** Judges (evaluators, reviewers, judge, chairman, aggregator) get the tools too. */
+  judgeTools?: boolean;
 }
+
+/**
+ * One tool call of a step's tool loop, stored on the run as soon as its result is known (before
+ * the model sees it): a process that takes the run over rebuilds the step's conversation from
+ * these and calls neither the model turn nor the tool again.
+ */
+export interface StoredToolCall {
+  /** The step's call key and occurrence (`callKey#n`). */
+  key: string;
+  stepId: string;
+  /** The model turn of the step that asked for it (1, 2, …) and its place in that turn. */
+  turn: number;
+  index: number;
+  /** The model turn: who wrote it, its text beside the calls, and every call it asked for. */
+  modelId: string;
+  turnText: string;
+  turnCalls: ToolCall[];
+  /** On a turn's first call: the model turn's usage record (a takeover records it once). */
+  usageId: string | null;
+  usage: NormalizedUsage | null;
+  costUsd: number | null;
+  latencyMs: number;
+  callId: string;
+  /** The function name the model called, and the MCP tool it stands for (`server/tool`). */
+  name: string;
+  tool: string;
+  arguments: string;
+  /** What the model was shown: the tool's result, or the error. */
+  result: string;
+  /** null: the tool answered; else why not (`tool_error`, `timeout`, `unavailable`, `limit_reached`…). */
+  errorClass: string | null;
+  durationMs: number;
+  truncated: boolean;
+  at: Date;
+}
+
+/** A tool call as its step keeps it. */
+export type StepToolCall = Pick<
+  StoredToolCall,
+  'turn' | 'callId' | 'tool' | 'arguments' | 'result' | 'errorClass' | 'durationMs' | 'truncated'
+>;
 
 /** A council member's review of the others' answers, as stored. */
 export interface StepReview {
@@ -72,6 +119,8 @@ export interface RunStep {
   callKey?: string;
   /** The usage record of the step's last attempt, recorded again (once) by a takeover. */
   usageId?: string;
+  /** The tools the step called (its tool loop), with what each gave, in order. */
+  toolCalls?: StepToolCall[];
 }
 
 @Schema({ collection: 'runs', timestamps: true, versionKey: false })
@@ -134,6 +183,10 @@ export class Run {
 
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
   steps: RunStep[];
+
+  /** Every tool call of the run's steps, stored as each result came (see StoredToolCall). */
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
+  toolCalls: StoredToolCall[];
 
   @Prop({ default: 0 })
   iterations: number;

@@ -6,7 +6,7 @@ import { findOwned } from '../common/owned.js';
 import { pageQuery } from '../common/pagination.js';
 import type { OwnerScope } from '../common/owned.js';
 import type { RunStatus, RunTotals } from './events/run-events.js';
-import { Run, type RunStep } from './run.schema.js';
+import { Run, type RunStep, type StoredToolCall } from './run.schema.js';
 
 export type RunRecord = Run;
 export type NewRun = Pick<
@@ -99,6 +99,11 @@ export class RunsRepository {
 
   async addStep(id: Types.ObjectId, step: RunStep, totals: RunTotals): Promise<void> {
     await this.runs.updateOne({ _id: id }, { $push: { steps: step }, $set: { totals } }).exec();
+  }
+
+  /** Stores one tool call's result with the totals so far (the run's one writer, before the model sees it). */
+  async addToolCall(id: Types.ObjectId, call: StoredToolCall, totals: RunTotals): Promise<void> {
+    await this.runs.updateOne({ _id: id }, { $push: { toolCalls: call }, $set: { totals } }).exec();
   }
 
   /** Runs not ended yet (queued or running), with when they were made: a cluster's sweep for runs without a job. */

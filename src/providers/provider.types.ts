@@ -2,6 +2,34 @@ import type { WireProtocol } from '../config/providers.config.js';
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
+  /** On an assistant turn of a tool loop: the tools it called (`content` is the text beside them, often empty). */
+  toolCalls?: ToolCall[];
+}
+
+/** A tool's result, answering one call of the assistant turn before it. */
+export interface ToolResultMessage {
+  role: 'tool';
+  toolCallId: string;
+  content: string;
+  /** The call failed: the model sees the text as an error. */
+  isError: boolean;
+}
+
+/** What a chat the engine built holds: its messages, and in a tool loop the tools' results. */
+export type ConversationMessage = ChatMessage | ToolResultMessage;
+
+/** A tool a model may call: a function name, what it does and its arguments' JSON schema. */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  parameters: Record<string, unknown>;
+}
+
+/** One call a model made: the provider's call id, the tool's name, its arguments as JSON text. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
 /** A JSON schema for a structured answer, named as OpenAI's `json_schema` response format wants. */
@@ -16,7 +44,7 @@ export interface JsonSchemaFormat {
  */
 export interface ChatRequest {
   kind: 'chat';
-  messages: ChatMessage[];
+  messages: ConversationMessage[];
   maxTokens?: number;
   temperature?: number;
   /**
@@ -30,6 +58,10 @@ export interface ChatRequest {
    * at once when it arrives; cheaper when nobody watches the text grow. Streams by default.
    */
   stream?: boolean;
+  /** Tools the model may call; its calls come back as `tool_call` events (finish reason `tool_calls`). */
+  tools?: ToolDefinition[];
+  /** `none`: the model must answer in text although the conversation holds tool calls (a step's tool budget is spent). */
+  toolChoice?: 'auto' | 'none';
 }
 
 /** The wire APIs the gateway relays: chat (Chat Completions or Messages), embeddings, OpenAI's Responses. */
@@ -78,6 +110,8 @@ export type ProviderEvent =
   | { type: 'delta'; text: string }
   | { type: 'usage'; usage: NormalizedUsage }
   | { type: 'finish'; reason: FinishReason }
+  /** A whole tool call of a chat the engine built (its streamed pieces gathered by the adapter). */
+  | { type: 'tool_call'; call: ToolCall }
   /** The fast path: one server-sent event (`data: …`) of a stream, or a whole JSON answer, as the provider sent it. */
   | { type: 'raw'; data: string };
 

@@ -13,6 +13,7 @@ import type {
   FinishReason,
   NormalizedUsage,
   ProviderAdapter,
+  ToolCall,
 } from './provider.types.js';
 import { DEFAULT_RESILIENCE, Resilience, type AttemptReport, type Target } from './resilience.js';
 
@@ -21,6 +22,8 @@ export interface CallOutcome {
   /** The target that answered (a fallback, maybe), or the first one when none did. */
   target: Target;
   text: string;
+  /** The tools the model called (a chat the engine built with `tools`), whole, in order. */
+  toolCalls: ToolCall[];
   usage: NormalizedUsage | null;
   finishReason: FinishReason | null;
   latencyMs: number;
@@ -37,6 +40,7 @@ export function emptyOutcome(target: Target, error: ProviderError | null = null)
   return {
     target,
     text: '',
+    toolCalls: [],
     usage: null,
     finishReason: null,
     latencyMs: 0,
@@ -180,6 +184,9 @@ export class ProvidersService implements OnApplicationBootstrap, OnApplicationSh
         } else if (event.type === 'raw') {
           outcome.timeToFirstTokenMs ??= Math.round(performance.now() - started);
           onRaw(event.data, outcome.target);
+        } else if (event.type === 'tool_call') {
+          outcome.timeToFirstTokenMs ??= Math.round(performance.now() - started);
+          outcome.toolCalls.push(event.call);
         } else if (event.type === 'usage') outcome.usage = event.usage;
         else outcome.finishReason = event.reason;
       }

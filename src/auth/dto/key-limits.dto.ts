@@ -34,6 +34,20 @@ const ceiling = (): PropertyDecorator =>
     Max(MAX_UNPRICED_USD),
   );
 
+/** An allow-list of ids or `*` patterns (null: everything), at most 100; `what` opens the message. */
+const allowList = (example: string[], what: string): PropertyDecorator =>
+  applyDecorators(
+    ApiProperty({ type: [String], nullable: true, required: false, example }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(100),
+    ArrayUnique(),
+    Matches(/^[\w.:@/*-]{1,200}$/, {
+      each: true,
+      message: `${what} or a pattern of 1-200 letters, digits or . _ : @ / * -`,
+    }),
+  );
+
 /**
  * USD held per use of what a provider bills beyond tokens, by kind: `file` (a file by id or URL),
  * hosted tools by type without version or `_preview`, and `other` for any other hosted tool.
@@ -84,16 +98,15 @@ export class KeyLimitsDto {
    * The catalogue models the key may use: ids, or patterns where `*` stands for any characters
    * (`openai/*`, `*-mini`). `orchestratex/<strategy>` runs use only these. `null`: every model.
    */
-  @ApiProperty({ type: [String], nullable: true, required: false, example: ['openai/*', 'anthropic/claude-haiku-4-5'] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @ArrayUnique()
-  @Matches(/^[\w.:@/*-]{1,200}$/, {
-    each: true,
-    message: 'models: each must be a model id or a pattern of 1-200 letters, digits or . _ : @ / * -',
-  })
+  @allowList(['openai/*', 'anthropic/claude-haiku-4-5'], 'models: each must be a model id')
   models?: string[] | null;
+
+  /**
+   * The MCP tools the key's runs may use: a server id (every tool of it), `server/tool`, or a
+   * pattern where `*` stands for any characters (`docs/*`, `*search*`). `null`: every registered tool.
+   */
+  @allowList(['everything/echo', 'docs'], 'tools: each must be a server id, server/tool')
+  tools?: string[] | null;
 
   @ApiProperty({ type: Number, nullable: true, required: false, minimum: 0, example: 5 })
   @IsOptional()
@@ -159,6 +172,8 @@ export class KeyLimitsDto {
 export class KeyLimitsResponseDto {
   @ApiProperty({ type: [String], nullable: true })
   models: string[] | null;
+  @ApiProperty({ type: [String], nullable: true })
+  tools: string[] | null;
   @ApiProperty({ type: Number, nullable: true })
   usdPerDay: number | null;
   @ApiProperty({ type: Number, nullable: true })

@@ -20,8 +20,14 @@ export class KeyLimitExceeded extends HttpException {
     this.details = {
       type: status === 403 ? 'permission_error' : 'rate_limit_error',
       code:
-        status === 403 ? (limit === 'unpriced' ? 'unpriced_not_allowed' : 'model_not_allowed') : `${limit}_exceeded`,
-      param: limit === 'models' ? 'model' : null,
+        status === 403
+          ? limit === 'unpriced'
+            ? 'unpriced_not_allowed'
+            : limit === 'tools'
+              ? 'tool_not_allowed'
+              : 'model_not_allowed'
+          : `${limit}_exceeded`,
+      param: limit === 'models' ? 'model' : limit === 'tools' ? 'tools' : null,
     };
   }
 }

@@ -10,6 +10,7 @@ import {
   clientBody,
   hasBudget,
   modelAllowed,
+  toolAllowed,
   type KeyBudget,
   type CallBound,
   type KeyLimits,
@@ -98,6 +99,18 @@ export class KeyLimitsService implements OnApplicationBootstrap {
   /** A 403 naming the first model the key may not use. */
   async requireModels(keyId: string, modelIds: string[]): Promise<void> {
     this.checkModels(await this.limitsOf(keyId), modelIds);
+  }
+
+  /** A 403 naming the first of the MCP tools (`server/tool`) the key may not use. */
+  async requireTools(keyId: string | null, tools: { server: string; tool: string }[]): Promise<void> {
+    const limits = keyId === null ? null : await this.limitsOf(keyId);
+    const forbidden = tools.find((t) => !toolAllowed(limits, t.server, t.tool));
+    if (forbidden === undefined) return;
+    throw new KeyLimitExceeded(
+      403,
+      `This API key may not use the tool '${forbidden.server}/${forbidden.tool}' (allowed: ${limits?.tools?.join(', ') || 'none'})`,
+      'tools',
+    );
   }
 
   /** Whether the key may use a model (the engine leaves the others out of a run's candidates). */

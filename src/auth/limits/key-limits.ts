@@ -7,6 +7,11 @@ import type { UnpricedKind } from './unpriced-items.js';
 export interface KeyLimits {
   /** Catalogue ids or patterns (`*` stands for any characters: `openai/*`, `*-mini`); null: every model. */
   models: string[] | null;
+  /**
+   * MCP tools the key's runs may use: a server id (all its tools), `server/tool`, or patterns with
+   * `*` (`docs/*`, `*search*`); null: every registered tool.
+   */
+  tools: string[] | null;
   usdPerDay: number | null;
   usdPerMonth: number | null;
   usdTotal: number | null;
@@ -28,6 +33,7 @@ export interface KeyLimits {
 
 export const NO_LIMITS: KeyLimits = {
   models: null,
+  tools: null,
   usdPerDay: null,
   usdPerMonth: null,
   usdTotal: null,
@@ -39,7 +45,7 @@ export const NO_LIMITS: KeyLimits = {
 
 export const BUDGETS = ['usdPerDay', 'usdPerMonth', 'usdTotal'] as const;
 export type KeyBudget = (typeof BUDGETS)[number];
-export type LimitName = KeyBudget | 'rpm' | 'tpm' | 'models' | 'unpriced';
+export type LimitName = KeyBudget | 'rpm' | 'tpm' | 'models' | 'tools' | 'unpriced';
 
 export const hasBudget = (limits: KeyLimits) => BUDGETS.some((b) => limits[b] !== null);
 
@@ -62,6 +68,13 @@ function patternOf(pattern: string): RegExp {
 export function modelAllowed(limits: KeyLimits | null, modelId: string): boolean {
   if (limits === null || limits.models === null) return true;
   return limits.models.some((p) => (p.includes('*') ? patternOf(p).test(modelId) : p === modelId));
+}
+
+/** Whether the key may call `tool` of MCP server `server` (a server id alone allows all its tools). */
+export function toolAllowed(limits: KeyLimits | null, server: string, tool: string): boolean {
+  if (limits === null || limits.tools === null || limits.tools === undefined) return true;
+  const name = `${server}/${tool}`;
+  return limits.tools.some((p) => p === server || (p.includes('*') ? patternOf(p).test(name) : p === name));
 }
 
 /** An image counts for at most this many input tokens (OpenAI's high-detail and Anthropic's largest are below it). */

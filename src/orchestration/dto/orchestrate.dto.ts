@@ -125,6 +125,34 @@ export class OrchestrateDto extends PickType(SessionSettingsDto, ['maxIterations
   @Optional()
   @Matches(/^[\w.-]{1,64}$/, { message: "seed must be 1 to 64 letters, digits, '.', '_' or '-'" })
   seed?: string;
+
+  /**
+   * MCP tools the writers may call (GET /api/mcp/servers lists them): a server id for all its
+   * tools, or `server/tool`. Each writing step runs a tool loop: its calls executed, their results
+   * fed back, until it answers or `maxToolCalls` is reached.
+   */
+  @Optional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(32)
+  @ArrayUnique()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,39}(\/[^\s/][^\s]{0,127})?$/, {
+    each: true,
+    message: 'tools: each must be an MCP server id (lower-case letters, digits, dashes) or server/tool',
+  })
+  tools?: string[];
+
+  /** Tool calls each step may make before it must answer from what it has (default 8). Needs `tools`. */
+  @Optional()
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  maxToolCalls?: number;
+
+  /** Judges (evaluators, reviewers, judge, chairman, aggregator) get the tools too (default false: they see the writers' calls and results). Needs `tools`. */
+  @Optional()
+  @IsBoolean()
+  judgeTools?: boolean;
 }
 
 export class OrchestrateQueryDto {

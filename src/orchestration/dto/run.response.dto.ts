@@ -70,6 +70,24 @@ export class StepErrorDto {
   message: string;
 }
 
+/** A tool the step called in its tool loop, and what it gave. */
+export class StepToolCallDto {
+  /** The step's model turn that asked for it (1, 2, …). */
+  turn: number;
+  callId: string;
+  /** `server/tool`. */
+  tool: string;
+  /** The arguments as the model wrote them (JSON text). */
+  arguments: string;
+  /** What the model was shown: the result, or the error. */
+  result: string;
+  /** null: the tool answered; else why not (`tool_error`, `timeout`, `unavailable`, `limit_reached`…). */
+  @ApiProperty({ type: String, nullable: true })
+  errorClass: string | null;
+  durationMs: number;
+  truncated: boolean;
+}
+
 export class RunStepDto {
   stepId: string;
   index: number;
@@ -99,6 +117,9 @@ export class RunStepDto {
   @ApiProperty({ type: StepErrorDto, nullable: true })
   error: StepErrorDto | null;
   prompt: StepPromptDto;
+  /** The tools the step called (runs with `tools`); empty otherwise. */
+  @ApiProperty({ type: [StepToolCallDto] })
+  toolCalls: StepToolCallDto[];
   startedAt: string;
   endedAt: string;
 }
@@ -198,7 +219,12 @@ function toStep(step: RunStep): RunStepDto {
     ...shown,
     evaluation: step.evaluation && { ...step.evaluation, scores: { ...step.evaluation.scores } },
     review: step.review ? { ...step.review, ranking: [...step.review.ranking] } : null,
-    prompt: { id: step.prompt.id, version: step.prompt.version, messages: step.prompt.messages.map((m) => ({ ...m })) },
+    prompt: {
+      id: step.prompt.id,
+      version: step.prompt.version,
+      messages: step.prompt.messages.map((m) => ({ role: m.role, content: m.content })),
+    },
+    toolCalls: (step.toolCalls ?? []).map((c) => ({ ...c })),
     startedAt: new Date(step.startedAt).toISOString(),
     endedAt: new Date(step.endedAt).toISOString(),
   };

@@ -1,33 +1,26 @@
 import type { Domain } from '../../common/domains.js';
 import { KeyedQueue } from '../../common/keyed-queue.js';
 import type { ModelCaller } from '../../models/model-caller.js';
-import { countChatTokens } from '../../common/tokens.js';
-import { costBound } from '../../models/cost-bound.js';
 import { SpanStatusCode, withSpan } from '../../common/tracing.js';
 import type { ChatMessage, ChatRequest } from '../../providers/provider.types.js';
 import type { CallOutcome } from '../../providers/providers.service.js';
 import type { RunEventBus } from '../events/run-event-bus.js';
 import type { RunEventPayloads, RunEventType, RunTotals, StepRole } from '../events/run-events.js';
 import type { RunRecord, RunsRepository } from '../runs.repository.js';
-import type { RunStep, StepReview } from '../run.schema.js';
+import type { RunStep, StepReview, StoredToolCall } from '../run.schema.js';
+import type { ToolBox } from '../../mcp/tool-box.js';
+import { stepToolCall, ToolLoop } from './tool-loop.js';
 import type { RunBudget, Reservation } from './run-budget.js';
+import { budgetRefusal, holdStep, retryTarget, type RetryTarget } from './step-hold.js';
+import { BudgetStop, RunCancelled, settleAll } from './run-stops.js';
 import { DeltaCoalescer } from './delta-coalescer.js';
 import { callUsageOf, summarise } from './step-records.js';
 import type { CallGate } from './call-gate.js';
-import { EVALUATION_FORMAT, meanOf, parseEvaluation, type Evaluation } from './evaluation.js';
+import type { Evaluation } from './evaluation.js';
 import type { Candidate } from './model-selector.js';
-import { parseReview, reviewFormat } from './council.js';
-import { evaluationPrompt, reaskPrompt, reviewPrompt, type BuiltPrompt } from './prompts.js';
+import type { BuiltPrompt } from './prompts.js';
 
-/** The next call would pass the run's cost limit: the run stops with its best answer so far. */
-export class BudgetStop extends Error {
-  override name = 'BudgetStop';
-}
-
-/** Raised once a cancelled run's in-flight calls have been aborted. */
-export class RunCancelled extends Error {
-  override name = 'RunCancelled';
-}
+export { BudgetStop, RunCancelled, settleAll } from './run-stops.js';
 
 export interface ExecutionDeps {
   caller: ModelCaller;
@@ -38,15 +31,13 @@ export interface ExecutionDeps {
   checkLease?: () => Promise<void>;
   /** Providers that are the upstream simulator (SIMULATED_PROVIDERS): only theirs may be simulated verdicts. */
   simulatedProviders: ReadonlySet<string>;
+  /** The run's MCP tools (`tools` asked for), offered to its writers (and judges with `judgeTools`). */
+  tools?: ToolBox | null;
 }
 
-const asEvaluation = (text: string): Interpretation | { error: string } => {
-  const read = parseEvaluation(text);
-  return 'error' in read ? read : { evaluation: read };
-};
-
-/** Whether the candidate's provider enforces a JSON schema (else the prompt asks for the shape). */
-const structured = (c: Candidate) => c.item.capabilities.includes('structured_output');
+/** Roles that write an answer: they get the run's tools; the others judge (tools only with `judgeTools`). */
+const WRITERS: ReadonlySet<StepRole> = new Set(['primary', 'proposer', 'refiner', 'debater']);
+const DEFAULT_MAX_TOOL_CALLS = 8;
 
 /** What a judging step's answer was read as. */
 export interface Interpretation {
@@ -71,10 +62,16 @@ interface Attempt {
   usageId: string;
 }
 
-/** Where a broken step goes next: its own model once more, or the candidates after it. */
-interface RetryTarget {
-  candidates: Candidate[];
-  sameModel: boolean;
+/** One step while it runs: what it was asked, and its tool loop. */
+interface StepContext {
+  role: StepRole;
+  stepId: string;
+  iteration: number;
+  prompt: BuiltPrompt;
+  options: CallOptions;
+  callKey: string;
+  startedAt: Date;
+  loop: ToolLoop | null;
 }
 
 /**
@@ -101,6 +98,10 @@ export class RunExecution {
   private readonly writes = new KeyedQueue();
   /** Steps an earlier process stored, by call key, in the order it made them (a takeover reuses them). */
   private readonly stored = new Map<string, RunStep[]>();
+  /** Tool calls an earlier process stored, by their step's key (`callKey#n`). */
+  private readonly storedTools = new Map<string, StoredToolCall[]>();
+  /** Steps asked for so far, by call key: the `#n` of a step's tool-call key. */
+  private readonly occurrences = new Map<string, number>();
 
   constructor(
     readonly run: RunRecord,
@@ -118,7 +119,10 @@ export class RunExecution {
       same.push(step);
       this.stored.set(step.callKey, same);
     }
-    if (run.steps.length > 0) {
+    for (const call of run.toolCalls ?? []) {
+      this.storedTools.set(call.key, [...(this.storedTools.get(call.key) ?? []), call]);
+    }
+    if (run.steps.length > 0 || (run.toolCalls ?? []).length > 0) {
       Object.assign(this.totals, run.totals);
       budget.settle({ amountUsd: 0 }, run.totals.costUsd);
     }
@@ -197,8 +201,11 @@ export class RunExecution {
   ): Promise<RunStep> {
     const [first] = candidates;
     const callKey = `${role}|${iteration}|${options.evaluatesStepId ?? '-'}|${first.item.id}`;
+    const occurrence = (this.occurrences.get(callKey) ?? 0) + 1;
+    this.occurrences.set(callKey, occurrence);
     const reused = this.reuse(callKey);
     if (reused !== undefined) return reused;
+    const loop = this.toolLoop(role, `${callKey}#${occurrence}`);
     await this.deps.checkLease?.();
     if (this.signal.aborted) throw new RunCancelled();
     const held = this.reserve(candidates, prompt);
@@ -211,22 +218,23 @@ export class RunExecution {
     try {
       this.stepCount += 1;
       const stepId = `s${this.stepCount}`;
-      const startedAt = new Date();
+      const context: StepContext = { role, stepId, iteration, prompt, options, callKey, startedAt: new Date(), loop };
       this.publish('step.started', { stepId, role, modelId: first.item.id, iteration });
 
       let remaining = held.candidates;
       let sameModelAgain = true;
       let attempts = 0;
+      await loop?.finishStored(stepId, this.signal);
       for (;;) {
-        const attempt = await this.attempt(role, stepId, remaining, prompt, options, reservation);
+        const attempt = await this.attempt(context, remaining, reservation);
         attempts += attempt.call.attempts;
         const { call, answeredBy } = attempt;
         const broke = call.error !== null && call.timeToFirstTokenMs !== null && call.error.retryable;
-        const next: RetryTarget | null = broke ? this.retryTarget(held.candidates, answeredBy, sameModelAgain) : null;
+        const next: RetryTarget | null = broke ? retryTarget(held.candidates, answeredBy, sameModelAgain) : null;
         // A retry the budget cannot hold leaves the step failed as it broke.
         const again = next === null || this.signal.aborted ? null : this.reserve(next.candidates, prompt);
         if (next === null || again === null) {
-          return await this.finish(role, stepId, iteration, options, attempt, attempts, startedAt, prompt, callKey);
+          return await this.finish(context, attempt, attempts);
         }
         sameModelAgain = !next.sameModel;
         remaining = again.candidates;
@@ -246,45 +254,52 @@ export class RunExecution {
     }
   }
 
-  /**
-   * Holds what a step may cost against the run's budget: the most any of its candidates may cost,
-   * fallbacks included (one may cost more than the first). Fallbacks the budget cannot hold are
-   * dropped from the step; null when the first cannot be held (or its price is unknown under a limit).
-   */
-  private reserve(
-    candidates: Candidate[],
-    prompt: BuiltPrompt,
-  ): { candidates: Candidate[]; reservation: Reservation } | null {
-    const input = countChatTokens(prompt.messages.map((m) => m.content));
-    const held = this.budget.reserveStep(
-      candidates.map((c) => costBound([c.item], input, this.run.options.maxTokens).usd),
-    );
-    return held === null ? null : { candidates: held.usable.map((i) => candidates[i]), reservation: held.reservation };
+  /** The step's hold on the run's budget (see holdStep), its tool loop's conversation counted. */
+  private reserve(candidates: Candidate[], prompt: BuiltPrompt, loop: ToolLoop | null = null) {
+    const messages = [...prompt.messages, ...(loop?.messages() ?? [])];
+    return holdStep(this.budget, candidates, messages, this.run.options.maxTokens);
   }
 
   private budgetRefusal(role: StepRole, candidate: Candidate, prompt: BuiltPrompt): string {
-    const input = countChatTokens(prompt.messages.map((m) => m.content));
-    const estimate = costBound([candidate.item], input, this.run.options.maxTokens).usd;
-    return estimate === null
-      ? `the price of ${candidate.item.id} is unknown, so its call cannot be held to the cost limit`
-      : `a ${role} call to ${candidate.item.id} may cost up to $${estimate.toFixed(6)}; only $${this.budget.remainingUsd.toFixed(6)} of the limit is left`;
+    return budgetRefusal(this.budget, role, candidate, prompt.messages, this.run.options.maxTokens);
   }
 
-  /** After a broken stream: the same model once more, else the step's candidates after the one that broke. */
-  private retryTarget(candidates: Candidate[], brokeOn: Candidate, sameModelAgain: boolean): RetryTarget | null {
-    if (sameModelAgain) return { candidates: [brokeOn], sameModel: true };
-    const at = candidates.findIndex((c) => c.item.id === brokeOn.item.id);
-    const rest = candidates.slice(at + 1);
-    return rest.length > 0 ? { candidates: rest, sameModel: false } : null;
+  /**
+   * One attempt of a step: a model call, and while the model calls tools (a tool loop), their
+   * results fed back and the model called again, each turn held to the budget like any call.
+   */
+  private async attempt(step: StepContext, candidates: Candidate[], reservation: Reservation): Promise<Attempt> {
+    const { loop, prompt, role, stepId } = step;
+    for (;;) {
+      const turn = await this.turn(step, candidates, reservation);
+      const { call } = turn;
+      if (loop === null || call.error !== null || call.toolCalls.length === 0) return turn;
+      await loop.run(
+        {
+          stepId,
+          modelId: turn.answeredBy.item.id,
+          text: call.text,
+          calls: call.toolCalls,
+          usageId: turn.usageId,
+          usage: call.usage,
+          costUsd: turn.costUsd,
+          latencyMs: call.latencyMs,
+        },
+        this.signal,
+      );
+      if (this.signal.aborted) throw new RunCancelled();
+      // The loop goes on with the model that started it; its next turn is held like any call.
+      const again = this.reserve([turn.answeredBy], prompt, loop);
+      if (again === null) throw new BudgetStop(this.budgetRefusal(role, turn.answeredBy, prompt));
+      candidates = again.candidates;
+      reservation = again.reservation;
+    }
   }
 
-  /** One call through the resilience layer within the budget: priced, counted in the totals and recorded. */
-  private async attempt(
-    role: StepRole,
-    stepId: string,
+  /** One model call through the resilience layer within the budget: priced, counted in the totals and recorded. */
+  private async turn(
+    { role, stepId, prompt, options, loop }: StepContext,
     candidates: Candidate[],
-    prompt: BuiltPrompt,
-    options: CallOptions,
     reservation: Reservation,
   ): Promise<Attempt> {
     const byId = new Map(candidates.map((c) => [c.item.id, c]));
@@ -294,10 +309,11 @@ export class RunExecution {
         candidates.map((c) => c.item),
         {
           kind: 'chat',
-          messages: prompt.messages,
+          messages: loop === null ? prompt.messages : [...prompt.messages, ...loop.messages()],
           maxTokens: this.run.options.maxTokens,
           temperature: options.temperature ?? this.run.options.temperature ?? undefined,
           json: options.json,
+          ...(loop === null ? {} : { tools: loop.definitions, toolChoice: loop.choice }),
         },
         this.signal,
         callUsageOf(this.run, this.domain, { stepId, role }),
@@ -319,19 +335,28 @@ export class RunExecution {
     return { call, answeredBy, costUsd: cost.totalUsd, usageId: usageId.toHexString() };
   }
 
+  /** The tool loop of a step, when the run has tools and the role gets them (with the calls an earlier process stored). */
+  private toolLoop(role: StepRole, key: string): ToolLoop | null {
+    const box = this.deps.tools;
+    if (box === null || box === undefined || box.offered.length === 0) return null;
+    if (!WRITERS.has(role) && this.run.options.judgeTools !== true) return null;
+    const hooks = {
+      store: (call: StoredToolCall) =>
+        this.writes.run('steps', () => this.deps.runs.addToolCall(this.run._id, call, { ...this.totals })),
+      publish: this.publish.bind(this),
+    };
+    const most = this.run.options.maxToolCalls ?? DEFAULT_MAX_TOOL_CALLS;
+    return new ToolLoop(key, box, most, hooks, this.storedTools.get(key));
+  }
+
   /** The step as its last attempt left it: interpreted, stored and announced. */
   private async finish(
-    role: StepRole,
-    stepId: string,
-    iteration: number,
-    options: CallOptions,
+    { role, stepId, iteration, options, startedAt, prompt, callKey, loop }: StepContext,
     { call, answeredBy, costUsd, usageId }: Attempt,
     attempts: number,
-    startedAt: Date,
-    prompt: BuiltPrompt,
-    callKey: string,
   ): Promise<RunStep> {
-    const { text, usage, error } = call;
+    const { usage, error } = call;
+    const text = (loop?.textSoFar ?? '') + call.text;
     let evaluation: Evaluation | null = null;
     let review: StepReview | null = null;
     let failure: { errorClass: string; message: string } | null = error && {
@@ -370,6 +395,7 @@ export class RunExecution {
       endedAt: new Date(),
       callKey,
       usageId,
+      ...(loop === null ? {} : { toolCalls: loop.calls.map(stepToolCall) }),
     };
     this.steps.push(step);
     const totals = { ...this.totals };
@@ -379,93 +405,8 @@ export class RunExecution {
     return step;
   }
 
-  /**
-   * Has each evaluator score `answer` (in parallel). A malformed evaluation is asked for once more,
-   * then recorded as failed and left out of the mean. Returns the mean score (null if none) and the
-   * usable evaluations.
-   */
-  async evaluate(
-    answer: RunStep,
-    evaluators: Candidate[],
-    iteration: number,
-  ): Promise<{ score: number | null; evaluations: Evaluation[] }> {
-    const prompt = evaluationPrompt(this.run.prompt, answer.text, this.domain);
-    const one = async (evaluator: Candidate): Promise<Evaluation | null> => {
-      const options = {
-        json: structured(evaluator) ? EVALUATION_FORMAT : true,
-        evaluatesStepId: answer.stepId,
-        interpret: asEvaluation,
-      };
-      return (await this.judge('evaluator', evaluator, iteration, prompt, options)).evaluation;
-    };
-    const evaluations = await settleAll(evaluators.map(one));
-    const usable = evaluations.filter((e): e is Evaluation => e !== null);
-    if (usable.length > 0 && usable.every((e) => e.simulated)) this.simulatedScores.add(answer.stepId);
-    const score = usable.length === 0 ? null : meanOf(usable.map((e) => e.score));
-    return { score, evaluations: usable };
-  }
-
-  /**
-   * A council member's review of the answers under `labels` (label → step id): its rubric scores
-   * and strict ranking, mapped back to the steps; tried once more when it cannot be read, and null
-   * when it still cannot (the step is recorded failed).
-   */
-  async review(
-    labels: Record<string, string>,
-    reviewer: Candidate,
-    answers: Map<string, RunStep>,
-    iteration: number,
-  ): Promise<StepReview | null> {
-    const shown = Object.entries(labels).map(([label, stepId]) => ({ label, text: answers.get(stepId)?.text ?? '' }));
-    const prompt = reviewPrompt(this.run.prompt, shown, this.domain);
-    const interpret = (text: string): Interpretation | { error: string } => {
-      const read = parseReview(text, Object.keys(labels));
-      if ('error' in read) return read;
-      const step = (label: string) => labels[label];
-      return {
-        review: {
-          labels: { ...labels },
-          ranking: read.ranking.map(step),
-          scores: Object.fromEntries(Object.entries(read.scores).map(([label, scores]) => [step(label), scores])),
-          simulated: read.simulated,
-        },
-      };
-    };
-    const options = { json: structured(reviewer) ? reviewFormat(Object.keys(labels)) : true, interpret };
-    return (await this.judge('reviewer', reviewer, iteration, prompt, options)).review ?? null;
-  }
-
-  /** A judging call (an evaluation, a review), asked once more when its answer cannot be read. */
-  private async judge(
-    role: StepRole,
-    judge: Candidate,
-    iteration: number,
-    prompt: BuiltPrompt,
-    options: CallOptions,
-  ): Promise<RunStep> {
-    const step = await this.call(role, [judge], iteration, prompt, options);
-    if (step.error?.errorClass !== 'invalid_evaluation') return step;
-    return this.call(role, [judge], iteration, reaskPrompt(prompt, step.error.message), options);
-  }
-
   /** Calls in parallel (proposers, compared models); each result or null when it failed. */
   parallel<T>(tasks: Promise<T>[]): Promise<T[]> {
     return settleAll(tasks);
   }
-}
-
-/**
- * Waits for every task, so each step is recorded before the run moves on, then rethrows a
- * cancellation or budget stop if any task hit one.
- */
-async function settleAll<T>(tasks: Promise<T>[]): Promise<T[]> {
-  const results = await Promise.allSettled(tasks);
-  const stop = results.find(
-    (r): r is PromiseRejectedResult =>
-      r.status === 'rejected' && (r.reason instanceof RunCancelled || r.reason instanceof BudgetStop),
-  );
-  if (stop !== undefined) throw stop.reason;
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }

@@ -30,28 +30,50 @@ export function callUsageOf<T extends { stepId: string; role: StepRole }>(
  * is recorded, so every stored step has one.
  */
 export function takeoverUsage(run: RunRecord): (CallUsage & { id: Types.ObjectId })[] {
-  return run.steps
-    .filter((step) => step.usageId !== undefined)
-    .map((step) => {
-      // An unreadable evaluation is a call that succeeded; any other error is the call's.
-      const callError = step.error?.errorClass === 'invalid_evaluation' ? null : step.error;
-      return {
-        ...callUsageOf(run, run.domain, {
-          stepId: step.stepId,
-          role: step.role,
-          provider: providerOf(step.modelId),
-          modelId: step.modelId,
-          at: step.endedAt,
-        }),
-        id: new Types.ObjectId(step.usageId),
-        usage: step.usage,
-        costUsd: step.costUsd,
-        latencyMs: step.latencyMs,
-        ttftMs: step.timeToFirstTokenMs,
-        status: callError === null ? 'succeeded' : 'failed',
-        errorClass: callError?.errorClass ?? null,
-      };
-    });
+  // The model turns of tool loops that called tools (their step may not be stored yet): each a call once.
+  const turns = (run.toolCalls ?? [])
+    .filter((c) => c.usageId !== null)
+    .map((c) => ({
+      ...callUsageOf(run, run.domain, {
+        stepId: c.stepId,
+        role: (c.key.split('|')[0] ?? 'primary') as StepRole,
+        provider: providerOf(c.modelId),
+        modelId: c.modelId,
+        at: c.at,
+      }),
+      id: new Types.ObjectId(c.usageId as string),
+      usage: c.usage,
+      costUsd: c.costUsd,
+      latencyMs: c.latencyMs,
+      ttftMs: null,
+      status: 'succeeded' as const,
+      errorClass: null,
+    }));
+  return [
+    ...turns,
+    ...run.steps
+      .filter((step) => step.usageId !== undefined)
+      .map((step): CallUsage & { id: Types.ObjectId } => {
+        // An unreadable evaluation is a call that succeeded; any other error is the call's.
+        const callError = step.error?.errorClass === 'invalid_evaluation' ? null : step.error;
+        return {
+          ...callUsageOf(run, run.domain, {
+            stepId: step.stepId,
+            role: step.role,
+            provider: providerOf(step.modelId),
+            modelId: step.modelId,
+            at: step.endedAt,
+          }),
+          id: new Types.ObjectId(step.usageId),
+          usage: step.usage,
+          costUsd: step.costUsd,
+          latencyMs: step.latencyMs,
+          ttftMs: step.timeToFirstTokenMs,
+          status: callError === null ? 'succeeded' : 'failed',
+          errorClass: callError?.errorClass ?? null,
+        };
+      }),
+  ];
 }
 
 export function summarise(step: RunStep): StepSummary {
@@ -70,5 +92,6 @@ export function summarise(step: RunStep): StepSummary {
     costUsd: step.costUsd,
     latencyMs: step.latencyMs,
     errorClass: step.error?.errorClass ?? null,
+    toolCalls: step.toolCalls?.length ?? 0,
   };
 }

@@ -1,4 +1,6 @@
 import { providerOf } from '../../common/model-id.js';
+import { shownToJudges } from './tool-loop.js';
+import { evaluate, review } from './judging.js';
 import type { Strategy } from '../../common/strategies.js';
 import { aggregateRanks, labelsFor, reviewSheets } from './council.js';
 import { meanOf, rubricMean } from './evaluation.js';
@@ -43,7 +45,7 @@ async function improve(x: RunExecution, team: Team): Promise<void> {
   let previous: number | null = null; // the score of the answer `current` rewrote
   for (let iteration = 1; ; iteration += 1) {
     x.iterations = iteration;
-    const { score, evaluations } = await x.evaluate(current, judgesOf(team, current.modelId), iteration);
+    const { score, evaluations } = await evaluate(x, current, judgesOf(team, current.modelId), iteration);
     x.consider(current, score);
     if (current.role === 'refiner' && previous !== null && score !== null) {
       x.improvements.push({
@@ -83,7 +85,7 @@ async function ensemble(x: RunExecution, team: Team): Promise<void> {
     const steps = await x.parallel(team.proposers.map((p) => x.call('proposer', [p], layer, prompt, sampling)));
     const answered = steps.filter((s) => s.status === 'succeeded');
     if (answered.length === 0) throw new StepFailed(steps[0]?.error ?? null);
-    references = answered.map((s) => s.text);
+    references = answered.map(shownToJudges);
     for (const s of answered) x.consider(s, null);
   }
   x.iterations = layers;
@@ -135,7 +137,7 @@ async function council(x: RunExecution, team: Team): Promise<void> {
   const sheets = reviewSheets(members, ids, seed, selfRecusal);
   const byStep = new Map(answered.map((s) => [s.stepId, s]));
   const reviews = (
-    await x.parallel(sheets.map((sheet, i) => x.review(sheet.labels, team.proposers[i], byStep, 2)))
+    await x.parallel(sheets.map((sheet, i) => review(x, sheet.labels, team.proposers[i], byStep, 2)))
   ).filter((r) => r !== null);
 
   const { ranked, agreement } = aggregateRanks(
@@ -182,7 +184,7 @@ async function council(x: RunExecution, team: Team): Promise<void> {
     chairmanPrompt(
       x.history,
       x.run.prompt,
-      answered.map((s, i) => ({ label: labels[i], text: s.text, meanScore: meanScore(s.stepId) })),
+      answered.map((s, i) => ({ label: labels[i], text: shownToJudges(s), meanScore: meanScore(s.stepId) })),
       order.map((id) => labelOf.get(id) ?? '?'),
     ),
   );
@@ -205,7 +207,7 @@ async function cascade(x: RunExecution, team: Team): Promise<void> {
       continue; // escalate
     }
     x.consider(step, null);
-    const { score } = await x.evaluate(step, judgesOf(team, step.modelId), iteration);
+    const { score } = await evaluate(x, step, judgesOf(team, step.modelId), iteration);
     x.consider(step, score);
     x.publish('run.iteration_completed', { iteration, score, bestScore: x.best?.score ?? null });
     if (score !== null && score >= x.run.options.qualityThreshold) {
@@ -226,7 +228,7 @@ async function compare(x: RunExecution, team: Team): Promise<void> {
   if (answered.length === 0) throw new StepFailed(steps[0]?.error ?? null);
   for (const s of answered) x.consider(s, null);
   const scores = x.run.options.evaluate
-    ? await x.parallel(answered.map((s) => x.evaluate(s, judgesOf(team, s.modelId), 1).then((r) => r.score)))
+    ? await x.parallel(answered.map((s) => evaluate(x, s, judgesOf(team, s.modelId), 1).then((r) => r.score)))
     : answered.map(() => null);
   answered.forEach((s, i) => x.consider(s, scores[i]));
 }
@@ -279,7 +281,7 @@ async function debate(x: RunExecution, team: Team): Promise<void> {
       team.proposers.map((agent, i) => {
         const own = latest[i];
         if (own === null) return Promise.resolve(null);
-        const others = standing.filter((s) => s !== own).map((s) => s.text);
+        const others = standing.filter((s) => s !== own).map(shownToJudges);
         return x.call('debater', [agent], round + 1, debatePrompt(x.history, x.run.prompt, own.text, others));
       }),
     );
@@ -294,11 +296,7 @@ async function debate(x: RunExecution, team: Team): Promise<void> {
       'judge',
       [...team.aggregator, ...team.fallbacks],
       x.iterations + 1,
-      judgePrompt(
-        x.history,
-        x.run.prompt,
-        final.map((s) => s.text),
-      ),
+      judgePrompt(x.history, x.run.prompt, final.map(shownToJudges)),
     );
     if (judged.status === 'succeeded') {
       x.best = { step: withoutLeadingLabel(judged), score: null };

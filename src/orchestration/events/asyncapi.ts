@@ -29,6 +29,7 @@ const stepSummary = object({
   costUsd: nullable(num),
   latencyMs: int,
   errorClass: nullable(str),
+  toolCalls: int,
 });
 
 /**
@@ -99,6 +100,24 @@ export const EVENT_DOCS: Record<RunEventType, { summary: string; data: Schema }>
     summary:
       'The step broke after its first token and is tried again (the same model once, then the next candidate): drop the partial text its deltas gave; new deltas follow.',
     data: object({ stepId: str, attempt: int, modelId: str, errorClass: str, message: str, discardedChars: int }),
+  },
+  'step.tool_call': {
+    summary:
+      "A writer (or, with judgeTools, a judge) calls an MCP tool in its tool loop: the tool (server/tool), the arguments as the model wrote them, the step's model turn.",
+    data: object({ stepId: str, callId: str, tool: str, arguments: str, turn: int }),
+  },
+  'step.tool_result': {
+    summary:
+      'What the tool gave, stored before the model sees it, or why it gave nothing (errorClass: tool_error, timeout, unavailable, bad_arguments, unknown_tool, limit_reached, cancelled).',
+    data: object({
+      stepId: str,
+      callId: str,
+      tool: str,
+      result: str,
+      errorClass: nullable(str),
+      durationMs: int,
+      truncated: { type: 'boolean' },
+    }),
   },
   'step.completed': {
     summary:

@@ -46,6 +46,8 @@ export interface StepSummary {
   costUsd: number | null;
   latencyMs: number;
   errorClass: string | null;
+  /** Tools the step called (its tool loop); 0 without tools. */
+  toolCalls: number;
 }
 
 export interface RunTotals {
@@ -87,6 +89,30 @@ export interface RunEventPayloads {
     message: string;
     /** Characters of partial text to drop. */
     discardedChars: number;
+  };
+  /** A writer (or, with `judgeTools`, a judge) calls an MCP tool in its tool loop; its result follows. */
+  'step.tool_call': {
+    stepId: string;
+    callId: string;
+    /** `server/tool`. */
+    tool: string;
+    /** The arguments as the model wrote them (JSON text). */
+    arguments: string;
+    /** The step's model turn that asked for it (1, 2, …). */
+    turn: number;
+  };
+  /** What the tool gave (stored before the model sees it), or why it gave nothing: `errorClass` set. */
+  'step.tool_result': {
+    stepId: string;
+    callId: string;
+    tool: string;
+    /** What the model is shown: the result, or the error. */
+    result: string;
+    /** null: the tool answered; `tool_error`, `timeout`, `unavailable`, `bad_arguments`, `unknown_tool`, `limit_reached`, `cancelled`. */
+    errorClass: string | null;
+    durationMs: number;
+    /** The result was cut at MCP_RESULT_MAX_CHARS. */
+    truncated: boolean;
   };
   'step.completed': { step: StepSummary };
   'run.iteration_completed': { iteration: number; score: number | null; bestScore: number | null };

@@ -1,6 +1,14 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { requireWhenNeeded } from '../../common/lazy-require.js';
-import type { ChatRequest, FinishReason, NormalizedUsage, ProviderAdapter, ProviderEvent } from '../provider.types.js';
+import type {
+  ConversationMessage,
+  ChatRequest,
+  FinishReason,
+  NormalizedUsage,
+  ProviderAdapter,
+  ProviderEvent,
+  ToolCall,
+} from '../provider.types.js';
 import { sdkClientOptions, type AdapterOptions } from './adapter-options.js';
 import { ProviderError } from '../provider.error.js';
 import { fromSdkError, guardedStream, sseData, sseEvents } from './sdk-errors.js';
@@ -24,6 +32,67 @@ function finishReason(reason: string | null | undefined): FinishReason {
   }
 }
 
+type Block = Anthropic.TextBlockParam | Anthropic.ToolUseBlockParam | Anthropic.ToolResultBlockParam;
+
+/** A tool call's arguments as the object Messages wants (`{}` when the model wrote none or no object). */
+function inputOf(call: ToolCall): Record<string, unknown> {
+  try {
+    const input: unknown = JSON.parse(call.arguments === '' ? '{}' : call.arguments);
+    return typeof input === 'object' && input !== null && !Array.isArray(input)
+      ? (input as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Our conversation (system messages aside) in Messages' shape: tool calls as `tool_use` blocks of
+ * the assistant's turn, and the results that answer them as `tool_result` blocks of one user turn.
+ */
+function wireMessages(messages: ConversationMessage[]): Anthropic.MessageParam[] {
+  const out: { role: 'user' | 'assistant'; content: Block[] }[] = [];
+  for (const m of messages) {
+    if (m.role === 'system') continue;
+    const role = m.role === 'assistant' ? 'assistant' : 'user';
+    const blocks: Block[] =
+      m.role === 'tool'
+        ? [{ type: 'tool_result', tool_use_id: m.toolCallId, content: m.content, is_error: m.isError }]
+        : [
+            ...(m.content === '' ? [] : [{ type: 'text' as const, text: m.content }]),
+            ...(m.toolCalls ?? []).map((c) => ({
+              type: 'tool_use' as const,
+              id: c.id,
+              name: c.name,
+              input: inputOf(c),
+            })),
+          ];
+    const last = out.at(-1);
+    // Tool results follow one another as blocks of a single user turn, as Messages requires.
+    const onlyResults = last?.role === 'user' && last.content.every((b) => b.type === 'tool_result');
+    if (m.role === 'tool' && last !== undefined && onlyResults) {
+      last.content.push(...blocks);
+    } else out.push({ role, content: blocks });
+  }
+  // A plain text turn stays a string, as it always was sent.
+  return out.map((m) =>
+    m.content.length === 1 && m.content[0].type === 'text' ? { role: m.role, content: m.content[0].text } : m,
+  );
+}
+
+/** The tools and the choice of a chat the engine built, in Messages' fields. */
+function wireTools(request: ChatRequest) {
+  if (request.tools === undefined || request.tools.length === 0) return {};
+  return {
+    tools: request.tools.map((t) => ({
+      name: t.name,
+      description: t.description,
+      input_schema: { type: 'object' as const, ...t.parameters },
+    })),
+    ...(request.toolChoice === undefined ? {} : { tool_choice: { type: request.toolChoice } }),
+  };
+}
+
 /** The Messages API through the official SDK, with its streaming events. */
 export class AnthropicAdapter implements ProviderAdapter {
   readonly protocol = 'anthropic';
@@ -38,13 +107,11 @@ export class AnthropicAdapter implements ProviderAdapter {
   chat(model: string, request: ChatRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
     const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content);
     if (request.json) system.push('Respond with JSON only: a single JSON object, no prose around it.');
-    const messages = request.messages
-      .filter((m) => m.role !== 'system')
-      .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content }));
     const body = {
       model,
       max_tokens: request.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-      messages,
+      messages: wireMessages(request.messages),
+      ...wireTools(request),
       ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     };
@@ -64,8 +131,19 @@ export class AnthropicAdapter implements ProviderAdapter {
         (message): ProviderEvent[] => {
           countInput(message.usage);
           const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+          const calls = message.content.flatMap((block): ProviderEvent[] =>
+            block.type === 'tool_use'
+              ? [
+                  {
+                    type: 'tool_call',
+                    call: { id: block.id, name: block.name, arguments: JSON.stringify(block.input) },
+                  },
+                ]
+              : [],
+          );
           return [
             ...(text === '' ? [] : [{ type: 'delta' as const, text }]),
+            ...calls,
             { type: 'finish', reason: finishReason(message.stop_reason) },
             { type: 'usage', usage },
           ];
@@ -73,6 +151,8 @@ export class AnthropicAdapter implements ProviderAdapter {
       );
     }
     let reason: FinishReason = 'other';
+    // Tool calls by content block index: started by `content_block_start`, their input streamed as JSON pieces.
+    const calls = new Map<number, ToolCall>();
     return guardedStream<Anthropic.MessageStreamEvent>(
       this.options,
       model,
@@ -83,6 +163,11 @@ export class AnthropicAdapter implements ProviderAdapter {
           countInput(event.message.usage);
         } else if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') {
           return [{ type: 'delta', text: event.delta.text }];
+        } else if (event.type === 'content_block_start' && event.content_block.type === 'tool_use') {
+          calls.set(event.index, { id: event.content_block.id, name: event.content_block.name, arguments: '' });
+        } else if (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta') {
+          const call = calls.get(event.index);
+          if (call !== undefined) call.arguments += event.delta.partial_json;
         } else if (event.type === 'message_delta') {
           usage.outputTokens = event.usage.output_tokens;
           reason = finishReason(event.delta.stop_reason);
@@ -90,6 +175,7 @@ export class AnthropicAdapter implements ProviderAdapter {
         return [];
       },
       () => [
+        ...[...calls.values()].map((call) => ({ type: 'tool_call' as const, call })),
         { type: 'finish', reason },
         { type: 'usage', usage },
       ],

@@ -1,7 +1,14 @@
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
-import type { ChatRequest, FinishReason, ProviderAdapter, ProviderEvent } from '../provider.types.js';
+import type {
+  ConversationMessage,
+  ChatRequest,
+  FinishReason,
+  ProviderAdapter,
+  ProviderEvent,
+  ToolCall,
+} from '../provider.types.js';
 import { ProviderError } from '../provider.error.js';
 import { sdkClientOptions, type AdapterOptions } from './adapter-options.js';
 import { guardedStream, sseData, sseEvents } from './sdk-errors.js';
@@ -41,6 +48,55 @@ function eventsOf(
   return events;
 }
 
+/** Our messages in Chat Completions' shape: assistant turns with `tool_calls`, `tool` messages answering them. */
+function wireMessages(messages: ConversationMessage[]) {
+  return messages.map((m) => {
+    if (m.role === 'tool') return { role: 'tool' as const, tool_call_id: m.toolCallId, content: m.content };
+    if (m.role === 'assistant' && m.toolCalls !== undefined && m.toolCalls.length > 0) {
+      return {
+        role: 'assistant' as const,
+        content: m.content === '' ? null : m.content,
+        tool_calls: m.toolCalls.map((c) => ({
+          id: c.id,
+          type: 'function' as const,
+          function: { name: c.name, arguments: c.arguments },
+        })),
+      };
+    }
+    return { role: m.role, content: m.content };
+  });
+}
+
+/** The tools and the choice of a chat the engine built, in Chat Completions' fields. */
+function wireTools(request: ChatRequest) {
+  if (request.tools === undefined || request.tools.length === 0) return {};
+  return {
+    tools: request.tools.map((t) => ({
+      type: 'function' as const,
+      function: { name: t.name, description: t.description, parameters: t.parameters },
+    })),
+    ...(request.toolChoice === undefined ? {} : { tool_choice: request.toolChoice }),
+  };
+}
+
+/** A streamed answer's tool calls, gathered from their pieces by index; whole when the stream finishes. */
+class ToolCallPieces {
+  private readonly calls: ToolCall[] = [];
+
+  add(pieces: ChatCompletionChunk.Choice.Delta.ToolCall[] | undefined): void {
+    for (const piece of pieces ?? []) {
+      const call = (this.calls[piece.index] ??= { id: '', name: '', arguments: '' });
+      if (piece.id) call.id = piece.id;
+      if (piece.function?.name) call.name += piece.function.name;
+      if (piece.function?.arguments) call.arguments += piece.function.arguments;
+    }
+  }
+
+  events(): ProviderEvent[] {
+    return this.calls.filter((c) => c !== undefined).map((call) => ({ type: 'tool_call' as const, call }));
+  }
+}
+
 /** JSON mode, or a strict schema where one is given (OpenAI structured outputs; llama.cpp enforces it with a grammar). */
 function responseFormat(json: NonNullable<ChatRequest['json']>) {
   return typeof json === 'object'
@@ -66,7 +122,8 @@ export class OpenAiAdapter implements ProviderAdapter {
   chat(model: string, request: ChatRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
     const body = {
       model,
-      messages: request.messages,
+      messages: wireMessages(request.messages),
+      ...wireTools(request),
       ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.json ? { response_format: responseFormat(request.json) } : {}),
@@ -77,9 +134,17 @@ export class OpenAiAdapter implements ProviderAdapter {
         model,
         signal,
         async (guarded) => [await this.client.chat.completions.create({ ...body, stream: false }, { signal: guarded })],
-        ({ choices: [choice], usage }) => eventsOf(choice?.message?.content, choice?.finish_reason, usage),
+        ({ choices: [choice], usage }) => [
+          ...(choice?.message?.tool_calls ?? []).flatMap((c): ProviderEvent[] =>
+            c.type === 'function'
+              ? [{ type: 'tool_call', call: { id: c.id, name: c.function.name, arguments: c.function.arguments } }]
+              : [],
+          ),
+          ...eventsOf(choice?.message?.content, choice?.finish_reason, usage),
+        ],
       );
     }
+    const pieces = new ToolCallPieces();
     return guardedStream<ChatCompletionChunk>(
       this.options,
       model,
@@ -89,7 +154,11 @@ export class OpenAiAdapter implements ProviderAdapter {
           { ...body, stream: true, stream_options: { include_usage: true } },
           { signal: guarded },
         ),
-      ({ choices: [choice], usage }) => eventsOf(choice?.delta?.content, choice?.finish_reason, usage),
+      ({ choices: [choice], usage }) => {
+        pieces.add(choice?.delta?.tool_calls);
+        return eventsOf(choice?.delta?.content, choice?.finish_reason, usage);
+      },
+      () => pieces.events(),
     );
   }
 
