@@ -1,12 +1,11 @@
-import { ArgumentMetadata, BadRequestException, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Server, ServerOptions } from 'socket.io';
 import { trustOf } from './auth/client-address.js';
 import { GatewayRoutes } from './openai-compat/gateway-routes.js';
+import { McpEndpoint } from './mcp/endpoint/mcp-endpoint.js';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { ValidationError } from 'class-validator';
 import type pino from 'pino';
 import { LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -21,7 +20,7 @@ import { withLogContext } from './common/log-context.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
 import { strictenDocument } from './common/openapi-strict.js';
 import { enrichDocument } from './openapi/enrich.js';
-import { nothingToChange } from './common/require-some.js';
+import { createValidationPipe } from './common/validation-pipe.js';
 import { AppConfig } from './config/app-config.js';
 import { serveConsole } from './console/console-site.js';
 
@@ -29,19 +28,6 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const HEADERS_TIMEOUT_MS = 10_000;
 /** How often Node looks for clients past their request or headers timeout. */
 const TIMEOUT_CHECK_MS = 1000;
-
-/** Flattens nested validation errors into "settings.maxIterations must not be greater than 10". */
-function describe(errors: ValidationError[], parent = ''): string[] {
-  return errors.flatMap((error) => {
-    const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((text) => {
-      if (text.startsWith(error.property)) return `${parent ? `${parent}.` : ''}${text}`;
-      if (text.startsWith(`property ${error.property} `)) return text.replace(error.property, path);
-      return `${path}: ${text}`;
-    });
-    return [...own, ...describe(error.children ?? [], path)];
-  });
-}
 
 /**
  * Socket.IO on the same HTTP server, with the HTTP API's CORS origins. Its in-memory adapter is
@@ -63,33 +49,6 @@ class ConfiguredIoAdapter extends IoAdapter {
     }
     return super.createIOServer(port, configured as ServerOptions);
   }
-}
-
-/** class-validator on every DTO; a body that is not a JSON object is refused as such first. */
-class RequestValidationPipe extends ValidationPipe {
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    // Only DTO bodies are checked here; a Socket.IO handler reads its own payload (typed `unknown`).
-    const isDto = metadata.type === 'body' && metadata.metatype !== undefined && metadata.metatype !== Object;
-    if (!isDto) return super.transform(value, metadata);
-    // No body at all reads as an empty object: routes whose fields are all optional need none.
-    if (value === undefined) value = {};
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new BadRequestException('The request body must be a JSON object sent with Content-Type: application/json');
-    }
-    const dto = (await super.transform(value, metadata)) as unknown;
-    const empty = nothingToChange(metadata.metatype, dto);
-    if (empty !== undefined) throw new BadRequestException(empty);
-    return dto;
-  }
-}
-
-export function createValidationPipe(): ValidationPipe {
-  return new RequestValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    exceptionFactory: (errors) => new BadRequestException(describe(errors).join('; ')),
-  });
 }
 
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
@@ -154,6 +113,8 @@ export async function createApp(
   app.get(IdempotencyService).attach(fastify);
   // The /v1 gateway: plain Fastify routes, outside Nest's pipeline.
   app.get(GatewayRoutes).register(fastify);
+  // /mcp: the strategies as MCP tools (the SDK's Streamable HTTP transport), outside Nest's pipeline too.
+  app.get(McpEndpoint).register(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     // Every line logged while the request is answered names it.

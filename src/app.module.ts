@@ -4,6 +4,7 @@ import { coreModules } from './core-modules.js';
 import { HealthModule } from './health/health.module.js';
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { McpApiModule } from './mcp/mcp-api.module.js';
+import { McpEndpointModule } from './mcp/endpoint/mcp-endpoint.module.js';
 import { ModelsModule } from './models/models.module.js';
 import { OpenAiCompatModule } from './openai-compat/openai-compat.module.js';
 import { OrchestrationModule } from './orchestration/orchestration.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         AnalyticsModule,
         OpenAiCompatModule,
         McpApiModule,
+        McpEndpointModule,
         ...(config.socketIo ? [SocketsModule] : []),
       ],
     };
