@@ -75,7 +75,7 @@ export interface ResponsesUsage {
 function usageOf(u: ResponsesUsage): Json {
   return {
     input_tokens: u.inputTokens,
-    input_tokens_details: { cached_tokens: u.cachedInputTokens },
+    input_tokens_details: { cached_tokens: u.cachedInputTokens, cache_write_tokens: 0 },
     output_tokens: u.outputTokens,
     output_tokens_details: { reasoning_tokens: u.reasoningTokens },
     total_tokens: u.inputTokens + u.outputTokens,
@@ -107,7 +107,8 @@ export function responseObject(
     tools: [],
     temperature: 1,
     top_p: 1,
-    usage: usage === null ? null : usageOf(usage),
+    // Absent until the response is done, as OpenAI's document has it (not null).
+    ...(usage === null ? {} : { usage: usageOf(usage) }),
   };
 }
 

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { auth } from './support/factories.js';
+import { specErrors, streamEventErrors } from './support/openai-spec.js';
 import { startGateway, type SimulatedApp } from './support/simulated.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -37,6 +38,8 @@ describe('POST /v1/responses: the Responses API on every catalogue chat model', 
     it('should answer responses.create with output_text and usage, through the upstream API it has', async () => {
       const res = await client.responses.create({ model, input: 'Say hello', instructions: 'Be brief.' });
       expect(res.object).toBe('response');
+      // OpenAI's own document holds the Response, whichever upstream API answered it.
+      expect(specErrors('Response', res)).toEqual([]);
       expect(res.model).toBe(model);
       expect(res.status).toBe('completed');
       expect(res.output_text.length).toBeGreaterThan(0);
@@ -73,6 +76,7 @@ describe('POST /v1/responses: the Responses API on every catalogue chat model', 
       const sequence: number[] = [];
       const deltas: string[] = [];
       for await (const event of stream) {
+        expect([event.type, streamEventErrors(event)]).toEqual([event.type, []]);
         types.push(event.type);
         sequence.push(event.sequence_number);
         if (event.type === 'response.output_text.delta') deltas.push(event.delta);
@@ -96,6 +100,7 @@ describe('POST /v1/responses: the Responses API on every catalogue chat model', 
       });
       const pieces: string[] = [];
       for await (const event of stream) {
+        expect([event.type, streamEventErrors(event)]).toEqual([event.type, []]);
         if (event.type === 'response.function_call_arguments.delta') pieces.push(event.delta);
       }
       const final = await stream.finalResponse();

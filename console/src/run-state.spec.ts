@@ -24,6 +24,7 @@ const summary = (stepId: string, text: string): StepSummary => ({
   costUsd: 0.1,
   latencyMs: 5,
   errorClass: null,
+  toolCalls: 0,
 });
 const apply = (events: RunEvent[], start: LiveRun = emptyRun('r1')) => events.reduce(applyEvent, start);
 

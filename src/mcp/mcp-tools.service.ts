@@ -99,6 +99,11 @@ export class McpToolsService {
     return new ToolBox(offered, this.clients, { timeoutMs, resultMaxChars }, unavailable);
   }
 
+  /** The tools server `id` lists (as listed last in this process). */
+  async listedTools(id: string): Promise<McpTool[]> {
+    return this.listed(await this.servers.require(id));
+  }
+
   private async listed(settings: McpServerSettings): Promise<McpTool[]> {
     try {
       return await this.clients.tools(settings);

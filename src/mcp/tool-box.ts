@@ -4,7 +4,8 @@ import type { ToolDefinition } from '../providers/provider.types.js';
 import type { McpClients } from './mcp-clients.js';
 
 /** How a tool call ended, for the model, the run's events and analytics. */
-export type ToolErrorClass = 'tool_error' | 'timeout' | 'unavailable' | 'bad_arguments' | 'unknown_tool' | 'cancelled';
+export type ToolErrorClass =
+  'tool_error' | 'timeout' | 'unavailable' | 'bad_arguments' | 'unknown_tool' | 'cancelled' | 'limit_reached';
 
 /** One tool call's outcome: the text the model is shown, and what happened. */
 export interface ToolOutcome {

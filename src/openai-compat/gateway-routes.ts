@@ -14,6 +14,7 @@ import { MessagesDialect } from './dialects/messages.dialect.js';
 import { ResponsesDialect } from './dialects/responses.dialect.js';
 import { GatewayModels } from './gateway-models.js';
 import { GatewayRuns } from './gateway-runs.service.js';
+import { McpResponses } from './mcp-responses.service.js';
 import { gatewayErrorBody, OpenAiError } from './openai-error.js';
 import { privateUrlIn } from './private-urls.js';
 import { GatewayRelay } from './relay.js';
@@ -37,6 +38,7 @@ export class GatewayRoutes {
     private readonly models: GatewayModels,
     private readonly relay: GatewayRelay,
     private readonly runs: GatewayRuns,
+    private readonly mcp: McpResponses,
     private readonly tokens: CountTokensService,
     private readonly chat: ChatCompletionsDialect,
     private readonly messages: MessagesDialect,
@@ -108,7 +110,8 @@ export class GatewayRoutes {
         request.raw.on('close', () => {
           if (!reply.raw.writableEnded) abort.abort();
         });
-        await this.relay.relay(principal, planned.relay, new ReplySink(reply), started, abort.signal);
+        if ('mcp' in planned) await this.mcp.answer(principal, planned.mcp, reply, started, abort.signal);
+        else await this.relay.relay(principal, planned.relay, new ReplySink(reply), started, abort.signal);
       }
       // Answered already (its onSend hooks may still run): Fastify must not send again.
       return reply;

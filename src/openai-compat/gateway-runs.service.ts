@@ -15,6 +15,9 @@ import { MessagesService } from '../threads/messages.service.js';
 import { ThreadsService } from '../threads/threads.service.js';
 import { textMessages, type ChatRequest } from './chat-request.js';
 import { messageBody } from './messages-translation.js';
+import { isRecord } from './wire-json.js';
+import { namesOf } from './mcp-tool-request.js';
+import { McpToolsService } from '../mcp/mcp-tools.service.js';
 import { OpenAiError } from './openai-error.js';
 import { AnthropicRunWriter, OpenAiRunWriter, runFailure, runUsage, type RunWriter } from './run-writers.js';
 import { OVERHEAD_HEADER, setHeaders, type Wire } from './upstream.js';
@@ -44,7 +47,24 @@ export class GatewayRuns {
     private readonly messages: MessagesService,
     private readonly limits: KeyLimitsService,
     private readonly config: AppConfig,
+    private readonly mcpTools: McpToolsService,
   ) {}
+
+  /**
+   * The MCP tools a run's writers may call, from `{"type": "mcp", "server_label": …}` tools;
+   * function tools are a 400: the client would have to run them in the middle of the team's run.
+   */
+  private mcpToolsOf(tools: unknown): string[] | undefined {
+    if (tools === undefined || tools === null) return undefined;
+    if (!Array.isArray(tools) || tools.some((t) => !isRecord(t) || t.type !== 'mcp')) {
+      throw new OpenAiError(
+        400,
+        'tools: orchestratex/* models call only MCP tools registered here ({"type": "mcp", "server_label": "<server>", "require_approval": "never"}); function tools would stop the team mid-run for the client to run them',
+        { param: 'tools', code: 'invalid_value' },
+      );
+    }
+    return tools.flatMap((tool: Record<string, unknown>, i) => namesOf(tool, `tools[${i}]`));
+  }
 
   /**
    * `orchestratex/<strategy>` as a chat model: the conversation into a new thread of the client's
@@ -67,7 +87,8 @@ export class GatewayRuns {
         { param: 'model', code: 'model_not_found' },
       );
     }
-    for (const field of ['tools', 'tool_choice', 'response_format']) {
+    const tools = this.mcpToolsOf(chat.body.tools);
+    for (const field of ['tool_choice', 'response_format']) {
       if (chat.body[field] !== undefined && chat.body[field] !== null) {
         throw new OpenAiError(400, `${field}: orchestratex/* models do not take it`, {
           param: field,
@@ -79,7 +100,8 @@ export class GatewayRuns {
     const last = messages.at(-1);
     if (last === undefined || last.role !== 'user')
       throw new OpenAiError(400, 'the last message must be the user prompt', { param: 'messages' });
-    // Counted before the thread is made, so a refused request leaves nothing behind.
+    // Checked and counted before the thread is made, so a refused request leaves nothing behind.
+    if (tools !== undefined) await this.mcpTools.resolve(tools, principal.keyId, 'tools');
     setHeaders(reply, await this.limits.admit(principal.keyId));
     const header = request.headers[SESSION_HEADER];
     const named = typeof header === 'string' ? header : chat.user;
@@ -102,6 +124,7 @@ export class GatewayRuns {
         strategy,
         maxTokens: chat.maxTokens,
         temperature: chat.temperature,
+        ...(tools === undefined ? {} : { tools }),
       },
       ids,
       { admitted: true },

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AnalyticsModule } from '../analytics/analytics.module.js';
 import { IdempotencyModule } from '../idempotency/idempotency.module.js';
+import { McpModule } from '../mcp/mcp.module.js';
 import { ModelsModule } from '../models/models.module.js';
 import { OrchestrationModule } from '../orchestration/orchestration.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
@@ -15,6 +16,7 @@ import { ResponsesDialect } from './dialects/responses.dialect.js';
 import { GatewayModels } from './gateway-models.js';
 import { GatewayRoutes } from './gateway-routes.js';
 import { GatewayRuns } from './gateway-runs.service.js';
+import { McpResponses } from './mcp-responses.service.js';
 import { GatewayRelay } from './relay.js';
 import { ResponseCache } from './response-cache.js';
 import { SemanticCache } from './semantic-cache.js';
@@ -24,6 +26,7 @@ import { SemanticCache } from './semantic-cache.js';
   imports: [
     AnalyticsModule,
     IdempotencyModule,
+    McpModule,
     ModelsModule,
     OrchestrationModule,
     ProvidersModule,
@@ -39,6 +42,7 @@ import { SemanticCache } from './semantic-cache.js';
     GatewayRelay,
     GatewayRuns,
     GatewayRoutes,
+    McpResponses,
     CountTokensService,
     ResponseCache,
     SemanticCache,

@@ -177,12 +177,13 @@ export function responsesToChat(body: Json): Json {
   return out;
 }
 
-function responsesUsage(u: ChatUsage | undefined): Json {
+export function responsesUsage(u: ChatUsage | undefined): Json {
   const input = u?.prompt_tokens ?? 0;
   const output = u?.completion_tokens ?? 0;
   return {
     input_tokens: input,
-    input_tokens_details: { cached_tokens: u?.prompt_tokens_details?.cached_tokens ?? 0 },
+    // Cache writes are not told apart from other input here (they are in input_tokens).
+    input_tokens_details: { cached_tokens: u?.prompt_tokens_details?.cached_tokens ?? 0, cache_write_tokens: 0 },
     output_tokens: output,
     output_tokens_details: { reasoning_tokens: u?.completion_tokens_details?.reasoning_tokens ?? 0 },
     total_tokens: input + output,
@@ -190,7 +191,7 @@ function responsesUsage(u: ChatUsage | undefined): Json {
 }
 
 /** A Response around its output items (the request's settings echoed as the Response shape has them). */
-function responseOf(
+export function responseOf(
   id: string,
   model: string,
   request: Json,
@@ -215,11 +216,12 @@ function responseOf(
     tools: Array.isArray(request.tools) ? request.tools : [],
     temperature: typeof request.temperature === 'number' ? request.temperature : 1,
     top_p: typeof request.top_p === 'number' ? request.top_p : 1,
-    usage,
+    // Absent (not null) until the Response has it, as OpenAI's document has it.
+    ...(usage === null ? {} : { usage }),
   };
 }
 
-const textItem = (id: string, text: string, status: string): Json => ({
+export const textItem = (id: string, text: string, status: string): Json => ({
   id,
   type: 'message',
   role: 'assistant',

@@ -3,6 +3,7 @@ import type { ModelKind } from '../../config/catalogue-entry.js';
 import type { CatalogueItem } from '../../models/catalogue-item.js';
 import type { RelayEndpoint, RelayRequest } from '../../providers/provider.types.js';
 import type { ChatRequest } from '../chat-request.js';
+import type { McpResponsesPlan } from '../mcp-tool-request.js';
 import type { OpenAiError } from '../openai-error.js';
 import type { Wire } from '../upstream.js';
 import type { SemanticAsk } from '../semantic-cache.js';
@@ -49,5 +50,5 @@ export interface CachePlan {
   semantic?: SemanticAsk;
 }
 
-/** What a dialect makes of a request: a relayed call, or an `orchestratex/*` run. */
-export type GatewayPlan = { relay: RelayPlan } | { run: ChatRequest; wire: Wire };
+/** What a dialect makes of a request: a relayed call, an `orchestratex/*` run, or a Response with MCP tools. */
+export type GatewayPlan = { relay: RelayPlan } | { run: ChatRequest; wire: Wire } | { mcp: McpResponsesPlan };

@@ -5,6 +5,7 @@ import { AnthropicToOpenAiStream, fromAnthropicMessage, toAnthropicRequest } fro
 import { completionId, orxId } from '../chunk-writer.js';
 import { GatewayModels } from '../gateway-models.js';
 import { ORCHESTRATE } from '../gateway-runs.service.js';
+import { mcpPlanOf } from '../mcp-tool-request.js';
 import { OpenAiError } from '../openai-error.js';
 import { ResponseCache } from '../response-cache.js';
 import { chatToResponse, ChatToResponsesStream, responsesToChat, STATEFUL } from '../responses-translation.js';
@@ -53,6 +54,9 @@ export class ResponsesDialect {
         code: 'invalid_value',
       });
     }
+    // mcp tools: the gateway runs their loop itself, on any chat model.
+    const mcp = mcpPlanOf(id, body);
+    if (mcp !== null) return { mcp };
     const native = (item: CatalogueItem) => item.provider === 'openai' && this.caller.protocolOf(item) === 'openai';
     const { model: _id, ...client } = body;
     const responseId = orxId('resp_');
