@@ -1,5 +1,6 @@
 import { useSimulatedSession } from './support/simulated.js';
 import { auth, createSession } from './support/factories.js';
+import { eventually } from './support/http.js';
 import { ADMIN_KEY } from './support/app.js';
 import { everythingStdio, mcpServersFile, startCountingServer } from './support/mcp.js';
 
@@ -74,6 +75,22 @@ describe('MCP tools inside runs', () => {
     expect(completed.data.step.toolCalls).toBe(1);
   });
 
+  it('should give judges the tools with judgeTools, their verdict read after their calls', async () => {
+    const r = await run({
+      prompt: 'Say hello through the echo tool',
+      strategy: 'improve',
+      models: WRITER_AND_JUDGE,
+      maxIterations: 1,
+      tools: ['everything/echo'],
+      judgeTools: true,
+    });
+    expect(r.status).toBe('succeeded');
+    const evaluator = (r.steps as Json[]).find((s) => s.role === 'evaluator') as Json;
+    expect(evaluator.toolCalls).toHaveLength(1);
+    expect(evaluator.toolCalls[0]).toMatchObject({ tool: 'everything/echo', errorClass: null });
+    expect(evaluator.evaluation.score).toEqual(expect.any(Number));
+  });
+
   it('should have each council member call a tool, and the chairman see their calls', async () => {
     const before = box.counting.calls.count ?? 0;
     const r = await run({ prompt: 'Count for me', strategy: 'council', models: MEMBERS, tools: ['counting/count'] });
@@ -137,6 +154,24 @@ describe('MCP tools inside runs', () => {
     expect(events.filter((e) => e.type === 'step.tool_result')).toHaveLength(2);
     // Three model turns: two that called a tool, and the answer.
     expect(r.totals.calls).toBe(3);
+  });
+
+  it('should count each tool’s calls, errors by class and durations in analytics', async () => {
+    const read = async () =>
+      ((await ctx.env.t.http().get('/api/analytics/tools').set(auth(ctx.key)).expect(200)).body as Json)
+        .tools as Json[];
+    // The runs above: echo in improve (writer; writer and judge) and twice under maxToolCalls, a count per council member, one fail, one sleep.
+    const tools = await eventually(
+      read,
+      (rows) => rows.reduce((n, r) => n + (r.calls as number), 0) === 10,
+      'the tool rollups to be written',
+    );
+    const row = (tool: string) => tools.find((t) => t.tool === tool) as Json;
+    expect(row('everything/echo')).toMatchObject({ calls: 5, errors: 0, errorsByClass: {} });
+    expect(row('counting/count')).toMatchObject({ calls: 3, errors: 0 });
+    expect(row('counting/fail')).toMatchObject({ calls: 1, errors: 1, errorRate: 1, errorsByClass: { tool_error: 1 } });
+    expect(row('counting/sleep')).toMatchObject({ calls: 1, errors: 1, errorsByClass: { timeout: 1 } });
+    expect(row('everything/echo').durationMs.p50).not.toBeNull();
   });
 
   it('should refuse unknown servers and tools (400), and tools the key may not use (403)', async () => {

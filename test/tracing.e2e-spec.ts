@@ -4,6 +4,7 @@ import { ADMIN_KEY, freshDatabaseUri } from './support/app.js';
 import { buildDist, clusterEnvironment, NodeProcess, RedisProcess } from './support/cluster.js';
 import { call, until } from './support/http.js';
 import { Jaeger, parentOf, tagOf, type JaegerSpan } from './support/jaeger.js';
+import { everythingStdio, mcpServersFile } from './support/mcp.js';
 
 const named = (spans: JaegerSpan[], name: string | RegExp) =>
   spans.filter((s) => (typeof name === 'string' ? s.operationName === name : name.test(s.operationName)));
@@ -32,6 +33,7 @@ describe('OpenTelemetry traces in Jaeger', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpUrl,
       OTEL_SERVICE_NAME: 'orchestratex-under-test',
       OTEL_BSP_SCHEDULE_DELAY: '100',
+      MCP_SERVERS_FILE: mcpServersFile([everythingStdio()]),
     });
   }, 180_000);
   afterAll(async () => {
@@ -87,6 +89,31 @@ describe('OpenTelemetry traces in Jaeger', () => {
     }
     // No prompt on any span unless the operator asks for content.
     expect(JSON.stringify(spans)).not.toContain(prompt);
+  });
+
+  it('should put each MCP tool call of a step in its trace, between the model calls', async () => {
+    const { body: session } = await call<{ id: string }>(server.url, '/api/sessions', { body: { title: 'tools' } });
+    const response = await fetch(`${server.url}/api/orchestrate?wait=true`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        sessionId: session.id,
+        prompt: 'Echo hello',
+        strategy: 'route',
+        tools: ['everything/echo'],
+      }),
+    });
+    expect(response.status).toBe(200);
+    const run = (await response.json()) as { steps: { toolCalls: { callId: string }[] }[] };
+    // The request, the run, the step, two model calls (the call, then the answer) and the tool call.
+    const spans = await jaeger.spans(response.headers.get('x-trace-id')!, 6);
+    const [step] = named(spans, 'orchestratex.step');
+    const [tool] = named(spans, 'execute_tool everything/echo');
+    expect(parentOf(tool)).toBe(step.spanID);
+    expect(named(spans, /^chat /).map((s) => parentOf(s))).toEqual([step.spanID, step.spanID]);
+    expect(tagOf(tool, 'gen_ai.operation.name')).toBe('execute_tool');
+    expect(tagOf(tool, 'gen_ai.tool.name')).toBe('everything/echo');
+    expect(tagOf(tool, 'gen_ai.tool.call.id')).toBe(run.steps[0].toolCalls[0].callId);
   });
 
   it("should put a /v1 call under the client's traceparent, with a failed attempt as an event", async () => {

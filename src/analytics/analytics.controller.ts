@@ -14,6 +14,7 @@ import {
   LeaderboardDto,
   ModelsQueryDto,
   OrchestrationReportDto,
+  ToolReportDto,
   RangeQueryDto,
   SessionUsageDto,
   UsageQueryDto,
@@ -54,6 +55,12 @@ export class AnalyticsController {
     @Query() query: RangeQueryDto,
   ): Promise<OrchestrationReportDto> {
     return this.analytics.orchestration(principal, query);
+  }
+
+  /** Per MCP tool: calls, errors by class and durations (p50, p95, p99 from histogram buckets). */
+  @Get('tools')
+  tools(@CurrentPrincipal() principal: Principal, @Query() query: RangeQueryDto): Promise<ToolReportDto> {
+    return this.analytics.tools(principal, query);
   }
 
   /** One session's totals. */

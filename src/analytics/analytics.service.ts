@@ -11,6 +11,7 @@ import type {
   LeaderboardDto,
   ModelsQueryDto,
   OrchestrationReportDto,
+  ToolReportDto,
   RangeQueryDto,
   SessionUsageDto,
   UsageGroupDto,
@@ -226,6 +227,35 @@ export class AnalyticsService {
       })
       .sort((a, b) => a.strategy.localeCompare(b.strategy));
     return { from, to, strategies };
+  }
+
+  /** Per MCP tool (runs' tool loops and the gateway's): calls, errors by class, durations. */
+  async tools(principal: Principal, query: RangeQueryDto): Promise<ToolReportDto> {
+    const { match, from, to } = this.scope(principal, query);
+    const rows = await this.group('tool', match, 'tool', ['n', 'fail', 'lat']);
+    const tools = rows.map((row) => {
+      const n = (f: string) => row[`n_${f}`] ?? 0;
+      const lat = histogram(row, 'lat');
+      const errorsByClass: Record<string, number> = {};
+      for (const [field, value] of Object.entries(row)) {
+        if (field.startsWith('fail_') && typeof value === 'number' && value > 0) errorsByClass[field.slice(5)] = value;
+      }
+      return {
+        tool: keyOf(row._id),
+        calls: n('calls'),
+        errors: n('errors'),
+        errorRate: ratio(n('errors'), n('calls')) ?? 0,
+        errorsByClass,
+        durationMs: {
+          mean: round(ratio(n('durationSumMs'), n('calls')), 1),
+          p50: round(quantile(lat, 0.5), 1),
+          p95: round(quantile(lat, 0.95), 1),
+          p99: round(quantile(lat, 0.99), 1),
+        },
+      };
+    });
+    tools.sort((a, b) => b.calls - a.calls || a.tool.localeCompare(b.tool));
+    return { from, to, tools };
   }
 
   /**

@@ -41,6 +41,17 @@ export interface CallUsage {
   id?: Types.ObjectId;
 }
 
+/** One MCP tool call (a run's tool loop, or the gateway's), for the tool numbers. */
+export interface ToolCallUsage {
+  ownerId: string;
+  /** `server/tool`. */
+  tool: string;
+  /** null: it answered; else why not (`tool_error`, `timeout`, `unavailable`…). */
+  errorClass: string | null;
+  durationMs: number;
+  at?: Date;
+}
+
 /** How a run ended, for the orchestration numbers and the leaderboard. */
 export interface RunOutcome {
   ownerId: string;

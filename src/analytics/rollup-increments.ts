@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import type { CallUsage, RunOutcome } from './call-usage.js';
+import type { CallUsage, RunOutcome, ToolCallUsage } from './call-usage.js';
 import { bucketField, bucketOf } from './histogram.js';
 import type { Increment, Rollup } from './rollup.types.js';
 import type { UsageRecord } from './usage.schema.js';
@@ -150,6 +150,25 @@ export function runIncrements(run: RunOutcome, writer = LOCAL_WRITER): Increment
   }
   for (const i of run.improvements) model(i, { 'n.improvementSum': i.delta, 'n.improvementCount': 1 });
   return out;
+}
+
+/** The rollup increment of one MCP tool call. */
+export function toolIncrement(call: ToolCallUsage, writer = LOCAL_WRITER): Increment {
+  const at = call.at ?? new Date();
+  const day = dayOf(at);
+  const inc: Record<string, number> = {
+    'n.calls': 1,
+    'n.errors': call.errorClass === null ? 0 : 1,
+    'n.durationSumMs': call.durationMs,
+    [`lat.${bucketField(bucketOf(call.durationMs))}`]: 1,
+  };
+  if (call.errorClass !== null) inc[`fail.${call.errorClass}`] = 1;
+  return {
+    rollup: 'tool',
+    id: shardId([dayKey(day), call.ownerId, call.tool], writer),
+    set: { day, ownerId: call.ownerId, tool: call.tool },
+    inc,
+  };
 }
 
 /** Adds an increment into a map of pending ones, one entry per rollup document. */

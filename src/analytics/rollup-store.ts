@@ -24,6 +24,7 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
     session: new Map(),
     run: new Map(),
     key: new Map(),
+    tool: new Map(),
   };
   /** Per rollup, the documents of each owner: a user's query reads only its own. */
   private readonly byOwner: Record<Rollup, Map<string, RollupDoc[]>> = {
@@ -32,6 +33,7 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
     session: new Map(),
     run: new Map(),
     key: new Map(),
+    tool: new Map(),
   };
   /**
    * Per rollup, the same counters summed over all owners (the owner part of the key replaced by
@@ -43,6 +45,7 @@ export class RollupStore implements OnApplicationBootstrap, OnModuleDestroy {
     session: new Map(),
     run: new Map(),
     key: new Map(),
+    tool: new Map(),
   };
   readonly enabled: boolean;
   private ready = false;

@@ -2,8 +2,15 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Types } from 'mongoose';
 import { AppConfig } from '../config/app-config.js';
 import { ShutdownDrains } from '../database/shutdown-drains.js';
-import type { CallUsage, RunOutcome } from './call-usage.js';
-import { callIncrements, dayOf, mergeIncrement, runIncrements, usageDocument } from './rollup-increments.js';
+import type { CallUsage, RunOutcome, ToolCallUsage } from './call-usage.js';
+import {
+  callIncrements,
+  dayOf,
+  mergeIncrement,
+  runIncrements,
+  toolIncrement,
+  usageDocument,
+} from './rollup-increments.js';
 import { RollupStore } from './rollup-store.js';
 import { EXPIRING_ROLLUPS, type Increment } from './rollup.types.js';
 import { UsageRepository } from './usage.repository.js';
@@ -74,6 +81,11 @@ export class UsageRecorder implements OnModuleInit {
     for (const listener of this.listeners) listener(call);
     if (this.records.length >= this.options.batchSize) void this.flush();
     this.bound();
+  }
+
+  /** Counts one MCP tool call in the tool rollups (written with the next flush). */
+  recordTool(call: ToolCallUsage): void {
+    this.add(toolIncrement(call, this.writer));
   }
 
   recordRun(run: RunOutcome): void {

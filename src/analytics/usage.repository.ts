@@ -4,7 +4,15 @@ import mongoose, { Model, Types } from 'mongoose';
 import { pageQuery } from '../common/pagination.js';
 import { isDuplicateKey } from '../common/id-source.js';
 import type { Increment, Rollup, RollupDoc, RollupFilter } from './rollup.types.js';
-import { KeyRollup, ModelRollup, RunRollup, SessionRollup, UsageRecord, UsageRollup } from './usage.schema.js';
+import {
+  KeyRollup,
+  ModelRollup,
+  RunRollup,
+  SessionRollup,
+  ToolRollup,
+  UsageRecord,
+  UsageRollup,
+} from './usage.schema.js';
 
 /** What the request log may be narrowed to. */
 export interface RecordFilter {
@@ -20,7 +28,7 @@ export interface RecordFilter {
 }
 
 /**
- * The only place that touches the usage records and the five rollup collections: the recorder
+ * The only place that touches the usage records and the six rollup collections: the recorder
  * writes them, the rollup store loads them, analytics reads them when the store is off.
  */
 @Injectable()
@@ -34,6 +42,7 @@ export class UsageRepository {
     @InjectModel(SessionRollup.name) sessionRollups: Model<SessionRollup>,
     @InjectModel(RunRollup.name) runRollups: Model<RunRollup>,
     @InjectModel(KeyRollup.name) keyRollups: Model<KeyRollup>,
+    @InjectModel(ToolRollup.name) toolRollups: Model<ToolRollup>,
   ) {
     this.rollups = {
       usage: usageRollups,
@@ -41,6 +50,7 @@ export class UsageRepository {
       session: sessionRollups,
       run: runRollups,
       key: keyRollups,
+      tool: toolRollups,
     } as unknown as Record<Rollup, Model<{ _id: string }>>;
   }
 

@@ -127,6 +127,24 @@ export const RunRollupSchema = SchemaFactory.createForClass(RunRollup);
 RunRollupSchema.index({ ownerId: 1, day: 1 });
 RunRollupSchema.index({ day: 1 });
 
+/** Daily counters per owner × MCP tool (`_id` = day|owner|server/tool): calls, errors, durations. */
+@Schema({ collection: 'tool_rollups', versionKey: false, minimize: false })
+export class ToolRollup {
+  @Prop({ type: String }) _id: string;
+  @Prop({ required: true }) day: Date;
+  @Prop({ required: true }) ownerId: string;
+  @Prop({ required: true }) tool: string;
+  /** calls, errors, durationSumMs. */
+  @Prop(counters) n: Record<string, number>;
+  /** Errors by class. */
+  @Prop(counters) fail: Record<string, number>;
+  /** Durations, as a histogram. */
+  @Prop(counters) lat: Record<string, number>;
+}
+export const ToolRollupSchema = SchemaFactory.createForClass(ToolRollup);
+ToolRollupSchema.index({ ownerId: 1, day: 1 });
+ToolRollupSchema.index({ day: 1 });
+
 /** Daily counters per owner × API key (`_id` = day|owner|key): a key's spend, its limits' baseline. */
 @Schema({ collection: 'key_rollups', versionKey: false, minimize: false })
 export class KeyRollup {

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal.js';
 import { KeyLimitsService } from '../auth/limits/key-limits.service.js';
 import { McpToolsService } from '../mcp/mcp-tools.service.js';
 import { ModelCaller } from '../models/model-caller.js';
+import { UsageRecorder } from '../analytics/usage-recorder.js';
 import type { ConversationMessage } from '../providers/provider.types.js';
 import { textMessages } from './chat-request.js';
 import { ChunkWriter, orxId } from './chunk-writer.js';
@@ -28,6 +29,7 @@ export class McpResponses {
     private readonly limits: KeyLimitsService,
     private readonly caller: ModelCaller,
     private readonly tools: McpToolsService,
+    private readonly usage: UsageRecorder,
   ) {}
 
   async answer(
@@ -115,6 +117,8 @@ export class McpResponses {
               }
             : await box.execute(toolCall.name, toolCall.arguments, signal);
         finish(outcome);
+        const { errorClass, durationMs } = outcome;
+        this.usage.recordTool({ ownerId: principal.ownerId, tool, errorClass, durationMs });
         messages.push({
           role: 'tool',
           toolCallId: toolCall.id,

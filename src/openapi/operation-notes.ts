@@ -24,6 +24,10 @@ export const OPERATION_NOTES: Record<string, { summary?: string; description: st
     description:
       'Grouped by `groupBy`: day (default), provider, model, session, strategy or key. Percentiles are read from histogram buckets (within one bucket of the true value).',
   },
+  Analytics_tools: {
+    description:
+      'Any key (a user key: its owner’s tool calls; an admin key everyone’s, or one owner’s with `ownerId`). One row per MCP tool (`server/tool`), from runs’ tool loops and /v1/responses’ mcp tools: calls, errors by class, durations (percentiles from histogram buckets).',
+  },
   Audit_list: {
     description: 'Admin keys only. Paged with `cursor`; filter by `action` and a range of moments.',
   },

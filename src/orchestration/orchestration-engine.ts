@@ -6,6 +6,7 @@ import type { Domain } from '../common/domains.js';
 import { AppConfig } from '../config/app-config.js';
 import { ModelCaller } from '../models/model-caller.js';
 import { McpToolsService } from '../mcp/mcp-tools.service.js';
+import { UsageRecorder } from '../analytics/usage-recorder.js';
 import { RunBudget } from './engine/run-budget.js';
 import { CallGate } from './engine/call-gate.js';
 import { RunCancelled, RunExecution } from './engine/run-execution.js';
@@ -69,6 +70,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
     private readonly bus: RunEventBus,
     private readonly cluster: Cluster,
     private readonly tools: McpToolsService,
+    private readonly usage: UsageRecorder,
     config: AppConfig,
   ) {
     this.gate = new CallGate(config.orchestration.maxInflightCalls);
@@ -228,6 +230,7 @@ export class OrchestrationEngine implements OnApplicationBootstrap, OnModuleDest
           checkLease,
           simulatedProviders: this.simulatedProviders,
           tools,
+          recordTool: (call) => this.usage.recordTool(call),
         },
         signal,
         new RunBudget(run.options.costLimitUsd),

@@ -172,3 +172,24 @@ export class OrchestrationReportDto {
 }
 
 export class SessionUsageDto extends UsageGroupDto {}
+
+/** One MCP tool's calls over the range: how often, how often it failed and why, how long it took. */
+export class ToolReportRowDto {
+  /** `server/tool`. */
+  tool: string;
+  calls: number;
+  /** Calls the model was shown an error for (the tool's own, a timeout, no server, the step's limit). */
+  errors: number;
+  errorRate: number;
+  /** Errors by class: `tool_error`, `timeout`, `unavailable`, `bad_arguments`, `unknown_tool`, `limit_reached`, `cancelled`. */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { timeout: 1 } })
+  errorsByClass: Record<string, number>;
+  durationMs: LatencyDto;
+}
+
+export class ToolReportDto {
+  from: string;
+  to: string;
+  @ApiProperty({ type: [ToolReportRowDto] })
+  tools: ToolReportRowDto[];
+}

@@ -9,6 +9,7 @@ import type { RunEventPayloads, RunEventType, RunTotals, StepRole } from '../eve
 import type { RunRecord, RunsRepository } from '../runs.repository.js';
 import type { RunStep, StepReview, StoredToolCall } from '../run.schema.js';
 import type { ToolBox } from '../../mcp/tool-box.js';
+import type { ToolCallUsage } from '../../analytics/call-usage.js';
 import { stepToolCall, ToolLoop } from './tool-loop.js';
 import type { RunBudget, Reservation } from './run-budget.js';
 import { budgetRefusal, holdStep, retryTarget, type RetryTarget } from './step-hold.js';
@@ -33,6 +34,8 @@ export interface ExecutionDeps {
   simulatedProviders: ReadonlySet<string>;
   /** The run's MCP tools (`tools` asked for), offered to its writers (and judges with `judgeTools`). */
   tools?: ToolBox | null;
+  /** Counts a tool call in analytics (once its result is stored). */
+  recordTool?: (call: ToolCallUsage) => void;
 }
 
 /** Roles that write an answer: they get the run's tools; the others judge (tools only with `judgeTools`). */
@@ -341,8 +344,11 @@ export class RunExecution {
     if (box === null || box === undefined || box.offered.length === 0) return null;
     if (!WRITERS.has(role) && this.run.options.judgeTools !== true) return null;
     const hooks = {
-      store: (call: StoredToolCall) =>
-        this.writes.run('steps', () => this.deps.runs.addToolCall(this.run._id, call, { ...this.totals })),
+      store: async (call: StoredToolCall) => {
+        await this.writes.run('steps', () => this.deps.runs.addToolCall(this.run._id, call, { ...this.totals }));
+        const { tool, errorClass, durationMs, at } = call;
+        this.deps.recordTool?.({ ownerId: this.run.ownerId, tool, errorClass, durationMs, at });
+      },
       publish: this.publish.bind(this),
     };
     const most = this.run.options.maxToolCalls ?? DEFAULT_MAX_TOOL_CALLS;
