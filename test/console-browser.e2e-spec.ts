@@ -4,6 +4,7 @@ import { ADMIN_KEY } from './support/app.js';
 import { eventually, signIn, startConsole } from './support/console-page.js';
 import { auth, createSession, createUserKey } from './support/factories.js';
 import type { SimulatedApp } from './support/simulated.js';
+import { everythingStdio, mcpServersFile } from './support/mcp.js';
 
 /** Set CONSOLE_SCREENSHOTS=docs to write the screenshots of the README and docs/console.md (npm run console:screenshots). */
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
@@ -23,7 +24,7 @@ describe('The console in a real browser', () => {
   let base: string;
 
   beforeAll(async () => {
-    ({ env, browser, base } = await startConsole());
+    ({ env, browser, base } = await startConsole({ MCP_SERVERS_FILE: mcpServersFile([everythingStdio()]) }));
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
   });
   afterEach(() => env.sim.reset());
@@ -260,6 +261,32 @@ describe('The console in a real browser', () => {
       const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
       expect(await column.locator('[data-role=mean-score]').innerText()).toBe(mean.toFixed(2));
     }
+    await page.close();
+  });
+
+  it("should show a step's MCP tool calls on the run page: the tool, its arguments, what it gave", async () => {
+    const user = await createUserKey(env.t, 'tools');
+    const session = await createSession(env.t, user.key);
+    const { body } = await http()
+      .post('/api/orchestrate?wait=true')
+      .set(auth(user.key))
+      .send({ sessionId: session.id, prompt: 'Echo hello', strategy: 'route', tools: ['everything/echo'] })
+      .expect(200);
+    const run = body as StoredRun & {
+      id: string;
+      steps: { stepId: string; toolCalls: { arguments: string; result: string }[] }[];
+    };
+    const [call] = run.steps[0].toolCalls;
+    const page = await signedIn(user.key);
+    await page.goto(`${base}#/runs/${run.id}`);
+    const item = page.locator(
+      `article[data-step-id="${run.steps[0].stepId}"] [data-role=tool-calls] li[data-tool="everything/echo"]`,
+    );
+    await item.waitFor();
+    const shown = await item.innerText();
+    expect(shown).toContain(call.arguments);
+    expect(shown).toContain(call.result);
+    expect(await item.getAttribute('data-error-class')).toBe('');
     await page.close();
   });
 

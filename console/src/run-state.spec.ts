@@ -46,6 +46,44 @@ describe('the live run built from events', () => {
     expect(done.log.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('should list a step’s tool calls as they are made, each with its result once it comes', () => {
+    const run = apply([
+      event('step.started', { stepId: 's1', role: 'primary', modelId: 'm', iteration: 1 }),
+      event('step.tool_call', { stepId: 's1', callId: 'c1', tool: 'docs/search', arguments: '{"q":"x"}', turn: 1 }),
+    ]);
+    expect(run.steps[0].tools).toEqual([
+      {
+        callId: 'c1',
+        tool: 'docs/search',
+        arguments: '{"q":"x"}',
+        turn: 1,
+        result: null,
+        errorClass: null,
+        durationMs: null,
+        truncated: false,
+      },
+    ]);
+    const answered = applyEvent(
+      run,
+      event('step.tool_result', {
+        stepId: 's1',
+        callId: 'c1',
+        tool: 'docs/search',
+        result: 'The tool did not answer within 30000 ms',
+        errorClass: 'timeout',
+        durationMs: 30000,
+        truncated: false,
+      }),
+    );
+    expect(answered.steps[0].tools[0]).toMatchObject({
+      result: 'The tool did not answer within 30000 ms',
+      errorClass: 'timeout',
+    });
+    // The completed step keeps the calls its events told.
+    const done = applyEvent(answered, event('step.completed', { step: summary('s1', 'answer') }));
+    expect(done.steps[0].tools).toHaveLength(1);
+  });
+
   it('should apply a repeated event once', () => {
     const delta = { ...event('step.delta', { stepId: 's1', text: 'x' }), seq: 2 };
     seq = 1;

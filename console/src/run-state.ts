@@ -1,4 +1,4 @@
-import type { RunEvent, RunStatus, RunTotals, StepSummary } from './types.js';
+import type { RunEvent, RunStatus, RunTotals, StepSummary, ToolCall } from './types.js';
 
 /** A step as the live events tell it: its text grows with each `step.delta`. */
 export interface LiveStep {
@@ -10,6 +10,8 @@ export interface LiveStep {
   status: 'running' | 'succeeded' | 'failed';
   attempts: number;
   summary: StepSummary | null;
+  /** Its MCP tool calls, as `step.tool_call` and `step.tool_result` tell them. */
+  tools: ToolCall[];
 }
 
 export interface LiveRun {
@@ -51,7 +53,7 @@ export const emptyRun = (runId: string): LiveRun => ({
 const withStep = (run: LiveRun, stepId: string, change: (step: LiveStep) => LiveStep): LiveStep[] =>
   run.steps.map((step) => (step.stepId === stepId ? change(step) : step));
 
-const completed = (summary: StepSummary, attempts = 1): LiveStep => ({
+const completed = (summary: StepSummary, attempts = 1, tools: ToolCall[] = []): LiveStep => ({
   stepId: summary.stepId,
   role: summary.role,
   modelId: summary.modelId,
@@ -60,6 +62,7 @@ const completed = (summary: StepSummary, attempts = 1): LiveStep => ({
   status: summary.status,
   attempts,
   summary,
+  tools,
 });
 
 /**
@@ -85,7 +88,7 @@ export function applyEvent(run: LiveRun, event: RunEvent): LiveRun {
       const reused = new Map(reusedSteps.map((s) => [s.stepId, s]));
       const steps = next.steps
         .filter((s) => s.status !== 'running' || reused.has(s.stepId))
-        .map((s) => (reused.has(s.stepId) ? completed(reused.get(s.stepId)!, s.attempts) : s));
+        .map((s) => (reused.has(s.stepId) ? completed(reused.get(s.stepId)!, s.attempts, s.tools) : s));
       for (const summary of reusedSteps)
         if (!steps.some((s) => s.stepId === summary.stepId)) steps.push(completed(summary));
       return { ...next, status: 'running', steps };
@@ -112,6 +115,7 @@ export function applyEvent(run: LiveRun, event: RunEvent): LiveRun {
         status: 'running',
         attempts: 1,
         summary: null,
+        tools: [],
       };
       return { ...next, steps: [...next.steps.filter((s) => s.stepId !== stepId), step] };
     }
@@ -136,10 +140,29 @@ export function applyEvent(run: LiveRun, event: RunEvent): LiveRun {
         })),
       };
     }
+    case 'step.tool_call': {
+      const { stepId, callId, tool, arguments: args, turn } = data as ToolCall & { stepId: string };
+      const call: ToolCall = {
+        callId,
+        tool,
+        arguments: args,
+        turn,
+        result: null,
+        errorClass: null,
+        durationMs: null,
+        truncated: false,
+      };
+      return { ...next, steps: withStep(next, stepId, (s) => ({ ...s, tools: [...s.tools, call] })) };
+    }
+    case 'step.tool_result': {
+      const { stepId, callId, result, errorClass, durationMs, truncated } = data as ToolCall & { stepId: string };
+      const answered = (c: ToolCall) => (c.callId === callId ? { ...c, result, errorClass, durationMs, truncated } : c);
+      return { ...next, steps: withStep(next, stepId, (s) => ({ ...s, tools: s.tools.map(answered) })) };
+    }
     case 'step.completed': {
       const { step } = data as { step: StepSummary };
       const known = next.steps.find((s) => s.stepId === step.stepId);
-      const done = completed(step, known?.attempts ?? 1);
+      const done = completed(step, known?.attempts ?? 1, known?.tools);
       return {
         ...next,
         steps: known === undefined ? [...next.steps, done] : withStep(next, step.stepId, () => done),

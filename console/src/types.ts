@@ -137,6 +137,21 @@ export interface RunStep {
   timeToFirstTokenMs: number | null;
   attempts: number;
   error: { errorClass: string; message: string } | null;
+  /** The MCP tools it called in its tool loop (runs with `tools`). */
+  toolCalls?: ToolCall[];
+}
+
+/** An MCP tool call of a step: what the model asked, and what the tool gave (null while it runs). */
+export interface ToolCall {
+  callId: string;
+  /** `server/tool`. */
+  tool: string;
+  arguments: string;
+  turn: number;
+  result: string | null;
+  errorClass: string | null;
+  durationMs: number | null;
+  truncated: boolean;
 }
 
 export interface RunDetail extends RunSummary {

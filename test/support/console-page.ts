@@ -20,8 +20,10 @@ export async function signIn(
 }
 
 /** The app on a simulator, listening, and a Chromium to open its console with. */
-export async function startConsole(): Promise<{ env: SimulatedApp; browser: Browser; base: string }> {
-  const env = await startSimulatedApp();
+export async function startConsole(
+  environment: Record<string, string> = {},
+): Promise<{ env: SimulatedApp; browser: Browser; base: string }> {
+  const env = await startSimulatedApp(environment);
   await env.t.app.listen({ port: 0, host: '127.0.0.1' });
   const base = `${browserUrl(await env.t.app.getUrl())}/console/`;
   return { env, browser: await launchChromium(), base };

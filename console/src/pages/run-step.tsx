@@ -2,7 +2,7 @@ import { AttemptTrail } from '../attempts.js';
 import { count, ms, score, usd } from '../format.js';
 import { Markdown } from '../markdown.js';
 import type { LiveStep } from '../run-state.js';
-import type { Evaluation, RequestRecord, RunStep } from '../types.js';
+import type { Evaluation, RequestRecord, RunStep, ToolCall } from '../types.js';
 import { StatusBadge } from '../ui.js';
 
 function EvaluationView({ evaluation }: { evaluation: Evaluation }) {
@@ -44,6 +44,34 @@ function EvaluationView({ evaluation }: { evaluation: Evaluation }) {
   );
 }
 
+/** The MCP tools a step called: each with its arguments and what it gave (or why not), in order. */
+function ToolCalls({ calls }: { calls: ToolCall[] }) {
+  return (
+    <details class="tool-calls" open data-role="tool-calls">
+      <summary>
+        {calls.length} tool call{calls.length === 1 ? '' : 's'}
+      </summary>
+      <ol>
+        {calls.map((c) => (
+          <li key={c.callId} data-tool={c.tool} data-error-class={c.errorClass ?? ''}>
+            <code>{c.tool}</code> <code class="muted">{c.arguments}</code>{' '}
+            {c.result === null ? (
+              <span class="badge">running…</span>
+            ) : (
+              <>
+                {c.errorClass !== null && <span class="badge warn">{c.errorClass}</span>}
+                {c.durationMs !== null && <span class="muted"> {ms(c.durationMs)}</span>}
+                <pre class="tool-result">{c.result}</pre>
+                {c.truncated && <span class="muted">(cut at MCP_RESULT_MAX_CHARS)</span>}
+              </>
+            )}
+          </li>
+        ))}
+      </ol>
+    </details>
+  );
+}
+
 /** One step of a run: its text as Markdown (an evaluator's reply as it came), its evaluation, its calls' attempts. */
 export function StepCard({
   step,
@@ -60,6 +88,11 @@ export function StepCard({
   calls: RequestRecord[];
 }) {
   const summary = step.summary;
+  // Live events tell a step's tool calls; a run read back after its events went has them stored.
+  const tools: ToolCall[] =
+    step.tools.length > 0
+      ? step.tools
+      : (stored?.toolCalls ?? []).map((c) => ({ ...c, durationMs: c.durationMs ?? null }));
   const retried = calls.some((c) => c.attempts > 1) || step.status === 'failed';
   return (
     <article
@@ -83,7 +116,10 @@ export function StepCard({
       ) : (
         step.text !== '' && <Markdown class="step-text" text={step.text} />
       )}
-      {step.status === 'running' && step.text === '' && <p class="muted">waiting for the first token…</p>}
+      {tools.length > 0 && <ToolCalls calls={tools} />}
+      {step.status === 'running' && step.text === '' && tools.length === 0 && (
+        <p class="muted">waiting for the first token…</p>
+      )}
       {stored?.evaluation && <EvaluationView evaluation={stored.evaluation} />}
       {stored?.error && calls.length === 0 && (
         <p class="error">
