@@ -35,6 +35,7 @@ describe('API keys', () => {
     expect(entry).toEqual({
       limits: {
         models: null,
+        tools: null,
         usdPerDay: null,
         usdPerMonth: null,
         usdTotal: null,
@@ -136,6 +137,7 @@ describe('API keys', () => {
       ownerId: made.body.ownerId,
       limits: {
         models: null,
+        tools: null,
         usdPerDay: null,
         usdPerMonth: null,
         usdTotal: null,

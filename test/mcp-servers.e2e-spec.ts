@@ -1,6 +1,7 @@
 import { ADMIN_KEY } from './support/app.js';
 import { freePort } from './support/cluster.js';
 import { auth } from './support/factories.js';
+import { eventually } from './support/http.js';
 import { everythingStdio, mcpServersFile, startCountingServer, startEverythingHttp } from './support/mcp.js';
 import { useSimulatedSession } from './support/simulated.js';
 
@@ -32,7 +33,13 @@ describe('MCP servers as a resource (/api/mcp/servers)', () => {
       .send({ sessionId: ctx.sessionId, prompt: 'Add two numbers', strategy: 'route', models: MODELS, tools });
 
   it('should add a Streamable HTTP server, list its tools, test it and run with them', async () => {
-    const listed = await admin().get('/api/mcp/servers').set(auth(ADMIN_KEY)).expect(200);
+    // The operator's servers are listed at start, before anything uses them.
+    const listed = await eventually(
+      () => admin().get('/api/mcp/servers').set(auth(ADMIN_KEY)).expect(200),
+      (res) => (res.body as Json).items[0].health.listedAt !== null,
+      'the file server to be listed at start',
+    );
+    expect((listed.body as Json).items[0].health).toMatchObject({ state: 'connected', lastError: null });
     expect((listed.body as Json).items[0]).toMatchObject({
       id: 'everything',
       transport: 'stdio',
@@ -87,7 +94,7 @@ describe('MCP servers as a resource (/api/mcp/servers)', () => {
       .send({ id: 'counting', url: box.counting.url, headers: { 'X-Token': 'ORX_TEST_MCP_TOKEN' } })
       .expect(201);
     const tested = await admin().post('/api/mcp/servers/counting/test').set(auth(ADMIN_KEY)).expect(200);
-    expect(tested.body).toMatchObject({ ok: true, tools: 3 });
+    expect(tested.body).toMatchObject({ ok: true, tools: 4 });
     expect(box.counting.headers()['x-token']).toBe(TOKEN);
     const shown = await admin().get('/api/mcp/servers/counting').set(auth(ADMIN_KEY)).expect(200);
     expect((shown.body as Json).headers).toEqual({ 'X-Token': 'ORX_TEST_MCP_TOKEN' });

@@ -18,6 +18,7 @@ describe('MCP tools inside runs', () => {
   const ctx = useSimulatedSession(() => ({
     MCP_SERVERS_FILE: mcpServersFile([everythingStdio(), { id: 'counting', url: box.counting.url }]),
     MCP_TOOL_TIMEOUT_MS: '1500',
+    MCP_RESULT_MAX_CHARS: '200',
   }));
 
   const post = (body: Json, key = ctx.key) =>
@@ -137,6 +138,18 @@ describe('MCP tools inside runs', () => {
     });
   });
 
+  it('should cut a long result at MCP_RESULT_MAX_CHARS and say so to the model', async () => {
+    const r = await run({
+      prompt: 'Read the long one',
+      strategy: 'route',
+      models: WRITER_AND_JUDGE,
+      tools: ['counting/long'],
+    });
+    const [call] = (r.steps as Json[])[0].toolCalls as Json[];
+    expect(call).toMatchObject({ tool: 'counting/long', errorClass: null, truncated: true });
+    expect(call.result).toBe(`${'x'.repeat(200)}\n[result cut at 200 of 5000 characters]`);
+  });
+
   it('should stop offering tools once maxToolCalls is reached and have the model answer from what it has', async () => {
     ctx.env.sim.configure('*', { toolRounds: 5 });
     const r = await run({
@@ -163,7 +176,7 @@ describe('MCP tools inside runs', () => {
     // The runs above: echo in improve (writer; writer and judge) and twice under maxToolCalls, a count per council member, one fail, one sleep.
     const tools = await eventually(
       read,
-      (rows) => rows.reduce((n, r) => n + (r.calls as number), 0) === 10,
+      (rows) => rows.reduce((n, r) => n + (r.calls as number), 0) === 11,
       'the tool rollups to be written',
     );
     const row = (tool: string) => tools.find((t) => t.tool === tool) as Json;

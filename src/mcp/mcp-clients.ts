@@ -62,6 +62,8 @@ function textOfContent(content: unknown): string {
 export class McpClients implements OnApplicationShutdown {
   private readonly logger = new Logger(McpClients.name);
   private readonly connections = new Map<string, Connection>();
+  /** Shutting down: no connection opens any more, and one that opens late is closed at once. */
+  private closed = false;
 
   /** Forgets a server whose settings changed or that was removed (closing its connection). */
   async forget(id: string): Promise<void> {
@@ -135,6 +137,10 @@ export class McpClients implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    // A connection being opened is waited for, so that it is closed with the others.
+    const opening = [...this.connections.values()].flatMap((c) => (c.opening === null ? [] : [c.opening]));
+    await Promise.allSettled(opening);
     await Promise.all([...this.connections.keys()].map((id) => this.forget(id)));
   }
 
@@ -170,6 +176,7 @@ export class McpClients implements OnApplicationShutdown {
 
   private client(connection: Connection): Promise<Client> {
     if (connection.client !== null) return Promise.resolve(connection.client);
+    if (this.closed) return Promise.reject(new Error('the server is shutting down'));
     connection.opening ??= this.open(connection).then(
       (client) => {
         connection.client = client;

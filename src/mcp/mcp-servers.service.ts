@@ -1,4 +1,10 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  NotFoundException,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
@@ -37,7 +43,7 @@ const audited = (record: McpServerRecord | null) =>
  * needs it, so a worker uses a server added on another instance.
  */
 @Injectable()
-export class McpServersService {
+export class McpServersService implements OnApplicationBootstrap {
   private readonly fromFile: Map<string, McpServerSettings>;
 
   constructor(
@@ -47,6 +53,19 @@ export class McpServersService {
     private readonly audit: AuditService,
   ) {
     this.fromFile = new Map(config.mcp.servers.map((s) => [s.id, s]));
+  }
+
+  /**
+   * Lists every enabled server's tools at start, in the background (never holding the start up):
+   * their health is known before the first run needs them, and a server that cannot be reached
+   * says why in its health and the log.
+   */
+  onApplicationBootstrap(): void {
+    void (async () => {
+      const added = await this.repository.findAll().catch(() => []);
+      const all = [...this.fromFile.values(), ...added.map(settingsOf).filter((s) => !this.fromFile.has(s.id))];
+      await Promise.all(all.filter((s) => s.enabled).map((s) => this.clients.tools(s).catch(() => undefined)));
+    })();
   }
 
   /** A server's settings, or undefined when there is none of that id. */

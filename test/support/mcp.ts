@@ -59,7 +59,7 @@ export async function startEverythingHttp(): Promise<{ url: string; stop(): Prom
 /**
  * A small MCP server (the official SDK's McpServer over Streamable HTTP, in this process) that
  * counts its calls: `count` answers how often it was called, `fail` is a tool error, `sleep`
- * hangs until the client gives up. What the tests ask of a tool that no published server offers.
+ * hangs until the client gives up, `long` answers 5,000 characters. What the tests ask of a tool that no published server offers.
  */
 export async function startCountingServer(): Promise<{
   url: string;
@@ -78,6 +78,10 @@ export async function startCountingServer(): Promise<{
       { description: 'Counts its calls', inputSchema: { label: z.string().describe('A label') } },
       ({ label }) => ({ content: [{ type: 'text', text: `call ${counted('count')} (${label})` }] }),
     );
+    server.registerTool('long', { description: 'A long result', inputSchema: { label: z.string() } }, () => {
+      counted('long');
+      return { content: [{ type: 'text', text: 'x'.repeat(5000) }] };
+    });
     server.registerTool('fail', { description: 'Always fails', inputSchema: { reason: z.string() } }, () => {
       counted('fail');
       return { content: [{ type: 'text', text: 'the disk is on fire' }], isError: true };
