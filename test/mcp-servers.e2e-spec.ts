@@ -72,6 +72,7 @@ describe('MCP servers as a resource (/api/mcp/servers)', () => {
     });
 
     const tools = await admin().get('/api/mcp/servers/remote/tools').set(auth(ADMIN_KEY)).expect(200);
+    expect((tools.body as Json).health).toMatchObject({ state: 'connected', lastError: null });
     expect(((tools.body as Json).items as Json[]).map((t) => t.name)).toEqual(names);
     const tested = await admin().post('/api/mcp/servers/remote/test').set(auth(ADMIN_KEY)).expect(200);
     expect(tested.body).toMatchObject({ ok: true, tools: names.length, error: null });
@@ -91,13 +92,13 @@ describe('MCP servers as a resource (/api/mcp/servers)', () => {
     await admin()
       .post('/api/mcp/servers')
       .set(auth(ADMIN_KEY))
-      .send({ id: 'counting', url: box.counting.url, headers: { 'X-Token': 'ORX_TEST_MCP_TOKEN' } })
+      .send({ id: 'counting', url: box.counting.url, headers: [{ name: 'X-Token', variable: 'ORX_TEST_MCP_TOKEN' }] })
       .expect(201);
     const tested = await admin().post('/api/mcp/servers/counting/test').set(auth(ADMIN_KEY)).expect(200);
     expect(tested.body).toMatchObject({ ok: true, tools: 4 });
     expect(box.counting.headers()['x-token']).toBe(TOKEN);
     const shown = await admin().get('/api/mcp/servers/counting').set(auth(ADMIN_KEY)).expect(200);
-    expect((shown.body as Json).headers).toEqual({ 'X-Token': 'ORX_TEST_MCP_TOKEN' });
+    expect((shown.body as Json).headers).toEqual([{ name: 'X-Token', variable: 'ORX_TEST_MCP_TOKEN' }]);
     expect(JSON.stringify(shown.body)).not.toContain(TOKEN);
     const audit = await admin().get('/api/audit?targetType=mcp_server').set(auth(ADMIN_KEY)).expect(200);
     expect(JSON.stringify(audit.body)).not.toContain(TOKEN);
@@ -106,9 +107,11 @@ describe('MCP servers as a resource (/api/mcp/servers)', () => {
     const refused = await admin()
       .post('/api/mcp/servers')
       .set(auth(ADMIN_KEY))
-      .send({ id: 'leaky', url: box.counting.url, headers: { Authorization: 'Bearer abc' } })
+      .send({ id: 'leaky', url: box.counting.url, headers: [{ name: 'Authorization', variable: 'Bearer abc' }] })
       .expect(400);
-    expect((refused.body as Json).message).toContain('headers.Authorization: must name the environment variable');
+    expect((refused.body as Json).message).toContain(
+      'headers: each variable must name the environment variable holding the value',
+    );
   });
 
   it('should refuse bad servers, user keys and changes to the operator’s servers', async () => {
@@ -148,8 +151,16 @@ describe('MCP servers as a resource (/api/mcp/servers)', () => {
     await admin().post('/api/mcp/servers').set(auth(ADMIN_KEY)).send({ id: 'down', url: nobody }).expect(201);
     const tested = await admin().post('/api/mcp/servers/down/test').set(auth(ADMIN_KEY)).expect(200);
     expect(tested.body).toMatchObject({ ok: false, tools: 0, error: expect.stringMatching(/MCP server down/) });
-    const tools = await admin().get('/api/mcp/servers/down/tools').set(auth(ADMIN_KEY)).expect(503);
-    expect((tools.body as Json).message).toMatch(/^MCP server down cannot be reached/);
+    // Its tools: none, and its health says why.
+    const tools = await admin().get('/api/mcp/servers/down/tools').set(auth(ADMIN_KEY)).expect(200);
+    expect(tools.body).toMatchObject({
+      items: [],
+      health: { state: 'failed', lastError: expect.stringMatching(/fetch failed|ECONNREFUSED/) },
+    });
+    // A change that changes nothing is refused.
+    expect(
+      ((await admin().patch('/api/mcp/servers/down').set(auth(ADMIN_KEY)).send({}).expect(400)).body as Json).message,
+    ).toMatch(/changes nothing/);
     expect(((await orchestrate(['down']).expect(503)).body as Json).message).toMatch(
       /^MCP server down cannot be reached to list its tools/,
     );

@@ -17,9 +17,9 @@ export class McpServerRecord {
   @Prop({ required: true })
   url: string;
 
-  /** Header name → the environment variable holding its value. */
-  @Prop({ type: MongooseSchema.Types.Mixed, default: {} })
-  headers: Record<string, string>;
+  /** Each header's name and the environment variable holding its value (a list: a header name may hold a `.`). */
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
+  headers: { name: string; variable: string }[];
 
   @Prop({ default: true })
   enabled: boolean;

@@ -1,17 +1,12 @@
-import {
-  BadRequestException,
-  ConflictException,
-  Injectable,
-  NotFoundException,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
-import { headerProblems, type McpServerSettings } from '../config/mcp-servers-file.js';
+import type { McpServerSettings } from '../config/mcp-servers-file.js';
 import type {
   CreateMcpServerDto,
+  McpHeaderDto,
   McpServerDetailDto,
   McpServerDto,
   McpServerTestDto,
@@ -28,10 +23,15 @@ const settingsOf = (record: McpServerRecord): McpServerSettings => ({
   args: [],
   env: [],
   url: record.url,
-  headers: { ...record.headers },
+  headers: Object.fromEntries((record.headers ?? []).map((h) => [h.name, h.variable])),
   origin: 'api',
   enabled: record.enabled,
 });
+
+/** The API's header list as stored: each name once (a later one wins), in the order given. */
+const headerList = (headers: McpHeaderDto[] | undefined): { name: string; variable: string }[] => [
+  ...new Map((headers ?? []).map((h) => [h.name.toLowerCase(), { name: h.name, variable: h.variable }])).values(),
+];
 
 /** What the audit trail keeps of a server: its settings, which hold no secret (headers name variables). */
 const audited = (record: McpServerRecord | null) =>
@@ -116,9 +116,14 @@ export class McpServersService implements OnApplicationBootstrap {
   }
 
   async create(actor: Principal, dto: CreateMcpServerDto): Promise<McpServerDto> {
-    this.checkHeaders(dto.headers);
     if (this.fromFile.has(dto.id)) throw new ConflictException(`MCP server ${dto.id} exists (in MCP_SERVERS_FILE)`);
-    const record = { _id: dto.id, name: dto.name ?? dto.id, url: dto.url, headers: dto.headers ?? {}, enabled: true };
+    const record = {
+      _id: dto.id,
+      name: dto.name ?? dto.id,
+      url: dto.url,
+      headers: headerList(dto.headers),
+      enabled: true,
+    };
     if (!(await this.repository.insert(record))) throw new ConflictException(`MCP server ${dto.id} exists`);
     await this.audit.record(
       actor,
@@ -131,9 +136,12 @@ export class McpServersService implements OnApplicationBootstrap {
   }
 
   async update(actor: Principal, id: string, dto: UpdateMcpServerDto): Promise<McpServerDto> {
-    this.checkHeaders(dto.headers);
     const before = await this.requireAdded(id);
-    const updated = await this.repository.update(id, dto);
+    const { headers, ...rest } = dto;
+    const updated = await this.repository.update(id, {
+      ...rest,
+      ...(headers === undefined ? {} : { headers: headerList(headers) }),
+    });
     if (updated === null) throw new NotFoundException(`MCP server ${id} not found`);
     await this.clients.forget(id);
     await this.audit.record(actor, 'mcp_server.updated', { type: 'mcp_server', id }, audited(before), audited(updated));
@@ -156,11 +164,6 @@ export class McpServersService implements OnApplicationBootstrap {
     return record;
   }
 
-  private checkHeaders(headers: Record<string, unknown> | undefined): void {
-    const problems = headerProblems(headers ?? {}, 'headers');
-    if (problems.length > 0) throw new BadRequestException(problems.join('; '));
-  }
-
   private toDto(s: McpServerSettings): McpServerDto {
     const health = this.clients.health(s);
     return {
@@ -170,7 +173,7 @@ export class McpServersService implements OnApplicationBootstrap {
       origin: s.origin,
       url: s.url ?? null,
       command: s.command ?? null,
-      headers: { ...s.headers },
+      headers: Object.entries(s.headers).map(([name, variable]) => ({ name, variable })),
       enabled: s.enabled,
       health: { ...health, listedAt: health.listedAt?.toISOString() ?? null },
     };

@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiConflictResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorEnvelope } from '../common/error-envelope.js';
 import { ApiStandardErrors } from '../common/api-errors.decorator.js';
@@ -19,7 +9,7 @@ import {
   McpServerDto,
   McpServerListDto,
   McpServerTestDto,
-  McpToolDto,
+  McpToolListDto,
   UpdateMcpServerDto,
 } from './dto/mcp-server.dto.js';
 import { McpServersService } from './mcp-servers.service.js';
@@ -50,14 +40,11 @@ export class McpController {
     return this.servers.get(id);
   }
 
-  /** The server's tools, listed again now (503 when it cannot be reached). */
+  /** The server's tools, listed again now, with its health (`failed` and the error when it cannot be reached). */
   @Get(':id/tools')
-  async tools(@Param('id') id: string): Promise<{ items: McpToolDto[] }> {
-    const detail = await this.servers.get(id);
-    if (detail.health.state === 'failed') {
-      throw new ServiceUnavailableException(`MCP server ${id} cannot be reached: ${detail.health.lastError ?? ''}`);
-    }
-    return { items: detail.tools };
+  async tools(@Param('id') id: string): Promise<McpToolListDto> {
+    const { tools, health } = await this.servers.get(id);
+    return { items: tools, health };
   }
 
   /** Connects again and lists the tools: whether it works, how fast, and the error when not. */

@@ -36,7 +36,7 @@ export const REQUEST_EXAMPLES: Record<string, Record<string, unknown>> = {
     id: 'docs',
     name: 'Team docs',
     url: 'https://mcp.example.com/mcp',
-    headers: { Authorization: 'DOCS_MCP_AUTH' },
+    headers: [{ name: 'Authorization', variable: 'DOCS_MCP_AUTH' }],
   },
   Mcp_update: { enabled: false },
   Messages_post: { role: 'user', content: 'And the same in Rust?' },

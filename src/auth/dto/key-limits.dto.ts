@@ -37,7 +37,15 @@ const ceiling = (): PropertyDecorator =>
 /** An allow-list of ids or `*` patterns (null: everything), at most 100; `what` opens the message. */
 const allowList = (example: string[], what: string): PropertyDecorator =>
   applyDecorators(
-    ApiProperty({ type: [String], nullable: true, required: false, example }),
+    ApiProperty({
+      type: 'array',
+      items: { type: 'string', pattern: '^[\\w.:@/*-]{1,200}$' },
+      maxItems: 100,
+      uniqueItems: true,
+      nullable: true,
+      required: false,
+      example,
+    }),
     IsOptional(),
     IsArray(),
     ArrayMaxSize(100),

@@ -1,7 +1,43 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsObject, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { MCP_SERVER_ID } from '../../config/mcp-servers-file.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { HEADER_NAME, MCP_SERVER_ID, VARIABLE_NAME } from '../../config/mcp-servers-file.js';
 import { Optional } from '../../common/optional.js';
+import { RequireSome } from '../../common/require-some.js';
+
+/** A header sent to the server: its name, and the environment variable of this server holding its value. */
+export class McpHeaderDto {
+  @ApiProperty({ pattern: HEADER_NAME.source, example: 'Authorization' })
+  @Matches(HEADER_NAME, { message: "headers: each name must be a header name (letters, digits and !#$%&'*+.^_`|~-)" })
+  name: string;
+
+  /** Never the value: the variable is read by the server when it connects. */
+  @ApiProperty({ pattern: VARIABLE_NAME.source, example: 'DOCS_MCP_AUTH' })
+  @Matches(VARIABLE_NAME, {
+    message:
+      'headers: each variable must name the environment variable holding the value (A-Z, 0-9, _), never the value',
+  })
+  variable: string;
+}
+
+/** Headers as the API takes them: a list (a later name wins over an earlier one). */
+const headerList = (): PropertyDecorator => (target, key) => {
+  ApiProperty({ type: [McpHeaderDto], required: false, maxItems: 20 })(target, key);
+  Optional()(target, key);
+  IsArray()(target, key);
+  ArrayMaxSize(20)(target, key);
+  ValidateNested({ each: true })(target, key);
+  Type(() => McpHeaderDto)(target, key);
+};
 
 /** Adds an MCP server reached over Streamable HTTP (a local command comes only from MCP_SERVERS_FILE). */
 export class CreateMcpServerDto {
@@ -26,19 +62,14 @@ export class CreateMcpServerDto {
 
   /**
    * Headers sent to the server, each naming the environment variable of this server that holds its
-   * value (`{"Authorization": "DOCS_MCP_AUTH"}`): values are never sent to or stored by the API.
+   * value: values are never sent to or stored by the API.
    */
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: { type: 'string' },
-    example: { Authorization: 'DOCS_MCP_AUTH' },
-  })
-  @Optional()
-  @IsObject()
-  headers?: Record<string, string>;
+  @headerList()
+  headers?: McpHeaderDto[];
 }
 
 /** Changes an added server: a field left out stays. */
+@RequireSome('name', 'url', 'headers', 'enabled')
 export class UpdateMcpServerDto {
   @Optional()
   @IsString()
@@ -50,10 +81,9 @@ export class UpdateMcpServerDto {
   @Matches(/^https?:\/\/\S{1,2000}$/, { message: 'url must be an http:// or https:// URL' })
   url?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
-  @Optional()
-  @IsObject()
-  headers?: Record<string, string>;
+  /** Replaces the headers (an empty list: none). */
+  @headerList()
+  headers?: McpHeaderDto[];
 
   /** `false`: runs may not use its tools, and no connection is kept. */
   @Optional()
@@ -94,10 +124,17 @@ export class McpServerDto {
   /** stdio: the command started (from MCP_SERVERS_FILE). */
   @ApiProperty({ type: String, nullable: true })
   command: string | null;
-  /** Header name → the environment variable holding its value. */
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
-  headers: Record<string, string>;
+  /** The headers sent, each with the environment variable holding its value. */
+  @ApiProperty({ type: [McpHeaderDto] })
+  headers: McpHeaderDto[];
   enabled: boolean;
+  health: McpHealthDto;
+}
+
+export class McpToolListDto {
+  @ApiProperty({ type: [McpToolDto] })
+  items: McpToolDto[];
+  /** Whether they could be listed now: `failed` with `lastError` (and no items) when the server cannot be reached. */
   health: McpHealthDto;
 }
 
