@@ -86,6 +86,19 @@ class McpServersFile {
   servers: FileMcpServer[] = [];
 }
 
+/**
+ * The values of the environment variables `names` (those set), read when a server connects: the
+ * settings name variables, this is where their values come from.
+ */
+export function variablesOf(names: Iterable<string>, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined) values[name] = value;
+  }
+  return values;
+}
+
 /** The problems of a server's header table (name → variable), each with its place. */
 export function headerProblems(headers: Record<string, unknown>, at: string): string[] {
   return Object.entries(headers).flatMap(([name, variable]) => [

@@ -3,7 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { McpServerSettings } from '../config/mcp-servers-file.js';
+import { variablesOf, type McpServerSettings } from '../config/mcp-servers-file.js';
 import { redactSecrets, registerSecrets } from '../common/secrets.js';
 
 /** A tool as a server lists it: its name, what it does, its input's JSON schema. */
@@ -209,22 +209,18 @@ export class McpClients implements OnApplicationShutdown {
 
   private transportOf(settings: McpServerSettings): Transport {
     if (settings.transport === 'stdio') {
-      const env: Record<string, string> = {};
-      for (const name of settings.env) {
-        const value = process.env[name];
-        if (value !== undefined) env[name] = value;
-      }
       return new StdioClientTransport({
         command: settings.command ?? '',
         args: settings.args,
         cwd: settings.cwd,
-        env,
+        env: variablesOf(settings.env),
         stderr: 'ignore',
       });
     }
     const headers: Record<string, string> = {};
+    const values = variablesOf(Object.values(settings.headers));
     for (const [header, variable] of Object.entries(settings.headers)) {
-      const value = process.env[variable];
+      const value = values[variable];
       if (value === undefined) throw new Error(`the variable ${variable} (header ${header}) is not set`);
       registerSecrets([value]);
       headers[header] = value;

@@ -54,6 +54,11 @@ export class ToolBox {
     return this.offered.map((t) => t.definition);
   }
 
+  /** The tool offered under a function name the model used, if any. */
+  find(name: string): OfferedTool | undefined {
+    return this.byName.get(name);
+  }
+
   /** `server/tool` of a function name the model used, or the name itself when no such tool is offered. */
   toolOf(name: string): string {
     const offered = this.byName.get(name);

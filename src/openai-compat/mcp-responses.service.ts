@@ -101,10 +101,8 @@ export class McpResponses {
       messages.push({ role: 'assistant', content: call.text, toolCalls: call.toolCalls });
       for (const toolCall of call.toolCalls) {
         const tool = box.toolOf(toolCall.name);
-        const [server, name] = tool.includes('/')
-          ? [tool.split('/')[0], tool.slice(tool.indexOf('/') + 1)]
-          : ['', tool];
-        const finish = output.calling(server, name, toolCall.arguments);
+        const offered = box.find(toolCall.name);
+        const finish = output.calling(offered?.server.id ?? '', offered?.tool ?? toolCall.name, toolCall.arguments);
         calls += 1;
         const outcome =
           calls > plan.maxToolCalls
