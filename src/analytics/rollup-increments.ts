@@ -1,12 +1,19 @@
-import { Types } from 'mongoose';
 import type { CallUsage, RunOutcome, ToolCallUsage } from './call-usage.js';
 import { bucketField, bucketOf } from './histogram.js';
 import type { Increment, Rollup } from './rollup.types.js';
-import type { UsageRecord } from './usage.schema.js';
 
 /** The UTC day a moment falls on, as midnight of that day. */
 export const dayOf = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
-const dayKey = (day: Date) => day.toISOString().slice(0, 10);
+let lastDay = Number.NaN;
+let lastDayKey = '';
+/** `YYYY-MM-DD` of a day (the last one kept: nearly every call falls on the same day as the one before). */
+function dayKey(day: Date): string {
+  if (day.getTime() !== lastDay) {
+    lastDay = day.getTime();
+    lastDayKey = day.toISOString().slice(0, 10);
+  }
+  return lastDayKey;
+}
 
 /** The writer of a single process, whose rollup ids carry no writer part (as they always have). */
 export const LOCAL_WRITER = 'local';
@@ -17,42 +24,6 @@ export const LOCAL_WRITER = 'local';
  */
 function shardId(key: string[], writer: string): string {
   return (writer === LOCAL_WRITER ? key : [...key, `w:${writer}`]).join('|');
-}
-
-/** The stored form of one call. */
-export function usageDocument(call: CallUsage, at: Date): UsageRecord {
-  const u = call.usage ?? { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
-  return {
-    _id: call.id ?? new Types.ObjectId(),
-    ownerId: call.ownerId,
-    keyId: call.keyId ?? null,
-    sessionId: call.sessionId ? new Types.ObjectId(call.sessionId) : null,
-    threadId: call.threadId ? new Types.ObjectId(call.threadId) : null,
-    runId: call.runId ? new Types.ObjectId(call.runId) : null,
-    stepId: call.stepId ?? null,
-    role: call.role,
-    strategy: call.strategy ?? 'none',
-    provider: call.provider,
-    modelId: call.modelId,
-    domain: call.domain,
-    inputTokens: u.inputTokens,
-    outputTokens: u.outputTokens,
-    cachedInputTokens: u.cachedInputTokens,
-    reasoningTokens: u.reasoningTokens,
-    costUsd: call.costUsd,
-    latencyMs: call.latencyMs,
-    ttftMs: call.ttftMs,
-    status: call.status,
-    errorClass: call.errorClass,
-    errorMessage: call.errorMessage ?? null,
-    attempts: call.attempts ?? 1,
-    failedAttempts: call.failedAttempts ?? [],
-    requestId: call.requestId ?? null,
-    traceId: call.traceId ?? null,
-    cacheHit: call.cacheHit ?? false,
-    savedUsd: call.savedUsd ?? null,
-    at,
-  };
 }
 
 /** The rollup increments of one call (the recorder merges them per document; the benchmark too). */
@@ -174,8 +145,13 @@ export function toolIncrement(call: ToolCallUsage, writer = LOCAL_WRITER): Incre
 /** Adds an increment into a map of pending ones, one entry per rollup document. */
 export function mergeIncrement(pending: Map<string, Increment>, increment: Increment): void {
   const key = `${increment.rollup}:${increment.id}`;
-  const entry = pending.get(key) ?? { ...increment, inc: {} };
-  for (const [field, value] of Object.entries(increment.inc))
+  let entry = pending.get(key);
+  if (entry === undefined) {
+    entry = { ...increment, inc: {} };
+    pending.set(key, entry);
+  }
+  for (const field in increment.inc) {
+    const value = increment.inc[field];
     if (value !== 0) entry.inc[field] = (entry.inc[field] ?? 0) + value;
-  pending.set(key, entry);
+  }
 }

@@ -3,18 +3,11 @@ import type { Types } from 'mongoose';
 import { AppConfig } from '../config/app-config.js';
 import { ShutdownDrains } from '../database/shutdown-drains.js';
 import type { CallUsage, RunOutcome, ToolCallUsage } from './call-usage.js';
-import {
-  callIncrements,
-  dayOf,
-  mergeIncrement,
-  runIncrements,
-  toolIncrement,
-  usageDocument,
-} from './rollup-increments.js';
+import { callIncrements, dayOf, mergeIncrement, runIncrements, toolIncrement } from './rollup-increments.js';
 import { RollupStore } from './rollup-store.js';
 import { EXPIRING_ROLLUPS, type Increment } from './rollup.types.js';
 import { UsageRepository } from './usage.repository.js';
-import type { UsageRecord } from './usage.schema.js';
+import { usageDocument, type StoredUsageRecord } from './usage-document.js';
 
 export type RecorderOptions = AppConfig['usage'];
 
@@ -27,7 +20,7 @@ export type RecorderOptions = AppConfig['usage'];
 @Injectable()
 export class UsageRecorder implements OnModuleInit {
   private readonly logger = new Logger(UsageRecorder.name);
-  private records: UsageRecord[] = [];
+  private records: StoredUsageRecord[] = [];
   /** Calls to record under a fixed id unless already stored (see recordOnce). */
   private once: (CallUsage & { id: Types.ObjectId })[] = [];
   private pending = new Map<string, Increment>();

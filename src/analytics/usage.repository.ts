@@ -4,6 +4,7 @@ import mongoose, { Model, Types } from 'mongoose';
 import { pageQuery } from '../common/pagination.js';
 import { isDuplicateKey } from '../common/id-source.js';
 import type { Increment, Rollup, RollupDoc, RollupFilter } from './rollup.types.js';
+import { wholeRecord, type StoredUsageRecord } from './usage-document.js';
 import {
   KeyRollup,
   ModelRollup,
@@ -55,11 +56,12 @@ export class UsageRepository {
   }
 
   /**
-   * Writes raw records (built field by field by usageDocument: no need for Mongoose to hydrate and
-   * validate each). Records stored already (a retry, a takeover) are left as they are.
+   * Writes raw records (built field by field by usageDocument, defaults left out: no need for
+   * Mongoose to hydrate, validate or fill each). Records stored already (a retry, a takeover) are
+   * left as they are.
    * @returns false when every record was stored already.
    */
-  async insertRecords(records: UsageRecord[]): Promise<boolean> {
+  async insertRecords(records: StoredUsageRecord[]): Promise<boolean> {
     try {
       await this.records.insertMany(records, { ordered: false, lean: true });
       return true;
@@ -97,7 +99,7 @@ export class UsageRepository {
   }
 
   /** The raw records `filter` selects, newest first, `limit + 1` of them after `cursor`. */
-  findRecords(filter: RecordFilter, limit: number, cursor?: string): Promise<UsageRecord[]> {
+  async findRecords(filter: RecordFilter, limit: number, cursor?: string): Promise<UsageRecord[]> {
     const page = pageQuery(cursor, 'newest');
     const where: Record<string, unknown> = { ...page.filter };
     for (const field of ['ownerId', 'keyId', 'modelId', 'provider', 'status', 'errorClass'] as const) {
@@ -107,17 +109,19 @@ export class UsageRepository {
     if (filter.from !== undefined || filter.to !== undefined) {
       where.at = mongoose.trusted({ ...(filter.from && { $gte: filter.from }), ...(filter.to && { $lte: filter.to }) });
     }
-    return this.records
+    const stored = await this.records
       .find(where)
       .sort(page.sort)
       .limit(limit + 1)
-      .lean<UsageRecord[]>()
+      .lean<StoredUsageRecord[]>()
       .exec();
+    return stored.map(wholeRecord);
   }
 
   /** One raw record (by `_id` alone: the embedded database's index). */
-  findRecord(id: string): Promise<UsageRecord | null> {
-    return this.records.findById(new Types.ObjectId(id)).lean<UsageRecord>().exec();
+  async findRecord(id: string): Promise<UsageRecord | null> {
+    const stored = await this.records.findById(new Types.ObjectId(id)).lean<StoredUsageRecord>().exec();
+    return stored === null ? null : wholeRecord(stored);
   }
 
   /** The rollup documents of days before `cutoff` go, in the rollups named. */
