@@ -21,15 +21,23 @@ import { readProviders, type ProviderSettings } from './providers.config.js';
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
 
+const OPTIONAL = true;
+
+/** An integer variable from `min` to `max` (its text read as a number first); unset allowed when `optional`. */
+function IntegerBetween(min: number, max: number, optional = false): PropertyDecorator {
+  // Applied in the order the stacked decorators `@Transform @IsOptional @IsInt @Min @Max` were.
+  const decorators = [Max(max), Min(min), IsInt(), ...(optional ? [IsOptional()] : []), Transform(toInt)];
+  return (target, key) => {
+    for (const decorate of decorators) decorate(target, key);
+  };
+}
+
 /**
  * Every environment variable the server reads, with its rule. `.env.example` and the table of
  * docs/configuration.md list the same variables.
  */
 export class Environment {
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @IntegerBetween(1, 65535)
   PORT = 8001;
 
   @IsString()
@@ -71,16 +79,10 @@ export class Environment {
   })
   TRUST_PROXY?: string;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1024)
-  @Max(64 * 1024 * 1024)
+  @IntegerBetween(1024, 64 * 1024 * 1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(10_000_000)
+  @IntegerBetween(1, 10_000_000)
   MESSAGE_MAX_CHARS = 100_000;
 
   /** `true`: image and file URLs at loopback, link-local and private addresses are sent to providers too (a self-hosted one that fetches them on your network). */
@@ -88,10 +90,7 @@ export class Environment {
   ALLOW_PRIVATE_URLS: 'true' | 'false' = 'false';
 
   /** The most a client may take to send a request's headers and body (a slow or trickling client is cut off). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1000)
-  @Max(600_000)
+  @IntegerBetween(1000, 600_000)
   REQUEST_TIMEOUT_MS = 30_000;
 
   @IsOptional()
@@ -116,25 +115,15 @@ export class Environment {
   RUN_JOBS: 'true' | 'false' = 'true';
 
   /** Runs one process executes at once (distributed mode). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IntegerBetween(1, 1000)
   WORKER_CONCURRENCY = 8;
 
   /** `npm run worker`: the port of its /health and /metrics (none when unset). */
-  @Transform(toInt)
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(65_535)
+  @IntegerBetween(1, 65_535, OPTIONAL)
   WORKER_PORT?: number;
 
   /** How long a run job's lock lasts without renewal: a dead worker's runs are taken over after about this long. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1000)
-  @Max(600_000)
+  @IntegerBetween(1000, 600_000)
   RUN_LOCK_MS = 5000;
 
   /** This process's name among the writers of sharded counters (distributed mode); default host:pid. */
@@ -145,90 +134,54 @@ export class Environment {
   WRITER_ID?: string;
 
   /** Orchestration runs one API key may have going at once (429 beyond). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IntegerBetween(1, 1000)
   MAX_RUNS_PER_KEY = 4;
 
   /** Model calls in flight across all runs; a new run is refused with 429 while the bound is reached. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
+  @IntegerBetween(1, 10_000)
   MAX_INFLIGHT_CALLS = 32;
 
   /** The longest `?wait=true` holds a request before answering with the run as it stands. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1000)
-  @Max(600_000)
+  @IntegerBetween(1000, 600_000)
   ORCHESTRATE_WAIT_MS = 120_000;
 
   /**
    * The longest a non-streamed `orchestratex/*` call through /v1 holds its connection for its run;
    * past it the run is cancelled and the client gets a 504 naming it.
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1000)
-  @Max(3_600_000)
+  @IntegerBetween(1000, 3_600_000)
   GATEWAY_RUN_TIMEOUT_MS = 600_000;
 
   /** The longest one MCP tool call may take; past it the model is told the tool timed out. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
+  @IntegerBetween(100, 600_000)
   MCP_TOOL_TIMEOUT_MS = 30_000;
 
   /** The most characters of one tool result a model is shown (the rest is cut, and the cut is said). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  @Max(1_000_000)
+  @IntegerBetween(100, 1_000_000)
   MCP_RESULT_MAX_CHARS = 20_000;
 
   /** Output ceiling of each model call when neither the request nor the session sets one. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(16)
-  @Max(200_000)
+  @IntegerBetween(16, 200_000)
   DEFAULT_MAX_TOKENS = 1024;
 
   /** Usage records are written in batches of this many… */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
+  @IntegerBetween(1, 100_000)
   USAGE_FLUSH_SIZE = 500;
 
   /** …or at least this often (ms). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(50)
-  @Max(600_000)
+  @IntegerBetween(50, 600_000)
   USAGE_FLUSH_INTERVAL_MS = 1000;
 
   /** Records held while the database refuses writes; beyond, the oldest are dropped and counted. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  @Max(10_000_000)
+  @IntegerBetween(100, 10_000_000)
   USAGE_BUFFER_MAX = 100_000;
 
   /** Raw usage records older than this are removed (hourly); rollups stay. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(3650)
+  @IntegerBetween(1, 3650)
   USAGE_RETENTION_DAYS = 90;
 
   /** Daily rollups (analytics) of days older than this are removed (hourly); a key's spend is kept. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(36_500)
+  @IntegerBetween(1, 36_500)
   ROLLUP_RETENTION_DAYS = 730;
 
   /** Serve analytics from an in-memory copy of the rollups (one writer process); false: from the database. */
@@ -250,10 +203,7 @@ export class Environment {
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?: 'true' | 'false';
 
   /** The gateway's response cache in one process (without REDIS_URL): its bound in bytes (characters). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(4 * 1024 * 1024 * 1024)
+  @IntegerBetween(0, 4 * 1024 * 1024 * 1024)
   RESPONSE_CACHE_MAX_BYTES = 64 * 1024 * 1024;
 
   /**
@@ -300,56 +250,31 @@ export class Environment {
    * 8 for the embedded FerretDB (it scans a collection per query, and many at once share the CPU
    * until none finishes), the driver's 100 for a MONGODB_URI.
    */
-  @Transform(toInt)
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IntegerBetween(1, 1000, OPTIONAL)
   DB_MAX_POOL_SIZE?: number;
 
   /** Failed authentications one client address may make per AUTH_FAILURE_WINDOW_MS before 429. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IntegerBetween(1, 1_000_000)
   AUTH_FAILURE_LIMIT = 20;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1000)
-  @Max(86_400_000)
+  @IntegerBetween(1000, 86_400_000)
   AUTH_FAILURE_WINDOW_MS = 60_000;
 
   /** Per-attempt provider timeout: before the first token and between tokens. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
+  @IntegerBetween(100, 600_000)
   PROVIDER_TIMEOUT_MS = 60_000;
 
   /** The whole of one model call (every retry, fallback and the answer's stream included). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1000)
-  @Max(3_600_000)
+  @IntegerBetween(1000, 3_600_000)
   PROVIDER_DEADLINE_MS = 120_000;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(10)
+  @IntegerBetween(0, 10)
   PROVIDER_MAX_RETRIES = 2;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IntegerBetween(1, 100)
   PROVIDER_COOLDOWN_FAILURES = 3;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  @Max(3_600_000)
+  @IntegerBetween(100, 3_600_000)
   PROVIDER_COOLDOWN_MS = 30_000;
 }
 

@@ -7,17 +7,17 @@ import type { CallOutcome } from '../../providers/providers.service.js';
 import type { RunEventBus } from '../events/run-event-bus.js';
 import type { RunEventPayloads, RunEventType, RunTotals, StepRole } from '../events/run-events.js';
 import type { RunRecord, RunsRepository } from '../runs.repository.js';
-import type { RunStep, StepReview, StoredToolCall } from '../run.schema.js';
+import type { RunStep, StoredToolCall } from '../run.schema.js';
 import type { ToolBox } from '../../mcp/tool-box.js';
 import type { ToolCallUsage } from '../../analytics/call-usage.js';
-import { stepToolCall, ToolLoop } from './tool-loop.js';
+import { stepToolCall, ToolLoop, toolsGoTo } from './tool-loop.js';
+import { judgementOf, type Interpretation } from './judgement.js';
 import type { RunBudget, Reservation } from './run-budget.js';
 import { budgetRefusal, holdStep, retryTarget, type RetryTarget } from './step-hold.js';
 import { BudgetStop, RunCancelled, settleAll } from './run-stops.js';
 import { DeltaCoalescer } from './delta-coalescer.js';
 import { callUsageOf, summarise } from './step-records.js';
 import type { CallGate } from './call-gate.js';
-import type { Evaluation } from './evaluation.js';
 import type { Candidate } from './model-selector.js';
 import type { BuiltPrompt } from './prompts.js';
 
@@ -38,15 +38,9 @@ export interface ExecutionDeps {
   recordTool?: (call: ToolCallUsage) => void;
 }
 
-/** Roles that write an answer: they get the run's tools; the others judge (tools only with `judgeTools`). */
-const WRITERS: ReadonlySet<StepRole> = new Set(['primary', 'proposer', 'refiner', 'debater']);
 const DEFAULT_MAX_TOOL_CALLS = 8;
 
-/** What a judging step's answer was read as. */
-export interface Interpretation {
-  evaluation?: Evaluation;
-  review?: StepReview;
-}
+export type { Interpretation } from './judgement.js';
 
 export interface CallOptions {
   json?: ChatRequest['json'];
@@ -341,8 +335,7 @@ export class RunExecution {
   /** The tool loop of a step, when the run has tools and the role gets them (with the calls an earlier process stored). */
   private toolLoop(role: StepRole, key: string): ToolLoop | null {
     const box = this.deps.tools;
-    if (box === null || box === undefined || box.offered.length === 0) return null;
-    if (!WRITERS.has(role) && this.run.options.judgeTools !== true) return null;
+    if (!toolsGoTo(role, box, this.run.options.judgeTools)) return null;
     const hooks = {
       store: async (call: StoredToolCall) => {
         await this.writes.run('steps', () => this.deps.runs.addToolCall(this.run._id, call, { ...this.totals }));
@@ -363,22 +356,12 @@ export class RunExecution {
   ): Promise<RunStep> {
     const { usage, error } = call;
     const text = (loop?.textSoFar ?? '') + call.text;
-    let evaluation: Evaluation | null = null;
-    let review: StepReview | null = null;
-    let failure: { errorClass: string; message: string } | null = error && {
-      errorClass: error.errorClass,
-      message: error.message,
-    };
-    if (failure === null && options.interpret !== undefined) {
-      const read = options.interpret(text);
-      if ('error' in read) failure = { errorClass: 'invalid_evaluation', message: read.error };
-      else {
-        // Configuration decides what is simulated: a real model writing `"simulated": true` is still judging.
-        const simulated = this.deps.simulatedProviders.has(answeredBy.item.provider);
-        evaluation = read.evaluation ? { ...read.evaluation, simulated: simulated && read.evaluation.simulated } : null;
-        review = read.review ? { ...read.review, simulated: simulated && read.review.simulated } : null;
-      }
-    }
+    const { evaluation, review, failure } = judgementOf(
+      text,
+      error,
+      options.interpret,
+      this.deps.simulatedProviders.has(answeredBy.item.provider),
+    );
     const step: RunStep = {
       stepId,
       index: Number(stepId.slice(1)),

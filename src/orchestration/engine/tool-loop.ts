@@ -1,8 +1,20 @@
 import { SpanKind, SpanStatusCode, withSpan } from '../../common/tracing.js';
 import type { ToolBox } from '../../mcp/tool-box.js';
 import type { ConversationMessage, NormalizedUsage, ToolCall, ToolDefinition } from '../../providers/provider.types.js';
-import type { RunEventPayloads } from '../events/run-events.js';
+import type { RunEventPayloads, StepRole } from '../events/run-events.js';
 import type { StepToolCall, StoredToolCall } from '../run.schema.js';
+
+/** Roles that write an answer: they get the run's tools; the others judge (tools only with `judgeTools`). */
+const WRITERS: ReadonlySet<StepRole> = new Set(['primary', 'proposer', 'refiner', 'debater']);
+
+/** Whether a step of `role` is offered the run's tools. */
+export function toolsGoTo(
+  role: StepRole,
+  box: ToolBox | null | undefined,
+  judgeTools: boolean | undefined,
+): box is ToolBox {
+  return box !== null && box !== undefined && box.offered.length > 0 && (WRITERS.has(role) || judgeTools === true);
+}
 
 /** A stored call as its step keeps it. */
 export const stepToolCall = (c: StoredToolCall): StepToolCall => ({
