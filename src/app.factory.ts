@@ -16,6 +16,7 @@ import { IdempotencyService } from './idempotency/idempotency.service.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { AllowedMethods, parseJsonBody } from './common/http-hardening.js';
 import { traceHttpRequests } from './common/http-spans.js';
+import { lazyChildLogger } from './common/lazy-child-logger.js';
 import { withLogContext } from './common/log-context.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
 import { strictenDocument } from './common/openapi-strict.js';
@@ -95,6 +96,7 @@ export async function createApp(
     },
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    childLoggerFactory: lazyChildLogger,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

@@ -89,21 +89,28 @@ export class MetricsService {
       },
     });
     const calls = children((...v) => this.calls.labels(...v));
-    const tokens = children((...v) => this.tokens.labels(...v));
-    const cost = children((...v) => this.cost.labels(...v));
-    const unknownCost = children((...v) => this.unknownCost.labels(...v));
+    // A model's token and cost counters, found with one lookup per call.
+    const counters = children((provider, model) => ({
+      input: this.tokens.labels(provider, model, 'input'),
+      output: this.tokens.labels(provider, model, 'output'),
+      cachedInput: this.tokens.labels(provider, model, 'cached_input'),
+      reasoning: this.tokens.labels(provider, model, 'reasoning'),
+      cost: this.cost.labels(provider, model),
+      unknownCost: this.unknownCost.labels(provider, model),
+    }));
     recorder.onCall(({ provider, modelId: model, status, errorClass, latencyMs, usage, costUsd }) => {
       calls(provider, model, status === 'succeeded' ? 'succeeded' : (errorClass ?? 'unknown')).observe(
         latencyMs / 1000,
       );
+      const of = counters(provider, model);
       if (usage !== null) {
-        tokens(provider, model, 'input').inc(usage.inputTokens);
-        tokens(provider, model, 'output').inc(usage.outputTokens);
-        tokens(provider, model, 'cached_input').inc(usage.cachedInputTokens);
-        tokens(provider, model, 'reasoning').inc(usage.reasoningTokens);
+        of.input.inc(usage.inputTokens);
+        of.output.inc(usage.outputTokens);
+        of.cachedInput.inc(usage.cachedInputTokens);
+        of.reasoning.inc(usage.reasoningTokens);
       }
-      if (costUsd === null) unknownCost(provider, model).inc();
-      else cost(provider, model).inc(costUsd);
+      if (costUsd === null) of.unknownCost.inc();
+      else of.cost.inc(costUsd);
     });
     recorder.onRun((run) => this.runs.inc({ strategy: run.strategy, status: run.status }));
   }

@@ -1,5 +1,6 @@
 import {
   context,
+  INVALID_SPAN_CONTEXT,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -49,18 +50,31 @@ export function inSpanContext<T>(span: Span, fn: () => T, parent: Context = cont
   return context.with(trace.setSpan(parent, span), fn);
 }
 
+/** What `withSpan` hands out while tracing is off: a span that records nothing, made once. */
+const NOT_RECORDING = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 /**
  * Runs `fn` in a new span that ends when `fn` settles; a throw is recorded on it as an error. The
- * span is a child of `parent`, by default the span running now.
+ * span is a child of `parent`, by default the span running now. While tracing is off `fn` runs at
+ * once with a span that records nothing (no span, context or attributes made: this is on the path
+ * of every model call); `attributes` may be given as a function for the same reason.
  */
 export async function withSpan<T>(
   name: string,
-  attributes: Attributes,
+  attributes: Attributes | (() => Attributes),
   fn: (span: Span) => Promise<T>,
   options: { kind?: SpanKind; parent?: Context } = {},
 ): Promise<T> {
+  if (!tracing.enabled) return fn(NOT_RECORDING);
   const parent = options.parent ?? context.active();
-  const span = tracer().startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes }, parent);
+  const span = tracer().startSpan(
+    name,
+    {
+      kind: options.kind ?? SpanKind.INTERNAL,
+      attributes: typeof attributes === 'function' ? attributes() : attributes,
+    },
+    parent,
+  );
   try {
     return await context.with(trace.setSpan(parent, span), () => fn(span));
   } catch (error) {

@@ -95,7 +95,7 @@ export class ModelCaller {
     }
     const call = await withSpan(
       `${operationOf(request)} ${items[0].model}`,
-      requestAttributes(items[0], request),
+      () => requestAttributes(items[0], request),
       async (span) => {
         const outcome = await this.providers.call(
           targets,
@@ -106,8 +106,10 @@ export class ModelCaller {
           // An admin's model test is a health probe: its failures count towards the cooldown for everyone.
           context.role === 'test' ? undefined : context.ownerId,
         );
-        span.setAttributes(responseAttributes(itemOf(outcome.target), outcome));
-        if (outcome.error !== null) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error.message });
+        if (span.isRecording()) {
+          span.setAttributes(responseAttributes(itemOf(outcome.target), outcome));
+          if (outcome.error !== null) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error.message });
+        }
         return outcome;
       },
       { kind: SpanKind.CLIENT },

@@ -76,7 +76,7 @@ export class UpstreamHttp {
 
   /** The `fetch` handed to the SDKs. */
   readonly fetch = (async (input: string | URL, init: RequestInit = {}) => {
-    const url = new URL(String(input));
+    const url = this.parsed(String(input));
     if (
       init.body !== undefined &&
       init.body !== null &&
@@ -95,6 +95,19 @@ export class UpstreamHttp {
     });
     return new UpstreamResponse(url.href, response.statusCode, response.headers, response.body);
   }) as unknown as typeof globalThis.fetch;
+
+  /** Each URL parsed once: every call of a provider goes to one of a few. */
+  private readonly urls = new Map<string, URL>();
+
+  private parsed(href: string): URL {
+    let url = this.urls.get(href);
+    if (url === undefined) {
+      url = new URL(href);
+      if (this.urls.size >= 256) this.urls.clear();
+      this.urls.set(href, url);
+    }
+    return url;
+  }
 
   /** Lets calls under way finish, then closes the connections. */
   close(): Promise<void> {
