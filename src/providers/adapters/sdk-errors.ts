@@ -88,15 +88,22 @@ export async function* guardedStream<E>(
   const watchdog = idleTimeout(options.timeoutMs, signal, options.provider, model);
   try {
     const stream = await open(watchdog.signal);
-    for await (const event of stream) {
-      // The clock runs while we wait for the upstream, not while the caller handles a chunk.
+    // A whole answer (an array) is read as it is: `for await` over an array, and `yield*` over one,
+    // cost a few promises per element, on the path of every call.
+    if (Array.isArray(stream)) {
       watchdog.disarm();
-      yield* translate(event);
-      watchdog.arm();
+      for (const event of stream) for (const out of translate(event)) yield out;
+    } else {
+      for await (const event of stream) {
+        // The clock runs while we wait for the upstream, not while the caller handles a chunk.
+        watchdog.disarm();
+        for (const out of translate(event)) yield out;
+        watchdog.arm();
+      }
+      watchdog.disarm();
     }
-    watchdog.disarm();
     if (watchdog.signal.aborted) throw cancelled(options.provider, model, watchdog.signal);
-    yield* finish();
+    for (const out of finish()) yield out;
   } catch (error) {
     throw fromSdkError(error, options.provider, model, watchdog.signal);
   } finally {
