@@ -1,6 +1,6 @@
 // What the benchmarks share: the machine line, nearest-rank quantiles, what a process tree uses
 // (from /proc), and writing their results.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,6 +52,28 @@ export function cpuMs(pid) {
   });
   const rest = children.reduce((a, b) => a + b, 0);
   return { own, children: rest, total: own + rest };
+}
+
+/**
+ * CPU time (ms) of a process's main thread and of its other threads (V8's garbage collector and
+ * compiler helpers, libuv's pool): what a process's code costs, and what its allocations cost.
+ */
+export function threadCpuMs(pid) {
+  let main = 0;
+  let helpers = 0;
+  let tasks = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    /* gone */
+  }
+  for (const tid of tasks) {
+    const fields = read(`/proc/${pid}/task/${tid}/stat`)?.split(') ')[1].split(' ') ?? [];
+    const ms = (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
+    if (Number(tid) === pid) main += ms;
+    else helpers += ms;
+  }
+  return { main, helpers };
 }
 
 /** Peak resident memory of a process and its descendants (VmHWM, MiB). */
