@@ -24,7 +24,7 @@ async function main() {
       for (let pass = 0; pass < PASSES; pass += 1) {
         const perCall = [];
         for (let i = 0; i < Math.ceil(RUNS / PASSES) + (pass === 0 ? 5 : 0); i += 1) {
-          const run = await api('/api/orchestrate?wait=true', { sessionId, prompt: `Explain item ${pass}.${i} briefly`, strategy, models, maxIterations: 2 });
+          const run = await api('/api/orchestrate?wait=true', { sessionId, prompt: `Explain item ${pass}.${i} briefly`, strategy, models, ...(strategy === 'improve' && { maxIterations: 2 }) });
           const duration = new Date(run.endedAt).getTime() - new Date(run.createdAt).getTime();
           if (pass > 0 || i >= 5) perCall.push((duration - inFlightMs(run.steps)) / run.steps.length);
         }

@@ -27,7 +27,7 @@ async function main() {
       for (let i = 0; i < RUNS; i += 1) {
         for (const strategy of ['route', 'improve']) {
           const t0 = performance.now();
-          const started = await api('/api/orchestrate', { sessionId, prompt: `Explain item ${label}.${i} briefly`, strategy, models, maxIterations: 2 });
+          const started = await api('/api/orchestrate', { sessionId, prompt: `Explain item ${label}.${i} briefly`, strategy, models, ...(strategy === 'improve' && { maxIterations: 2 }) });
           starts.push(performance.now() - t0);
           let run = await api(`/api/orchestrate/runs/${started.runId}`);
           while (run.endedAt === null) {

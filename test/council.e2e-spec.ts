@@ -156,6 +156,19 @@ describe('council runs', () => {
     const seed = await post({ prompt: 'x', seed: 'has spaces' }).expect(400);
     expect(JSON.stringify(seed.body.message)).toContain('seed must be 1 to 64 letters');
   });
+
+  it("should refuse the loop's options on a strategy that does not loop, and take them where it does", async () => {
+    const both = await post({ prompt: 'x', maxIterations: 2, qualityThreshold: 8 }).expect(400);
+    expect(JSON.stringify(both.body.message)).toContain(
+      'maxIterations and qualityThreshold: not read by council runs, which do not loop (improve, cascade read them)',
+    );
+    const threshold = await post({ prompt: 'x', strategy: 'route', qualityThreshold: 8 }).expect(400);
+    expect(JSON.stringify(threshold.body.message)).toContain(
+      'qualityThreshold: not read by route runs, which do not loop (improve, cascade read it)',
+    );
+    const improve = await post({ prompt: 'x', strategy: 'improve', maxIterations: 1 }).expect(200);
+    expect(improve.body).toMatchObject({ strategy: 'improve', options: { maxIterations: 1 } });
+  });
 });
 
 describe('debate runs', () => {

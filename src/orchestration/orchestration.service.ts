@@ -40,7 +40,13 @@ import { RunAdmission } from './admission.js';
 import { RunQueue } from './jobs/run-jobs.js';
 import { OrchestrationEngine } from './orchestration-engine.js';
 import type { RunOptions } from './run.schema.js';
-import { defaultOf, STRATEGY_OPTIONS, STRATEGY_SPECS, type StrategyOption } from './engine/strategy-catalogue.js';
+import {
+  commonOptionsOf,
+  defaultOf,
+  STRATEGY_OPTIONS,
+  STRATEGY_SPECS,
+  type StrategyOption,
+} from './engine/strategy-catalogue.js';
 import { RunsRepository, type RunRecord } from './runs.repository.js';
 
 const DEFAULTS = { temperature: null };
@@ -164,6 +170,18 @@ export class OrchestrationService {
           .join(', ');
       throw new BadRequestException(
         unread.map((o) => `${o} is not an option of ${strategy} runs (${takers(o)} read it)`).join('; '),
+      );
+    }
+    // The loop's options too: a run that does not loop would carry them and never read them.
+    const ignored = (['maxIterations', 'qualityThreshold'] as const).filter(
+      (option) => dto[option] !== undefined && !commonOptionsOf(strategy).includes(option),
+    );
+    if (ignored.length > 0) {
+      const loopers = (Object.keys(STRATEGY_SPECS) as Strategy[]).filter((s) =>
+        commonOptionsOf(s).includes(ignored[0]),
+      );
+      throw new BadRequestException(
+        `${ignored.join(' and ')}: not read by ${strategy} runs, which do not loop (${loopers.join(', ')} read ${ignored.length === 1 ? 'it' : 'them'})`,
       );
     }
     if ((strategy === 'council' || strategy === 'debate') && dto.proposers !== undefined && dto.proposers < 2) {
