@@ -160,11 +160,11 @@ describe('council runs', () => {
   it("should refuse the loop's options on a strategy that does not loop, and take them where it does", async () => {
     const both = await post({ prompt: 'x', maxIterations: 2, qualityThreshold: 8 }).expect(400);
     expect(JSON.stringify(both.body.message)).toContain(
-      'maxIterations and qualityThreshold: not read by council runs, which do not loop (improve, cascade read them)',
+      'maxIterations is not an option of council runs (improve, cascade read it); qualityThreshold is not an option of council runs (improve, cascade read it)',
     );
     const threshold = await post({ prompt: 'x', strategy: 'route', qualityThreshold: 8 }).expect(400);
     expect(JSON.stringify(threshold.body.message)).toContain(
-      'qualityThreshold: not read by route runs, which do not loop (improve, cascade read it)',
+      'qualityThreshold is not an option of route runs (improve, cascade read it)',
     );
     const improve = await post({ prompt: 'x', strategy: 'improve', maxIterations: 1 }).expect(200);
     expect(improve.body).toMatchObject({ strategy: 'improve', options: { maxIterations: 1 } });

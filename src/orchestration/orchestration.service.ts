@@ -15,7 +15,7 @@ import { toPage, type Page } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
 import { ModelsService } from '../models/models.service.js';
 import { DEFAULT_SETTINGS } from '../sessions/session.schema.js';
-import { type Strategy } from '../common/strategies.js';
+import { STRATEGIES, type Strategy } from '../common/strategies.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { MessagesService } from '../threads/messages.service.js';
 import { ThreadsService } from '../threads/threads.service.js';
@@ -40,13 +40,7 @@ import { RunAdmission } from './admission.js';
 import { RunQueue } from './jobs/run-jobs.js';
 import { OrchestrationEngine } from './orchestration-engine.js';
 import type { RunOptions } from './run.schema.js';
-import {
-  commonOptionsOf,
-  defaultOf,
-  STRATEGY_OPTIONS,
-  STRATEGY_SPECS,
-  type StrategyOption,
-} from './engine/strategy-catalogue.js';
+import { defaultOf, PARTIAL_OPTIONS, reads, STRATEGY_OPTIONS } from './engine/strategy-catalogue.js';
 import { RunsRepository, type RunRecord } from './runs.repository.js';
 
 const DEFAULTS = { temperature: null };
@@ -158,30 +152,13 @@ export class OrchestrationService {
     strategy: Strategy,
     settings: Awaited<ReturnType<SessionsService['requireActive']>>['settings'],
   ): Promise<RunOptions> {
-    const reads: readonly StrategyOption[] = STRATEGY_SPECS[strategy].options;
-    const unread = (Object.keys(STRATEGY_OPTIONS) as StrategyOption[]).filter(
-      (option) => dto[option] !== undefined && !reads.includes(option),
+    const unread = PARTIAL_OPTIONS.filter(
+      (option) => dto[option as keyof OrchestrateDto] !== undefined && !reads(strategy, option),
     );
     if (unread.length > 0) {
-      const takers = (option: StrategyOption) =>
-        Object.entries(STRATEGY_SPECS)
-          .filter(([, spec]) => (spec.options as readonly string[]).includes(option))
-          .map(([name]) => name)
-          .join(', ');
+      const takers = (option: string) => STRATEGIES.filter((s) => reads(s, option)).join(', ');
       throw new BadRequestException(
         unread.map((o) => `${o} is not an option of ${strategy} runs (${takers(o)} read it)`).join('; '),
-      );
-    }
-    // The loop's options too: a run that does not loop would carry them and never read them.
-    const ignored = (['maxIterations', 'qualityThreshold'] as const).filter(
-      (option) => dto[option] !== undefined && !commonOptionsOf(strategy).includes(option),
-    );
-    if (ignored.length > 0) {
-      const loopers = (Object.keys(STRATEGY_SPECS) as Strategy[]).filter((s) =>
-        commonOptionsOf(s).includes(ignored[0]),
-      );
-      throw new BadRequestException(
-        `${ignored.join(' and ')}: not read by ${strategy} runs, which do not loop (${loopers.join(', ')} read ${ignored.length === 1 ? 'it' : 'them'})`,
       );
     }
     if ((strategy === 'council' || strategy === 'debate') && dto.proposers !== undefined && dto.proposers < 2) {

@@ -4,7 +4,8 @@ import { parseReview, reviewFormat } from './council.js';
 import { EVALUATION_FORMAT, meanOf, parseEvaluation, type Evaluation } from './evaluation.js';
 import type { Candidate } from './model-selector.js';
 import { evaluationPrompt, reaskPrompt, reviewPrompt, type BuiltPrompt } from './prompts.js';
-import type { CallOptions, Interpretation, RunExecution } from './run-execution.js';
+import type { Interpretation } from './judgement.js';
+import type { CallOptions, RunExecution } from './run-execution.js';
 import { settleAll } from './run-stops.js';
 import { shownToJudges } from './tool-loop.js';
 

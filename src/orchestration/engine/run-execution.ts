@@ -40,8 +40,6 @@ export interface ExecutionDeps {
 
 const DEFAULT_MAX_TOOL_CALLS = 8;
 
-export type { Interpretation } from './judgement.js';
-
 export interface CallOptions {
   json?: ChatRequest['json'];
   /** This call's sampling temperature, over the run's (Self-MoA samples). */

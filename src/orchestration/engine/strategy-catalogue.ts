@@ -143,11 +143,21 @@ export interface StrategySpec {
   loops?: true;
 }
 
+/** The loop's options: only strategies that loop read them. */
+const LOOP_OPTIONS: readonly string[] = ['maxIterations', 'qualityThreshold'];
+
 /** The common options a run of `strategy` reads. */
 export function commonOptionsOf(strategy: Strategy): (typeof COMMON_OPTIONS)[number][] {
-  return STRATEGY_SPECS[strategy].loops
-    ? [...COMMON_OPTIONS]
-    : COMMON_OPTIONS.filter((o) => o !== 'maxIterations' && o !== 'qualityThreshold');
+  return STRATEGY_SPECS[strategy].loops ? [...COMMON_OPTIONS] : COMMON_OPTIONS.filter((o) => !LOOP_OPTIONS.includes(o));
+}
+
+/** The options only some strategies read: each strategy's own, and the loop's. */
+export const PARTIAL_OPTIONS: readonly string[] = [...Object.keys(STRATEGY_OPTIONS), ...LOOP_OPTIONS];
+
+/** Whether a run of `strategy` reads `option`, one of PARTIAL_OPTIONS (a run refuses the others). */
+export function reads(strategy: Strategy, option: string): boolean {
+  const spec = STRATEGY_SPECS[strategy];
+  return (spec.options as readonly string[]).includes(option) || (spec.loops === true && LOOP_OPTIONS.includes(option));
 }
 
 /** The default of `option` on a run of `strategy`. */
