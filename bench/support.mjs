@@ -43,13 +43,15 @@ const read = (path) => {
   }
 };
 
+/** User + system CPU (ms) of a `/proc/…/stat` file: a process's or one of its threads'; 0 when gone. */
+function statCpuMs(path) {
+  const fields = read(path)?.split(') ')[1].split(' ') ?? [];
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10; // clock ticks of 10 ms
+}
+
 /** CPU time (user + system, ms) used so far by a process (`own`) and its descendants (FerretDB, workers). */
 export function cpuMs(pid) {
-  const [own = 0, ...children] = processTree(pid).map((p) => {
-    const stat = read(`/proc/${p}/stat`);
-    const fields = stat?.split(') ')[1].split(' ') ?? [];
-    return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10; // clock ticks of 10 ms
-  });
+  const [own = 0, ...children] = processTree(pid).map((p) => statCpuMs(`/proc/${p}/stat`));
   const rest = children.reduce((a, b) => a + b, 0);
   return { own, children: rest, total: own + rest };
 }
@@ -68,8 +70,7 @@ export function threadCpuMs(pid) {
     /* gone */
   }
   for (const tid of tasks) {
-    const fields = read(`/proc/${pid}/task/${tid}/stat`)?.split(') ')[1].split(' ') ?? [];
-    const ms = (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
+    const ms = statCpuMs(`/proc/${pid}/task/${tid}/stat`);
     if (Number(tid) === pid) main += ms;
     else helpers += ms;
   }
